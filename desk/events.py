@@ -1,0 +1,80 @@
+"""Plain-Python events the Engine emits to its subscribers (the window's bridge, the CLI's log).
+
+Subscribers are called on the engine's core thread and must not block: the window's bridge
+re-emits them as queued Qt signals. Ids only, never model instances: a subscriber reads what it
+needs through its own database connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modem.events import ModemStatus
+
+
+@dataclass(frozen=True)
+class DeskEvent:
+    pass
+
+
+@dataclass(frozen=True)
+class MessageAdded(DeskEvent):
+    message_id: int
+    conversation_id: int
+    direction: str  # "in" / "out"
+
+
+@dataclass(frozen=True)
+class MessageUpdated(DeskEvent):
+    """An outgoing message changed state (sent, delivered, failed, uncertain…)."""
+
+    message_id: int
+    conversation_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ConversationUpdated(DeskEvent):
+    """Unread count, status, contact details or markers of a conversation changed."""
+
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class ConversationRemoved(DeskEvent):
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class ModemStatusChanged(DeskEvent):
+    status: ModemStatus
+
+
+@dataclass(frozen=True)
+class QueueChanged(DeskEvent):
+    queued: int  # outgoing messages waiting (queued + sending)
+
+
+@dataclass(frozen=True)
+class BalanceReceived(DeskEvent):
+    text: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem(DeskEvent):
+    """Something staff should know, in plain words (a bad PDU stored raw, a full SIM, …)."""
+
+    text: str
+    severity: str = "warning"  # info, warning, error
+
+
+@dataclass(frozen=True)
+class RemindersChanged(DeskEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class AppointmentUpdated(DeskEvent):
+    appointment_id: int
+    state: str

@@ -1,0 +1,82 @@
+"""Phone numbers: E.164 for storage, national format for people. Alphanumeric senders kept as-is."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+
+class InvalidNumber(ValueError):
+    """A number staff typed (or a CSV row held) that cannot be texted; the message says why."""
+
+
+_ALNUM = re.compile(r"[A-Za-z]")
+_FORMATTING = re.compile(r"[\s\-().\u00a0/]")
+
+
+def is_alphanumeric(sender: str) -> bool:
+    return bool(_ALNUM.search(sender))
+
+
+def normalize(raw: str, default_country: str = "US", *, allow_alphanumeric: bool = False) -> str:
+    """Return the E.164 form of ``raw`` ("+15551234567").
+
+    ``allow_alphanumeric`` keeps sender names like "MyBank" (incoming only: we cannot text them).
+    Raises InvalidNumber with a plain-words reason.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidNumber("No number given.")
+    if is_alphanumeric(text):
+        if allow_alphanumeric and len(text) <= 11:
+            return text
+        raise InvalidNumber(f"“{text}” is not a phone number (it contains letters).")
+    compact = _FORMATTING.sub("", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if not re.fullmatch(r"\+?\d{3,17}", compact):
+        raise InvalidNumber(f"“{text}” is not a phone number.")
+    try:
+        parsed = phonenumbers.parse(compact, None if compact.startswith("+") else default_country)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(f"“{text}” is not a phone number ({exc._msg}).") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumber(f"“{text}” has the wrong number of digits for its country.")
+    if not phonenumbers.is_valid_number(parsed):
+        if allow_alphanumeric:
+            # A real network delivered it: keep what came, normalised to E.164.
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        raise InvalidNumber(f"“{text}” is not a valid number in its country.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(number: str, default_country: str = "US") -> str:
+    """How staff read a stored number: national format at home, international abroad."""
+    if not number or not number.startswith("+"):
+        return number
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    region = phonenumbers.region_code_for_number(parsed)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == default_country
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, fmt)
+
+
+def region_timezone(number: str) -> str | None:
+    """A time zone for a number when its country has exactly one (for quiet hours)."""
+    from phonenumbers import timezone as pn_tz
+
+    if not number.startswith("+"):
+        return None
+    try:
+        zones = pn_tz.time_zones_for_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return None
+    zones = tuple(z for z in zones if z != "Etc/Unknown")
+    return zones[0] if len(zones) == 1 else None
