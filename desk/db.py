@@ -37,11 +37,34 @@ def _touch_private(path: Path) -> None:
         pass
 
 
+def _check_before_opening(path: Path) -> None:
+    """Refuse a file that is not ours, or is newer than us, before any pragma can change it."""
+    import sqlite3
+
+    from desk.migrations import SCHEMA_VERSION
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a TextDesk database ({exc}).") from exc
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"This database was written by a newer TextDesk (schema {version}, this version knows "
+            f"up to {SCHEMA_VERSION}). Install the newer version again; nothing was changed."
+        )
+
+
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> pw.SqliteDatabase:
     """Open (creating if needed) the database at ``path`` and bind the models to it."""
     from desk import migrations
 
     path = Path(path)
+    if path.exists() and path.stat().st_size > 0:
+        _check_before_opening(path)
     _touch_private(path)
     database = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
     try:
