@@ -1,0 +1,224 @@
+"""Unsolicited result codes: recognising them (even in the middle of a command) and parsing them.
+
+A URC is a line the modem sends on its own: a new SMS (+CMTI, +CMT + PDU line), a status report
+(+CDSI, +CDS + PDU line), a registration change (+CREG/+CGREG/+CEREG), signal (^RSSI, +CSQN),
+a USSD answer (+CUSD, possibly spanning several lines), RING, SIM state and vendor boot lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Prefixes that are always unsolicited, whatever command is in flight (unless the command itself
+# asks for that prefix, e.g. AT+CREG? answers +CREG:).
+_URC_PREFIXES: tuple[str, ...] = (
+    "+CMTI:",
+    "+CMT:",
+    "+CDSI:",
+    "+CDS:",
+    "+CBM:",
+    "+CREG:",
+    "+CGREG:",
+    "+CEREG:",
+    "+CUSD:",
+    "+CSQN:",
+    "+CIEV:",
+    "+CRING:",
+    "+CLIP:",
+    "+CPIN:",
+    "+CFUN:",
+    "+QIND:",
+    "+QUSIM:",
+    "+ZPASR:",
+    "+ZUSIMR:",
+    "+ZDONR:",
+    "+ZEND",
+    "+ZSTR:",
+    "+STIN:",
+    "+PBREADY",
+    "+SIMCARD:",
+    "*PSUTTZ:",
+    "DST:",
+)
+# Lines that are whole words.
+_URC_WORDS: frozenset[str] = frozenset(
+    {
+        "RING",
+        "RDY",
+        "START",
+        "Call Ready",
+        "SMS Ready",
+        "PB DONE",
+        "NORMAL POWER DOWN",
+        "POWERED DOWN",
+        "UNDER-VOLTAGE POWER DOWN",
+        "OVER-VOLTAGE POWER DOWN",
+        "+PBREADY",
+        "^SYSSTART",
+    }
+)
+# Lines that mean the modem has just (re)started: its settings (echo, CNMI, PDU mode) are gone.
+_BOOT_WORDS: frozenset[str] = frozenset({"RDY", "START", "^SYSSTART", "+PBREADY"})
+_BOOT_PREFIXES: tuple[str, ...] = ("^BOOT:", "+CFUN: 1", "^SYSSTART", "+PBREADY")
+
+
+def prefix_of(line: str) -> str | None:
+    """``"+CSQ"`` for ``"+CSQ: 20,99"``; None for lines without a ``+X:`` / ``^X:`` prefix."""
+    m = re.match(r"^([+^*$#%][A-Z0-9_]+)\s*:", line)
+    return m.group(1) if m else None
+
+
+def is_urc(line: str, expect: str | None = None) -> bool:
+    """Whether ``line`` is unsolicited, given the prefix the command in flight answers with."""
+    if expect is not None and line.startswith(expect):
+        return False
+    if line in _URC_WORDS:
+        return True
+    if line.startswith("^"):  # Huawei/ZTE vendor notifications (^RSSI, ^MODE, ^BOOT, ^SIMST...)
+        return expect is None or not expect.startswith("^")
+    return line.startswith(_URC_PREFIXES)
+
+
+def needs_more(lines: list[str]) -> bool:
+    """Whether the URC started by ``lines[0]`` continues on the next line(s).
+
+    +CMT / +CDS: one PDU line follows. +CUSD: the quoted text may contain line breaks.
+    """
+    head = lines[0]
+    if head.startswith(("+CMT:", "+CDS:")) and not head.startswith("+CDSI"):
+        return len(lines) < 2
+    if head.startswith("+CUSD:"):
+        text = "\n".join(lines)
+        return text.count('"') == 1
+    return False
+
+
+# --- parsed URCs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Urc:
+    line: str
+
+
+@dataclass(frozen=True)
+class NewMessage(Urc):
+    """+CMTI: a message was stored at ``storage`` / ``index``."""
+
+    storage: str
+    index: int
+
+
+@dataclass(frozen=True)
+class NewStatusReport(Urc):
+    """+CDSI: a status report was stored."""
+
+    storage: str
+    index: int
+
+
+@dataclass(frozen=True)
+class DirectMessage(Urc):
+    """+CMT: a message delivered straight to us (not stored). ``pdu`` is the hex line."""
+
+    pdu: str
+
+
+@dataclass(frozen=True)
+class DirectStatusReport(Urc):
+    """+CDS: a status report delivered straight to us."""
+
+    pdu: str
+
+
+@dataclass(frozen=True)
+class Registration(Urc):
+    stat: int
+
+
+@dataclass(frozen=True)
+class Signal(Urc):
+    rssi: int | None
+
+
+@dataclass(frozen=True)
+class Ussd(Urc):
+    status: int
+    text: str | None
+    dcs: int | None
+
+
+@dataclass(frozen=True)
+class Ring(Urc):
+    pass
+
+
+@dataclass(frozen=True)
+class Boot(Urc):
+    """The modem (re)started: everything set up at init is gone."""
+
+
+@dataclass(frozen=True)
+class SimState(Urc):
+    ready: bool
+
+
+@dataclass(frozen=True)
+class Other(Urc):
+    """A vendor notification or noise we do not act on."""
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in re.findall(r"-?\d+", text)]
+
+
+def _storage_index(rest: str) -> tuple[str, int] | None:
+    m = re.match(r'\s*"?([A-Z]{2})"?\s*,\s*(\d+)', rest)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def parse(lines: list[str]) -> Urc:
+    """Turn the line(s) of one URC into a ``Urc``. Never raises: unknown input gives ``Other``."""
+    head = lines[0]
+    body = lines[1] if len(lines) > 1 else ""
+    try:
+        if head.startswith("+CMTI:"):
+            si = _storage_index(head[6:])
+            if si:
+                return NewMessage(head, si[0], si[1])
+        elif head.startswith("+CDSI:"):
+            si = _storage_index(head[6:])
+            if si:
+                return NewStatusReport(head, si[0], si[1])
+        elif head.startswith("+CMT:"):
+            return DirectMessage(head, body.strip())
+        elif head.startswith("+CDS:"):
+            return DirectStatusReport(head, body.strip())
+        elif head.startswith(("+CREG:", "+CGREG:", "+CEREG:")):
+            nums = _ints(head.split(":", 1)[1].split('"', 1)[0])
+            if nums:
+                return Registration(head, nums[0])
+        elif head.startswith("^RSSI:") or head.startswith(("+CSQN:", "+CSQ:")):
+            nums = _ints(head.split(":", 1)[1])
+            if nums:
+                return Signal(head, None if nums[0] == 99 else nums[0])
+        elif head.startswith("+CUSD:"):
+            return parse_cusd("\n".join(lines))
+        elif head in ("RING",) or head.startswith("+CRING"):
+            return Ring(head)
+        elif head in _BOOT_WORDS or head.startswith(_BOOT_PREFIXES):
+            return Boot(head)
+        elif head.startswith("+CPIN:"):
+            return SimState(head, "READY" in head)
+    except ValueError:
+        pass
+    return Other(head)
+
+
+def parse_cusd(text: str) -> Ussd:
+    m = re.match(r'\+CUSD:\s*(\d+)\s*(?:,\s*"(.*)"\s*(?:,\s*(\d+))?)?\s*$', text, re.S)
+    if not m:
+        nums = _ints(text[6:])
+        return Ussd(text, nums[0] if nums else 2, None, None)
+    return Ussd(text, int(m.group(1)), m.group(2), int(m.group(3)) if m.group(3) else None)
