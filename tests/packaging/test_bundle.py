@@ -1,0 +1,105 @@
+"""The built executable: launched for real (offscreen --self-test), its .deb, and an upgrade."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import tarfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "packaging"))
+
+from smoke import clean_env, run_smoke, unexpected_stderr  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="Linux build")]
+
+
+def test_bundle_passes_self_test(built):
+    exe, _, _, output = built
+    result = run_smoke(exe)
+    assert "self-test" in (result.stdout + result.stderr).lower() or result.seconds > 0
+    assert "bundle:" in output and "deb:" in output
+
+
+def test_bundle_is_trimmed_of_unused_qt(built):
+    exe, _, _, _ = built
+    names = {p.name for p in exe.parent.rglob("*")}
+    for unwanted in (
+        "libQt6WebEngineCore.so.6",
+        "libQt6Quick.so.6",
+        "libQt6Qml.so.6",
+        "libQt6Pdf.so.6",
+    ):
+        assert unwanted not in names
+    assert not list(exe.parent.rglob("translations/*.qm"))
+
+
+def test_tarball_holds_the_bundle(built):
+    _, _, tar_path, _ = built
+    with tarfile.open(tar_path) as tar:
+        names = tar.getnames()
+    assert any(n.endswith("/textdesk") for n in names)
+
+
+def test_deb_has_desktop_entry_icon_and_dialout_note_and_runs(built, tmp_path):
+    _, deb, _, _ = built
+    listing = subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
+    )
+    assert "./usr/share/applications/textdesk.desktop" in listing.stdout
+    assert "./usr/share/icons/hicolor/256x256/apps/textdesk.png" in listing.stdout
+    assert "./opt/textdesk/textdesk" in listing.stdout
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
+    assert "dialout" in (control / "postinst").read_text()
+    assert "Package: textdesk" in (control / "control").read_text()
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    run_smoke(root / "opt" / "textdesk" / "textdesk")
+
+
+def test_new_build_opens_an_old_schema_database_and_keeps_settings(built, tmp_path):
+    """Upgrade: a schema-1 profile (as an older build left it) opened by this build."""
+    exe, _, _, _ = built
+    sys.path.insert(0, str(ROOT))
+    from desk import migrations
+    from desk.db import close_database, open_database
+    from desk.models import Contact, Conversation, Message
+
+    profile = tmp_path / "profile"
+    db_path = profile / "textdesk.sqlite3"
+    database = open_database(db_path, migrate=False)
+    migrations.migrate(database, db_path, target=1)
+    now = datetime(2025, 5, 1, 12, 0)
+    contact = Contact.create(number="+12025550143", name="Old Customer", created_at=now)
+    conv = Conversation.create(contact=contact, last_activity_at=now, last_preview="hello")
+    Message.create(
+        conversation=conv, direction="in", body="hello from 2025", state="received", created_at=now
+    )
+    database.execute_sql("INSERT INTO setting(key, value) VALUES ('shop_name', '\"Smile Dental\"')")
+    database.close()
+    close_database()
+
+    env = clean_env(tmp_path / "home")
+    (tmp_path / "home").mkdir()
+    proc = subprocess.run(
+        [str(exe), "config", "shop_name", "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Smile Dental" in proc.stdout
+    assert not unexpected_stderr(proc.stderr)
+    con = sqlite3.connect(db_path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == migrations.SCHEMA_VERSION
+    assert con.execute("SELECT body FROM message").fetchall() == [("hello from 2025",)]
+    assert con.execute("SELECT count(*) FROM reminder").fetchone()[0] == 0
+    con.close()
+    assert list(profile.glob("textdesk.schema-v1.*.bak"))
