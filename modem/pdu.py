@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 
 from modem import gsm7
 from modem.addresses import (
@@ -44,6 +46,7 @@ __all__ = [
     "encode_deliver",
     "encode_status_report",
     "encode_submit",
+    "join",
     "plan",
     "split",
 ]
@@ -85,6 +88,9 @@ class Pdu:
     dcs: int = 0
     pid: int = 0
     udh: bytes | None = None
+    # Added beyond docs/ARCHITECTURE.md: TP-UD after the header, unpacked septets for gsm7 (one
+    # per byte), octets otherwise. ``join`` uses it to reassemble parts losslessly.
+    body: bytes = b""
 
     @property
     def message_class(self) -> int | None:
@@ -192,12 +198,14 @@ def _read_user_data(reader: Reader, dcs: int, udhi: bool) -> dict:
         header_septets = (header_octets * 8 + 6) // 7
         if header_septets > udl:
             raise PduError(f"user data header ({header_septets} septets) exceeds TP-UDL {udl}")
-        septets = gsm7.unpack(ud, udl - header_septets, header_septets * 7)
-        fields["text"] = gsm7.decode(septets)
-    elif encoding == "ucs2":
-        fields["text"] = _ucs2_text(ud[header_octets:])
+        fields["body"] = gsm7.unpack(ud, udl - header_septets, header_septets * 7)
+        fields["text"] = gsm7.decode(fields["body"])
+        return fields
+    fields["body"] = ud[header_octets:]
+    if encoding == "ucs2":
+        fields["text"] = _ucs2_text(fields["body"])
     else:
-        fields["data"] = ud[header_octets:]
+        fields["data"] = fields["body"]
     return fields
 
 
@@ -299,6 +307,22 @@ def decode(hex_pdu: str, *, smsc: bool = True) -> Pdu:
     if kind == 0x02:
         return _decode_status_report(reader, first, smsc_number)
     raise PduError("TP-MTI 11 is a reserved message type")
+
+
+def join(parts: Iterable[Pdu]) -> str | None:
+    """The text of a concatenated message from its parts (any order), None if it is 8-bit data.
+
+    Better than joining ``text``: a surrogate pair (an emoji) or an escape pair that a sending
+    phone split across two parts comes back whole instead of as U+FFFD / a space.
+    """
+    ordered = sorted(parts, key=lambda p: p.concat.sequence if p.concat else 0)
+    if not ordered or any(p.encoding == "8bit" for p in ordered):
+        return None
+    text = []
+    for encoding, run in groupby(ordered, key=lambda p: p.encoding):
+        body = b"".join(p.body for p in run)
+        text.append(gsm7.decode(body) if encoding == "gsm7" else _ucs2_text(body))
+    return "".join(text)
 
 
 # --- planning --------------------------------------------------------------------------------

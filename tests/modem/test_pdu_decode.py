@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from modem import gsm7
-from modem.pdu import Concat, decode
+from modem.pdu import Concat, decode, join
 
 OA = "0B915155214365F7"  # 11 digits, international: +15551234567
 SCTS = "62113290030040"  # 2026-11-23 09:30:00, +4 quarters (+01:00)
@@ -24,10 +24,14 @@ def deliver(ud: str, *, udl: int, dcs: str = "00", first: str = "04", oa: str = 
 
 def pack_reference(header: bytes, text: str) -> bytes:
     """TP-UD for GSM-7 text after ``header`` (UDHL included), via an explicit bit list."""
+    return pack_septets_reference(header, gsm7.encode(text))
+
+
+def pack_septets_reference(header: bytes, septets: bytes) -> bytes:
     bits = [(octet >> i) & 1 for octet in header for i in range(8)]
     while len(bits) % 7:
         bits.append(0)  # fill bits up to the next septet boundary
-    for septet in gsm7.encode(text):
+    for septet in septets:
         bits.extend((septet >> i) & 1 for i in range(7))
     while len(bits) % 8:
         bits.append(0)
@@ -270,3 +274,34 @@ def test_status_report_optional_parameters(tail: str, text: str | None) -> None:
 
 def test_status_report_failure_status() -> None:
     assert decode(STATUS[:-2] + "46").status == 0x46
+
+
+def test_join_mends_a_surrogate_pair_split_across_parts() -> None:
+    # A sloppy sender cut "A😀B" between the two halves of the emoji.
+    part1 = decode(deliver("0500033302010041D83D", udl=10, first="44", dcs="08"))
+    part2 = decode(deliver("050003330202DE000042", udl=10, first="44", dcs="08"))
+    assert (part1.text, part2.text) == ("A\ufffd", "\ufffdB")
+    assert join([part2, part1]) == "A😀B"
+    assert part1.body == bytes.fromhex("0041D83D")
+
+
+def test_join_mends_an_escape_split_across_parts() -> None:
+    # Part 1 ends with ESC, part 2 starts with 0x65: together they are "€".
+    first_ud = pack_septets_reference(bytes.fromhex("050003330201"), b"ab\x1b")
+    part1 = decode(deliver(first_ud.hex(), udl=7 + 3, first="44"))
+    part2 = decode(
+        deliver(pack_reference(bytes.fromhex("050003330202"), "e5").hex(), udl=9, first="44")
+    )
+    assert (part1.text, part2.text) == ("ab ", "e5")
+    assert join([part1, part2]) == "ab€5"
+
+
+def test_join_mixed_encodings_and_data() -> None:
+    p1 = decode(deliver("0500030A0201" + "906536FB0D", udl=12, first="44"))  # gsm7 "Hello"
+    p2 = decode(deliver("0500030A0202" + "00200436", udl=10, first="44", dcs="08"))  # " ж"
+    assert join([p2, p1]) == "Hello ж"
+    data = decode(deliver("CAFE", udl=2, dcs="04"))
+    assert join([data]) is None
+    assert join([]) is None
+    single = decode(deliver("C8329BFD06", udl=5))
+    assert join([single]) == "Hello" == single.text
