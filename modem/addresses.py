@@ -151,7 +151,7 @@ def encode_number(raw: str) -> bytes:
 
 def encode_sender(sender: str) -> bytes:
     """TP-OA for a sender: a number ("+1 555 0100", "12345") or alphanumeric ("MyBank")."""
-    if _NUMERIC_SENDER.fullmatch(_FORMATTING.sub("", sender)) or sender.startswith("00"):
+    if _NUMERIC_SENDER.fullmatch(_FORMATTING.sub("", sender)) or sender.startswith("+"):
         return encode_number(sender)
     if not sender:
         raise PduError("empty sender")

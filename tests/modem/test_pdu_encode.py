@@ -213,10 +213,12 @@ def test_deliver_alphanumeric_sender() -> None:
     assert (pdu.timestamp, pdu.smsc) == (WHEN, "+15550000000")
     # 11 septets, three of them escapes: the longest an address holds.
     assert decode(encode_deliver("Ab{c}€ 1", "x", timestamp=WHEN)[0]).number == "Ab{c}€ 1"
+    assert decode(encode_deliver("00AB", "x", timestamp=WHEN)[0]).number == "00AB"
 
 
 @pytest.mark.parametrize(
-    ("sender", "reason"), [("ABCDEFGHIJKL", "longer than 11"), ("Привет", "GSM")]
+    ("sender", "reason"),
+    [("ABCDEFGHIJKL", "longer than 11"), ("Привет", "GSM"), ("", "empty"), ("+", "no digits")],
 )
 def test_deliver_bad_alphanumeric_sender(sender: str, reason: str) -> None:
     with pytest.raises(PduError, match=reason):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modem import gsm7
-from modem.pdu import decode, encode_deliver, encode_submit, plan, split
+from modem.pdu import decode, encode_deliver, encode_submit, join, plan, split
 
 GSM7_ALPHABET = gsm7.DEFAULT_ALPHABET.replace("\x1b", "") + "".join(gsm7.EXTENSION.values())
 # Text that exercises both encodings, escapes and astral characters at part boundaries.
@@ -115,6 +115,7 @@ def test_deliver_round_trip_and_reassembly(
     # Reassemble the way a receiver does: by concat sequence, whatever order they arrive in.
     ordered = sorted(reversed(parts), key=lambda p: p.concat.sequence if p.concat else 1)
     assert "".join(p.text for p in ordered) == text
+    assert join(parts) == text
     if len(parts) > 1:
         assert [p.concat.sequence for p in ordered] == list(range(1, len(parts) + 1))
 
