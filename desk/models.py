@@ -110,8 +110,8 @@ class MessagePart(BaseModel):
     seq = pw.IntegerField()
     reference = pw.IntegerField(null=True, index=True)
     number = pw.CharField()  # destination, for matching reports
-    state = pw.CharField(default="pending")  # pending, submitting, sent, delivered, failed
-    sent_at = pw.DateTimeField(null=True)
+    state = pw.CharField(default="pending")  # pending submitting sent delivered failed uncertain
+    sent_at = pw.DateTimeField(null=True, index=True)  # rate limit counts parts by this
     delivered_at = pw.DateTimeField(null=True)
     report_status = pw.IntegerField(null=True)
 

@@ -1,0 +1,83 @@
+"""The send-rate limit that protects the SIM from carrier spam filters.
+
+Counted from the database, so it holds across restarts: a part counts once the modem accepted it
+(MessagePart.sent_at in the window) and, while a message is ``sending``, each of its parts not yet
+accepted counts as in flight (it is about to be handed to the modem). Windows are rolling: the
+last 60 seconds and the last 24 hours.
+
+Staff replies (and consent/help answers) are limited by the per-minute limit only; automated
+sends by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import peewee as pw
+
+from desk.clock import Clock, to_db
+from desk.models import SENDING, Message, MessagePart
+from desk.settings import Settings
+
+MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Budget:
+    """Parts that may still be handed to the modem now."""
+
+    per_minute: int
+    per_day: int
+    used_minute: int
+    used_day: int
+
+    @property
+    def minute_left(self) -> int:
+        return max(0, self.per_minute - self.used_minute)
+
+    @property
+    def day_left(self) -> int:
+        return max(0, self.per_day - self.used_day)
+
+    def fits_minute(self, parts: int) -> bool:
+        """Whether ``parts`` more parts fit this minute. A message longer than the whole limit
+        may go when nothing else went in the last minute (else it never could)."""
+        return parts <= self.minute_left or self.used_minute == 0
+
+    def fits_day(self, parts: int) -> bool:
+        """The same for the day (automated sends only)."""
+        return parts <= self.day_left or self.used_day == 0
+
+    def allows(self, parts: int, *, automated: bool) -> bool:
+        return self.fits_minute(parts) and (not automated or self.fits_day(parts))
+
+    def spend(self, parts: int) -> None:
+        self.used_minute += parts
+        self.used_day += parts
+
+
+def parts_sent_since(since_db: object) -> int:
+    return MessagePart.select().where(MessagePart.sent_at >= since_db).count()
+
+
+def parts_in_flight() -> int:
+    """Parts of ``sending`` messages the modem has not accepted yet."""
+    row = (
+        Message.select(pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0))
+        .where(Message.state == SENDING)
+        .scalar()
+    )
+    return int(row or 0)
+
+
+def budget(*, settings: Settings, clock: Clock) -> Budget:
+    now = clock.now()
+    in_flight = parts_in_flight()
+    return Budget(
+        per_minute=int(settings.get("rate_per_minute")),
+        per_day=int(settings.get("rate_per_day")),
+        used_minute=parts_sent_since(to_db(now - MINUTE)) + in_flight,
+        used_day=parts_sent_since(to_db(now - DAY)) + in_flight,
+    )
