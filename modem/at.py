@@ -194,6 +194,7 @@ class AtChannel:
         self.read_slice = read_slice
         self.urcs: deque[urc.Urc] = deque()
         self.dirty = False  # a command timed out: its late reply may still come
+        self.echo_seen = False  # an echo of our command came back (echo was off: a restart?)
         self.stray: deque[str] = deque(maxlen=50)  # discarded lines, for diagnosis
         self.bytes_in = 0
         self.bytes_out = 0
@@ -311,6 +312,7 @@ class AtChannel:
                 self.dirty = True
                 raise AtTimeout(cmd, info)
             if self._is_echo(line, cmd):
+                self.echo_seen = True
                 continue
             fin = final_kind(line)
             if fin is not None:

@@ -60,7 +60,8 @@ _URC_WORDS: frozenset[str] = frozenset(
 )
 # Lines that mean the modem has just (re)started: its settings (echo, CNMI, PDU mode) are gone.
 _BOOT_WORDS: frozenset[str] = frozenset({"RDY", "START", "^SYSSTART", "+PBREADY"})
-_BOOT_PREFIXES: tuple[str, ...] = ("^BOOT:", "+CFUN: 1", "^SYSSTART", "+PBREADY")
+# (Huawei's periodic "^BOOT:..." line is not a restart, despite its name.)
+_BOOT_PREFIXES: tuple[str, ...] = ("+CFUN: 1", "^SYSSTART", "+PBREADY")
 
 
 def prefix_of(line: str) -> str | None:

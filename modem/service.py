@@ -1,0 +1,506 @@
+"""ModemService: the one thread that owns the serial port.
+
+Callers submit work through a queue (never blocking) and get ``modem.events`` dataclasses back
+through ``sink`` (called on the modem thread; it must not block). The thread opens the port,
+initialises the modem, sends jobs part by part, hands every stored / delivered SMS and status
+report to the consumer (deleting it only after ``ack_incoming``), polls status, and on unplug /
+restart / hang reconnects with backoff (to a replugged modem's new path too).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from modem import init_ops, ports
+from modem.at import AtChannel, AtError, AtTimeout, CommandError, ModemRestarted, PortGone
+from modem.events import ModemEvent, ModemState, ModemStatus, SendJob, StatusChanged
+from modem.incoming import Incoming
+from modem.reconnect import Backoff
+from modem.sending import send_job
+from modem.sms_ops import parse_cpms_counts, parse_cpms_query
+
+log = logging.getLogger(__name__)
+THREAD_NAME = "textdesk-modem"
+
+
+class Hung(AtError):
+    """The modem stopped answering (a command and the AT probe after it timed out)."""
+
+
+class _Stop(Exception):
+    pass
+
+
+class ModemService:
+    def __init__(
+        self,
+        port: str | None,
+        sink: Callable[[ModemEvent], None],
+        pin: str | None = None,
+        baudrate: int = 115200,
+        sweep_interval: float = 30.0,
+        command_timeout: float = 10.0,
+        *,
+        send_timeout: float = 60.0,
+        poll_interval: float = 15.0,
+        ussd_timeout: float = 30.0,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 10.0,
+        sim_busy_wait: float = 30.0,
+        storage: str = "SM",
+        direct_delivery: bool = False,
+    ) -> None:
+        self.port = port
+        self._sink = sink
+        self._pin = pin
+        self._pin_refused = False
+        self.baudrate = baudrate
+        self.sweep_interval = sweep_interval
+        self.command_timeout = command_timeout
+        self.send_timeout = send_timeout
+        self.poll_interval = poll_interval
+        self.ussd_timeout = ussd_timeout
+        self.sim_busy_wait = sim_busy_wait
+        self.storage = storage
+        self.direct_delivery = direct_delivery
+        self._backoff = Backoff(backoff_initial, backoff_max)
+        self._requests: queue.Queue[tuple[str, object]] = queue.Queue()
+        self._status = ModemStatus()
+        self._status_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        # owned by the modem thread
+        self._serial: object | None = None
+        self._ch: AtChannel | None = None
+        self._device: str | None = None
+        self._sim_ready = False
+        self._jobs: deque[SendJob] = deque()
+        self._acks: deque[str] = deque()
+        self._pins: deque[str] = deque()
+        self._ussd: deque[str] = deque()
+        self._ussd_pending: tuple[str, float] | None = None
+        self._refresh = False
+        self._next_poll = 0.0
+        self._next_sweep = 0.0
+        self._cnmi: str | None = None
+        self._incoming = Incoming(self)
+
+    # --- public API (any thread) ------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("ModemService already started")
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._requests.put(("stop", None))
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def submit(self, job: SendJob) -> None:
+        self._requests.put(("send", job))
+
+    def ack_incoming(self, token: str) -> None:
+        self._requests.put(("ack", token))
+
+    def query_ussd(self, code: str) -> None:
+        self._requests.put(("ussd", code))
+
+    def enter_pin(self, pin: str) -> None:
+        self._requests.put(("pin", pin))
+
+    def refresh_status(self) -> None:
+        self._requests.put(("refresh", None))
+
+    @property
+    def status(self) -> ModemStatus:
+        with self._status_lock:
+            return self._status
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- helpers used by the modem-thread modules ---------------------------------------------
+
+    def assert_modem_thread(self) -> None:
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError(f"must run on the {THREAD_NAME} thread")
+
+    @property
+    def channel(self) -> AtChannel:
+        self.assert_modem_thread()
+        if self._ch is None:
+            raise PortGone("not connected")
+        return self._ch
+
+    def emit(self, event: ModemEvent) -> None:
+        if event.at is None:
+            object.__setattr__(event, "at", datetime.now(UTC))
+        try:
+            self._sink(event)
+        except Exception:
+            log.exception("modem event sink failed on %r", event)
+
+    def set_status(self, **changes: object) -> None:
+        with self._status_lock:
+            new = replace(self._status, **changes)  # type: ignore[arg-type]
+            if new == self._status:
+                return
+            self._status = new
+        self.emit(StatusChanged(new))
+
+    def command(self, cmd: str, **kw: object):  # type: ignore[no-untyped-def]
+        """One AT command with the service's timeout and hang detection."""
+        ch = self.channel
+        try:
+            return ch.command(cmd, self.command_timeout, **kw)  # type: ignore[arg-type]
+        except AtTimeout:
+            self.check_alive()
+            raise
+
+    def check_alive(self) -> None:
+        """After a timeout: probe with AT; raise Hung if the modem is silent."""
+        ch = self.channel
+        if not ch.resync(min(self.command_timeout, 3.0)):
+            raise Hung("The modem stopped answering.")
+
+    # --- the thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                if self._ch is None:
+                    self._connect()
+                    continue
+                try:
+                    self._serve_once()
+                except (PortGone, ModemRestarted, Hung, AtTimeout) as exc:
+                    self._drop(self._reason(exc))
+        except _Stop:
+            pass
+        except Exception:
+            log.exception("modem thread failed")
+            self.set_status(state=ModemState.ERROR, last_error="Internal error in the modem layer.")
+        finally:
+            self._close()
+            self.set_status(state=ModemState.DISCONNECTED, last_error=None)
+
+    @staticmethod
+    def _reason(exc: BaseException) -> str:
+        if isinstance(exc, PortGone):
+            return "The modem was disconnected (unplugged?)."
+        if isinstance(exc, ModemRestarted):
+            return "The modem restarted."
+        return "The modem stopped answering."
+
+    def _take_requests(self, wait: float = 0.0) -> None:
+        """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
+        try:
+            item = self._requests.get(timeout=wait) if wait > 0 else self._requests.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            kind, value = item
+            if kind == "stop":
+                raise _Stop
+            if kind == "send":
+                self._jobs.append(value)  # type: ignore[arg-type]
+            elif kind == "ack":
+                self._acks.append(value)  # type: ignore[arg-type]
+            elif kind == "pin":
+                self._pins.append(value)  # type: ignore[arg-type]
+            elif kind == "ussd":
+                self._ussd.append(value)  # type: ignore[arg-type]
+            elif kind == "refresh":
+                self._refresh = True
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait while still taking requests (so stop() is prompt)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self._take_requests(min(left, 0.2))
+
+    # --- connecting ---------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self._take_requests()
+        path = self.port
+        if path is None:
+            found = ports.discover(timeout=min(self.command_timeout, 1.0))
+            if found is None:
+                self._wait_retry("No modem found. Plug the modem in.", ModemState.DISCONNECTED)
+                return
+            path = found.path
+        try:
+            serial_port = ports.open_port(path, self.baudrate)
+        except Exception as exc:
+            text = ports.explain_open_error(exc, path)
+            denied = "Permission denied" in text
+            self._wait_retry(text, ModemState.ERROR if denied else ModemState.DISCONNECTED)
+            return
+        device = os.path.realpath(path)
+        if self._device is not None and device != self._device:
+            from modem.events import PortChanged
+
+            self.emit(PortChanged(self._device, device))
+        self._device = device
+        self._serial = serial_port
+        self._ch = AtChannel(serial_port)
+        self.set_status(state=ModemState.CONNECTING, port=path, last_error=None)
+        try:
+            self._initialise()
+        except (PortGone, ModemRestarted, Hung, AtTimeout, CommandError, init_ops.SimBusy) as exc:
+            reason = (
+                f"The modem did not initialise: {exc.reason}"
+                if isinstance(exc, CommandError)
+                else "The SIM stayed busy."
+                if isinstance(exc, init_ops.SimBusy)
+                else self._reason(exc)
+            )
+            self._close()
+            self._wait_retry(reason, ModemState.DISCONNECTED)
+            return
+        self._backoff.reset()
+
+    def _wait_retry(self, reason: str, state: ModemState) -> None:
+        self._sim_ready = False
+        self.set_status(state=state, last_error=reason)
+        self._fail_inflight_none()
+        self._sleep(self._backoff.next_delay())
+
+    def _fail_inflight_none(self) -> None:
+        """Nothing is in flight between jobs; pending jobs simply wait for the next connect."""
+
+    def _close(self) -> None:
+        ch, self._ch = self._ch, None
+        port, self._serial = self._serial, None
+        self._sim_ready = False
+        self._incoming.on_disconnect()
+        if ch is not None or port is not None:
+            try:
+                port.close()  # type: ignore[union-attr]
+            except Exception:
+                pass
+
+    def _drop(self, reason: str) -> None:
+        log.info("modem connection lost: %s", reason)
+        self._close()
+        self.set_status(state=ModemState.DISCONNECTED, last_error=reason)
+        self._sleep(self._backoff.next_delay())
+
+    def _initialise(self) -> None:
+        ch = self.channel
+        t = self.command_timeout
+        init_ops.wake(ch, min(t, 2.0), attempts=max(2, int(t / 2.0) + 1))
+        init_ops.optional(ch, "AT+CMEE=1", t)
+        ch.echo_seen = False
+        info = init_ops.wait_sim(
+            lambda: init_ops.identity(ch, t), time.monotonic() + self.sim_busy_wait
+        )
+        self.set_status(**info)
+        self._sim_ready = False
+        self._check_pin()
+
+    def _check_pin(self) -> None:
+        """Ask for the PIN state; enter the configured PIN once; finish init when ready."""
+        ch = self.channel
+        deadline = time.monotonic() + self.sim_busy_wait
+        state = init_ops.wait_sim(lambda: init_ops.pin_state(ch, self.command_timeout), deadline)
+        if not state.ready and state.kind == "SIM PIN" and self._pin and not self._pin_refused:
+            if self._try_pin(self._pin):
+                state = init_ops.wait_sim(
+                    lambda: init_ops.pin_state(ch, self.command_timeout),
+                    time.monotonic() + self.sim_busy_wait,
+                )
+            else:
+                return
+        if state.ready:
+            self._finish_init()
+        elif state.error:
+            self.set_status(state=ModemState.ERROR, pin_kind=None, last_error=state.error)
+        elif state.kind == "SIM PIN":
+            self.set_status(
+                state=ModemState.PIN_NEEDED,
+                pin_kind=state.kind,
+                last_error=self.status.last_error if self._pin_refused else "Enter the SIM PIN.",
+            )
+        else:
+            puk = "PUK" in (state.kind or "")
+            self.set_status(
+                state=ModemState.ERROR if puk else ModemState.PIN_NEEDED,
+                pin_kind=state.kind,
+                last_error=(
+                    "The SIM is locked after wrong PINs: it needs its PUK code (put it in a phone)."
+                    if puk
+                    else f"The modem asks for {state.kind}."
+                ),
+            )
+
+    def _try_pin(self, pin: str) -> bool:
+        try:
+            init_ops.send_pin(self.channel, pin, self.command_timeout)
+        except CommandError as exc:
+            self._pin_refused = True
+            self.set_status(
+                state=ModemState.PIN_NEEDED,
+                pin_kind="SIM PIN",
+                last_error=(
+                    "The SIM refused that PIN. TextDesk will not try it again by itself: enter the "
+                    "right PIN (after 3 wrong PINs the SIM locks and needs its PUK)."
+                    if exc.code in (16, None) or exc.kind == "error"
+                    else f"The PIN could not be entered: {exc.reason}"
+                ),
+            )
+            return False
+        self._pin, self._pin_refused = pin, False
+        return True
+
+    def _finish_init(self) -> None:
+        ch = self.channel
+        t = self.command_timeout
+        chosen = init_ops.wait_sim(
+            lambda: init_ops.set_up_sms(ch, self.storage, t, direct=self.direct_delivery),
+            time.monotonic() + self.sim_busy_wait,
+        )
+        self._cnmi = chosen["cnmi"]  # type: ignore[assignment]
+        self._incoming.storage = chosen["storage"] or self.storage  # type: ignore[assignment]
+        self._incoming.csms = int(chosen["csms"])  # type: ignore[call-overload]
+        init_ops.set_up_network(ch, t, self.status.manufacturer)
+        self._sim_ready = True
+        counts = parse_cpms_counts(str(chosen["counts"] or ""))
+        self.set_status(
+            pin_kind=None,
+            storage_used=counts[0] if counts else None,
+            storage_total=counts[1] if counts else None,
+        )
+        self._poll_status()
+        self._incoming.sweep()
+        self._next_sweep = time.monotonic() + self.sweep_interval
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def _serve_once(self) -> None:
+        self._take_requests()
+        ch = self.channel
+        self._incoming.handle_urcs()
+        if ch.echo_seen:
+            raise ModemRestarted("echo came back on")
+        now = time.monotonic()
+        if self._pins:
+            self._enter_user_pin(self._pins.popleft())
+        elif not self._sim_ready:
+            if self._refresh or now >= self._next_poll:
+                self._refresh = False
+                self._next_poll = now + self.poll_interval
+                self._check_pin()
+            else:
+                ch.pump(0.05)
+        elif self._incoming.busy():
+            self._incoming.work()
+        elif self._acks:
+            self._incoming.ack(self._acks.popleft())
+        elif self._jobs:
+            send_job(self, self._jobs.popleft())
+        elif self._ussd and self._ussd_pending is None:
+            self._start_ussd(self._ussd.popleft())
+        elif self._ussd_pending is not None and now >= self._ussd_pending[1]:
+            self._incoming.ussd_timed_out(self._ussd_pending[0])
+            self._ussd_pending = None
+        elif now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_interval
+            self._incoming.sweep()
+        elif self._refresh or now >= self._next_poll:
+            self._refresh = False
+            self._poll_status()
+        else:
+            ch.pump(0.05)
+
+    def _enter_user_pin(self, pin: str) -> None:
+        ch = self.channel
+        try:
+            state = init_ops.pin_state(ch, self.command_timeout)
+        except init_ops.SimBusy:
+            self._pins.appendleft(pin)
+            self._sleep(0.3)
+            return
+        if state.ready:
+            if not self._sim_ready:
+                self._finish_init()
+            return
+        if self._try_pin(pin):
+            self._check_pin()
+
+    def _poll_status(self) -> None:
+        ch = self.channel
+        t = self.command_timeout
+        self._next_poll = time.monotonic() + self.poll_interval
+        if not init_ops.cnmi_intact(ch, self._cnmi, t):
+            raise ModemRestarted("settings lost")
+        rssi = init_ops.signal(ch, t)
+        stat = init_ops.registration(ch, t)
+        op = init_ops.operator(ch, t)
+        counts = None
+        resp = init_ops.optional(ch, "AT+CPMS?", t)
+        if resp is not None:
+            counts = parse_cpms_query(resp.first("+CPMS") or "", self._incoming.storage)
+        self._apply_registration(stat, signal=rssi, operator=op, counts=counts)
+
+    def _apply_registration(
+        self,
+        stat: int | None,
+        *,
+        signal: int | bool | None = False,
+        operator: str | bool | None = False,
+        counts: tuple[int, int] | None = None,
+    ) -> None:
+        changes: dict[str, object] = {}
+        if signal is not False:
+            changes["signal"] = signal
+        if operator is not False:
+            changes["operator"] = operator
+        if counts is not None:
+            changes["storage_used"], changes["storage_total"] = counts
+        if stat is not None:
+            changes["registration"] = init_ops.REGISTRATION.get(stat, "unknown")
+            registered = stat in (1, 5, 6, 7)
+            changes["state"] = ModemState.READY if registered else ModemState.NO_NETWORK
+            changes["last_error"] = (
+                None
+                if registered
+                else "Not registered on a network: "
+                f"{init_ops.REGISTRATION.get(stat, 'unknown')} (check coverage and the SIM)."
+            )
+        elif self.status.state in (ModemState.CONNECTING, ModemState.PIN_NEEDED):
+            changes["state"] = ModemState.NO_NETWORK
+            changes["last_error"] = "The modem does not say whether it is on a network."
+        self.set_status(**changes)
+
+    def _start_ussd(self, code: str) -> None:
+        from modem.events import UssdResult
+
+        try:
+            self.command(f'AT+CUSD=1,"{code}",15', expect=None)
+        except CommandError as exc:
+            self.emit(UssdResult(None, code, f"The network refused the USSD code: {exc.reason}"))
+            return
+        self._ussd_pending = (code, time.monotonic() + self.ussd_timeout)
+
+    def ussd_answered(self) -> str | None:
+        """The pending USSD code, cleared (called when +CUSD arrives)."""
+        pending, self._ussd_pending = self._ussd_pending, None
+        return pending[0] if pending else None
