@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from modem import gsm7
+from modem import gsm7, ucs2
 from modem.addresses import (
     PduError,
     Reader,
@@ -163,9 +163,10 @@ def _parse_udh(udh: bytes) -> Concat | None:
 
 
 def _ucs2_text(body: bytes) -> str:
-    if len(body) % 2:
-        raise PduError(f"UCS-2 user data has an odd number of octets ({len(body)})")
-    return body.decode("utf-16-be", errors="replace")
+    try:
+        return ucs2.decode(body)
+    except ValueError as exc:
+        raise PduError(str(exc)) from None
 
 
 def _read_user_data(reader: Reader, dcs: int, udhi: bool) -> dict:
@@ -246,27 +247,37 @@ def _decode_submit(reader: Reader, first: int, smsc: str | None) -> Pdu:
     )
 
 
+def _status_report_extras(reader: Reader, first: int) -> tuple[int, int, dict]:
+    """TP-PI and the TP-PID / TP-DCS / TP-UD it announces (all optional, 23.040 §9.2.3.27).
+
+    The caller ignores a malformed tail (or padding after TP-ST) rather than lose the delivery
+    report over it. Reserved TP-PI bits are ignored, as 23.040 says.
+    """
+    pid = dcs = 0
+    fields: dict = {"text": None}
+    indicator = reader.byte("TP-PI") if reader.remaining else 0
+    extension = indicator
+    while extension & 0x80:
+        extension = reader.byte("TP-PI extension")
+    if indicator & 0x01:
+        pid = reader.byte("TP-PID")
+    if indicator & 0x02:
+        dcs = reader.byte("TP-DCS")
+    if indicator & 0x04:
+        fields = _read_user_data(reader, dcs, bool(first & 0x40))
+    return pid, dcs, fields
+
+
 def _decode_status_report(reader: Reader, first: int, smsc: str | None) -> Pdu:
     reference = reader.byte("TP-MR")
     number, number_type = read_address(reader, "recipient address")
     timestamp = read_timestamp(reader, "TP-SCTS")
     discharge = read_timestamp(reader, "TP-DT")
     status = reader.byte("TP-ST")
-    pid = dcs = 0
-    fields: dict = {"text": None}
-    # TP-PI and what it announces are optional (23.040 §9.2.3.27). A TP-PI with reserved bits
-    # set is ignored (23.040 says so for such values; some modems pad with FF).
-    indicator = reader.byte("TP-PI") if reader.remaining else 0
-    if not indicator & 0x78:
-        extension = indicator
-        while extension & 0x80:
-            extension = reader.byte("TP-PI extension")
-        if indicator & 0x01:
-            pid = reader.byte("TP-PID")
-        if indicator & 0x02:
-            dcs = reader.byte("TP-DCS")
-        if indicator & 0x04:
-            fields = _read_user_data(reader, dcs, bool(first & 0x40))
+    try:
+        pid, dcs, fields = _status_report_extras(reader, first)
+    except PduError:
+        pid, dcs, fields = 0, 0, {"text": None}
     return Pdu(
         kind="status-report",
         number=number,
@@ -328,21 +339,16 @@ def join(parts: Iterable[Pdu]) -> str | None:
 # --- planning --------------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Join surrogate pairs given as two code points; a lone surrogate becomes U+FFFD."""
-    return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
-
-
 def _units(text: str, encoding: str) -> list[int]:
     if encoding == "gsm7":
         return [gsm7.char_septets(ch) for ch in text]
-    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    return [ucs2.char_units(ch) for ch in text]
 
 
 def _segments(text: str, concat_bits: int) -> tuple[str, list[str], list[int]]:
     if concat_bits not in (8, 16):
         raise PduError(f"concat_bits must be 8 or 16, not {concat_bits!r}")
-    text = _clean(text)
+    text = ucs2.clean(text)
     encoding = "gsm7" if gsm7.is_gsm7(text) else "ucs2"
     single, multi8, multi16 = _LIMITS[encoding]
     units = _units(text, encoding)
@@ -396,7 +402,7 @@ def _user_data(segment: str, encoding: str, udh: bytes) -> tuple[int, bytes]:
         header_septets = (len(header) * 8 + 6) // 7
         fill = header_septets * 7 - len(header) * 8
         return header_septets + len(septets), header + gsm7.pack(septets, fill)
-    body = segment.encode("utf-16-be")
+    body = ucs2.encode(segment)
     return len(header) + len(body), header + body
 
 

@@ -261,10 +261,15 @@ def test_status_report() -> None:
     ("tail", "text"),
     [
         ("00", None),
-        ("FF", None),
-        ("FFFFFF", None),
         ("0400", ""),
         ("070000" + "05C8329BFD06", "Hello"),
+        ("8600" + "00" + "05C8329BFD06", "Hello"),  # DCS + UDL, then a TP-PI extension octet
+        # A malformed or padded tail after TP-ST never costs the delivery report:
+        ("FF", None),
+        ("FFFFFF", None),
+        ("04", None),  # UDL announced, missing
+        ("80", None),  # extension announced, missing
+        ("0408C8329B", None),  # UDL 8 septets, 3 octets follow
     ],
 )
 def test_status_report_optional_parameters(tail: str, text: str | None) -> None:
