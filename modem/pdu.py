@@ -408,8 +408,8 @@ def _user_data(segment: str, encoding: str, udh: bytes) -> tuple[int, bytes]:
 
 def _prepare(text: str, concat_ref: int | None) -> tuple[str, list[str], int, int | None]:
     """Segments, the concat header width and the reference to use (picked when None)."""
-    if concat_ref is not None and not 0 <= concat_ref <= 0xFFFF:
-        raise PduError(f"concat_ref {concat_ref} is outside 0..65535")
+    if concat_ref is not None and not (isinstance(concat_ref, int) and 0 <= concat_ref <= 0xFFFF):
+        raise PduError(f"concat_ref {concat_ref!r} is not in 0..65535")
     bits = 16 if concat_ref is not None and concat_ref > 0xFF else 8
     encoding, segments, _ = _segments(text, bits)
     if len(segments) > MAX_PARTS:

@@ -180,6 +180,8 @@ def test_too_long_and_bad_arguments() -> None:
     assert len(encode_submit("+1555", "a" * (153 * 255))) == 255
     with pytest.raises(PduError, match="concat_ref"):
         encode_submit("+1555", "a" * 200, concat_ref=70000)
+    with pytest.raises(PduError, match="concat_ref"):
+        encode_submit("+1555", "a", concat_ref="7")  # type: ignore[arg-type]
     with pytest.raises(PduError, match="reference"):
         encode_submit("+1555", "a", reference=256)
 
@@ -287,3 +289,20 @@ def test_status_report_round_trip() -> None:
     assert (failed.status, failed.number, failed.smsc) == (0x46, "5551234", None)
     with pytest.raises(PduError):
         encode_status_report(1, "+1555", 256, scts=scts, discharge=scts)
+
+
+def test_gsmmodem_decodes_our_deliver_and_status_report() -> None:
+    plus_one, minus_five = timezone(timedelta(hours=1)), timezone(timedelta(hours=-5))
+    scts = datetime(2026, 11, 23, 9, 30, tzinfo=plus_one)
+    discharge = datetime(2026, 11, 23, 9, 31, 15, tzinfo=minus_five)
+    report = gsmmodem_pdu.decodeSmsPdu(
+        encode_status_report(42, "+15551234567", 0x46, scts=scts, discharge=discharge)
+    )
+    assert (report["type"], report["reference"], report["status"]) == ("SMS-STATUS-REPORT", 42, 70)
+    assert report["time"] == scts and report["time"].utcoffset() == timedelta(hours=1)
+    assert report["discharge"] == discharge
+    assert report["discharge"].utcoffset() == timedelta(hours=-5)
+    for text in ("Grüße {x} €", "Привет"):
+        (hex_pdu,) = encode_deliver("+15551234567", text, timestamp=scts)
+        theirs = gsmmodem_pdu.decodeSmsPdu(hex_pdu)
+        assert (theirs["text"], theirs["number"], theirs["time"]) == (text, "+15551234567", scts)
