@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modem import gsm7
+from modem import gsm7, ucs2
 from modem.pdu import decode, encode_deliver, encode_submit, join, plan, split
 
 GSM7_ALPHABET = gsm7.DEFAULT_ALPHABET.replace("\x1b", "") + "".join(gsm7.EXTENSION.values())
@@ -125,3 +125,20 @@ def test_naive_and_utc_stamps_agree() -> None:
     assert decode(encode_deliver("+1555", "x", timestamp=naive)[0]).timestamp == naive.replace(
         tzinfo=UTC
     )
+
+
+with_surrogates = st.lists(
+    st.one_of(st.integers(0xD800, 0xDFFF), st.integers(0x20, 0x7E), st.integers(0x10000, 0x10FFFF)),
+    max_size=120,
+).map(lambda codes: "".join(map(chr, codes)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(with_surrogates)
+def test_lone_surrogates_never_reach_the_wire_or_the_reader(text: str) -> None:
+    cleaned = ucs2.clean(text)
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned)
+    parts = encode_submit("+15551234567", text)
+    assert len(parts) == plan(text).parts
+    decoded = "".join(decode(p.hex).text for p in parts)
+    assert decoded == cleaned == "".join(p.text for p in parts)
