@@ -12,6 +12,9 @@ Choices where the specs leave room:
 - Concatenation uses IEI 00 (8-bit reference) unless ``concat_ref`` > 255, then IEI 08
   (16-bit): that header is one octet longer, so parts hold 152 septets / 66 UCS-2 units instead of
   153 / 67. ``plan``/``split`` take ``concat_bits`` to match.
+- An SMS-STATUS-REPORT is decoded once TP-ST is read: a malformed optional tail is ignored.
+- National language shift tables (UDH IEI 24/25) are not supported: such text decodes with the
+  default alphabet and extension table.
 """
 
 from __future__ import annotations
@@ -321,7 +324,8 @@ def decode(hex_pdu: str, *, smsc: bool = True) -> Pdu:
 
 
 def join(parts: Iterable[Pdu]) -> str | None:
-    """The text of a concatenated message from its parts (any order), None if it is 8-bit data.
+    """The text of a concatenated message from its parts (one per sequence number, any order);
+    None if it is 8-bit data.
 
     Better than joining ``text``: a surrogate pair (an emoji) or an escape pair that a sending
     phone split across two parts comes back whole instead of as U+FFFD / a space.
