@@ -12,9 +12,9 @@ Rules (whole message, case- and punctuation-insensitive: "Stop.", " stop!! ", "O
   per contact in ``HELP_REPLY_GAP``.
 - CANCEL and appointments: a reply R/N/NO/CANCEL to an appointment reminder means the appointment
   needs attention. So: if the contact has an appointment still ``pending`` for which a reminder has
-  actually gone out (its ReminderRun message is sent, delivered or uncertain) and which has not
-  long passed, CANCEL is left to ``desk.appointments`` and does NOT opt out. Otherwise CANCEL is
-  an opt-out like STOP.
+  gone out and which has not long passed (``desk.appointments.awaiting_reply``, the very rule the
+  appointment reply handling uses), CANCEL is left to ``desk.appointments`` and does NOT opt out.
+  Otherwise CANCEL is an opt-out like STOP.
 - Free-text opt-out requests ("stop texting me", "please remove me from your list", "don't text
   me", "STOP please") are flagged for staff: the message gets flag ``optout_text``, the
   conversation ``needs_attention``, and a ConsentEvent of kind ``optout_text`` is recorded. They
@@ -77,7 +77,29 @@ APPOINTMENT_REPLY_GRACE = timedelta(hours=12)
 # "stop please", "unsubscribe me now": an unambiguous keyword plus only polite filler.
 _PREFIX_WORDS = frozenset({"stop", "stopall", "unsubscribe", "optout", "revoke"})
 _FILLER = frozenset(
-    ["please", "pls", "plz", "me", "now", "thanks", "thank", "you", "thx", "ty", "asap", "immediately", "all", "texts", "text", "messages", "sms", "it", "this", "ok", "okay"]
+    [
+        "please",
+        "pls",
+        "plz",
+        "me",
+        "now",
+        "thanks",
+        "thank",
+        "you",
+        "thx",
+        "ty",
+        "asap",
+        "immediately",
+        "all",
+        "texts",
+        "text",
+        "messages",
+        "sms",
+        "it",
+        "this",
+        "ok",
+        "okay",
+    ]
 )
 _FREE_TEXT = [
     re.compile(p)
@@ -151,7 +173,18 @@ def set_opt_out(
 
 
 def awaiting_appointment_reply(contact: Contact, *, clock: Clock) -> bool:
-    """True when the contact has a pending appointment whose reminder has gone out."""
+    """True when the contact has a pending appointment whose reminder has gone out.
+
+    Asks ``desk.appointments.awaiting_reply`` (the same rule its reply handling uses, so a CANCEL
+    is always either an opt-out or an appointment reply, never neither); without that module,
+    a pending appointment with a reminder message sent, delivered or uncertain.
+    """
+    try:
+        from desk.appointments import awaiting_reply
+    except ImportError:
+        awaiting_reply = None
+    if awaiting_reply is not None:
+        return awaiting_reply(contact, clock=clock) is not None
     since = to_db(clock.now() - APPOINTMENT_REPLY_GRACE)
     query = (
         Appointment.select(Appointment.id)

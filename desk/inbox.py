@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -88,7 +89,7 @@ def dedupe_key(
 
 def _scan_sensitive(text: str) -> bool:
     try:
-        from desk import privacy
+        privacy = importlib.import_module("desk.privacy")
     except ImportError:
         return False
     try:
@@ -292,7 +293,7 @@ def _after_complete(message: Message, *, settings: Settings, clock: Clock) -> li
     if "keyword" in message.flag_list:
         return replies
     try:
-        from desk import appointments
+        appointments = importlib.import_module("desk.appointments")
     except ImportError:
         return replies
     try:

@@ -281,16 +281,12 @@ def _part(message: Message, seq: int) -> MessagePart:
 
 
 def _sync_parts(message: Message, parts: int) -> None:
-    if parts and parts != message.parts:
+    """The modem reports more parts than planned (it should never): grow, never shrink."""
+    if parts and parts > message.parts:
         log.warning(
             "message %s: planned %s parts, modem sends %s", message.id, message.parts, parts
         )
         message.parts = parts
-        MessagePart.delete().where(
-            (MessagePart.message == message.id)
-            & (MessagePart.seq > parts)
-            & (MessagePart.state == "pending")
-        ).execute()
 
 
 def on_part_submitting(event: PartSubmitting, *, clock: Clock) -> int | None:
@@ -364,7 +360,6 @@ def on_send_failed(event: SendFailed, *, clock: Clock) -> int | None:
         if message.state not in (SENDING, QUEUED):
             log.warning("SendFailed for message %s in state %s ignored", message.id, message.state)
             return None
-        _sync_parts(message, event.parts)
         message.parts_sent = max(message.parts_sent, event.part - 1)
         if message.concat_ref is None and event.concat_ref is not None:
             message.concat_ref = event.concat_ref
