@@ -195,6 +195,7 @@ class AtChannel:
         self.urcs: deque[urc.Urc] = deque()
         self.dirty = False  # a command timed out: its late reply may still come
         self.echo_seen = False  # an echo of our command came back (echo was off: a restart?)
+        self.raise_on_boot = True  # off while initialising: boot lines are expected then
         self.stray: deque[str] = deque(maxlen=50)  # discarded lines, for diagnosis
         self.bytes_in = 0
         self.bytes_out = 0
@@ -325,7 +326,7 @@ class AtChannel:
                     return Response(cmd, info, line)
                 raise CommandError(cmd, line, kind, code, info)
             if urc.is_urc(line, prefix):
-                if isinstance(self._take_urc(line, deadline), urc.Boot):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
                     raise ModemRestarted(line)
                 continue
             lp = urc.prefix_of(line)
@@ -369,7 +370,7 @@ class AtChannel:
                 kind, code = fin
                 raise CommandError(cmd, line, kind if kind != "ok" else "error", code, [])
             if urc.is_urc(line, "+CMGS"):
-                if isinstance(self._take_urc(line, deadline), urc.Boot):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
                     raise ModemRestarted(line)
                 continue
             self.stray.append(line)
@@ -399,7 +400,7 @@ class AtChannel:
                 info.append(line)
                 continue
             if urc.is_urc(line, "+CMGS"):
-                if isinstance(self._take_urc(line, deadline), urc.Boot):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
                     raise ModemRestarted(line)
                 continue
             self.stray.append(line)

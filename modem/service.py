@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from modem import init_ops, ports
+from modem import init_ops, ports, urc
 from modem.at import AtChannel, AtError, AtTimeout, CommandError, ModemRestarted, PortGone
 from modem.events import ModemEvent, ModemState, ModemStatus, SendJob, StatusChanged
 from modem.incoming import Incoming
@@ -185,7 +185,11 @@ class ModemService:
                     continue
                 try:
                     self._serve_once()
-                except (PortGone, ModemRestarted, Hung, AtTimeout) as exc:
+                except AtTimeout:
+                    self._after_timeout()
+                except ModemRestarted as exc:
+                    self._restarted(exc)
+                except (PortGone, Hung) as exc:
                     self._drop(self._reason(exc))
         except _Stop:
             pass
@@ -195,6 +199,26 @@ class ModemService:
         finally:
             self._close()
             self.set_status(state=ModemState.DISCONNECTED, last_error=None)
+
+    def _after_timeout(self) -> None:
+        """A command timed out: go on if the modem still answers, else reconnect."""
+        try:
+            self.check_alive()
+        except (PortGone, Hung) as exc:
+            self._drop(self._reason(exc))
+
+    def _restarted(self, exc: ModemRestarted) -> None:
+        """The modem restarted (boot line, echo back on, settings lost): set it up again on the
+        same port; if that fails, reconnect."""
+        log.info("modem restarted: %s", exc)
+        self._sim_ready = False
+        self._incoming.on_disconnect()
+        self.set_status(state=ModemState.DISCONNECTED, last_error=self._reason(exc))
+        self.set_status(state=ModemState.CONNECTING)
+        try:
+            self._initialise()
+        except (PortGone, ModemRestarted, Hung, AtTimeout, CommandError, init_ops.SimBusy) as err:
+            self._drop(self._reason(err) if isinstance(err, AtError) else "The SIM stayed busy.")
 
     @staticmethod
     def _reason(exc: BaseException) -> str:
@@ -304,6 +328,17 @@ class ModemService:
         self._sleep(self._backoff.next_delay())
 
     def _initialise(self) -> None:
+        ch = self.channel
+        ch.raise_on_boot = False
+        try:
+            self._init_steps()
+        finally:
+            ch.raise_on_boot = True
+            kept = [u for u in ch.urcs if not isinstance(u, urc.Boot)]
+            ch.urcs.clear()
+            ch.urcs.extend(kept)
+
+    def _init_steps(self) -> None:
         ch = self.channel
         t = self.command_timeout
         init_ops.wake(ch, min(t, 2.0), attempts=max(2, int(t / 2.0) + 1))
