@@ -1,8 +1,9 @@
 """Reminders: creating, editing, cancelling, rendering the text, and "send now".
 
 Writers (``create_reminder``, ``update_reminder``, ``cancel_reminder``, ``send_now``) run on the
-engine's core thread (``engine.call``) or in the command line; each is one transaction. Read-only
-queries for the window and the CLI are in ``desk.reminder_queries``.
+engine's core thread (``engine.call``) or in the command line; each is one transaction. The read-only
+queries for the window and the CLI (``upcoming``, ``history``, ``appointment_list``, ``detail``)
+run on any thread with its own connection.
 
 A reminder's text may hold placeholders: {first_name}, {name}, {shop}, {date}, {time}, {service}.
 For an appointment reminder {date}/{time} are the appointment's (shop's local time); otherwise the
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import peewee as pw
 
 from desk import contacts as contact_store
 from desk import phones
 from desk.clock import Clock, to_db, utc
 from desk.db import db
-from desk.models import Appointment, Contact, Reminder, ReminderRecipient
+from desk.models import Appointment, Contact, Reminder, ReminderRecipient, ReminderRun
 from desk.recurrence import Rule
 from desk.settings import Settings
 
@@ -267,3 +271,242 @@ def send_now(reminder_id: int, *, settings: Settings, clock: Clock) -> list[int]
     from desk.scheduler import Scheduler
 
     return Scheduler(settings=settings, clock=clock).materialise(reminder_id, force=True)
+
+
+# --- read-only queries (the window's GUI thread, the CLI) ---------------------------------------
+
+GROUPS = ("Today", "Tomorrow", "This week", "Later")
+
+
+def day_group(when: datetime, now: datetime, tz: ZoneInfo) -> str:
+    days = (when.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days <= 0:
+        return "Today"
+    if days == 1:
+        return "Tomorrow"
+    if days < 7:
+        return "This week"
+    return "Later"
+
+
+@dataclass(frozen=True)
+class UpcomingItem:
+    reminder_id: int
+    next_at: datetime  # aware UTC
+    local: str  # "Tue 1 Dec 09:30" in the shop's zone
+    group: str
+    recipients: tuple[str, ...]  # names or numbers
+    text: str
+    repeat: str  # "" for a one-off
+    appointment_id: int | None
+    appointment_state: str | None
+    appointment_at: str | None
+    deferred: str | None  # "waits for quiet hours: 08:00" when some recipient is in quiet hours
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    run_id: int
+    reminder_id: int
+    due_at: datetime
+    local: str
+    recipient: str
+    state: str  # queued/sent/delivered/failed… (the message's), skipped, missed
+    reason: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class AppointmentItem:
+    appointment_id: int
+    starts_at: datetime
+    local: str
+    contact_id: int
+    who: str
+    service: str
+    note: str
+    state: str
+    reminders: int  # still scheduled
+    reply: str | None  # the customer's reply text, if any
+
+
+def _who(contact: Contact | None, country: str) -> str:
+    if contact is None:
+        return "(deleted)"
+    return contact.name or phones.display(contact.number, country)
+
+
+def _local(when: datetime, tz: ZoneInfo, country: str) -> str:
+    return f"{format_date(when, tz)} {format_time(when, tz, country)}"
+
+
+def upcoming(*, settings: Settings, clock: Clock, limit: int = 1000) -> list[UpcomingItem]:
+    """Scheduled reminders, soonest first, with their day group (today, tomorrow, …)."""
+    from desk.scheduler import deferral
+
+    tz = settings.shop_zone()
+    country = settings.get("default_country")
+    now = clock.now()
+    reminders = list(
+        Reminder.select(Reminder, Appointment)
+        .join(Appointment, pw.JOIN.LEFT_OUTER)
+        .where((Reminder.state == SCHEDULED) & Reminder.next_at.is_null(False))
+        .order_by(Reminder.next_at, Reminder.id)
+        .limit(limit)
+    )
+    people: dict[int, list[Contact]] = {}
+    ids = [r.id for r in reminders]
+    for i in range(0, len(ids), 500):
+        for link in (
+            ReminderRecipient.select(ReminderRecipient, Contact)
+            .join(Contact)
+            .where(ReminderRecipient.reminder.in_(ids[i : i + 500]))
+            .order_by(Contact.id)
+        ):
+            people.setdefault(link.reminder_id, []).append(link.contact)
+    out = []
+    for r in reminders:
+        when = utc(r.next_at)
+        contacts = people.get(r.id, [])
+        held = [d for d in (deferral(max(when, now), c, settings) for c in contacts[:50]) if d]
+        appt = r.appointment
+        out.append(
+            UpcomingItem(
+                reminder_id=r.id,
+                next_at=when,
+                local=_local(when, tz, country),
+                group=day_group(when, now, tz),
+                recipients=tuple(_who(c, country) for c in contacts),
+                text=r.text,
+                repeat=Rule.from_json(r.recurrence).describe() if r.recurrence else "",
+                appointment_id=appt.id if appt else None,
+                appointment_state=appt.state if appt else None,
+                appointment_at=_local(utc(appt.starts_at), tz, country) if appt else None,
+                deferred=(
+                    "waits for quiet hours: " + _local(min(held), tz, country) if held else None
+                ),
+            )
+        )
+    return out
+
+
+def history(
+    *, settings: Settings, limit: int = 500, reminder_id: int | None = None
+) -> list[HistoryItem]:
+    """What happened to each occurrence, newest first: sent (the message's state), skipped or
+    missed, with the reason."""
+    from desk.models import Message
+
+    tz = settings.shop_zone()
+    country = settings.get("default_country")
+    query = (
+        ReminderRun.select(ReminderRun, Contact, Message)
+        .join(Contact, pw.JOIN.LEFT_OUTER, on=(ReminderRun.contact == Contact.id))
+        .switch(ReminderRun)
+        .join(Message, pw.JOIN.LEFT_OUTER, on=(ReminderRun.message == Message.id))
+        .order_by(ReminderRun.due_at.desc(), ReminderRun.id.desc())
+        .limit(limit)
+    )
+    if reminder_id is not None:
+        query = query.where(ReminderRun.reminder == reminder_id)
+    out = []
+    for run in query:
+        due = utc(run.due_at)
+        message = run.message if run.message_id else None
+        state = message.state if message is not None else run.state
+        reason = run.reason or ""
+        if message is not None and message.error:
+            reason = message.error
+        out.append(
+            HistoryItem(
+                run_id=run.id,
+                reminder_id=run.reminder_id,
+                due_at=due,
+                local=_local(due, tz, country),
+                recipient=_who(run.contact if run.contact_id else None, country),
+                state=state,
+                reason=reason,
+                message_id=run.message_id,
+            )
+        )
+    return out
+
+
+def appointment_list(
+    *, settings: Settings, clock: Clock, include_past: bool = False, limit: int = 1000
+) -> list[AppointmentItem]:
+    from desk.models import Message
+
+    tz = settings.shop_zone()
+    country = settings.get("default_country")
+    query = (
+        Appointment.select(Appointment, Contact)
+        .join(Contact)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(limit)
+    )
+    if not include_past:
+        query = query.where(Appointment.starts_at >= to_db(clock.now() - timedelta(hours=12)))
+    appts = list(query)
+    ids = [a.id for a in appts]
+    counts: dict[int, int] = {}
+    for i in range(0, len(ids), 500):
+        counts.update(
+            Reminder.select(Reminder.appointment, pw.fn.COUNT(Reminder.id))
+            .where(Reminder.appointment.in_(ids[i : i + 500]) & (Reminder.state == SCHEDULED))
+            .group_by(Reminder.appointment)
+            .tuples()
+        )
+    out = []
+    for a in appts:
+        reply = None
+        if a.reply_message_id:
+            msg = Message.get_or_none(Message.id == a.reply_message_id)
+            reply = msg.body if msg is not None else None
+        start = utc(a.starts_at)
+        out.append(
+            AppointmentItem(
+                appointment_id=a.id,
+                starts_at=start,
+                local=_local(start, tz, country),
+                contact_id=a.contact_id,
+                who=_who(a.contact, country),
+                service=a.service,
+                note=a.note,
+                state=a.state,
+                reminders=counts.get(a.id, 0),
+                reply=reply,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Detail:
+    reminder_id: int
+    text: str
+    state: str
+    next_at: datetime | None
+    contact_ids: tuple[int, ...]
+    numbers: tuple[str, ...]
+    rule: Rule | None
+    appointment_id: int | None
+    offset_minutes: int | None
+
+
+def detail(reminder_id: int) -> Detail | None:
+    r = Reminder.get_or_none(Reminder.id == reminder_id)
+    if r is None:
+        return None
+    contacts = list(Contact.select().join(ReminderRecipient).where(ReminderRecipient.reminder == r))
+    return Detail(
+        reminder_id=r.id,
+        text=r.text,
+        state=r.state,
+        next_at=utc(r.next_at) if r.next_at else None,
+        contact_ids=tuple(c.id for c in contacts),
+        numbers=tuple(c.number for c in contacts),
+        rule=Rule.from_json(r.recurrence) if r.recurrence else None,
+        appointment_id=r.appointment_id,
+        offset_minutes=r.offset_minutes,
+    )
