@@ -266,6 +266,7 @@ class ModemCore:
         with self.lock:
             if self.power != "on":
                 return
+            self.busy = True  # URCs raised while the command runs come after its answer
             try:
                 delay, out = self._process(kind, text)
             except Exception as exc:  # never die: log, answer ERROR
@@ -274,7 +275,6 @@ class ModemCore:
                 self.prompt = None
                 self.assembler.prompt = False
                 delay, out = 0.0, self.final(AtError())
-            self.busy = delay > 0
         if delay > 0:
             time.sleep(delay)
         with self.lock:
