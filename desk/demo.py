@@ -535,3 +535,15 @@ def _long_history(now: datetime) -> None:
                 }
             )
     m.Message.insert_many(rows).execute()
+
+
+def virtual_modem(*, customer: bool = True, **options: object):  # -> modem.sim.VirtualModem
+    """An in-process virtual modem for --demo / --self-test (the window may not import modem.sim).
+
+    Returns the started VirtualModem; its ``device`` path is what the engine opens."""
+    from modem.sim import VirtualModem
+
+    vm = VirtualModem(customer=customer, **options)  # type: ignore[arg-type]
+    device = vm.start()
+    vm.device_path = device  # type: ignore[attr-defined]
+    return vm

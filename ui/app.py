@@ -1,0 +1,166 @@
+"""``textdesk``: subcommands go to desk.cli; otherwise open the desk window.
+
+textdesk [--profile DIR] [--port DEVICE] [--demo] [--self-test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+log = logging.getLogger("textdesk")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="textdesk", description="TextDesk: customer service by SMS.")
+    p.add_argument("--profile", metavar="DIR", help="keep all data, logs and backups under DIR")
+    p.add_argument("--port", metavar="DEVICE", help="the modem's serial port (default: find it)")
+    p.add_argument(
+        "--demo", action="store_true", help="sample customers and a virtual modem (throwaway)"
+    )
+    p.add_argument(
+        "--self-test", action="store_true", help="check the whole app end to end, offscreen"
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        from desk import cli
+    except ImportError:
+        cli = None  # type: ignore[assignment]
+    if cli is not None and cli.is_subcommand(argv):
+        return int(cli.main(argv) or 0)
+    args = parse_args(argv)
+    if args.self_test:
+        from ui.selftest import run
+
+        return run()
+    return run_window(args)
+
+
+def run_window(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from desk import logsetup
+    from desk.paths import resolve_profile
+    from ui import resources, session
+    from ui.crash import CrashHandler
+    from ui.single_instance import InstanceServer, ask_running
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "textdesk"])
+    app.setApplicationName("TextDesk")
+    app.setDesktopFileName("textdesk")
+    app.setWindowIcon(resources.app_icon())
+
+    demo = bool(args.demo)
+    tmp = None
+    if demo:
+        profile, tmp = session.temp_profile("textdesk-demo-")
+    else:
+        profile = resolve_profile(args.profile).ensure()
+    logsetup.configure(profile)
+    crash = CrashHandler(profile.log_path, profile.crash_path)
+    previous = crash.previous_crash()
+    crash.install()
+    log.info("TextDesk starting, profile %s%s", profile.data_dir, " (demo)" if demo else "")
+
+    if not demo and ask_running(profile.data_dir):
+        print(
+            "TextDesk is already open: its window was brought forward.",
+            file=sys.stderr or sys.__stderr__,
+        )
+        return 0
+
+    wizard_choice = None
+    if not demo and not args.port and not profile.db_path.exists():
+        from ui.bridge import Bridge
+        from ui.first_run import FirstRunWizard
+
+        helper = Bridge()
+        wizard = FirstRunWizard(run_on_gui=helper.run_on_gui)
+        if not wizard.exec():
+            return 0
+        wizard_choice = wizard
+        if wizard.mode == "demo":
+            demo = True
+            profile, tmp = session.temp_profile("textdesk-demo-")
+
+    try:
+        s = session.start(
+            profile, port=args.port, virtual=demo, customer=True, demo_data=demo, tmp=tmp
+        )
+    except Exception as exc:
+        log.exception("could not start")
+        QMessageBox.critical(None, "TextDesk cannot start", _start_error(exc, profile))
+        crash.uninstall()
+        return 1
+
+    if wizard_choice is not None and wizard_choice.mode == "modem":
+        from ui.main_window import _save_settings
+
+        changes = {"modem_port": wizard_choice.port}
+        if wizard_choice.shop_name:
+            changes["shop_name"] = wizard_choice.shop_name
+        s.engine.call(_save_settings, s.engine.settings, changes)
+
+    server = InstanceServer(profile.data_dir)
+    if not demo:
+        server.listen()
+    server.showRequested.connect(s.window.bring_forward)
+    window = s.window
+    if demo:
+        window.setWindowTitle(window.windowTitle() + "  [demo]")
+        QTimer.singleShot(6000, lambda: _demo_incoming(s))
+    window.show()
+    if previous:
+        QTimer.singleShot(0, lambda: _show_previous_crash(window, previous, profile.crash_path))
+    try:
+        return int(app.exec())
+    finally:
+        server.close()
+        s.close()
+        crash.uninstall()
+
+
+def _start_error(exc: Exception, profile) -> str:
+    if type(exc).__name__ == "ProfileLocked":
+        return (
+            f"{exc}\n\nTextDesk is already running for this shop's data — maybe as the background "
+            "service (“textdesk serve”). Stop that first, or use the window that is already open."
+        )
+    return f"{exc}\n\nDetails are in the log: {profile.log_path}"
+
+
+def _show_previous_crash(parent, text: str, path) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("TextDesk stopped unexpectedly last time")
+    box.setText("TextDesk crashed the last time it ran. Your messages are safe.")
+    box.setInformativeText(f"The crash report was kept next to {path}.")
+    box.setDetailedText(text)
+    box.open()
+
+
+def _demo_incoming(s) -> None:
+    if s.vm is None or s.closed:
+        return
+    try:
+        s.vm.control(
+            {
+                "cmd": "deliver",
+                "from": "+12025550102",
+                "text": "Also – can my wife come along at 10:30? 🙂",
+            }
+        )
+    except Exception:
+        log.exception("demo delivery failed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The reply box: send key per setting, live SMS counter, templates (menu or /name), and a clear
+"why not" when the customer opted out. It only emits ``sendRequested``; the window sends."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk.queries import TemplateRow
+from modem.pdu import plan
+from ui import templates as tpl
+
+
+@lru_cache(maxsize=4096)
+def _needs_unicode(ch: str) -> bool:
+    return plan(ch).encoding != "gsm7"
+
+
+def counter_text(text: str) -> tuple[str, bool]:
+    """('1 SMS · 43 left', unicode?) plus, for Unicode, which characters cause it and the cost."""
+    if not text:
+        return "0 SMS · 160 left", False
+    p = plan(text)
+    base = f"{p.parts} SMS · {p.remaining} left"
+    if p.encoding == "gsm7":
+        return base, False
+    culprits = []
+    for ch in text:
+        if _needs_unicode(ch) and ch not in culprits:
+            culprits.append(ch)
+    shown = " ".join(culprits[:4]) + (" …" if len(culprits) > 4 else "")
+    plain = "".join(ch for ch in text if not _needs_unicode(ch))
+    alt = plan(plain).parts if plain else 0
+    cost = f"; without them {alt} SMS" if alt and alt != p.parts else ""
+    return f"{base} · Unicode because of {shown} (70 per SMS){cost}", True
+
+
+class ComposerEdit(QPlainTextEdit):
+    submit = Signal()
+    templateTyped = Signal(str)  # "/name" typed and confirmed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.send_key = "enter"
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
+            text = self.toPlainText()
+            if text.startswith("/") and " " not in text.strip() and len(text) > 1:
+                self.templateTyped.emit(text.strip()[1:])
+                return
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            mods = e.modifiers()
+            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+            shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+            if ctrl or (self.send_key == "enter" and not shift):
+                self.submit.emit()
+                return
+        if e.key() == Qt.Key.Key_Tab:
+            e.ignore()  # let focus move on
+            return
+        super().keyPressEvent(e)
+
+
+class Composer(QWidget):
+    sendRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = tpl.Context()
+        self._templates: list[TemplateRow] = []
+
+        self.blocked = QLabel(self)
+        self.blocked.setWordWrap(True)
+        self.blocked.setObjectName("composerBlocked")
+        self.blocked.setStyleSheet(
+            "QLabel#composerBlocked { background: #fce8e6; color: #a50e0e; padding: 8px;"
+            " border-radius: 6px; font-weight: bold; }"
+        )
+        self.blocked.hide()
+
+        self.edit = ComposerEdit(self)
+        self.edit.setPlaceholderText("Write a reply…  (type / for templates)")
+        self.edit.setAccessibleName("Reply")
+        self.edit.setTabChangesFocus(True)
+        fm = self.edit.fontMetrics()
+        self.edit.setMinimumHeight(fm.lineSpacing() * 3 + 12)
+        self.edit.setMaximumHeight(fm.lineSpacing() * 7 + 12)
+        self.edit.textChanged.connect(self._update_counter)
+        self.edit.submit.connect(self.request_send)
+        self.edit.templateTyped.connect(self._template_typed)
+
+        self.counter = QLabel(self)
+        self.counter.setAccessibleName("Message length")
+        self.counter.setWordWrap(True)
+        self.templates_button = QToolButton(self)
+        self.templates_button.setText("Templates")
+        self.templates_button.setAccessibleName("Insert a template")
+        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self)
+        self.templates_button.setMenu(self.menu)
+        self.send_button = QPushButton("Send", self)
+        self.send_button.setAccessibleName("Send reply")
+        self.send_button.setDefault(False)
+        self.send_button.setAutoDefault(False)
+        self.send_button.clicked.connect(self.request_send)
+        self.hint = QLabel(self)
+        self.hint.setStyleSheet("color: palette(placeholder-text);")
+
+        row = QHBoxLayout()
+        row.addWidget(self.templates_button)
+        row.addWidget(self.counter, 1)
+        row.addWidget(self.hint)
+        row.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addWidget(self.blocked)
+        layout.addWidget(self.edit)
+        layout.addLayout(row)
+        self.set_send_key("enter")
+        self._update_counter()
+
+    # --- configuration ---------------------------------------------------------------------
+    def set_send_key(self, key: str) -> None:
+        self.edit.send_key = key
+        self.hint.setText(
+            "Enter sends · Shift+Enter new line" if key == "enter" else "Ctrl+Enter sends"
+        )
+
+    def set_templates(self, rows: list[TemplateRow]) -> None:
+        self._templates = rows
+        self.menu.clear()
+        for row in rows:
+            preview = row.body if len(row.body) < 50 else row.body[:47] + "…"
+            act = self.menu.addAction(f"/{row.name}  —  {preview}")
+            act.triggered.connect(lambda _c=False, r=row: self.insert_template(r))
+        if not rows:
+            act = self.menu.addAction("No templates yet")
+            act.setEnabled(False)
+
+    def set_blocked(self, reason: str | None) -> None:
+        """Opted out (or nothing selected): disable sending and say why."""
+        blocked = bool(reason)
+        self.blocked.setText(reason or "")
+        self.blocked.setVisible(blocked)
+        self.blocked.setAccessibleName(reason or "")
+        for w in (self.edit, self.send_button, self.templates_button):
+            w.setEnabled(not blocked)
+        self.edit.setPlaceholderText(
+            "Sending is off for this customer"
+            if blocked
+            else "Write a reply…  (type / for templates)"
+        )
+
+    # --- templates -------------------------------------------------------------------------
+    def insert_template(self, row: TemplateRow) -> None:
+        text = tpl.expand(row.body, self.context)
+        current = self.edit.toPlainText()
+        if current.startswith("/") or not current.strip():
+            self.edit.setPlainText(text)
+        else:
+            self.edit.insertPlainText(text)
+        self.edit.setFocus()
+        cursor = self.edit.textCursor()
+        # Put the cursor on the first placeholder still to fill, selected.
+        doc = self.edit.toPlainText()
+        left = tpl.unfilled(doc)
+        if left:
+            start = doc.find(left[0])
+            cursor.setPosition(start)
+            cursor.setPosition(start + len(left[0]), cursor.MoveMode.KeepAnchor)
+        else:
+            cursor.movePosition(cursor.MoveOperation.End)
+        self.edit.setTextCursor(cursor)
+
+    def _template_typed(self, name: str) -> None:
+        name = name.lower()
+        exact = [t for t in self._templates if t.name.lower() == name]
+        found = exact or [t for t in self._templates if t.name.lower().startswith(name)]
+        if len(found) == 1:
+            self.insert_template(found[0])
+        elif found:
+            self.menu.popup(self.edit.mapToGlobal(self.edit.cursorRect().bottomLeft()))
+        else:
+            self.counter.setText(f"No template called “{name}”")
+
+    # --- sending ---------------------------------------------------------------------------
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def clear(self) -> None:
+        self.edit.clear()
+
+    def request_send(self) -> None:
+        if not self.send_button.isEnabled():
+            return
+        text = self.edit.toPlainText().strip()
+        if not text:
+            return
+        left = tpl.unfilled(text)
+        if left:
+            QMessageBox.information(
+                self,
+                "Fill in the template",
+                f"Replace {', '.join(left)} with the real words before sending.",
+            )
+            return
+        self.sendRequested.emit(text)
+
+    def _update_counter(self) -> None:
+        text, unicode = counter_text(self.edit.toPlainText())
+        self.counter.setText(text)
+        self.counter.setStyleSheet("color: #b06000; font-weight: bold;" if unicode else "")

@@ -1,0 +1,199 @@
+"""Customer details beside the thread: name, number, notes, tags, consent, call back, erase, export."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk import queries
+from desk.phones import display
+
+KIND_WORDS = {
+    "opt_out": "Opted out",
+    "opt_in": "Opted back in",
+    "help": "Asked for help",
+    "optout_text": "Wrote something like “stop texting me”",
+}
+METHOD_WORDS = {
+    "keyword": "by text",
+    "staff": "by staff",
+    "import": "imported",
+    "erasure": "at erasure",
+}
+
+
+class ContactPanel(QScrollArea):
+    saveRequested = Signal(int, dict)  # contact id, fields
+    optOutRequested = Signal(int, bool)  # contact id, opted out
+    callbackChanged = Signal(int, bool)
+    eraseRequested = Signal(int)
+    exportRequested = Signal(int)  # conversation id
+
+    def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zone = zone
+        self.country = country
+        self.details: queries.ContactDetails | None = None
+        self.setWidgetResizable(True)
+        self.setAccessibleName("Customer details")
+        body = QWidget(self)
+        self.setWidget(body)
+
+        self.name = QLineEdit(body)
+        self.name.setAccessibleName("Customer name")
+        self.number = QLabel(body)
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tags = QLineEdit(body)
+        self.tags.setPlaceholderText("e.g. patient, ortho")
+        self.tags.setAccessibleName("Tags")
+        self.notes = QPlainTextEdit(body)
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(self.notes.fontMetrics().lineSpacing() * 5 + 12)
+        self.save = QPushButton("Save details", body)
+        self.save.clicked.connect(self._save)
+        self.callback = QCheckBox("Wants a call back", body)
+        self.callback.setAccessibleName("Wants a call back")
+        self.callback.clicked.connect(self._callback)
+
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Number", self.number)
+        form.addRow("Tags", self.tags)
+        form.addRow("Notes", self.notes)
+
+        consent = QGroupBox("Texting consent", body)
+        self.consent_state = QLabel(consent)
+        self.consent_state.setWordWrap(True)
+        self.consent_button = QPushButton(consent)
+        self.consent_button.clicked.connect(self._toggle_consent)
+        self.history = QListWidget(consent)
+        self.history.setAccessibleName("Consent history")
+        self.history.setMaximumHeight(self.history.fontMetrics().lineSpacing() * 5 + 8)
+        cl = QVBoxLayout(consent)
+        cl.addWidget(self.consent_state)
+        cl.addWidget(self.history)
+        cl.addWidget(self.consent_button)
+
+        self.export = QPushButton("Export conversation…", body)
+        self.export.clicked.connect(
+            lambda: (
+                self.details
+                and self.details.conversation_id
+                and self.exportRequested.emit(self.details.conversation_id)
+            )
+        )
+        self.erase = QPushButton("Erase this customer…", body)
+        self.erase.setStyleSheet("color: #d93025;")
+        self.erase.clicked.connect(self._erase)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export)
+        buttons.addWidget(self.erase)
+
+        layout = QVBoxLayout(body)
+        layout.addLayout(form)
+        layout.addWidget(self.save, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.callback)
+        layout.addWidget(consent)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def show_contact(self, contact_id: int | None) -> None:
+        self.details = queries.contact_details(contact_id) if contact_id else None
+        d = self.details
+        self.setEnabled(d is not None)
+        if d is None:
+            for w in (self.name, self.tags):
+                w.clear()
+            self.notes.clear()
+            self.number.clear()
+            self.history.clear()
+            return
+        self.name.setText(d.name or "")
+        self.number.setText(f"{display(d.number, self.country)}   ({d.number})")
+        self.tags.setText(", ".join(d.tags))
+        self.notes.setPlainText(d.notes)
+        self.callback.setChecked(d.callback_requested)
+        self.history.clear()
+        for h in queries.consent_history(d.id):
+            when = h.at.astimezone(self.zone).strftime("%d %b %Y %H:%M")
+            self.history.addItem(
+                f"{when}  {KIND_WORDS.get(h.kind, h.kind)} {METHOD_WORDS.get(h.method, h.method)}"
+            )
+        if self.history.count() == 0:
+            self.history.addItem("No opt-out or opt-in recorded.")
+        if d.opted_out:
+            self.consent_state.setText("Opted out: no texts may be sent.")
+            self.consent_state.setStyleSheet("color: #d93025; font-weight: bold;")
+            self.consent_button.setText("Opt back in (customer agreed)…")
+        else:
+            self.consent_state.setText("May be texted.")
+            self.consent_state.setStyleSheet("")
+            self.consent_button.setText("Opt out of texts")
+
+    def refresh(self) -> None:
+        self.show_contact(self.details.id if self.details else None)
+
+    def _save(self) -> None:
+        if self.details is None:
+            return
+        tags = ",".join(t.strip().lower() for t in self.tags.text().split(",") if t.strip())
+        fields = {
+            "name": self.name.text().strip() or None,
+            "notes": self.notes.toPlainText(),
+            "tags": tags,
+        }
+        self.saveRequested.emit(self.details.id, fields)
+
+    def _callback(self, checked: bool) -> None:
+        if self.details is not None:
+            self.callbackChanged.emit(self.details.id, checked)
+
+    def _toggle_consent(self) -> None:
+        d = self.details
+        if d is None:
+            return
+        if d.opted_out:
+            answer = QMessageBox.question(
+                self,
+                "Opt back in",
+                f"Only do this if {d.name or d.number} asked to get texts again. Opt them back in?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.optOutRequested.emit(d.id, not d.opted_out)
+
+    def _erase(self) -> None:
+        d = self.details
+        if d is None:
+            return
+        who = d.name or display(d.number, self.country)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Erase customer")
+        box.setText(f"Erase {who} and every message with them?")
+        box.setInformativeText(
+            "This cannot be undone. An opt-out is kept (by number) so they are never texted again."
+        )
+        erase = box.addButton("Erase", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is erase:
+            self.eraseRequested.emit(d.id)

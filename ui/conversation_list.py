@@ -1,0 +1,262 @@
+"""Left pane: filters, search box, and the conversation list (or search results)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import tzinfo
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk import queries
+from ui.conversation_delegate import ConversationDelegate
+from ui.conversation_model import ConversationListModel, IdRole
+
+log = logging.getLogger(__name__)
+
+FILTER_LABELS = {"all": "All", "unread": "Unread", "open": "Open", "callback": "Call back"}
+HitRole = Qt.ItemDataRole.UserRole + 10
+_TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _snippet(hit: object) -> str:
+    raw = str(getattr(hit, "snippet", "") or "")
+    try:
+        from desk.search import plain_snippet
+
+        raw = plain_snippet(raw)
+    except ImportError:
+        raw = _TAGS.sub("", raw)
+    if getattr(hit, "message_id", None) is None:
+        raw = "Customer: " + raw
+    return raw.replace("\n", " ")
+
+
+class ConversationList(QWidget):
+    conversationSelected = Signal(int)  # conversation id
+    searchHitChosen = Signal(int, int)  # conversation id, message id (0: none)
+
+    def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.country = country
+        self.model = ConversationListModel(zone=zone, country=country, parent=self)
+        self.delegate = ConversationDelegate(zone, self)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search names, numbers, messages  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search")
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_enter)
+
+        self.filters = QButtonGroup(self)
+        self.filters.setExclusive(True)
+        self.filter_buttons: dict[str, QToolButton] = {}
+        bar = QHBoxLayout()
+        bar.setSpacing(4)
+        for name, label in FILTER_LABELS.items():
+            b = QToolButton(self)
+            b.setText(label)
+            b.setCheckable(True)
+            b.setAutoRaise(False)
+            b.setAccessibleName(f"Show {label.lower()} conversations")
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.clicked.connect(lambda _c=False, n=name: self.set_filter(n))
+            self.filters.addButton(b)
+            self.filter_buttons[name] = b
+            bar.addWidget(b)
+        bar.addStretch(1)
+        self.filter_buttons["all"].setChecked(True)
+
+        self.view = QListView(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setUniformItemSizes(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setAccessibleName("Conversations")
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.model.modelReset.connect(self._restore_selection)
+
+        self.results = QListWidget(self)
+        self.results.setAccessibleName("Search results")
+        self.results.setWordWrap(True)
+        self.results.itemActivated.connect(self._hit_activated)
+        self.results.itemClicked.connect(self._hit_activated)
+        self.empty = QLabel("No conversations here.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.results)
+        self.stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(self.search)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        self._selected: int | None = None
+
+    # --- list ------------------------------------------------------------------------------
+    def load(self) -> None:
+        self.model.reload()
+        self._update_empty()
+
+    def set_filter(self, name: str) -> None:
+        self.filter_buttons[name].setChecked(True)
+        if self.search.text():
+            self.search.clear()
+        self.model.set_filter(name)
+        self._update_empty()
+
+    def refresh(self, conversation_id: int | None = None) -> None:
+        self.model.refresh(conversation_id)
+        self._update_empty()
+
+    def update_counts(self, counts: queries.Counts) -> None:
+        for name, value in (
+            ("unread", counts.unread),
+            ("callback", counts.callback),
+            ("open", counts.open),
+        ):
+            label = FILTER_LABELS[name]
+            self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
+
+    def select(self, conversation_id: int) -> bool:
+        row = self.model.row_of(conversation_id)
+        if row is None:
+            row = self.model.load_until(conversation_id)
+        if row is None and self.model.filter != "all":
+            self.set_filter("all")
+            row = self.model.load_until(conversation_id)
+        if row is None:
+            return False
+        self.stack.setCurrentWidget(self.view)
+        idx = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.view.scrollTo(idx)
+        return True
+
+    def step(self, delta: int) -> None:
+        """Alt+Up / Alt+Down: the previous / next conversation."""
+        cur = self.view.currentIndex()
+        row = (cur.row() if cur.isValid() else -1) + delta
+        if row >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
+        if 0 <= row < self.model.rowCount():
+            idx = self.model.index(row, 0)
+            self.view.selectionModel().setCurrentIndex(
+                idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.view.scrollTo(idx)
+
+    def current_id(self) -> int | None:
+        return self._selected
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        cid = current.data(IdRole)
+        if cid is not None and cid != self._selected:
+            self._selected = cid
+            self.conversationSelected.emit(cid)
+
+    def _restore_selection(self) -> None:
+        if self._selected is None:
+            return
+        row = self.model.row_of(self._selected)
+        if row is not None:
+            idx = self.model.index(row, 0)
+            self.view.selectionModel().blockSignals(True)
+            self.view.selectionModel().setCurrentIndex(
+                idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.view.selectionModel().blockSignals(False)
+
+    def _update_empty(self) -> None:
+        if self.search.text().strip():
+            return
+        if self.model.rowCount() == 0:
+            self.empty.setText(
+                "No conversations yet.\nPress Ctrl+N to text a customer."
+                if self.model.filter == "all"
+                else f"Nothing under “{FILTER_LABELS[self.model.filter]}”."
+            )
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.stack.setCurrentWidget(self.view)
+
+    # --- search ----------------------------------------------------------------------------
+    def _run_search(self) -> None:
+        text = self.search.text().strip()
+        if not text:
+            self._update_empty()
+            return
+        self.results.clear()
+        try:
+            from desk import search as desk_search
+
+            hits = desk_search.search(text, limit=100, offset=0)
+        except ImportError:
+            hits = []
+            item = QListWidgetItem("Search is not available in this build.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+        except Exception as exc:  # a malformed query: say so, keep the list
+            log.info("search failed: %s", exc)
+            hits = []
+            item = QListWidgetItem(f"Cannot search for that: {exc}")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+        rows = queries.conversation_rows(
+            list({h.conversation_id for h in hits if h.conversation_id})
+        )
+        for hit in hits:
+            row = rows.get(hit.conversation_id)
+            title = row.title(self.country) if row else "?"
+            snippet = _snippet(hit)
+            item = QListWidgetItem(f"{title}\n{snippet}")
+            item.setData(HitRole, (hit.conversation_id, getattr(hit, "message_id", None) or 0))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}: {snippet}")
+            self.results.addItem(item)
+        if not hits and self.results.count() == 0:
+            item = QListWidgetItem(f"Nothing found for “{text}”.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+        self.stack.setCurrentWidget(self.results)
+
+    def _search_enter(self) -> None:
+        self._search_timer.stop()
+        self._run_search()
+        for n in range(self.results.count()):
+            item = self.results.item(n)
+            if item.data(HitRole):
+                self._hit_activated(item)
+                return
+
+    def _hit_activated(self, item: QListWidgetItem) -> None:
+        data = item.data(HitRole)
+        if not data:
+            return
+        conversation_id, message_id = data
+        self.searchHitChosen.emit(int(conversation_id), int(message_id))

@@ -1,0 +1,173 @@
+"""The conversation list: ids in pages (fetchMore), rows cached and fetched in chunks on demand.
+
+Holds only ids for the loaded pages plus a small cache of rows, so 20k conversations cost a few
+hundred KB and scroll smoothly. ``refresh()`` re-reads the loaded ids after an engine event and
+keeps selection/persistent indexes on the same conversations (layoutChanged), falling back to a
+reset only when rows came or went.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desk import queries
+from desk.queries import ConversationRow
+
+Index = QModelIndex | QPersistentModelIndex
+
+RowRole = Qt.ItemDataRole.UserRole + 1
+IdRole = Qt.ItemDataRole.UserRole + 2
+UnreadRole = Qt.ItemDataRole.UserRole + 3
+
+
+class ConversationListModel(QAbstractListModel):
+    def __init__(self, *, zone: tzinfo, country: str = "US", page: int = 200, parent=None) -> None:
+        super().__init__(parent)
+        self.zone = zone
+        self.country = country
+        self.page = page
+        self.filter = "all"
+        self._ids: list[int] = []
+        self._pos: dict[int, int] = {}
+        self._rows: dict[int, ConversationRow] = {}
+        self._exhausted = False
+
+    # --- loading ---------------------------------------------------------------------------
+    def set_filter(self, name: str) -> None:
+        if name not in queries.FILTERS:
+            raise ValueError(name)
+        self.filter = name
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._ids = queries.conversation_ids(self.filter, limit=self.page)
+        self._exhausted = len(self._ids) < self.page
+        self._rows.clear()
+        self._reindex()
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        more = queries.conversation_ids(self.filter, limit=self.page, offset=len(self._ids))
+        more = [i for i in more if i not in self._pos]
+        if len(more) < self.page:
+            self._exhausted = True
+        if more:
+            start = len(self._ids)
+            self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+            self._ids.extend(more)
+            self._reindex()
+            self.endInsertRows()
+
+    def refresh(self, changed: int | None = None) -> None:
+        """Re-read the loaded part of the list (after an event); keep the selection."""
+        if changed is not None:
+            self._rows.pop(changed, None)
+        want = max(len(self._ids), self.page)
+        new = queries.conversation_ids(self.filter, limit=want)
+        if len(new) < want:
+            self._exhausted = True
+        if set(new) == set(self._ids) and len(new) == len(self._ids):
+            if new != self._ids:
+                self.layoutAboutToBeChanged.emit()
+                old_persistent = self.persistentIndexList()
+                ids_of = [self._ids[p.row()] for p in old_persistent]
+                self._ids = new
+                self._reindex()
+                self.changePersistentIndexList(
+                    old_persistent, [self.index(self._pos[i], 0) for i in ids_of]
+                )
+                self.layoutChanged.emit()
+            if changed is not None and changed in self._pos:
+                idx = self.index(self._pos[changed], 0)
+                self.dataChanged.emit(idx, idx)
+            return
+        self.beginResetModel()
+        self._ids = new
+        self._rows = {k: v for k, v in self._rows.items() if k != changed}
+        self._reindex()
+        self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._pos = {cid: n for n, cid in enumerate(self._ids)}
+
+    def _row(self, n: int) -> ConversationRow | None:
+        cid = self._ids[n]
+        row = self._rows.get(cid)
+        if row is None:
+            lo = max(0, n - 30)
+            chunk = [i for i in self._ids[lo : n + 70] if i not in self._rows]
+            if len(self._rows) > 5000:
+                self._rows.clear()
+            self._rows.update(queries.conversation_rows(chunk))
+            row = self._rows.get(cid)
+        return row
+
+    # --- lookups ---------------------------------------------------------------------------
+    def row_of(self, conversation_id: int) -> int | None:
+        return self._pos.get(conversation_id)
+
+    def id_at(self, n: int) -> int | None:
+        return self._ids[n] if 0 <= n < len(self._ids) else None
+
+    def load_until(self, conversation_id: int, *, max_rows: int = 100_000) -> int | None:
+        """Fetch pages until ``conversation_id`` is loaded (jumping to a search hit)."""
+        while (
+            conversation_id not in self._pos and self.canFetchMore() and len(self._ids) < max_rows
+        ):
+            self.fetchMore()
+        return self._pos.get(conversation_id)
+
+    # --- Qt model --------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == IdRole:
+            return self._ids[index.row()]
+        row = self._row(index.row())
+        if row is None:
+            return None
+        if role == RowRole:
+            return row
+        if role == UnreadRole:
+            return row.unread
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.title(self.country)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.describe(row)
+        return None
+
+    def describe(self, row: ConversationRow) -> str:
+        bits = [row.title(self.country)]
+        if row.unread:
+            bits.append(f"{row.unread} unread")
+        if row.status == "done":
+            bits.append("done")
+        if row.callback_requested:
+            bits.append("wants a call back")
+        if row.opted_out:
+            bits.append("opted out")
+        if row.needs_attention:
+            bits.append("needs attention")
+        bits.append(row.preview)
+        return ", ".join(bits)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )

@@ -1,0 +1,122 @@
+"""First start: name the shop, find the modem, or try demo mode instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from ui import ports
+
+PathRole = Qt.ItemDataRole.UserRole + 1
+
+
+class FirstRunWizard(QWizard):
+    """After exec(): ``mode`` is "modem" or "demo"; ``port`` ("" = automatic), ``shop_name``."""
+
+    def __init__(self, *, run_on_gui: Callable, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to TextDesk")
+        self.run_on_gui = run_on_gui
+        self.mode = "modem"
+        self.port = ""
+        self.shop_name = ""
+
+        welcome = QWizardPage(self)
+        welcome.setTitle("Welcome to TextDesk")
+        welcome.setSubTitle(
+            "Text your customers from this PC, through a USB modem with your shop's SIM."
+        )
+        self.shop = QLineEdit(welcome)
+        self.shop.setPlaceholderText("e.g. Smile Dental")
+        self.shop.setAccessibleName("Shop name")
+        wl = QVBoxLayout(welcome)
+        wl.addWidget(
+            QLabel("Your shop's name (used in replies like “Thanks for texting {shop}”):", welcome)
+        )
+        wl.addWidget(self.shop)
+        self.addPage(welcome)
+
+        modem = QWizardPage(self)
+        modem.setTitle("Find the modem")
+        modem.setSubTitle("Plug in the USB modem with the SIM card, then pick it below.")
+        self.use_modem = QRadioButton("Use my modem", modem)
+        self.use_demo = QRadioButton("No modem yet: try demo mode with sample customers", modem)
+        self.use_modem.setChecked(True)
+        self.list = QListWidget(modem)
+        self.list.setAccessibleName("Serial ports found")
+        self.result = QLabel("", modem)
+        self.result.setWordWrap(True)
+        self.again = QPushButton("Look again", modem)
+        self.test = QPushButton("Test", modem)
+        self.again.clicked.connect(self.refresh)
+        self.test.clicked.connect(self._test)
+        self.use_demo.toggled.connect(
+            lambda on: [w.setEnabled(not on) for w in (self.list, self.again, self.test)]
+        )
+        ml = QVBoxLayout(modem)
+        ml.addWidget(self.use_modem)
+        ml.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.result, 1)
+        row.addWidget(self.again)
+        row.addWidget(self.test)
+        ml.addLayout(row)
+        ml.addWidget(self.use_demo)
+        self.addPage(modem)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.clear()
+        auto = QListWidgetItem("Find it automatically")
+        auto.setData(PathRole, "")
+        self.list.addItem(auto)
+        self.list.setCurrentRow(0)
+        self.result.setText("Looking for modems…")
+        ports.list_ports_async(self._found, self.run_on_gui)
+
+    def _found(self, found: list[Any], err: str | None) -> None:
+        for info in found:
+            item = QListWidgetItem(ports.port_label(info))
+            item.setData(PathRole, ports.port_path(info))
+            self.list.addItem(item)
+        if err:
+            self.result.setText(err)
+        else:
+            self.result.setText(
+                f"Found {len(found)} possible port(s)."
+                if found
+                else "No modem found. Is it plugged in?"
+            )
+
+    def _test(self) -> None:
+        item = self.list.currentItem()
+        path = item.data(PathRole) if item else ""
+        if not path:
+            self.result.setText("Pick a port to test.")
+            return
+        self.result.setText(f"Testing {path}…")
+        ports.probe_async(
+            path, lambda r, e: self.result.setText(ports.describe_probe(r, e)[1]), self.run_on_gui
+        )
+
+    def accept(self) -> None:
+        self.shop_name = self.shop.text().strip()
+        self.mode = "demo" if self.use_demo.isChecked() else "modem"
+        item = self.list.currentItem()
+        self.port = (item.data(PathRole) or "") if item else ""
+        super().accept()

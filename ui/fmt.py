@@ -1,0 +1,69 @@
+"""How times, numbers and states read to shop staff. Times are stored UTC and shown local."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from desk import models as m
+
+STATE_WORDS = {
+    m.QUEUED: "Waiting to send",
+    m.SENDING: "Sending…",
+    m.SENT: "Sent",
+    m.DELIVERED: "Delivered",
+    m.FAILED: "Not sent",
+    m.UNCERTAIN: "Not sure it went out",
+}
+STATE_TICKS = {
+    m.QUEUED: "◷",
+    m.SENDING: "◷",
+    m.SENT: "✓",
+    m.DELIVERED: "✓✓",
+    m.FAILED: "✕",
+    m.UNCERTAIN: "?",
+}
+
+
+def local(dt: datetime, zone: tzinfo) -> datetime:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(zone)
+
+
+def list_time(dt: datetime, zone: tzinfo, now: datetime | None = None) -> str:
+    """Conversation list: 14:05 today, Tue this week, 3 Mar this year, 3/3/25 before."""
+    now = local(now or datetime.now(UTC), zone)
+    t = local(dt, zone)
+    if t.date() == now.date():
+        return t.strftime("%H:%M")
+    days = (now.date() - t.date()).days
+    if 0 < days < 7:
+        return t.strftime("%a")
+    if t.year == now.year:
+        return f"{t.day} {t.strftime('%b')}"
+    return f"{t.day}/{t.month}/{t.strftime('%y')}"
+
+
+def day_label(dt: datetime, zone: tzinfo, now: datetime | None = None) -> str:
+    now = local(now or datetime.now(UTC), zone)
+    t = local(dt, zone)
+    days = (now.date() - t.date()).days
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    if 0 < days < 7:
+        return t.strftime("%A")
+    if t.year == now.year:
+        return f"{t.strftime('%A')} {t.day} {t.strftime('%B')}"
+    return f"{t.day} {t.strftime('%B %Y')}"
+
+
+def clock_time(dt: datetime, zone: tzinfo) -> str:
+    return local(dt, zone).strftime("%H:%M")
+
+
+def plan_text(encoding: str, parts: int, remaining: int, per_part: int) -> str:
+    """'1 SMS · 43 left' and, for Unicode, why it costs more."""
+    sms = f"{parts} SMS" if parts else "0 SMS"
+    return f"{sms} · {remaining} left"

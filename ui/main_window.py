@@ -1,0 +1,497 @@
+"""The desk window: conversations on the left, the thread and composer in the middle, the customer
+on the right. It reads through desk.queries and sends every change through the engine."""
+
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from desk import queries
+from desk.settings import Settings
+from modem.events import ModemState, ModemStatus
+from ui import resources
+from ui.bridge import Bridge
+from ui.contact_panel import ContactPanel
+from ui.conversation_list import ConversationList
+from ui.new_conversation import NewConversationDialog
+from ui.notifier import Notifier
+from ui.pin_dialog import PinDialog
+from ui.settings_dialog import SettingsDialog
+from ui.status_bar import StatusBar
+from ui.templates import Context
+from ui.thread_view import ThreadView
+
+log = logging.getLogger(__name__)
+
+
+def _open_conversation(number: str, clock: Any) -> int:
+    """Runs on the engine's core thread (the one writer): get or create the conversation."""
+    from desk import contacts
+
+    contact = contacts.contact_for_number(number, clock=clock)
+    return contacts.conversation_for(contact, clock=clock).id
+
+
+def _save_settings(settings: Settings, changes: dict[str, str]) -> None:
+    """Runs on the engine's core thread."""
+    for key, text in changes.items():
+        settings.set_text(key, text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, engine: Any, *, log_path: Path | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.settings: Settings = engine.settings
+        self.log_path = log_path
+        self.zone: tzinfo = self.settings.shop_zone()
+        self.country: str = self.settings.get("default_country")
+        self.bridge = Bridge(self)
+        self._pin_dialog: PinDialog | None = None
+        self._pin_asked = False
+        self.unread_total = 0
+        self.setWindowIcon(resources.app_icon())
+
+        self.list = ConversationList(zone=self.zone, country=self.country, parent=self)
+        self.thread = ThreadView(zone=self.zone, country=self.country, parent=self)
+        self.contact = ContactPanel(zone=self.zone, country=self.country, parent=self)
+        self.contact.hide()
+        self.splitter = QSplitter(self)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.thread)
+        self.splitter.addWidget(self.contact)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setChildrenCollapsible(False)
+        self.list.setMinimumWidth(260)
+        self.thread.setMinimumWidth(360)
+        self.contact.setMinimumWidth(240)
+        self.splitter.setSizes([380, 900, 0])
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Conversations")
+        self.reminders = self._reminders_tab()
+        self.tabs.setTabBarAutoHide(self.reminders is None)
+        self.setCentralWidget(self.tabs)
+
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.notifier = Notifier(resources.app_icon(), self)
+        self._apply_settings()
+        self._actions()
+        self._wire()
+
+        self._counts_timer = QTimer(self, singleShot=True, interval=150)
+        self._counts_timer.timeout.connect(self.update_counts)
+        self.list.load()
+        self.update_counts()
+        self.status.set_status(engine.modem_status)
+        self.status.set_queue(queries.queue_size())
+        self.setTabOrder(self.list.search, self.list.view)
+        self.setTabOrder(self.list.view, self.thread.view)
+        self.setTabOrder(self.thread.view, self.thread.composer.edit)
+        self.setTabOrder(self.thread.composer.edit, self.thread.composer.send_button)
+        self.resize(1280, 800)
+
+    # --- construction ----------------------------------------------------------------------
+    def _reminders_tab(self) -> QWidget | None:
+        try:
+            from ui.reminders_view import RemindersView
+        except ImportError:
+            return None
+        try:
+            view = RemindersView(self.engine, self)
+        except Exception:
+            log.exception("the reminders page could not be built")
+            return None
+        self.tabs.addTab(view, "Reminders")
+        return view
+
+    def _action(self, text: str, shortcut: str | QKeySequence | None, slot, menu) -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        self.addAction(act)
+        return act
+
+    def _actions(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self.act_new = self._action("&New conversation…", "Ctrl+N", self.new_conversation, f)
+        self._action("&Export conversation…", "Ctrl+E", self.export_current, f)
+        self._action(
+            "&Settings…",
+            QKeySequence.StandardKey.Preferences
+            if QKeySequence(QKeySequence.StandardKey.Preferences).toString()
+            else "Ctrl+,",
+            self.open_settings,
+            f,
+        )
+        f.addSeparator()
+        self._action("&Quit", "Ctrl+Q", self.close, f)
+        c = bar.addMenu("&Conversation")
+        self._action("&Search", "Ctrl+F", self.focus_search, c)
+        self._action("Mark &done / reopen", "Ctrl+D", self.toggle_status, c)
+        self._action("&Reply", "Ctrl+R", self.thread.composer.edit.setFocus, c)
+        self._action("&Next conversation", "Alt+Down", lambda: self.list.step(1), c)
+        self._action("&Previous conversation", "Alt+Up", lambda: self.list.step(-1), c)
+        self._action("Customer &details", "Ctrl+I", self.toggle_contact, c)
+        v = bar.addMenu("&Show")
+        self._action("&All conversations", "Ctrl+1", lambda: self.list.set_filter("all"), v)
+        self._action("&Unread only", "Ctrl+U", self.toggle_unread, v)
+        self._action("&Open only", "Ctrl+2", lambda: self.list.set_filter("open"), v)
+        self._action("&Call back", "Ctrl+3", lambda: self.list.set_filter("callback"), v)
+        m = bar.addMenu("&Modem")
+        self._action("SIM &balance", None, self.ask_balance, m)
+        self._action("Enter SIM &PIN…", None, self.ask_pin, m)
+        h = bar.addMenu("&Help")
+        self._action("&Where are the logs?", None, self.show_log_path, h)
+        self._action("&About TextDesk", None, self.about, h)
+
+    def _wire(self) -> None:
+        b = self.bridge
+        b.messageAdded.connect(self.on_message_added)
+        b.messageUpdated.connect(self.on_message_updated)
+        b.conversationUpdated.connect(self.on_conversation_updated)
+        b.conversationRemoved.connect(self.on_conversation_removed)
+        b.modemStatusChanged.connect(self.on_modem_status)
+        b.queueChanged.connect(self.status.set_queue)
+        b.balanceReceived.connect(self.status.set_balance)
+        b.problem.connect(lambda text, _sev: self.status.set_problem(text))
+        self.list.conversationSelected.connect(self.open_conversation)
+        self.list.searchHitChosen.connect(self.open_search_hit)
+        t = self.thread
+        t.composer.sendRequested.connect(self.send)
+        t.resendRequested.connect(self.resend)
+        t.wentOutRequested.connect(self.went_out)
+        t.statusToggleRequested.connect(self.toggle_status)
+        t.contactToggleRequested.connect(self.toggle_contact)
+        c = self.contact
+        c.saveRequested.connect(
+            lambda cid, fields: self._call(self.engine.update_contact(cid, **fields), "Saved.")
+        )
+        c.callbackChanged.connect(
+            lambda cid, on: self._call(self.engine.update_contact(cid, callback_requested=on))
+        )
+        c.optOutRequested.connect(self.set_opt_out)
+        c.eraseRequested.connect(self.erase_contact)
+        c.exportRequested.connect(self.export_conversation)
+        self.status.balanceRequested.connect(self.ask_balance)
+        self.status.pinRequested.connect(self.ask_pin)
+        self.notifier.openConversation.connect(self.show_conversation_from_notification)
+        self.notifier.showWindow.connect(self.bring_forward)
+        b.attach(self.engine)
+
+    def _apply_settings(self) -> None:
+        s = self.settings
+        self.thread.composer.set_send_key(s.get("send_key"))
+        self.thread.composer.set_templates(queries.templates())
+        self.notifier.enabled = bool(s.get("notifications"))
+        self.notifier.sound = bool(s.get("sound"))
+
+    # --- engine calls ----------------------------------------------------------------------
+    def _call(self, future, done_text: str | None = None, on_ok=None) -> None:
+        def ok(result: Any) -> None:
+            if done_text:
+                self.status.showMessage(done_text, 4000)
+            if on_ok is not None:
+                on_ok(result)
+
+        self.bridge.when_done(future, ok, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        log.warning("engine call failed: %s", exc)
+        QMessageBox.warning(self, "That did not work", str(exc) or type(exc).__name__)
+
+    # --- conversations ---------------------------------------------------------------------
+    def current_id(self) -> int | None:
+        return self.thread.conversation.id if self.thread.conversation else None
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.thread.show_conversation(conversation_id)
+        row = self.thread.conversation
+        self.contact.show_contact(row.contact_id if row else None)
+        c = self.thread.composer
+        if row is not None:
+            d = self.contact.details
+            c.context = Context(
+                first_name=d.first_name if d else "",
+                name=(d.name or "") if d else "",
+                shop=self.settings.get("shop_name"),
+                signature=self.settings.get("signature"),
+            )
+            if row.unread:
+                self._call(self.engine.mark_read(conversation_id))
+
+    def open_search_hit(self, conversation_id: int, message_id: int) -> None:
+        self.open_conversation(conversation_id)
+        if message_id:
+            self.thread.jump_to(message_id)
+
+    def select_conversation(self, conversation_id: int) -> None:
+        if not self.list.select(conversation_id):
+            self.open_conversation(conversation_id)
+
+    def show_conversation_from_notification(self, conversation_id: int) -> None:
+        self.bring_forward()
+        self.select_conversation(conversation_id)
+
+    def on_message_added(self, message_id: int, conversation_id: int, direction: str) -> None:
+        self.list.refresh(conversation_id)
+        self.thread.message_added(message_id, conversation_id)
+        self._counts_timer.start()
+        if direction != "in":
+            return
+        current = conversation_id == self.current_id()
+        if current and self.isActiveWindow():
+            self._call(self.engine.mark_read(conversation_id))
+            return
+        row = queries.conversation_row(conversation_id)
+        msg = queries.message_row(message_id)
+        if row is not None and msg is not None:
+            self.notifier.notify(row.title(self.country), msg.body[:140], conversation_id)
+
+    def on_message_updated(self, message_id: int, conversation_id: int, _state: str) -> None:
+        self.thread.message_updated(message_id, conversation_id)
+        self.list.refresh(conversation_id)
+
+    def on_conversation_updated(self, conversation_id: int) -> None:
+        self.list.refresh(conversation_id)
+        if conversation_id == self.current_id():
+            self.thread.refresh_header()
+            self.contact.refresh()
+        self._counts_timer.start()
+
+    def on_conversation_removed(self, conversation_id: int) -> None:
+        if conversation_id == self.current_id():
+            self.thread.show_conversation(None)
+            self.contact.show_contact(None)
+        self.list.refresh(conversation_id)
+        self._counts_timer.start()
+
+    def update_counts(self) -> None:
+        counts = queries.counts()
+        self.list.update_counts(counts)
+        self.unread_total = counts.unread_messages
+        shop = self.settings.get("shop_name")
+        prefix = f"({counts.unread_messages}) " if counts.unread_messages else ""
+        self.setWindowTitle(f"{prefix}TextDesk — {shop}")
+        self.notifier.set_unread(counts.unread_messages)
+
+    # --- actions ---------------------------------------------------------------------------
+    def send(self, text: str) -> None:
+        row = self.thread.conversation
+        if row is None:
+            return
+        if not self._privacy_ok(text):
+            return
+        composer = self.thread.composer
+        composer.send_button.setEnabled(False)
+        staff = self.settings.get("staff_name") or None
+
+        def ok(_message_id: Any) -> None:
+            composer.clear()
+            composer.send_button.setEnabled(True)
+            self.thread.scroll_to_bottom()
+
+        def failed(exc: BaseException) -> None:
+            composer.send_button.setEnabled(True)
+            QMessageBox.warning(self, "Not sent", str(exc))
+
+        self.bridge.when_done(self.engine.send(row.number, text, staff=staff), ok, failed)
+
+    def _privacy_ok(self, text: str) -> bool:
+        try:
+            from desk import privacy
+        except ImportError:
+            return True
+        findings = privacy.scan(text)
+        if not findings:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Sensitive data in this text?")
+        box.setText(privacy.warning_text(findings))
+        box.setInformativeText("Texts are not private. Send it anyway?")
+        send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
+        edit = box.addButton("Edit the text", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(edit)
+        box.exec()
+        return box.clickedButton() is send
+
+    def resend(self, message_id: int) -> None:
+        msg = queries.message_row(message_id)
+        if msg is not None and msg.state == "uncertain":
+            answer = QMessageBox.question(
+                self,
+                "Resend?",
+                "This text may already have reached the customer; resending could send it twice.\n"
+                "Resend it?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._call(self.engine.resend(message_id), "Queued again.")
+
+    def went_out(self, message_id: int) -> None:
+        self._call(self.engine.resolve_uncertain(message_id, True), "Marked as sent.")
+
+    def toggle_status(self) -> None:
+        row = self.thread.conversation
+        if row is None:
+            return
+        new = "open" if row.status == "done" else "done"
+        self._call(
+            self.engine.set_status(row.id, new), "Marked done." if new == "done" else "Reopened."
+        )
+
+    def toggle_unread(self) -> None:
+        self.list.set_filter("all" if self.list.model.filter == "unread" else "unread")
+
+    def toggle_contact(self) -> None:
+        show = not self.contact.isVisible()
+        self.contact.setVisible(show)
+        self.thread.contact_button.setChecked(show)
+        if show:
+            sizes = self.splitter.sizes()
+            self.splitter.setSizes([sizes[0], max(360, sizes[1] - 320), 320])
+            self.contact.name.setFocus()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.list.search.setFocus()
+        self.list.search.selectAll()
+
+    def new_conversation(self) -> None:
+        dlg = NewConversationDialog(country=self.country, parent=self)
+        if not dlg.exec() or not dlg.number:
+            return
+        if dlg.conversation_id:
+            self.select_conversation(dlg.conversation_id)
+            self.thread.composer.edit.setFocus()
+            return
+
+        def opened(conversation_id: int) -> None:
+            self.list.refresh(conversation_id)
+            self.select_conversation(conversation_id)
+            self.thread.composer.edit.setFocus()
+
+        self._call(
+            self.engine.call(_open_conversation, dlg.number, self.engine.clock), on_ok=opened
+        )
+
+    def set_opt_out(self, contact_id: int, opted_out: bool) -> None:
+        staff = self.settings.get("staff_name") or None
+        self._call(
+            self.engine.set_opt_out(contact_id, opted_out, staff=staff),
+            "Opted out." if opted_out else "Opted back in.",
+        )
+
+    def erase_contact(self, contact_id: int) -> None:
+        staff = self.settings.get("staff_name") or None
+        self._call(self.engine.erase_contact(contact_id, staff=staff), "Customer erased.")
+
+    def export_current(self) -> None:
+        if self.thread.conversation is not None:
+            self.export_conversation(self.thread.conversation.id)
+
+    def export_conversation(self, conversation_id: int) -> None:
+        row = queries.conversation_row(conversation_id)
+        if row is None:
+            return
+        name = "".join(ch if ch.isalnum() else "-" for ch in row.title(self.country)).strip("-")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export conversation", str(Path.home() / f"{name}.txt"), "Text (*.txt)"
+        )
+        if not path:
+            return
+        try:
+            Path(path).write_text(
+                queries.export_conversation(conversation_id, zone=self.zone, country=self.country),
+                encoding="utf-8",
+            )
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc}")
+            return
+        self.status.showMessage(f"Saved to {path}", 6000)
+
+    def open_settings(self) -> None:
+        def apply(changes: dict[str, str], done) -> None:
+            fut = self.engine.call(_save_settings, self.settings, changes)
+            self.bridge.when_done(
+                fut,
+                lambda _r: (done(None), self._apply_settings(), self.update_counts()),
+                lambda e: done(str(e)),
+            )
+
+        dlg = SettingsDialog(
+            self.settings.all(), apply=apply, run_on_gui=self.bridge.run_on_gui, parent=self
+        )
+        dlg.exec()
+
+    # --- modem -----------------------------------------------------------------------------
+    def on_modem_status(self, status: ModemStatus) -> None:
+        self.status.set_status(status)
+        if status.state == ModemState.PIN_NEEDED and status.pin_kind != "SIM PUK":
+            if not self._pin_asked:
+                self._pin_asked = True
+                QTimer.singleShot(0, self.ask_pin)
+        else:
+            self._pin_asked = False
+
+    def ask_pin(self) -> None:
+        if self._pin_dialog is not None:
+            return
+        dlg = self._pin_dialog = PinDialog(self, error=self.engine.modem_status.last_error)
+
+        def finished(result: int) -> None:
+            self._pin_dialog = None
+            if result and dlg.value():
+                self.engine.enter_pin(dlg.value())
+                self.status.showMessage("PIN sent to the modem…", 5000)
+
+        dlg.finished.connect(finished)
+        dlg.open()
+
+    def ask_balance(self) -> None:
+        self.engine.query_balance()
+
+    # --- window ----------------------------------------------------------------------------
+    def bring_forward(self) -> None:
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def show_log_path(self) -> None:
+        QMessageBox.information(self, "Logs", f"TextDesk writes its log to:\n{self.log_path}")
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self, "About TextDesk", "TextDesk — customer service by SMS from the counter PC."
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.bridge.detach()
+        if self.notifier.tray is not None:
+            self.notifier.tray.hide()
+        super().closeEvent(event)

@@ -1,0 +1,98 @@
+"""Start the engine and the window on a profile (the app, --demo, --self-test, screenshots, bench).
+
+The demo data is written before the engine starts, so the engine stays the one writer once it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from desk.paths import Profile, resolve_profile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    profile: Profile
+    engine: Any
+    window: Any = None
+    vm: Any = None
+    tmp: tempfile.TemporaryDirectory | None = None
+    closed: bool = field(default=False)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.window is not None:
+            self.window.bridge.detach()
+            self.window.close()
+        try:
+            self.engine.stop()
+        except Exception:
+            log.exception("engine did not stop cleanly")
+        if self.vm is not None:
+            try:
+                self.vm.stop()
+            except Exception:
+                log.exception("virtual modem did not stop cleanly")
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def temp_profile(prefix: str) -> tuple[Profile, tempfile.TemporaryDirectory]:
+    tmp = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
+    return resolve_profile(tmp.name).ensure(), tmp
+
+
+def prepare_database(profile: Profile, *, demo: bool) -> None:
+    """Create/migrate the database; fill the demo shop when asked (before the engine starts)."""
+    from desk import demo as demo_data
+    from desk.db import close_database, open_database
+
+    open_database(profile.db_path)
+    try:
+        if demo:
+            demo_data.populate()
+    finally:
+        close_database()
+
+
+def start(
+    profile: Profile,
+    *,
+    port: str | None = None,
+    virtual: bool = False,
+    customer: bool = True,
+    demo_data: bool = False,
+    tmp: tempfile.TemporaryDirectory | None = None,
+    clock: Any = None,
+    window: bool = True,
+) -> Session:
+    """Start the engine (and the window). ``virtual`` runs an in-process virtual modem as the port."""
+    from desk.engine import Engine
+
+    prepare_database(profile, demo=demo_data)
+    vm = None
+    if virtual:
+        from desk.demo import virtual_modem
+
+        vm = virtual_modem(customer=customer)
+        port = vm.device_path
+    engine = Engine(profile, port=port, clock=clock)
+    try:
+        engine.start()
+    except Exception:
+        if vm is not None:
+            vm.stop()
+        raise
+    session = Session(profile, engine, vm=vm, tmp=tmp)
+    if window:
+        from ui.main_window import MainWindow
+
+        session.window = MainWindow(engine, log_path=profile.log_path)
+    return session

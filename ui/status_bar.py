@@ -1,0 +1,144 @@
+"""Bottom bar: the modem in plain words, signal bars, operator, queue, last error, balance."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+from modem.events import ModemState, ModemStatus
+from ui import theme
+
+STATE_WORDS = {
+    ModemState.DISCONNECTED: "Modem not connected — looking for it…",
+    ModemState.CONNECTING: "Connecting to the modem…",
+    ModemState.PIN_NEEDED: "The SIM card needs its PIN",
+    ModemState.READY: "Ready to send and receive",
+    ModemState.NO_NETWORK: "No mobile network — texts will wait",
+    ModemState.ERROR: "Modem problem",
+}
+STATE_COLORS = {
+    ModemState.READY: theme.DELIVERED,
+    ModemState.PIN_NEEDED: theme.UNCERTAIN,
+    ModemState.NO_NETWORK: theme.UNCERTAIN,
+    ModemState.CONNECTING: theme.MUTED,
+    ModemState.DISCONNECTED: theme.FAILED,
+    ModemState.ERROR: theme.FAILED,
+}
+
+
+def describe(status: ModemStatus) -> str:
+    words = STATE_WORDS.get(status.state, str(status.state))
+    if status.state == ModemState.PIN_NEEDED and status.pin_kind == "SIM PUK":
+        words = "The SIM is locked (PUK needed): ask the phone company"
+    if status.state == ModemState.READY and status.registration == "roaming":
+        words += " (roaming)"
+    return words
+
+
+class SignalBars(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bars = 0
+        self.setAccessibleName("Signal strength: none")
+        self.setToolTip("Signal strength")
+
+    def set_bars(self, bars: int, dbm: int | None) -> None:
+        self.bars = bars
+        text = f"Signal strength: {bars} of 4 bars" + (f" ({dbm} dBm)" if dbm is not None else "")
+        self.setAccessibleName(text)
+        self.setToolTip(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        h = self.fontMetrics().height()
+        return QSize(int(h * 1.3), h)
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        h = self.height() - 2
+        w = self.width() / 4
+        on = (
+            theme.DELIVERED
+            if self.bars >= 2
+            else theme.UNCERTAIN
+            if self.bars == 1
+            else theme.FAILED
+        )
+        off = QColor(theme.MUTED)
+        off.setAlphaF(0.35)
+        for i in range(4):
+            bh = h * (i + 1) / 4
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(on if i < self.bars else off)
+            p.drawRoundedRect(QRectF(i * w + 1, h - bh + 1, w - 2, bh), 1, 1)
+
+
+class StatusBar(QStatusBar):
+    balanceRequested = Signal()
+    pinRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.state = QLabel(self)
+        self.state.setAccessibleName("Modem status")
+        self.bars = SignalBars(self)
+        self.operator = QLabel(self)
+        self.queue = QLabel(self)
+        self.queue.setAccessibleName("Texts waiting to send")
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #d93025;")
+        self.error.setAccessibleName("Last problem")
+        self.pin = QPushButton("Enter PIN…", self)
+        self.pin.clicked.connect(self.pinRequested)
+        self.pin.hide()
+        self.balance = QPushButton("SIM balance", self)
+        self.balance.setAccessibleName("Ask the SIM balance")
+        self.balance.setFlat(True)
+        self.balance.clicked.connect(self._ask_balance)
+        self.addWidget(self.state)
+        self.addWidget(self.pin)
+        self.addWidget(self.error, 1)
+        self.addPermanentWidget(self.queue)
+        self.addPermanentWidget(self.operator)
+        self.addPermanentWidget(self.bars)
+        self.addPermanentWidget(self.balance)
+        self.status = ModemStatus()
+        self.set_status(self.status)
+        self.set_queue(0)
+
+    def set_status(self, status: ModemStatus) -> None:
+        self.status = status
+        color = STATE_COLORS.get(status.state, theme.MUTED).name()
+        self.state.setText(f"<span style='color:{color}'>●</span> {describe(status)}")
+        self.state.setToolTip(
+            f"Port: {status.port or 'none'}" + (f" · {status.model}" if status.model else "")
+        )
+        self.bars.set_bars(status.bars if status.state == ModemState.READY else 0, status.dbm)
+        self.operator.setText(status.operator or "")
+        self.pin.setVisible(status.state == ModemState.PIN_NEEDED and status.pin_kind != "SIM PUK")
+        self.error.setText(status.last_error or "")
+        self.balance.setEnabled(status.state == ModemState.READY)
+
+    def set_queue(self, queued: int) -> None:
+        self.queue.setText("Nothing waiting" if queued == 0 else f"{queued} waiting to send")
+
+    def set_problem(self, text: str) -> None:
+        self.error.setText(text)
+
+    def _ask_balance(self) -> None:
+        self.balance.setText("Asking…")
+        self.balance.setEnabled(False)
+        self.balanceRequested.emit()
+
+    def set_balance(self, text: str | None, error: str | None) -> None:
+        self.balance.setEnabled(True)
+        if error:
+            self.balance.setText("SIM balance")
+            self.showMessage(f"Balance: {error}", 15000)
+        else:
+            short = (text or "").strip()
+            self.balance.setText(short if len(short) < 40 else short[:37] + "…")
+            self.balance.setToolTip(short)

@@ -1,0 +1,63 @@
+"""Colours that read on light and dark palettes, and small painting helpers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import QApplication
+
+UNREAD = QColor("#1a73e8")
+DELIVERED = QColor("#188038")
+FAILED = QColor("#d93025")
+UNCERTAIN = QColor("#e37400")
+CALLBACK = QColor("#b06000")
+MUTED = QColor("#80868b")
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def bubble_colors(outgoing: bool, palette: QPalette | None = None) -> tuple[QColor, QColor]:
+    """(background, text) for a message bubble."""
+    dark = is_dark(palette)
+    if outgoing:
+        return (
+            (QColor("#1f4a7a"), QColor("#ffffff"))
+            if dark
+            else (QColor("#d3e3fd"), QColor("#0b1e33"))
+        )
+    return (
+        (QColor("#3c4043"), QColor("#f1f3f4")) if dark else (QColor("#f1f3f4"), QColor("#202124"))
+    )
+
+
+def pill(painter: QPainter, rect: QRectF, text: str, color: QColor, font: QFont) -> None:
+    """A rounded label (unread badge, markers)."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    radius = rect.height() / 2
+    painter.drawRoundedRect(rect, radius, radius)
+    painter.setPen(QColor("#ffffff"))
+    painter.setFont(font)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+
+
+def small(font: QFont, factor: float = 0.85) -> QFont:
+    f = QFont(font)
+    size = f.pointSizeF()
+    if size > 0:
+        f.setPointSizeF(max(6.0, size * factor))
+    else:
+        f.setPixelSize(max(8, int(f.pixelSize() * factor)))
+    return f
+
+
+def bold(font: QFont) -> QFont:
+    f = QFont(font)
+    f.setBold(True)
+    return f

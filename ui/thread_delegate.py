@@ -1,0 +1,238 @@
+"""Paints message bubbles and day headers; the state of an outgoing message is spelled out.
+
+Outgoing bubbles sit right, incoming left. Under each outgoing bubble: the time and the state in
+words with ticks, coloured (delivered green, failed red, uncertain orange). A failed message says
+why; an uncertain one carries "Resend" and "It went out" buttons (also reachable from the banner
+above the composer, as real buttons, for the keyboard and screen readers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from PySide6.QtCore import QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+from desk import models as m
+from desk.queries import MessageRow
+from ui import fmt, theme
+from ui.thread_model import DayItem, ItemRole
+
+MARGIN = 12
+PAD = 9
+WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+
+
+@dataclass
+class Layout:
+    size: QSize
+    bubble: QRectF
+    text: QRectF
+    meta: QRectF
+    meta_text: str
+    note: QRectF | None = None
+    note_text: str = ""
+    buttons: list[tuple[str, str, QRectF]] = field(default_factory=list)  # (action, label, rect)
+
+
+def state_color(state: str) -> QColor:
+    return {
+        m.DELIVERED: theme.DELIVERED,
+        m.FAILED: theme.FAILED,
+        m.UNCERTAIN: theme.UNCERTAIN,
+    }.get(state, theme.MUTED)
+
+
+def note_for(row: MessageRow) -> str:
+    if row.outgoing and row.state == m.FAILED:
+        return (
+            "Not sent: "
+            + (row.error or "the modem refused it.")
+            + "  Resend it or call the customer."
+        )
+    if row.outgoing and row.state == m.UNCERTAIN:
+        return (
+            "Not sure it went out: "
+            + (row.error or "the app or modem stopped while sending.")
+            + "  Check with the customer, then choose:"
+        )
+    if row.incomplete:
+        return "Part of this message has not arrived yet; the rest will be added when it comes."
+    if row.masked:
+        return "Card or ID numbers in this message were hidden for safety."
+    return ""
+
+
+class ThreadDelegate(QStyledItemDelegate):
+    actionClicked = Signal(str, int)  # "resend" | "went_out", message id
+
+    def __init__(self, zone: tzinfo, parent=None) -> None:
+        super().__init__(parent)
+        self.zone = zone
+        self.width = 600
+        self._cache: dict[tuple, Layout] = {}
+
+    def set_width(self, width: int) -> None:
+        if width != self.width:
+            self.width = width
+            self._cache.clear()
+
+    # --- geometry --------------------------------------------------------------------------
+    def layout(self, row: MessageRow, font: QFont) -> Layout:
+        key = (row, self.width, font.key())
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        fm = QFontMetrics(font)
+        small = theme.small(font)
+        sfm = QFontMetrics(small)
+        max_w = max(180, int(self.width * 0.72))
+        inner = max_w - 2 * PAD
+        body = row.body or ("(empty message)" if not row.incomplete else "…")
+        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(WRAP), body)
+        meta = fmt.clock_time(row.created_at, self.zone)
+        if row.outgoing:
+            meta += f"  {fmt.STATE_TICKS.get(row.state, '')} {fmt.STATE_WORDS.get(row.state, row.state)}"
+            if row.parts > 1:
+                meta += f" · {row.parts} SMS"
+        elif row.incomplete:
+            meta += "  · incomplete"
+        meta_w = sfm.horizontalAdvance(meta) + 2
+        bw = max(tr.width(), meta_w, fm.horizontalAdvance("MM")) + 2 * PAD
+        bh = tr.height() + 4 + sfm.height() + 2 * PAD
+        x = self.width - MARGIN - bw if row.outgoing else MARGIN
+        y = 4
+        bubble = QRectF(x, y, bw, bh)
+        text = QRectF(x + PAD, y + PAD, bw - 2 * PAD, tr.height())
+        meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
+        height = y + bh + 4
+        lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta)
+        note = note_for(row)
+        if note:
+            nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
+            nx = self.width - MARGIN - nr.width() if row.outgoing else MARGIN
+            lay.note = QRectF(nx, height, nr.width() + 2, nr.height())
+            lay.note_text = note
+            height += nr.height() + 4
+        actions: list[tuple[str, str]] = []
+        if row.outgoing and row.state == m.UNCERTAIN:
+            actions = [("resend", "Resend"), ("went_out", "It went out")]
+        elif row.outgoing and row.state == m.FAILED:
+            actions = [("resend", "Resend")]
+        if actions:
+            bh2 = sfm.height() + 10
+            widths = [sfm.horizontalAdvance(label) + 24 for _a, label in actions]
+            total = sum(widths) + 8 * (len(widths) - 1)
+            bx = self.width - MARGIN - total if row.outgoing else MARGIN
+            for (action, label), w in zip(actions, widths, strict=True):
+                lay.buttons.append((action, label, QRectF(bx, height + 2, w, bh2)))
+                bx += w + 8
+            height += bh2 + 8
+        lay.size = QSize(self.width, int(height + 4))
+        if len(self._cache) > 4000:
+            self._cache.clear()
+        self._cache[key] = lay
+        return lay
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        item = index.data(ItemRole)
+        if isinstance(item, DayItem) or item is None:
+            return QSize(self.width, QFontMetrics(option.font).height() + 16)
+        return self.layout(item, option.font).size
+
+    # --- painting --------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        item = index.data(ItemRole)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if isinstance(item, DayItem):
+            self._paint_day(painter, option, index.data(Qt.ItemDataRole.DisplayRole) or "")
+        elif isinstance(item, MessageRow):
+            self._paint_message(painter, option, item)
+        painter.restore()
+
+    def _paint_day(self, painter: QPainter, option: QStyleOptionViewItem, label: str) -> None:
+        font = theme.bold(theme.small(option.font))
+        fm = QFontMetrics(font)
+        w = fm.horizontalAdvance(label) + 24
+        r = QRectF(option.rect.center().x() - w / 2, option.rect.top() + 6, w, fm.height() + 4)
+        bg = QColor(option.palette.window().color())
+        bg = bg.darker(112) if not theme.is_dark(option.palette) else bg.lighter(140)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(r, r.height() / 2, r.height() / 2)
+        painter.setPen(option.palette.text().color())
+        painter.setFont(font)
+        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_message(
+        self, painter: QPainter, option: QStyleOptionViewItem, row: MessageRow
+    ) -> None:
+        lay = self.layout(row, option.font)
+        top = option.rect.top()
+        bg, fg = theme.bubble_colors(row.outgoing, option.palette)
+        bubble = lay.bubble.translated(0, top)
+        painter.setBrush(bg)
+        if row.outgoing and row.state in (m.FAILED, m.UNCERTAIN):
+            painter.setPen(QPen(state_color(row.state), 2))
+        elif row.incomplete or row.masked:
+            painter.setPen(QPen(theme.UNCERTAIN, 1.5, Qt.PenStyle.DashLine))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(bubble, 12, 12)
+        painter.setPen(fg)
+        painter.setFont(option.font)
+        body = row.body or ("(empty message)" if not row.incomplete else "…")
+        painter.drawText(lay.text.translated(0, top), int(WRAP), body)
+        small = theme.small(option.font)
+        painter.setFont(small)
+        meta_color = state_color(row.state) if row.outgoing else QColor(fg)
+        if row.outgoing and row.state in (m.SENT, m.QUEUED, m.SENDING):
+            meta_color = QColor(fg)
+            meta_color.setAlphaF(0.75)
+        if row.outgoing and row.state == m.DELIVERED and not theme.is_dark(option.palette):
+            meta_color = theme.DELIVERED
+        painter.setPen(meta_color)
+        align = Qt.AlignmentFlag.AlignRight if row.outgoing else Qt.AlignmentFlag.AlignLeft
+        painter.drawText(
+            lay.meta.translated(0, top), align | Qt.AlignmentFlag.AlignVCenter, lay.meta_text
+        )
+        if lay.note is not None:
+            color = state_color(row.state) if row.outgoing else theme.UNCERTAIN
+            painter.setPen(color)
+            painter.drawText(lay.note.translated(0, top), int(WRAP), lay.note_text)
+        for action, label, rect in lay.buttons:
+            r = rect.translated(0, top)
+            color = (
+                theme.UNCERTAIN if action == "resend" and row.state == m.UNCERTAIN else theme.UNREAD
+            )
+            if action == "went_out":
+                color = theme.DELIVERED
+            theme.pill(painter, r, label, color, theme.bold(small))
+
+    # --- clicks on the painted buttons -----------------------------------------------------
+    def editorEvent(
+        self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> bool:
+        if event.type() != QEvent.Type.MouseButtonRelease:
+            return False
+        item = index.data(ItemRole)
+        if not isinstance(item, MessageRow):
+            return False
+        lay = self.layout(item, option.font)
+        pos = event.position() if isinstance(event, QMouseEvent) else None
+        if pos is None:
+            return False
+        for action, _label, rect in lay.buttons:
+            if rect.translated(0, option.rect.top()).contains(pos):
+                self.actionClicked.emit(action, item.id)
+                return True
+        return False
+
+    def button_rect(self, row: MessageRow, font: QFont, action: str) -> QRectF | None:
+        for a, _label, rect in self.layout(row, font).buttons:
+            if a == action:
+                return rect
+        return None

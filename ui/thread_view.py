@@ -1,0 +1,264 @@
+"""Right pane: who this is, the messages (bubbles by day), what needs deciding, and the composer."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk import models as m
+from desk import queries
+from desk.phones import display
+from ui.composer import Composer
+from ui.thread_delegate import ThreadDelegate
+from ui.thread_model import ThreadModel
+
+
+class ThreadView(QWidget):
+    resendRequested = Signal(int)
+    wentOutRequested = Signal(int)
+    statusToggleRequested = Signal()
+    contactToggleRequested = Signal()
+
+    def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zone = zone
+        self.country = country
+        self.conversation: queries.ConversationRow | None = None
+
+        self.title = QLabel(self)
+        self.title.setObjectName("threadTitle")
+        f = self.title.font()
+        f.setPointSizeF(max(f.pointSizeF(), 1) * 1.25)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel(self)
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_button = QPushButton("Mark done", self)
+        self.status_button.setAccessibleName("Mark conversation done or open (Ctrl+D)")
+        self.status_button.setToolTip("Ctrl+D")
+        self.status_button.clicked.connect(self.statusToggleRequested)
+        self.contact_button = QPushButton("Customer details", self)
+        self.contact_button.setCheckable(True)
+        self.contact_button.setToolTip("Ctrl+I")
+        self.contact_button.setAccessibleName("Show customer details (Ctrl+I)")
+        self.contact_button.clicked.connect(self.contactToggleRequested)
+        head = QHBoxLayout()
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title)
+        names.addWidget(self.subtitle)
+        head.addLayout(names, 1)
+        head.addWidget(self.status_button)
+        head.addWidget(self.contact_button)
+
+        self.model = ThreadModel(zone=zone, parent=self)
+        self.delegate = ThreadDelegate(zone, self)
+        self.delegate.actionClicked.connect(self._bubble_action)
+        self.view = QListView(self)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.setAccessibleName("Messages")
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.viewport().installEventFilter(self)
+        self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)
+        self._stick_bottom = True
+        self._anchor: int | None = None  # distance from the bottom to keep while prepending
+
+        self.banner = QFrame(self)
+        self.banner.setObjectName("attention")
+        self.banner.setStyleSheet(
+            "QFrame#attention { background: #fef7e0; border: 1px solid #f9ab00; border-radius: 6px; }"
+            " QFrame#attention QLabel { color: #5f3b00; }"
+        )
+        self.banner_text = QLabel(self.banner)
+        self.banner_text.setWordWrap(True)
+        self.banner_resend = QPushButton("Resend", self.banner)
+        self.banner_resend.setAccessibleName("Resend the message that may not have gone out")
+        self.banner_wentout = QPushButton("It went out", self.banner)
+        self.banner_wentout.setAccessibleName("Mark the message as sent")
+        self.banner_resend.clicked.connect(lambda: self._banner_action("resend"))
+        self.banner_wentout.clicked.connect(lambda: self._banner_action("went_out"))
+        bl = QHBoxLayout(self.banner)
+        bl.setContentsMargins(8, 6, 8, 6)
+        bl.addWidget(self.banner_text, 1)
+        bl.addWidget(self.banner_resend)
+        bl.addWidget(self.banner_wentout)
+        self.banner.hide()
+        self._attention: queries.MessageRow | None = None
+
+        self.composer = Composer(self)
+
+        self.placeholder = QLabel(
+            "Pick a conversation on the left, or press Ctrl+N to text a customer.", self
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.composer)
+        self.show_conversation(None)
+
+    # --- what is shown ---------------------------------------------------------------------
+    def show_conversation(self, conversation_id: int | None) -> None:
+        self.conversation = queries.conversation_row(conversation_id) if conversation_id else None
+        empty = self.conversation is None
+        for w in (
+            self.view,
+            self.composer,
+            self.status_button,
+            self.contact_button,
+            self.title,
+            self.subtitle,
+        ):
+            w.setVisible(not empty)
+        self.placeholder.setVisible(empty)
+        self._stick_bottom = True
+        self.model.load(self.conversation.id if self.conversation else None)
+        self.refresh_header()
+        self.scroll_to_bottom()
+
+    def refresh_header(self) -> None:
+        c = self.conversation
+        if c is not None:
+            c = self.conversation = queries.conversation_row(c.id)
+        if c is None:
+            self.banner.hide()
+            self.composer.set_blocked("Pick a conversation first.")
+            return
+        self.title.setText(c.title(self.country))
+        number = display(c.number, self.country)
+        self.subtitle.setText(number if c.name else c.number)
+        self.status_button.setText("Reopen" if c.status == m.DONE else "Mark done")
+        self.composer.set_blocked(self._blocked_reason(c))
+        self._refresh_banner()
+
+    def _blocked_reason(self, c: queries.ConversationRow) -> str | None:
+        if c.opted_out:
+            history = queries.consent_history(c.contact_id, limit=5)
+            when = next((h for h in history if h.kind == "opt_out"), None)
+            since = f" on {when.at.astimezone(self.zone):%d %b %Y}" if when else ""
+            how = " by texting STOP" if when and when.method == "keyword" else ""
+            return (
+                f"{c.title(self.country)} opted out{how}{since}: no texts can be sent until they "
+                "reply START (or you opt them back in under Customer details, with their consent)."
+            )
+        if c.number and not c.number.startswith("+"):
+            return f"“{c.number}” is a sender name, not a number: it cannot be replied to."
+        return None
+
+    def _refresh_banner(self) -> None:
+        c = self.conversation
+        items = queries.attention_messages(c.id) if c else []
+        self._attention = items[-1] if items else None
+        if self._attention is None:
+            self.banner.hide()
+            return
+        a = self._attention
+        preview = a.body if len(a.body) < 60 else a.body[:57] + "…"
+        if a.state == m.UNCERTAIN:
+            self.banner_text.setText(
+                f"Not sure this went out: “{preview}”. Resend it, or mark it as sent?"
+            )
+            self.banner_wentout.show()
+        else:
+            self.banner_text.setText(
+                f"Not sent: “{preview}” — {a.error or 'the modem refused it'}."
+            )
+            self.banner_wentout.hide()
+        more = len(items) - 1
+        if more:
+            self.banner_text.setText(self.banner_text.text() + f"  ({more} more above)")
+        self.banner.show()
+
+    # --- live updates ----------------------------------------------------------------------
+    def message_added(self, message_id: int, conversation_id: int) -> None:
+        if self.conversation is None or conversation_id != self.conversation.id:
+            return
+        stick = self._at_bottom()
+        self.model.add_message(message_id)
+        self.refresh_header()
+        if stick:
+            self.scroll_to_bottom()
+
+    def message_updated(self, message_id: int, conversation_id: int) -> None:
+        if self.conversation is None or conversation_id != self.conversation.id:
+            return
+        self.model.update_message(message_id)
+        self._refresh_banner()
+
+    def jump_to(self, message_id: int) -> bool:
+        row = self.model.load_until(message_id)
+        if row is None:
+            return False
+        self._stick_bottom = False
+        QTimer.singleShot(
+            0,
+            lambda: self.view.scrollTo(
+                self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter
+            ),
+        )
+        return True
+
+    # --- scrolling -------------------------------------------------------------------------
+    def scroll_to_bottom(self) -> None:
+        self._stick_bottom = True
+        self.view.scrollToBottom()
+        QTimer.singleShot(0, self.view.scrollToBottom)
+
+    def _at_bottom(self) -> bool:
+        bar = self.view.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.view.verticalScrollBar()
+        self._stick_bottom = value >= bar.maximum() - 4
+        if value <= bar.minimum() and self.model.has_more and self._anchor is None:
+            self._anchor = bar.maximum() - value
+            if self.model.load_older() == 0:
+                self._anchor = None
+
+    def _range_changed(self, _lo: int, hi: int) -> None:
+        bar = self.view.verticalScrollBar()
+        if self._anchor is not None:
+            bar.setValue(hi - self._anchor)
+            self._anchor = None
+        elif self._stick_bottom:
+            bar.setValue(hi)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self.delegate.set_width(self.view.viewport().width())
+        return super().eventFilter(obj, event)
+
+    # --- actions ---------------------------------------------------------------------------
+    def _bubble_action(self, action: str, message_id: int) -> None:
+        if action == "resend":
+            self.resendRequested.emit(message_id)
+        elif action == "went_out":
+            self.wentOutRequested.emit(message_id)
+
+    def _banner_action(self, action: str) -> None:
+        if self._attention is not None:
+            self._bubble_action(action, self._attention.id)
