@@ -20,7 +20,7 @@ def test_pin_required_after_power_on(locked) -> None:
     assert at.ok("AT+CPIN?") == ["+CPIN: SIM PIN"]
     assert at.cmd("AT+CIMI") == ["+CME ERROR: 11"]
     assert at.cmd("AT+CMGL=4") == ["+CMS ERROR: 311"]  # 27.005 commands answer +CMS
-    assert at.cmd("AT+CUSD=1,\"*100#\",15") == ["+CME ERROR: 11"]
+    assert at.cmd('AT+CUSD=1,"*100#",15') == ["+CME ERROR: 11"]
     assert at.ok("AT+CGMI") == ["TextDesk"]  # no SIM needed
     assert at.ok("AT+CCID") == ["+CCID: 89012600000000000017"]  # readable while locked
     assert at.ok("AT+CMGL=?") == ["+CMGL: (0-4)"]  # test forms work too

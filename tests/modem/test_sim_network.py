@@ -27,7 +27,9 @@ def test_creg_modes_and_unsolicited_changes(virtual_modem, at) -> None:
     assert at.read_until_line("+CREG:") == "+CREG: 5"
     assert at.ok("AT+CREG?") == ["+CREG: 1,5"]
     at.ok("AT+CREG=2")
-    virtual_modem.control({"cmd": "set_registration", "state": "home", "lac": "1A2B", "ci": "00C0FFEE"})
+    virtual_modem.control(
+        {"cmd": "set_registration", "state": "home", "lac": "1A2B", "ci": "00C0FFEE"}
+    )
     assert at.read_until_line("+CREG:") == '+CREG: 1,"1A2B","00C0FFEE"'
     assert at.ok("AT+CREG?") == ['+CREG: 2,1,"1A2B","00C0FFEE"']
     virtual_modem.control({"cmd": "set_registration", "state": "denied"})
@@ -87,7 +89,7 @@ def test_cfun_flight_mode_deregisters_and_blocks_sending(virtual_modem, at) -> N
     at.ok("AT+CFUN=4")
     assert at.read_until_line("+CREG:") == "+CREG: 0"
     assert at.ok("AT+CSQ") == ["+CSQ: 99,99"]
-    assert at.cmd("AT+CMGF=1;+CMGS=\"+15551234567\"")[-1] == "> "
+    assert at.cmd('AT+CMGF=1;+CMGS="+15551234567"')[-1] == "> "
     assert at.send_prompt_text("hi") == ["+CMS ERROR: 331"]
     at.ok("AT+CFUN=1")
     assert at.read_until_line("+CREG:") == "+CREG: 1"

@@ -61,7 +61,7 @@ def test_parse_dial_takes_the_rest_of_the_line() -> None:
     assert cmd.name == "D" and cmd.raw == "*99#;"
 
 
-@pytest.mark.parametrize("bad", ["+", "&", "S", "!!", "+CMGS=\"x"])
+@pytest.mark.parametrize("bad", ["+", "&", "S", "!!", '+CMGS="x'])
 def test_parse_rejects_malformed_lines(bad: str) -> None:
     with pytest.raises(ParseError):
         parse_line(bad)
