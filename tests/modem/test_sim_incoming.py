@@ -179,7 +179,7 @@ def test_status_report_stored_in_sr_with_cdsi(virtual_modem, at) -> None:
     mr = _send(at, "report to SR")
     assert at.read_until_line("+CDSI:") == '+CDSI: "SR",1'
     at.ok('AT+CPMS="SR"')
-    head, pdu = at.ok("AT+CMGR=1")
+    _, pdu = at.ok("AT+CMGR=1")
     assert decode(pdu).reference == mr
     at.ok("AT+CMGF=1")
     (line,) = at.ok("AT+CMGR=1")
