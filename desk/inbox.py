@@ -48,6 +48,7 @@ class StoreResult:
     auto_replies: list[int] = field(default_factory=list)
     problem: str | None = None  # plain words for a Problem event (undecodable PDU)
     raw_id: int | None = None  # the RawIncoming row, for undecodable PDUs
+    appointment_id: int | None = None  # the appointment this message answered, if any
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -271,16 +272,26 @@ def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Cl
         IncomingPart.update(message=message.id).where(IncomingPart.id.in_(ids)).execute()
     touch(conversation, message, count_unread=count_unread)
     replies: list[int] = []
+    appointment_id = None
     if complete:
-        replies = _after_complete(message, settings=settings or Settings(), clock=clock)
+        replies, appointment_id = _after_complete(
+            message, settings=settings or Settings(), clock=clock
+        )
     return StoreResult(
-        message.id, conversation.id, duplicate=False, complete=complete, auto_replies=replies
+        message.id,
+        conversation.id,
+        duplicate=False,
+        complete=complete,
+        auto_replies=replies,
+        appointment_id=appointment_id,
     )
 
 
-def _after_complete(message: Message, *, settings: Settings, clock: Clock) -> list[int]:
+def _after_complete(
+    message: Message, *, settings: Settings, clock: Clock
+) -> tuple[list[int], int | None]:
     """Consent keywords, then appointment replies, each in a savepoint: a failure is logged and
-    undone, and the message itself is still stored."""
+    undone, and the message itself is still stored. Returns (auto reply ids, appointment id)."""
     from desk import consent
 
     replies: list[int] = []
@@ -291,17 +302,19 @@ def _after_complete(message: Message, *, settings: Settings, clock: Clock) -> li
         log.exception("consent handling failed for message %s (message kept)", message.id)
         replies = []
     if "keyword" in message.flag_list:
-        return replies
+        return replies, None
     try:
         appointments = importlib.import_module("desk.appointments")
     except ImportError:
-        return replies
+        return replies, None
+    appointment_id = None
     try:
         with db.atomic():
-            appointments.on_incoming(message, clock=clock)
+            appointment_id = appointments.on_incoming(message, clock=clock)
     except Exception:
         log.exception("appointment reply handling failed for message %s", message.id)
-    return replies
+        appointment_id = None
+    return replies, appointment_id
 
 
 # --- incomplete multipart ---------------------------------------------------------------------

@@ -211,6 +211,7 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
             )
             .order_by(Message.priority, Message.created_at, Message.id)
         )
+        candidates = list(candidates)  # rows are updated below: do not iterate a live cursor
         budget = ratelimit.budget(settings=settings, clock=clock)
         window = settings.quiet_window()
         shop_zone = settings.shop_zone()
@@ -432,7 +433,8 @@ def recover_interrupted(*, clock: Clock) -> list[int]:
 
 def resend(message_id: int, *, clock: Clock, settings: Settings | None = None) -> Message:
     """Staff asked to send an uncertain or failed message again: back to ``queued``, continuing
-    at the first part not recorded as sent, with the same concatenation reference."""
+    at the first part not recorded as sent, with the same concatenation reference. A message
+    whose parts all went out but were reported undelivered is sent again whole."""
     with db.atomic():
         message = Message.get_or_none((Message.id == message_id) & (Message.direction == OUT))
         if message is None:
@@ -444,6 +446,10 @@ def resend(message_id: int, *, clock: Clock, settings: Settings | None = None) -
         contact = message.conversation.contact
         if contact.opted_out and message.source not in CONSENT_SOURCES:
             raise SendRefused(_opted_out_reason(contact))
+        if message.parts_sent >= message.parts:
+            # Every part went out but it was not delivered (a failure report): send it all again.
+            message.parts_sent = 0
+            MessagePart.update(reference=None).where(MessagePart.message == message.id).execute()
         message.state = QUEUED
         message.error = None
         message.error_code = None

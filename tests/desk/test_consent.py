@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desk import consent, outbox
 from desk.clock import to_db
@@ -102,6 +104,17 @@ def test_free_text_opt_outs_are_recognised(body):
 )
 def test_non_opt_outs(body):
     assert consent.classify(body) is None
+
+
+@given(
+    word=st.sampled_from(sorted(consent.STOP_WORDS)),
+    before=st.text(" .,!?*-\"'()🛑\t\n", max_size=4),
+    after=st.text(" .,!?*-\"'()🛑\t\n", max_size=4),
+    upper=st.lists(st.booleans(), min_size=12, max_size=12),
+)
+def test_any_case_and_punctuation_around_a_stop_word_is_stop(word, before, after, upper):
+    cased = "".join(c.upper() if u else c for c, u in zip(word, upper, strict=False))
+    assert consent.classify(before + cased + after) == "stop"
 
 
 def _incoming(body, settings, clock):
@@ -251,6 +264,7 @@ def test_cancel_answering_an_appointment_reminder_is_not_an_opt_out(database, se
     assert "keyword" not in Message.get_by_id(result.message_id).flag_list
     # and desk.appointments took it as the answer
     assert Appointment.get_by_id(appointment.id).state == "reschedule"
+    assert result.appointment_id == appointment.id
 
 
 def test_cancel_without_a_pending_appointment_is_an_opt_out(database, settings, clock):

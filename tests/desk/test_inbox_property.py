@@ -1,5 +1,6 @@
-"""Property: any interleaving and duplication of the parts of several messages (with restarts
-in between) stores each message exactly once, with exactly its original text."""
+"""Property: any interleaving and duplication of the parts of several messages (with restarts and
+incomplete-message flushes in between) stores each message exactly once, with exactly its
+original text, once all parts are in."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def scenarios(draw):
         at = draw(st.integers(0, len(positions)))
         positions.insert(at, item)
     restarts = draw(st.sets(st.integers(0, len(positions)), max_size=3))
-    return messages, parts, positions, restarts
+    flushes = draw(st.sets(st.integers(0, len(positions)), max_size=3))
+    return messages, parts, positions, restarts, flushes
 
 
 @hsettings(
@@ -62,7 +64,7 @@ def scenarios(draw):
 )
 @given(scenarios())
 def test_any_interleaving_stores_each_message_once_with_its_text(scenario):
-    messages, parts, positions, restarts = scenario
+    messages, parts, positions, restarts, flushes = scenario
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "prop.sqlite3"
         open_database(path)
@@ -73,6 +75,9 @@ def test_any_interleaving_stores_each_message_once_with_its_text(scenario):
                 if step in restarts:
                     close_database()
                     open_database(path)
+                if step in flushes:  # parts waited too long: shown as incomplete for a while
+                    clock.advance(timedelta(minutes=11))
+                    flush_incomplete(clock=clock, timeout=timedelta(minutes=10))
                 store_incoming(parts[position][1], settings=config, clock=clock)
                 clock.advance(1)
             # nothing is left waiting: a flush long after changes nothing

@@ -155,3 +155,22 @@ def test_status_words_and_number_matching():
     assert same_number("+12015550123", "2015550123")
     assert not same_number("+12015550123", "+12015550124")
     assert same_number("+12015550123", None)
+
+
+def test_resend_after_a_failure_report_sends_the_whole_message_again(database, settings, clock):
+    from desk.outbox import resend
+
+    message = _send(settings, clock, text=LONG, refs=(90, 91, 92))
+    on_delivery_report(report_event(91, ANNA, 0x41), clock=clock)
+    assert _state(message) == FAILED
+    resend(message.id, clock=clock)
+    (job,) = take_jobs(settings=settings, clock=clock, limit=1)
+    assert job.start_part == 1 and job.concat_ref == message.concat_ref
+    for part, ref in enumerate((93, 94, 95), 1):
+        on_part_sent(sent(job, part, ref, 3), clock=clock)
+    assert _state(message) == SENT
+    # a late report for the first attempt's reference matches nothing now
+    assert on_delivery_report(report_event(90, ANNA), clock=clock) is None
+    for ref in (93, 94, 95):
+        on_delivery_report(report_event(ref, ANNA), clock=clock)
+    assert _state(message) == DELIVERED
