@@ -47,10 +47,11 @@ def run_window(args: argparse.Namespace) -> int:
 
     from desk import logsetup
     from desk.paths import resolve_profile
-    from ui import resources, session
+    from ui import qtlog, resources, session
     from ui.crash import CrashHandler
     from ui.single_instance import InstanceServer, ask_running
 
+    qtlog.install()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "textdesk"])
     app.setApplicationName("TextDesk")
     app.setDesktopFileName("textdesk")

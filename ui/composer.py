@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -56,12 +56,27 @@ class ComposerEdit(QPlainTextEdit):
         super().__init__(parent)
         self.send_key = "enter"
 
+    def _slash_template(self) -> bool:
+        text = self.toPlainText()
+        if text.startswith("/") and " " not in text.strip() and len(text) > 1:
+            self.templateTyped.emit(text.strip()[1:])
+            return True
+        return False
+
+    def event(self, e: QEvent) -> bool:
+        # Tab normally moves focus (setTabChangesFocus) before keyPressEvent sees it.
+        if (
+            e.type() == QEvent.Type.KeyPress
+            and isinstance(e, QKeyEvent)
+            and e.key() == Qt.Key.Key_Tab
+            and self._slash_template()
+        ):
+            return True
+        return super().event(e)
+
     def keyPressEvent(self, e: QKeyEvent) -> None:
-        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
-            text = self.toPlainText()
-            if text.startswith("/") and " " not in text.strip() and len(text) > 1:
-                self.templateTyped.emit(text.strip()[1:])
-                return
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._slash_template():
+            return
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             mods = e.modifiers()
             ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
@@ -69,9 +84,6 @@ class ComposerEdit(QPlainTextEdit):
             if ctrl or (self.send_key == "enter" and not shift):
                 self.submit.emit()
                 return
-        if e.key() == Qt.Key.Key_Tab:
-            e.ignore()  # let focus move on
-            return
         super().keyPressEvent(e)
 
 

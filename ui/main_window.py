@@ -349,10 +349,23 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self._call(self.engine.resend(message_id), "Queued again.")
+        self._call(
+            self.engine.resend(message_id), "Queued again.", lambda _r: self._reread(message_id)
+        )
 
     def went_out(self, message_id: int) -> None:
-        self._call(self.engine.resolve_uncertain(message_id, True), "Marked as sent.")
+        self._call(
+            self.engine.resolve_uncertain(message_id, True),
+            "Marked as sent.",
+            lambda _r: self._reread(message_id),
+        )
+
+    def _reread(self, message_id: int) -> None:
+        """After resend / resolve: show the new state even if no event follows."""
+        msg = queries.message_row(message_id)
+        if msg is not None:
+            self.on_message_updated(message_id, msg.conversation_id, msg.state)
+            self.thread.refresh_header()
 
     def toggle_status(self) -> None:
         row = self.thread.conversation

@@ -46,9 +46,12 @@ def run(timeout: float = 20.0) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desk import logsetup
-    from ui import session
+    from ui import qtlog, session
 
-    app = QApplication.instance() or QApplication(["textdesk-self-test"])
+    app = QApplication.instance()
+    if app is None:  # run from the command line: Qt's messages go to the log
+        qtlog.install()
+        app = QApplication(["textdesk-self-test"])
     profile, tmp = session.temp_profile("textdesk-selftest-")
     logsetup.configure(profile)
     started = time.monotonic()

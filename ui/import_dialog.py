@@ -1,0 +1,257 @@
+"""Import appointments from a CSV file: parse in a worker thread (a progress bar for big files,
+the window never freezes), preview every row — new, already imported, or rejected in red with the
+reason — then create them through the engine's core thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk import appointments_csv
+from desk.reminders import format_date, format_time
+
+log = logging.getLogger(__name__)
+
+REJECTED_FG, REJECTED_BG = QColor("#b00020"), QColor("#fde7ea")
+EXISTING_FG = QColor("#777777")
+HEADERS = ["Line", "Status", "Name", "Phone", "When", "Service", "Reason / note"]
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)  # Preview
+    failed = Signal(str)
+
+
+class _ParseJob(QRunnable):
+    """Parses the file on a pool thread (read-only database access for "already imported")."""
+
+    def __init__(self, path: str, settings: Any, clock: Any) -> None:
+        super().__init__()
+        self.path, self.settings, self.clock = path, settings, clock
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        from desk.db import db
+
+        try:
+            preview = appointments_csv.preview_file(
+                self.path, settings=self.settings, clock=self.clock, progress=self._progress
+            )
+        except Exception as exc:  # unreadable file, permissions…: one clear line
+            self.signals.failed.emit(str(exc) or type(exc).__name__)
+        else:
+            self.signals.finished.emit(preview)
+        finally:
+            try:
+                if not db.is_closed():
+                    db.close()  # this pool thread's own connection
+            except Exception:
+                log.debug("closing the worker's connection failed", exc_info=True)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.signals.progress.emit(done, total)
+
+
+class ImportDialog(QDialog):
+    imported = Signal(object)  # ImportResult
+
+    def __init__(self, engine: Any, bridge: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import appointments")
+        self.engine = engine
+        self.bridge = bridge
+        self.settings = engine.settings
+        self.clock = engine.clock
+        self.zone = self.settings.shop_zone()
+        self.country = self.settings.get("default_country")
+        self.preview: appointments_csv.Preview | None = None
+        self.result: appointments_csv.ImportResult | None = None
+        self._job: _ParseJob | None = None
+
+        self.path = QLineEdit(self)
+        self.path.setPlaceholderText("A CSV file from your booking system")
+        self.browse = QPushButton("Choose file…", self)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.hide()
+        self.summary = QLabel("Choose a file: name, phone, date, time, and optionally service "
+                              "and note, in any order with a header row.", self)  # fmt: skip
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("importSummary")
+        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.buttons = QDialogButtonBox(self)
+        self.import_button = self.buttons.addButton(
+            "Import", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.import_button.setEnabled(False)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(self.browse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.buttons)
+
+        self.browse.clicked.connect(self.choose)
+        self.path.returnPressed.connect(lambda: self.load(self.path.text()))
+        self.import_button.clicked.connect(self.do_import)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(900, 600)
+
+    # --- reading the file (worker thread) ---------------------------------------------------------
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import appointments", str(Path.home()), "CSV files (*.csv *.txt);;All files (*)"
+        )
+        if path:
+            self.load(path)
+
+    def load(self, path: str) -> None:
+        path = path.strip()
+        if not path:
+            return
+        self.path.setText(path)
+        self.preview = None
+        self.import_button.setEnabled(False)
+        self.table.setRowCount(0)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.summary.setText(f"Reading {Path(path).name}…")
+        job = _ParseJob(path, self.settings, self.clock)
+        job.signals.progress.connect(self._on_progress)
+        job.signals.finished.connect(self._on_parsed)
+        job.signals.failed.connect(self._on_failed)
+        self._job = job  # keep the signals object alive until it reports
+        QThreadPool.globalInstance().start(job)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setValue(int(1000 * done / max(1, total)))
+
+    def _on_failed(self, text: str) -> None:
+        self._job = None
+        self.progress.hide()
+        self.summary.setText(f"Could not read the file: {text}")
+
+    def _on_parsed(self, preview: appointments_csv.Preview) -> None:
+        self._job = None
+        self.progress.setValue(1000)
+        self.progress.hide()
+        self.preview = preview
+        self._fill(preview)
+        new = len(preview.new_rows)
+        self.summary.setText(
+            f"{new} appointment(s) to create, {preview.existing} already imported, "
+            f"{len(preview.rejected)} row(s) rejected (shown in red with the reason)."
+        )
+        self.import_button.setEnabled(new > 0)
+
+    def _fill(self, preview: appointments_csv.Preview) -> None:
+        t = self.table
+        t.setUpdatesEnabled(False)
+        rows: list[tuple[int, list[str], str]] = []
+        for r in preview.rows:
+            when = f"{format_date(r.starts_at, self.zone)} " + format_time(
+                r.starts_at, self.zone, self.country
+            )
+            status = "Already imported" if r.exists else "New"
+            rows.append((r.line, [status, r.name, r.phone, when, r.service, r.note], status))
+        for bad in preview.rejected:
+            rows.append((bad.line, ["Rejected", bad.raw, "", "", "", bad.reason], "Rejected"))
+        rows.sort(key=lambda x: x[0])
+        t.setRowCount(len(rows))
+        for i, (line, cells, status) in enumerate(rows):
+            for j, text in enumerate([str(line), *cells]):
+                item = QTableWidgetItem(text)
+                if status == "Rejected":
+                    item.setForeground(QBrush(REJECTED_FG))
+                    item.setBackground(QBrush(REJECTED_BG))
+                    item.setToolTip(cells[-1])
+                elif status == "Already imported":
+                    item.setForeground(QBrush(EXISTING_FG))
+                t.setItem(i, j, item)
+        t.resizeColumnsToContents()
+        t.setUpdatesEnabled(True)
+
+    def row_status(self, row: int) -> str:
+        item = self.table.item(row, 1)
+        return item.text() if item is not None else ""
+
+    # --- importing (engine's core thread) --------------------------------------------------------
+    def do_import(self) -> None:
+        if self.preview is None or not self.preview.new_rows:
+            return
+        self.import_button.setEnabled(False)
+        self.summary.setText("Importing…")
+        future = self.engine.call(
+            appointments_csv.import_rows,
+            self.preview.new_rows,
+            settings=self.settings,
+            clock=self.clock,
+            created_by=self.settings.get("staff_name") or None,
+        )
+        self.bridge.when_done(future, self._imported, self._import_failed)
+
+    def _imported(self, result: appointments_csv.ImportResult) -> None:
+        self.result = result
+        text = f"Created {len(result.created)} appointment(s)"
+        if result.existing:
+            text += f", {result.existing} were already there"
+        if result.failed:
+            text += ", not created: " + "; ".join(
+                f"line {f.line}: {f.reason}" for f in result.failed[:5]
+            )
+        self.summary.setText(text + ".")
+        self.imported.emit(result)
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self.summary.setText(f"Import failed, nothing was created: {exc}")
+        self.import_button.setEnabled(True)
+
+    def done(self, code: int) -> None:
+        if self._job is not None:
+            # The worker still reports to our signals object; disconnect so nothing arrives late.
+            try:
+                self._job.signals.progress.disconnect()
+                self._job.signals.finished.disconnect()
+                self._job.signals.failed.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        super().done(code)
+
+
+__all__ = ["ImportDialog"]
