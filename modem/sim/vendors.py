@@ -83,7 +83,7 @@ HUAWEI = VendorProfile(
     sim_busy=1.0,
     refused=("+CGREG=2",),
     boot_urcs=((0.2, "^SIMST: 1"), (0.4, "^SRVST: 2"), (0.5, "^MODE: 5,4"), (0.6, "^RSSI: {rssi}")),
-    periodic_urcs=((5.0, "^BOOT:20952991,0,0,0,77"),),
+    periodic_urcs=((3.0, "^BOOT:20952991,0,0,0,77"),),
     signal_urc="^RSSI: {rssi}",
     registration_urc="^MODE: {mode}",
     iccid={"^ICCID": "^ICCID: "},
@@ -115,7 +115,7 @@ SIMCOM = VendorProfile(
     revision="Revision:1418B04SIM800L24",
     imei="865067020123458",
     capacity={"SM": 30, "ME": 50, "SR": 10},
-    sim_busy=1.5,
+    sim_busy=1.4,  # until just before "SMS Ready"
     boot_urcs=(
         (0.1, "RDY"),
         (0.3, "+CFUN: 1"),
@@ -136,7 +136,7 @@ QUECTEL = VendorProfile(
     revision="EC25EFAR06A06M4G",
     imei="866758040123459",
     capacity={"SM": 30, "ME": 255, "SR": 20},
-    sim_busy=1.0,
+    sim_busy=0.9,  # until just before "+QIND: SMS DONE"
     boot_urcs=(
         (0.1, "RDY"),
         (0.3, "+CFUN: 1"),
