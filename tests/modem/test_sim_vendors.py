@@ -32,7 +32,7 @@ def test_unknown_vendor_is_a_clear_error() -> None:
 
 
 def test_sim_busy_after_power_on_for_real_vendors(make_modem, at_client) -> None:
-    vm, at = _booted(make_modem, at_client, "huawei", sim_busy=60)
+    _vm, at = _booted(make_modem, at_client, "huawei", sim_busy=60)
     at.ok("ATE0;+CMEE=1")
     assert at.cmd("AT+CPIN?") == ["+CME ERROR: 14"]
     assert get_vendor("simcom").sim_busy > 0 and get_vendor("generic").sim_busy == 0
@@ -89,7 +89,7 @@ def test_zte_needs_cpms_before_cnmi(make_modem, at_client) -> None:
 
 
 def test_simcom_boot_urcs_empty_cmgr_and_bare_ccid(make_modem, at_client) -> None:
-    vm, at = _booted(make_modem, at_client, "simcom")
+    _vm, at = _booted(make_modem, at_client, "simcom")
     for line in ("RDY", "+CFUN: 1", "+CPIN: READY", "Call Ready", "SMS Ready"):
         assert at.read_until_line(line) == line
     at.ok("ATE0;+CMEE=1")
@@ -107,7 +107,7 @@ def test_simcom_reports_cpin_ready_after_pin(make_modem, at_client) -> None:
 
 
 def test_quectel_boot_urcs_and_qccid(make_modem, at_client) -> None:
-    vm, at = _booted(make_modem, at_client, "quectel", pin="0000")
+    _vm, at = _booted(make_modem, at_client, "quectel", pin="0000")
     assert at.read_until_line("RDY") == "RDY"
     assert at.read_until_line("+CPIN:") == "+CPIN: SIM PIN"
     assert at.read_until_line("+QIND:") == "+QIND: SMS DONE"
@@ -116,7 +116,7 @@ def test_quectel_boot_urcs_and_qccid(make_modem, at_client) -> None:
 
 
 def test_wavecom_cpin_without_ok_and_no_clac(make_modem, at_client) -> None:
-    vm, at = _booted(make_modem, at_client, "wavecom", sim_busy=0)
+    _vm, at = _booted(make_modem, at_client, "wavecom", sim_busy=0)
     assert at.read_until_line("+WIND: 4") == "+WIND: 4"
     at.ok("ATE0")
     at.write(b"AT+CPIN?\r")
