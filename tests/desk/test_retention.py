@@ -141,3 +141,17 @@ def test_from_settings(dbfile, clock) -> None:
     message(conv, timedelta(days=6))
     Settings().set("retention_days", 7)
     assert retention.apply_from_settings(settings=Settings(), clock=clock) == 1
+
+
+def test_limit_spreads_a_large_backlog_over_several_calls(dbfile, clock) -> None:
+    conv = conversation()
+    old = [message(conv, timedelta(days=100 - i)).id for i in range(7)]
+    young = message(conv, timedelta(days=1)).id
+    assert retention.apply_retention(30, clock=clock, limit=3) == 3
+    # The oldest went first.
+    assert sorted(m.id for m in Message.select()) == sorted([*old[3:], young])
+    assert retention.apply_retention(30, clock=clock, limit=3) == 3
+    assert retention.apply_retention(30, clock=clock, limit=3) == 1
+    assert retention.apply_retention(30, clock=clock, limit=3) == 0
+    assert [m.id for m in Message.select()] == [young]
+    assert AuditLog.select().where(AuditLog.action == "retention").count() == 3
