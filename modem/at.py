@@ -165,10 +165,11 @@ class LineBuffer:
         return raw.decode("utf-8", errors="replace").strip(" \t\x00")
 
     def take_prompt(self) -> bool:
-        """Consume a "> " SMS prompt sitting at the start of the unterminated tail."""
+        """Consume a "> " SMS prompt ending the unterminated tail (the modem sends nothing after
+        it until it has the PDU; noise glued in front of it is dropped with it)."""
         self._lstrip()
-        if self._buf[:1] == b">":
-            del self._buf[: 2 if self._buf[1:2] == b" " else 1]
+        if self._buf.rstrip(b" ").endswith(b">"):
+            self._buf.clear()
             return True
         return False
 

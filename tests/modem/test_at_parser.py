@@ -54,7 +54,7 @@ def test_line_buffer_cuts_an_endless_line() -> None:
     assert rest[-1] == "OK"
 
 
-def test_prompt_is_recognised_only_at_the_start_of_the_tail() -> None:
+def test_prompt_is_recognised_at_the_end_of_the_tail() -> None:
     buf = LineBuffer()
     buf.feed(b"\r\n> ")
     assert buf.next_line() is None
@@ -62,6 +62,9 @@ def test_prompt_is_recognised_only_at_the_start_of_the_tail() -> None:
     assert buf.pending == b""
     buf.feed(b"+CMTI")
     assert buf.take_prompt() is False
+    buf.clear()
+    buf.feed(b"\r\n\xff\xfe\x00> ")  # noise glued to the prompt
+    assert buf.take_prompt() is True
 
 
 @pytest.mark.parametrize(
