@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         ussd_text=args.ussd_text,
         seed=args.seed,
         on_event=emit,
+        record=False,  # events go to stdout; keeping them too would grow without end
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

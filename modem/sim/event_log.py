@@ -9,13 +9,16 @@ from collections.abc import Callable
 
 
 class EventLog:
-    def __init__(self) -> None:
+    def __init__(self, *, record: bool = True) -> None:
+        self.record = record  # False: keep no history or queue (a long-running CLI)
         self.events: queue.Queue[dict] = queue.Queue()
         self._history: list[dict] = []
         self._taken: set[int] = set()
         self._cond = threading.Condition()
 
     def _record(self, event: dict) -> None:
+        if not self.record:
+            return
         with self._cond:
             self._history.append(event)
             self._cond.notify_all()

@@ -40,6 +40,7 @@ class PtyPort:
         self.link = Path(link) if link else None
         self._write_lock = threading.Lock()
         self._closed = threading.Event()
+        self._stalled = False
         self.master, self.slave, self.device = self._open(avoid)
         if self.link is not None:
             self._point_link()
@@ -111,15 +112,18 @@ class PtyPort:
             return True
         with self._write_lock:
             view = memoryview(data)
-            deadline = time.monotonic() + WRITE_TIMEOUT
+            # once a write timed out, don't wait again until the client drains the line
+            deadline = time.monotonic() + (0.0 if self._stalled else WRITE_TIMEOUT)
             while view:
                 if self._closed.is_set():
                     return False
                 try:
                     n = os.write(self.master, view[:256] if self.baud else view)
                 except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        log.warning("client is not reading: dropped %d bytes", len(view))
+                    if time.monotonic() >= deadline:
+                        if not self._stalled:
+                            log.warning("client is not reading: dropping output")
+                        self._stalled = True
                         return False
                     with contextlib.suppress(OSError, ValueError):
                         select.select([], [self.master], [], 0.05)
@@ -129,6 +133,7 @@ class PtyPort:
                     return False
                 self._pace(n)
                 view = view[n:]
+            self._stalled = False
             return True
 
     def close(self) -> None:

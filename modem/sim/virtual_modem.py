@@ -41,8 +41,9 @@ class VirtualModem(EventLog):
         customer_delay: float = 1.0,
         seed: int | None = None,
         on_event: Callable[[dict], None] | None = None,
+        record: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(record=record)
         self.profile = get_vendor(vendor)
         self.config = SimConfig(
             pin=pin,

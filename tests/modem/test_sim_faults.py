@@ -242,10 +242,43 @@ def test_bad_control_commands_are_refused_not_fatal(virtual_modem, at) -> None:
 
 
 def test_baud_pacing_slows_the_line(make_modem, at_client) -> None:
-    vm = make_modem(baud=2400)  # 240 bytes/s
+    vm = make_modem(baud=9600)  # 960 bytes/s
     at = at_client(vm)
     at.ok("ATE0")
     start = time.monotonic()
     lines = at.ok("AT+CLAC")  # about 600 bytes
     size = sum(len(x) + 2 for x in lines)
-    assert time.monotonic() - start >= size / 240 * 0.9  # lower bound only
+    assert time.monotonic() - start >= size / 960 * 0.9  # lower bound only
+
+
+def test_cmgs_delay_imitates_the_network(make_modem, at_client) -> None:
+    vm = make_modem(cmgs_delay=0.6)
+    at = at_client(vm)
+    at.ok("ATE0")
+    start = time.monotonic()
+    assert _send(at)[-1] == "OK"
+    assert time.monotonic() - start >= 0.6  # lower bound only
+    assert at.ok("AT+CGMI") == ["TextDesk"]
+
+
+def test_set_pin_takes_effect_at_the_next_power_on(virtual_modem, at) -> None:
+    virtual_modem.control({"cmd": "set_pin", "pin": "2580"})
+    assert at.ok("AT+CPIN?") == ["+CPIN: READY"]  # this power-on was unlocked already
+    virtual_modem.control({"cmd": "reboot", "seconds": 0.05})
+    virtual_modem.wait_event("rebooted")
+    at.ok("ATE0;+CMEE=1")
+    assert at.ok("AT+CPIN?") == ["+CPIN: SIM PIN"]
+    assert at.cmd('AT+CPIN="1234"') == ["+CME ERROR: 16"]
+    at.ok('AT+CPIN="2580"')
+
+
+def test_a_client_that_never_reads_does_not_stall_the_modem(virtual_modem) -> None:
+    for _ in range(40):  # far more than the pty buffer holds, nobody reading
+        virtual_modem.control({"cmd": "garbage", "length": 4096})
+    assert virtual_modem.control({"cmd": "status"})["power"] == "on"
+    with serial.Serial(virtual_modem.device, 115200, timeout=0.1) as port:
+        port.reset_input_buffer()
+        while port.read(65536):
+            pass
+        port.write(b"ATE0\r")
+        assert port.read_until(b"OK\r\n").endswith(b"OK\r\n")
