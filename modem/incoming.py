@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from modem import gsm7, pdu, sms_ops, urc
+from modem import gsm7, health, pdu, sms_ops, urc
 from modem.at import CommandError, ModemRestarted
 from modem.events import DeliveryReport, IncomingSms, UssdResult
 
@@ -82,7 +82,7 @@ class Incoming:
             elif isinstance(u, urc.DirectMessage | urc.DirectStatusReport):
                 self._hand(_Entry("direct", None, None, u.pdu, self._generation))
             elif isinstance(u, urc.Registration):
-                self.svc._apply_registration(u.stat)
+                health.apply_registration(self.svc, u.stat)
             elif isinstance(u, urc.Signal):
                 self.svc.set_status(signal=u.rssi)
             elif isinstance(u, urc.Ussd):
@@ -156,7 +156,9 @@ class Incoming:
         except (pdu.PduError, ValueError) as exc:
             reason = "empty PDU" if not raw else str(exc)
             self.svc.emit(
-                IncomingSms(token, raw, None, f"Malformed message: {reason}", entry.storage, entry.index)
+                IncomingSms(
+                    token, raw, None, f"Malformed message: {reason}", entry.storage, entry.index
+                )
             )
             return
         if decoded.kind == "status-report":
@@ -178,7 +180,12 @@ class Incoming:
         else:  # an SMS-SUBMIT filed as received: keep it visible rather than lose it
             self.svc.emit(
                 IncomingSms(
-                    token, raw, None, f"Not an incoming message ({decoded.kind})", entry.storage, entry.index
+                    token,
+                    raw,
+                    None,
+                    f"Not an incoming message ({decoded.kind})",
+                    entry.storage,
+                    entry.index,
                 )
             )
 
@@ -230,7 +237,11 @@ def decode_ussd(text: str, dcs: int | None) -> str:
     """USSD text: UCS-2 hex (DCS 0x48 / 72 and friends), Huawei's hex of packed GSM 7-bit, or
     plain text as most modems send it."""
     clean = text.strip()
-    is_hex = len(clean) >= 2 and len(clean) % 2 == 0 and all(c in "0123456789ABCDEFabcdef" for c in clean)
+    is_hex = (
+        len(clean) >= 2
+        and len(clean) % 2 == 0
+        and all(c in "0123456789ABCDEFabcdef" for c in clean)
+    )
     if is_hex and dcs is not None and (dcs & 0x0C) == 0x08:
         try:
             return bytes.fromhex(clean).decode("utf-16-be")

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from modem import init_ops, ports, urc
+from modem import health, init_ops, ports, urc
 from modem.at import AtChannel, AtError, AtTimeout, CommandError, ModemRestarted, PortGone
 from modem.events import ModemEvent, ModemState, ModemStatus, SendJob, StatusChanged
 from modem.incoming import Incoming
 from modem.reconnect import Backoff
 from modem.sending import send_job
-from modem.sms_ops import parse_cpms_counts, parse_cpms_query
+from modem.sms_ops import parse_cpms_counts
 
 log = logging.getLogger(__name__)
 THREAD_NAME = "textdesk-modem"
@@ -264,6 +264,11 @@ class ModemService:
     def _connect(self) -> None:
         self._take_requests()
         path = self.port
+        if path is not None and not os.path.exists(path) and self._backoff.attempts >= 3:
+            # replugged under another name (/dev/ttyUSB0 -> ttyUSB1) and no stable link given
+            found = ports.discover(timeout=min(self.command_timeout, 1.0))
+            if found is not None:
+                path = found.path
         if path is None:
             found = ports.discover(timeout=min(self.command_timeout, 1.0))
             if found is None:
@@ -304,11 +309,7 @@ class ModemService:
     def _wait_retry(self, reason: str, state: ModemState) -> None:
         self._sim_ready = False
         self.set_status(state=state, last_error=reason)
-        self._fail_inflight_none()
         self._sleep(self._backoff.next_delay())
-
-    def _fail_inflight_none(self) -> None:
-        """Nothing is in flight between jobs; pending jobs simply wait for the next connect."""
 
     def _close(self) -> None:
         ch, self._ch = self._ch, None
@@ -349,61 +350,7 @@ class ModemService:
         )
         self.set_status(**info)
         self._sim_ready = False
-        self._check_pin()
-
-    def _check_pin(self) -> None:
-        """Ask for the PIN state; enter the configured PIN once; finish init when ready."""
-        ch = self.channel
-        deadline = time.monotonic() + self.sim_busy_wait
-        state = init_ops.wait_sim(lambda: init_ops.pin_state(ch, self.command_timeout), deadline)
-        if not state.ready and state.kind == "SIM PIN" and self._pin and not self._pin_refused:
-            if self._try_pin(self._pin):
-                state = init_ops.wait_sim(
-                    lambda: init_ops.pin_state(ch, self.command_timeout),
-                    time.monotonic() + self.sim_busy_wait,
-                )
-            else:
-                return
-        if state.ready:
-            self._finish_init()
-        elif state.error:
-            self.set_status(state=ModemState.ERROR, pin_kind=None, last_error=state.error)
-        elif state.kind == "SIM PIN":
-            self.set_status(
-                state=ModemState.PIN_NEEDED,
-                pin_kind=state.kind,
-                last_error=self.status.last_error if self._pin_refused else "Enter the SIM PIN.",
-            )
-        else:
-            puk = "PUK" in (state.kind or "")
-            self.set_status(
-                state=ModemState.ERROR if puk else ModemState.PIN_NEEDED,
-                pin_kind=state.kind,
-                last_error=(
-                    "The SIM is locked after wrong PINs: it needs its PUK code (put it in a phone)."
-                    if puk
-                    else f"The modem asks for {state.kind}."
-                ),
-            )
-
-    def _try_pin(self, pin: str) -> bool:
-        try:
-            init_ops.send_pin(self.channel, pin, self.command_timeout)
-        except CommandError as exc:
-            self._pin_refused = True
-            self.set_status(
-                state=ModemState.PIN_NEEDED,
-                pin_kind="SIM PIN",
-                last_error=(
-                    "The SIM refused that PIN. TextDesk will not try it again by itself: enter the "
-                    "right PIN (after 3 wrong PINs the SIM locks and needs its PUK)."
-                    if exc.code in (16, None) or exc.kind == "error"
-                    else f"The PIN could not be entered: {exc.reason}"
-                ),
-            )
-            return False
-        self._pin, self._pin_refused = pin, False
-        return True
+        health.check_pin(self)
 
     def _finish_init(self) -> None:
         ch = self.channel
@@ -423,7 +370,7 @@ class ModemService:
             storage_used=counts[0] if counts else None,
             storage_total=counts[1] if counts else None,
         )
-        self._poll_status()
+        health.poll_status(self)
         self._incoming.sweep()
         self._next_sweep = time.monotonic() + self.sweep_interval
 
@@ -437,12 +384,12 @@ class ModemService:
             raise ModemRestarted("echo came back on")
         now = time.monotonic()
         if self._pins:
-            self._enter_user_pin(self._pins.popleft())
+            health.enter_user_pin(self, self._pins.popleft())
         elif not self._sim_ready:
             if self._refresh or now >= self._next_poll:
                 self._refresh = False
                 self._next_poll = now + self.poll_interval
-                self._check_pin()
+                health.check_pin(self)
             else:
                 ch.pump(0.05)
         elif self._incoming.busy():
@@ -461,69 +408,9 @@ class ModemService:
             self._incoming.sweep()
         elif self._refresh or now >= self._next_poll:
             self._refresh = False
-            self._poll_status()
+            health.poll_status(self)
         else:
             ch.pump(0.05)
-
-    def _enter_user_pin(self, pin: str) -> None:
-        ch = self.channel
-        try:
-            state = init_ops.pin_state(ch, self.command_timeout)
-        except init_ops.SimBusy:
-            self._pins.appendleft(pin)
-            self._sleep(0.3)
-            return
-        if state.ready:
-            if not self._sim_ready:
-                self._finish_init()
-            return
-        if self._try_pin(pin):
-            self._check_pin()
-
-    def _poll_status(self) -> None:
-        ch = self.channel
-        t = self.command_timeout
-        self._next_poll = time.monotonic() + self.poll_interval
-        if not init_ops.cnmi_intact(ch, self._cnmi, t):
-            raise ModemRestarted("settings lost")
-        rssi = init_ops.signal(ch, t)
-        stat = init_ops.registration(ch, t)
-        op = init_ops.operator(ch, t)
-        counts = None
-        resp = init_ops.optional(ch, "AT+CPMS?", t)
-        if resp is not None:
-            counts = parse_cpms_query(resp.first("+CPMS") or "", self._incoming.storage)
-        self._apply_registration(stat, signal=rssi, operator=op, counts=counts)
-
-    def _apply_registration(
-        self,
-        stat: int | None,
-        *,
-        signal: int | bool | None = False,
-        operator: str | bool | None = False,
-        counts: tuple[int, int] | None = None,
-    ) -> None:
-        changes: dict[str, object] = {}
-        if signal is not False:
-            changes["signal"] = signal
-        if operator is not False:
-            changes["operator"] = operator
-        if counts is not None:
-            changes["storage_used"], changes["storage_total"] = counts
-        if stat is not None:
-            changes["registration"] = init_ops.REGISTRATION.get(stat, "unknown")
-            registered = stat in (1, 5, 6, 7)
-            changes["state"] = ModemState.READY if registered else ModemState.NO_NETWORK
-            changes["last_error"] = (
-                None
-                if registered
-                else "Not registered on a network: "
-                f"{init_ops.REGISTRATION.get(stat, 'unknown')} (check coverage and the SIM)."
-            )
-        elif self.status.state in (ModemState.CONNECTING, ModemState.PIN_NEEDED):
-            changes["state"] = ModemState.NO_NETWORK
-            changes["last_error"] = "The modem does not say whether it is on a network."
-        self.set_status(**changes)
 
     def _start_ussd(self, code: str) -> None:
         from modem.events import UssdResult
