@@ -145,7 +145,12 @@ def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
     profile.ensure()
     current = db.obj
     if current is not None and getattr(current, "database", None) == str(profile.db_path):
-        return profile  # already open in this process (e.g. the window)
+        # Already open in this process (the window, an engine): keep that database object, as
+        # rebinding the models under a running core thread would split its transactions.
+        from desk import migrations
+
+        migrations.migrate(current, profile.db_path)  # refuses a newer schema; else a no-op
+        return profile
     open_database(profile.db_path)
     return profile
 
@@ -155,6 +160,9 @@ def _out(text: str = "") -> None:
 
 
 # --- serve --------------------------------------------------------------------------------------
+
+
+_last_status: list[Any] = [None]
 
 
 def _event_logger(event: Any) -> None:
@@ -167,6 +175,10 @@ def _event_logger(event: Any) -> None:
         log.info("message %d is %s", event.message_id, event.state)
     elif isinstance(event, ev.ModemStatusChanged):
         s = event.status
+        key = (s.state, s.port, s.last_error)
+        if key == _last_status[0]:
+            return
+        _last_status[0] = key
         log.info("modem %s%s%s", s.state, f" on {s.port}" if s.port else "",
                  f": {s.last_error}" if s.last_error else "")  # fmt: skip
     elif isinstance(event, ev.Problem):
@@ -210,6 +222,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     from desk import outbox, phones
     from desk.clock import SystemClock
+    from desk.db import db
     from desk.lock import holder
     from desk.settings import Settings
 
@@ -218,14 +231,15 @@ def cmd_send(args: argparse.Namespace) -> int:
         text = sys.stdin.read().rstrip("\n")
     profile = open_profile(args)
     settings = Settings()
-    message = outbox.queue_message(
-        args.number,
-        text,
-        source="cli",
-        staff=args.staff or settings.get("staff_name") or None,
-        settings=settings,
-        clock=SystemClock(),
-    )
+    with db.atomic("IMMEDIATE"):  # a running engine writes too: take the write lock first
+        message = outbox.queue_message(
+            args.number,
+            text,
+            source="cli",
+            staff=args.staff or settings.get("staff_name") or None,
+            settings=settings,
+            clock=SystemClock(),
+        )
     number = phones.display(message.conversation.contact.number, settings.get("default_country"))
     running = holder(profile.lock_path)
     when = (
@@ -258,7 +272,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.value is None:
         _out(settings.display(args.key) if args.key in SPECS else _unknown(args.key))
         return 0
-    with db.atomic():
+    with db.atomic("IMMEDIATE"):
         settings.set_text(args.key, args.value)
         audit.record("settings", f"{args.key} changed from the command line")
     _out(f"{args.key} = {settings.display(args.key)}")

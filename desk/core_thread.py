@@ -32,6 +32,7 @@ log = logging.getLogger("desk.engine")
 SCHEDULER_EVERY = 1.0
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
+RETENTION_EVERY = 6 * 3600.0
 SERVICE_STOP_TIMEOUT = 5.0
 DRAIN_BATCH = 200
 
@@ -42,6 +43,19 @@ class Call:
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     future: Future
+    immediate: bool = True  # run inside one BEGIN IMMEDIATE transaction
+
+
+def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    Another process (``textdesk send``, ``textdesk config``) may write between a deferred
+    transaction's first read and its first write; SQLite then fails at once with "database is
+    locked" (a stale WAL snapshot; the busy timeout does not apply). Taking the lock first makes
+    the busy timeout wait instead. The functions' own ``db.atomic()`` blocks become savepoints.
+    """
+    with db.atomic("IMMEDIATE"):
+        return fn(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ class Core:
         self._next_sched = 0.0
         self._next_flush = 0.0
         self._next_settings = 0.0
+        self._next_retention = 0.0
         self._service_key: tuple[Any, ...] | None = None
         self._inbox: Any = None
         self._outbox: Any = None
@@ -148,7 +163,7 @@ class Core:
             self._scheduler = Scheduler(settings=self.settings, clock=self.clock)
         except ImportError:
             log.warning("reminders are not available (desk.scheduler missing)")
-        recovered = outbox.recover_interrupted(clock=self.clock) or []
+        recovered = write(outbox.recover_interrupted, clock=self.clock) or []
         if recovered:
             log.warning(
                 "%d message(s) were being sent when TextDesk stopped; marked uncertain: %s",
@@ -210,7 +225,10 @@ class Core:
         if not call.future.set_running_or_notify_cancel():
             return False
         try:
-            result = call.fn(*call.args, **call.kwargs)
+            if call.immediate:
+                result = write(call.fn, *call.args, **call.kwargs)
+            else:
+                result = call.fn(*call.args, **call.kwargs)
         except BaseException as exc:
             call.future.set_exception(exc)
         else:
@@ -229,7 +247,7 @@ class Core:
             if flight is not None:
                 flight.submitting.add(event.part)
                 flight.parts = event.parts
-            self._message_updated(outbox.on_part_submitting(event, clock=self.clock))
+            self._message_updated(write(outbox.on_part_submitting, event, clock=self.clock))
             return False
         if isinstance(event, me.PartSent):
             flight = self.flights.get(event.job_id)
@@ -238,7 +256,7 @@ class Core:
                 flight.parts = event.parts
                 if event.part >= event.parts:
                     del self.flights[event.job_id]
-            self._message_updated(outbox.on_part_sent(event, clock=self.clock))
+            self._message_updated(write(outbox.on_part_sent, event, clock=self.clock))
             return True
         if isinstance(event, me.SendFailed):
             self.flights.pop(event.job_id, None)
@@ -250,10 +268,10 @@ class Core:
                 event.reason,
                 " (uncertain)" if event.uncertain else "",
             )
-            self._message_updated(outbox.on_send_failed(event, clock=self.clock))
+            self._message_updated(write(outbox.on_send_failed, event, clock=self.clock))
             return True
         if isinstance(event, me.DeliveryReport):
-            mid = outbox.on_delivery_report(event, clock=self.clock)
+            mid = write(outbox.on_delivery_report, event, clock=self.clock)
             if event.token is not None and self.service is not None:
                 self.service.ack_incoming(event.token)
             self._message_updated(mid)
@@ -273,7 +291,7 @@ class Core:
         return False
 
     def _incoming(self, event: me.IncomingSms) -> None:
-        result = self._inbox.store_incoming(event, settings=self.settings, clock=self.clock)
+        result = write(self._inbox.store_incoming, event, settings=self.settings, clock=self.clock)
         # Committed: only now may the modem delete it from the SIM.
         if self.service is not None:
             self.service.ack_incoming(event.token)
@@ -325,11 +343,14 @@ class Core:
                 self._send_jobs()
                 if self._scheduler is not None and now >= self._next_sched:
                     self._next_sched = now + SCHEDULER_EVERY
-                    if self._scheduler.tick():
+                    if write(self._scheduler.tick):
                         self.emit(ev.RemindersChanged())
                 if now >= self._next_flush:
                     self._next_flush = now + FLUSH_EVERY
-                    self._inbox.flush_incomplete(clock=self.clock)
+                    write(self._inbox.flush_incomplete, clock=self.clock)
+                if now >= self._next_retention:
+                    self._next_retention = now + RETENTION_EVERY
+                    self._retention()
                 if self.watch_settings is not None and now >= self._next_settings:
                     self._next_settings = now + SETTINGS_EVERY
                     self._check_settings()
@@ -346,7 +367,7 @@ class Core:
         room = self.max_in_flight - len(self.flights)
         if room <= 0:
             return
-        jobs = self._outbox.take_jobs(settings=self.settings, clock=self.clock, limit=room)
+        jobs = write(self._outbox.take_jobs, settings=self.settings, clock=self.clock, limit=room)
         for job in jobs:
             self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
             try:
@@ -358,9 +379,22 @@ class Core:
                     job.job_id, job.start_part, job.start_part, job.concat_ref, None,
                     f"The modem could not take the text ({exc}).", True,
                 )  # fmt: skip
-                self._message_updated(self._outbox.on_send_failed(failed, clock=self.clock))
+                self._message_updated(write(self._outbox.on_send_failed, failed, clock=self.clock))
             else:
                 self._message_updated(job.job_id)
+
+    def _retention(self) -> None:
+        """Delete messages past the retention period (the retention_days setting; 0 is off)."""
+        try:
+            from desk import retention
+        except ImportError:
+            return
+        deleted = write(retention.apply_from_settings, settings=self.settings, clock=self.clock)
+        if deleted:
+            log.info("retention: %d old messages deleted", deleted)
+            self.emit(
+                ev.Problem(f"{deleted} messages past the retention period were deleted.", "info")
+            )
 
     def _scan_new_rows(self) -> None:
         rows = (
@@ -454,7 +488,7 @@ class Core:
                 if uncertain else "The modem was restarted before this text went out.",
                 not uncertain, uncertain=uncertain,
             )  # fmt: skip
-            self._message_updated(self._outbox.on_send_failed(failed, clock=self.clock))
+            self._message_updated(write(self._outbox.on_send_failed, failed, clock=self.clock))
 
     def _begin_stop(self) -> None:
         self.stopping = True

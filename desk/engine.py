@@ -177,14 +177,17 @@ class Engine:
     # --- API ----------------------------------------------------------------------------------
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn(*args, **kwargs)`` on the core thread (the one writer)."""
-        future: Future = Future()
+        """Run ``fn(*args, **kwargs)`` on the core thread (the one writer), inside one
+        transaction that takes the write lock first; the Future resolves after the commit."""
+        return self._submit(Call(fn, args, kwargs, Future()))
+
+    def _submit(self, call: Call) -> Future:
         core = self._core
         if not self._running or core is None:
-            future.set_exception(EngineNotRunning("TextDesk's engine is not running."))
-            return future
-        core.put(Call(fn, args, kwargs, future))
-        return future
+            call.future.set_exception(EngineNotRunning("TextDesk's engine is not running."))
+        else:
+            core.put(call)
+        return call.future
 
     def send(
         self, number_or_contact_id: str | int, text: str, *, staff: str | None = None
@@ -217,8 +220,10 @@ class Engine:
         )
 
     def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future:
-        return self.call(
-            ops.erase_contact, contact_id, staff=staff, clock=self.clock, emit=self._emit
+        # Not inside an outer transaction: the erasure rewrites the search index and checkpoints.
+        kwargs = {"staff": staff, "clock": self.clock, "emit": self._emit}
+        return self._submit(
+            Call(ops.erase_contact, (contact_id,), kwargs, Future(), immediate=False)
         )
 
     def restart_modem(self) -> Future:
