@@ -11,7 +11,9 @@ import errno
 import glob
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import serial
 import serial.tools.list_ports
@@ -87,12 +89,19 @@ def _stable_paths() -> dict[str, str]:
     return out
 
 
-def list_candidates(*, include_legacy: bool = False) -> list[PortInfo]:
+def list_candidates(
+    *,
+    include_legacy: bool = False,
+    comports: Iterable[Any] | None = None,
+    extra_devices: Iterable[str] | None = None,
+) -> list[PortInfo]:
     """Serial ports that may be a modem, the likeliest first. Legacy on-board /dev/ttyS* ports
-    are left out unless ``include_legacy``."""
+    are left out unless ``include_legacy``. ``comports`` / ``extra_devices`` replace what
+    pyserial's lister and the /dev/ttyUSB* / ttyACM* globs report (for tests)."""
     stable = _stable_paths()
     found: dict[str, PortInfo] = {}
-    for p in serial.tools.list_ports.comports():
+    listed = serial.tools.list_ports.comports() if comports is None else comports
+    for p in listed:
         if not include_legacy and p.vid is None and p.device.startswith("/dev/ttyS"):
             continue
         found[p.device] = PortInfo(
@@ -103,9 +112,10 @@ def list_candidates(*, include_legacy: bool = False) -> list[PortInfo]:
             maker=KNOWN_VENDORS.get(p.vid) if p.vid is not None else None,
             stable_path=stable.get(os.path.realpath(p.device)) if os.name == "posix" else None,
         )
-    for pattern in ("/dev/ttyUSB*", "/dev/ttyACM*"):
-        for dev in sorted(glob.glob(pattern)):
-            found.setdefault(dev, PortInfo(dev, stable_path=stable.get(os.path.realpath(dev))))
+    if extra_devices is None:
+        extra_devices = [d for pat in ("/dev/ttyUSB*", "/dev/ttyACM*") for d in glob.glob(pat)]
+    for dev in sorted(extra_devices):
+        found.setdefault(dev, PortInfo(dev, stable_path=stable.get(os.path.realpath(dev))))
 
     def rank(info: PortInfo) -> tuple[int, str]:
         if info.likely_modem:
@@ -124,6 +134,8 @@ def explain_open_error(exc: BaseException, path: str, *, platform: str | None = 
     if err is None and exc.__cause__ is not None and isinstance(exc.__cause__, OSError):
         err = exc.__cause__.errno
     text = str(exc)
+    if "Access is denied" in text or (platform.startswith("win") and err == errno.EACCES):
+        return f"{path} is in use by another program (close the modem's own software)."
     if err in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
         if platform.startswith("linux"):
             return (
@@ -131,8 +143,6 @@ def explain_open_error(exc: BaseException, path: str, *, platform: str | None = 
                 "add it to the 'dialout' group with  sudo usermod -aG dialout $USER  "
                 "then log out and back in."
             )
-        if "Access is denied" in text or platform.startswith("win"):
-            return f"{path} is in use by another program (close the modem's own software)."
         return f"Permission denied on {path}."
     if err in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "No such file" in text:
         return f"{path} does not exist (is the modem plugged in?)."
