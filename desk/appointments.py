@@ -19,11 +19,18 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from desk.clock import Clock, to_db, utc
 from desk.db import db
 from desk.models import Appointment, Contact, Conversation, Message, Reminder, ReminderRun
-from desk.reminders import CANCELLED, SCHEDULED, ReminderError, create_reminder
+from desk.reminders import (
+    CANCELLED,
+    SCHEDULED,
+    ReminderError,
+    create_reminder,
+    resolve_recipients,
+)
 from desk.settings import Settings
 
 PENDING, CONFIRMED, RESCHEDULE = "pending", "confirmed", "reschedule"
@@ -39,18 +46,24 @@ REPLY_WINDOW_AFTER_START = timedelta(hours=12)
 _CONFIRM = {"c", "yes", "y", "ok", "okay", "yep", "yeah", "confirm", "confirmed", "👍", "✅"}
 _RESCHEDULE = {"r", "n", "no", "cancel", "reschedule", "nope"}
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f\ufe0e\u200d]")
+_TOKEN = re.compile(r"[a-z]+|👍|✅")
 
 
 def classify_reply(body: str) -> str | None:
-    """ "confirmed", "reschedule" or None (not an answer: stays with staff)."""
-    text = unicodedata.normalize("NFKC", body or "").strip().lower()
+    """ "confirmed", "reschedule" or None (not an answer: stays with staff).
+
+    The whole reply must be answer words (and punctuation): "Yes!", "ok 👍", "c." count;
+    "yes but I'll be late" does not (a person should read it)."""
+    text = unicodedata.normalize("NFKC", body or "").lower()
     text = _SKIN_TONES.sub("", text)
-    text = text.strip(" \t\r\n.!,;:?\"'()[]")
-    if not text:
+    tokens = _TOKEN.findall(text)
+    rest = _TOKEN.sub("", text)
+    if not tokens or any(not (ch.isspace() or unicodedata.category(ch).startswith("P"))
+                         for ch in rest):  # fmt: skip
         return None
-    if text in _CONFIRM or (text and set(text) <= {"👍"}):
+    if all(t in _CONFIRM for t in tokens):
         return CONFIRMED
-    if text in _RESCHEDULE:
+    if all(t in _RESCHEDULE for t in tokens):
         return RESCHEDULE
     return None
 
@@ -99,6 +112,20 @@ def create_appointment(
             appointment, text, offsets, settings=settings, clock=clock, created_by=created_by
         )
     return appointment
+
+
+def create_for(
+    recipient: int | str | Contact,
+    starts_at: datetime,
+    *,
+    settings: Settings,
+    clock: Clock,
+    **kwargs: Any,
+) -> Appointment:
+    """``create_appointment`` for a contact id or a number as typed (the editor's way in)."""
+    with db.atomic():
+        (contact,) = resolve_recipients([recipient], settings=settings, clock=clock)
+        return create_appointment(contact, starts_at, settings=settings, clock=clock, **kwargs)
 
 
 def _create_reminders(

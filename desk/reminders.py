@@ -89,8 +89,10 @@ def unknown_placeholders(text: str) -> list[str]:
 # --- writers ---------------------------------------------------------------------------------
 
 
-def _contacts(items: Iterable[int | str | Contact], *, settings: Settings, clock: Clock) -> list:
-    """Contacts from ids, Contact rows or phone numbers (created when new)."""
+def resolve_recipients(
+    items: Iterable[int | str | Contact], *, settings: Settings, clock: Clock
+) -> list[Contact]:
+    """Contacts from ids, Contact rows or phone numbers (created when new; core thread)."""
     out: list[Contact] = []
     seen: set[int] = set()
     for item in items:
@@ -146,7 +148,7 @@ def create_reminder(
         )
     rule = _rule(at, every, until, count, settings)
     with db.atomic():
-        contacts = _contacts(recipients, settings=settings, clock=clock)
+        contacts = resolve_recipients(recipients, settings=settings, clock=clock)
         if not contacts:
             raise ReminderError("The reminder has no recipients.")
         first = rule.first() if rule else utc(at)
@@ -244,7 +246,7 @@ def update_reminder(
             reminder.next_at = to_db(rule.first() if rule else when)
         reminder.save()
         if recipients is not None:
-            contacts = _contacts(recipients, settings=settings, clock=clock)
+            contacts = resolve_recipients(recipients, settings=settings, clock=clock)
             if not contacts:
                 raise ReminderError("The reminder has no recipients.")
             ReminderRecipient.delete().where(ReminderRecipient.reminder == reminder).execute()

@@ -140,7 +140,7 @@ class Scheduler:
             .order_by(Contact.id)
         )
         queued: list[int] = []
-        send_at = max(now, due)
+        send_at = now  # due already, or "send now": quiet hours may still hold it back
         for contact in contacts:
             exists = ReminderRun.get_or_none(
                 (ReminderRun.reminder == reminder)
@@ -181,7 +181,6 @@ class Scheduler:
             appointment=appointment,
         )
         hold = deferral(send_at, contact, self.settings)
-        not_before = hold or (send_at if send_at > now else None)
         run = self._run(reminder, contact, due, now, RUN_QUEUED, None)
         if hold is not None:
             run.reason = f"waits for quiet hours to end ({_local(hold, contact, self.settings)})"
@@ -191,7 +190,7 @@ class Scheduler:
                 text,
                 source="reminder",
                 automated=True,
-                not_before=not_before,
+                not_before=hold,
                 reminder_run_id=run.id,
                 settings=self.settings,
                 clock=self.clock,

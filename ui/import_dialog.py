@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,19 +20,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desk import appointments_csv
 from desk.reminders import format_date, format_time
+from ui.reminders_model import Row, RowsModel
 
 log = logging.getLogger(__name__)
 
-REJECTED_FG, REJECTED_BG = QColor("#b00020"), QColor("#fde7ea")
-EXISTING_FG = QColor("#777777")
+REJECTED_FG, REJECTED_BG = "#b00020", "#fde7ea"
+EXISTING_FG = "#777777"
 HEADERS = ["Line", "Status", "Name", "Phone", "When", "Service", "Reason / note"]
 
 
@@ -100,8 +99,10 @@ class ImportDialog(QDialog):
                               "and note, in any order with a header row.", self)  # fmt: skip
         self.summary.setWordWrap(True)
         self.summary.setObjectName("importSummary")
-        self.table = QTableWidget(0, len(HEADERS), self)
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.model = RowsModel(HEADERS, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -144,7 +145,7 @@ class ImportDialog(QDialog):
         self.path.setText(path)
         self.preview = None
         self.import_button.setEnabled(False)
-        self.table.setRowCount(0)
+        self.model.set_rows([])
         self.progress.setValue(0)
         self.progress.show()
         self.summary.setText(f"Reading {Path(path).name}…")
@@ -181,35 +182,24 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(new > 0)
 
     def _fill(self, preview: appointments_csv.Preview) -> None:
-        t = self.table
-        t.setUpdatesEnabled(False)
-        rows: list[tuple[int, list[str], str]] = []
+        rows: list[tuple[int, Row]] = []
         for r in preview.rows:
             when = f"{format_date(r.starts_at, self.zone)} " + format_time(
                 r.starts_at, self.zone, self.country
             )
             status = "Already imported" if r.exists else "New"
-            rows.append((r.line, [status, r.name, r.phone, when, r.service, r.note], status))
+            cells = (str(r.line), status, r.name, r.phone, when, r.service, r.note)
+            rows.append((r.line, Row(cells, key=r.line, fg=EXISTING_FG if r.exists else None)))
         for bad in preview.rejected:
-            rows.append((bad.line, ["Rejected", bad.raw, "", "", "", bad.reason], "Rejected"))
+            cells = (str(bad.line), "Rejected", bad.raw, "", "", "", bad.reason)
+            row = Row(cells, key=bad.line, fg=REJECTED_FG, bg=REJECTED_BG, tip=bad.reason)
+            rows.append((bad.line, row))
         rows.sort(key=lambda x: x[0])
-        t.setRowCount(len(rows))
-        for i, (line, cells, status) in enumerate(rows):
-            for j, text in enumerate([str(line), *cells]):
-                item = QTableWidgetItem(text)
-                if status == "Rejected":
-                    item.setForeground(QBrush(REJECTED_FG))
-                    item.setBackground(QBrush(REJECTED_BG))
-                    item.setToolTip(cells[-1])
-                elif status == "Already imported":
-                    item.setForeground(QBrush(EXISTING_FG))
-                t.setItem(i, j, item)
-        t.resizeColumnsToContents()
-        t.setUpdatesEnabled(True)
+        self.model.set_rows([row for _, row in rows])
+        self.table.resizeColumnsToContents()
 
     def row_status(self, row: int) -> str:
-        item = self.table.item(row, 1)
-        return item.text() if item is not None else ""
+        return self.model.cell(row, 1)
 
     # --- importing (engine's core thread) --------------------------------------------------------
     def do_import(self) -> None:

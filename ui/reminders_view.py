@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,21 +19,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desk import appointments, reminders
 from ui.bridge import Bridge
+from ui.reminders_model import Row, RowsModel
 
 log = logging.getLogger(__name__)
 
-ROLE_ID = Qt.ItemDataRole.UserRole
 STATE_COLORS = {
     "confirmed": "#1b7f3b",
     "reschedule": "#b35c00",
@@ -59,16 +55,6 @@ STATE_WORDS = {
     "skipped": "Skipped",
     "missed": "Missed",
 }
-
-
-def _item(text: str, color: str | None = None, tip: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if color:
-        item.setForeground(QBrush(QColor(color)))
-    if tip:
-        item.setToolTip(tip)
-    return item
 
 
 class RemindersView(QWidget):
@@ -97,24 +83,25 @@ class RemindersView(QWidget):
         self.cancel_button = QPushButton("Cancel reminder", self)
         self.confirm_button = QPushButton("Mark confirmed", self)
         self.cancel_appt_button = QPushButton("Cancel appointment", self)
-        self.status = QLabel("", self)
+        self.status = QLabel("", self)  # what the last action did (or why not)
         self.status.setObjectName("remindersStatus")
+        self.count_label = QLabel("", self)
 
         bar = QHBoxLayout()
         for b in (self.new_button, self.import_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.status)
+        bar.addWidget(self.count_label)
 
-        self.upcoming = QTreeWidget(self)
-        self.upcoming.setColumnCount(5)
-        self.upcoming.setHeaderLabels(["When", "To", "Text", "Repeats / appointment", "Note"])
-        self.upcoming.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.upcoming.setRootIsDecorated(False)
-        self.upcoming.setUniformRowHeights(True)
-        self.upcoming.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.upcoming.itemSelectionChanged.connect(self._update_buttons)
-        self.upcoming.itemDoubleClicked.connect(lambda *_: self.edit_selected())
+        self.upcoming_model = RowsModel(
+            ["When", "To", "Text", "Repeats / appointment", "Note"], self
+        )
+        self.upcoming = self._table(self.upcoming_model)
+        self.upcoming.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.upcoming.horizontalHeader().setStretchLastSection(False)
+        self.upcoming.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.upcoming.doubleClicked.connect(lambda *_: self.edit_selected())
         up_page = QWidget(self)
         up_layout = QVBoxLayout(up_page)
         up_layout.setContentsMargins(0, 0, 0, 0)
@@ -125,10 +112,11 @@ class RemindersView(QWidget):
         up_buttons.addStretch(1)
         up_layout.addLayout(up_buttons)
 
-        self.appointments = self._table(
-            ["When", "Who", "Service", "State", "Reminders to go", "Reply", "Note"]
+        self.appointments_model = RowsModel(
+            ["When", "Who", "Service", "State", "Reminders to go", "Reply", "Note"], self
         )
-        self.appointments.itemSelectionChanged.connect(self._update_buttons)
+        self.appointments = self._table(self.appointments_model)
+        self.appointments.selectionModel().selectionChanged.connect(self._update_buttons)
         ap_page = QWidget(self)
         ap_layout = QVBoxLayout(ap_page)
         ap_layout.setContentsMargins(0, 0, 0, 0)
@@ -139,7 +127,8 @@ class RemindersView(QWidget):
         ap_buttons.addStretch(1)
         ap_layout.addLayout(ap_buttons)
 
-        self.history = self._table(["Due", "To", "What happened", "Why", "Reminder"])
+        self.history_model = RowsModel(["Due", "To", "What happened", "Why", "Reminder"], self)
+        self.history = self._table(self.history_model)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(up_page, "Upcoming")
@@ -169,14 +158,15 @@ class RemindersView(QWidget):
         bridge.messageAdded.connect(lambda *_: self.schedule_refresh())  # replies, new runs
         self.refresh()
 
-    def _table(self, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers), self)
-        table.setHorizontalHeaderLabels(headers)
+    def _table(self, model: RowsModel) -> QTableView:
+        table = QTableView(self)
+        table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.verticalHeader().setVisible(False)
         table.horizontalHeader().setStretchLastSection(True)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
         return table
 
     # --- reading -------------------------------------------------------------------------------
@@ -199,20 +189,12 @@ class RemindersView(QWidget):
 
     def _fill_upcoming(self, items: list[reminders.UpcomingItem]) -> None:
         selected = self.selected_reminder()
-        self.upcoming.clear()
-        groups: dict[str, QTreeWidgetItem] = {}
+        rows: list[Row] = []
+        group = None
         for item in items:
-            head = groups.get(item.group)
-            if head is None:
-                head = QTreeWidgetItem([item.group])
-                font = head.font(0)
-                font.setBold(True)
-                head.setFont(0, font)
-                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                head.setFirstColumnSpanned(True)
-                self.upcoming.addTopLevelItem(head)
-                head.setFirstColumnSpanned(True)
-                groups[item.group] = head
+            if item.group != group:
+                group = item.group
+                rows.append(Row((group,), heading=True))
             who = ", ".join(item.recipients[:3])
             if len(item.recipients) > 3:
                 who += f" +{len(item.recipients) - 3}"
@@ -220,79 +202,91 @@ class RemindersView(QWidget):
             if item.appointment_id:
                 state = STATE_WORDS.get(item.appointment_state or "", item.appointment_state)
                 what = f"Appointment {item.appointment_at} · {state}"
-            row = QTreeWidgetItem(
-                [item.local, who, " ".join(item.text.split()), what, item.deferred or ""]
+            rows.append(
+                Row(
+                    (item.local, who, " ".join(item.text.split()), what, item.deferred or ""),
+                    key=item.reminder_id,
+                    tip=item.text + "\n\nTo: " + ", ".join(item.recipients),
+                )
             )
-            row.setData(0, ROLE_ID, item.reminder_id)
-            row.setToolTip(2, item.text)
-            row.setToolTip(1, "\n".join(item.recipients))
-            head.addChild(row)
-            if item.reminder_id == selected:
-                row.setSelected(True)
-        self.upcoming.expandAll()
-        for col in (0, 1, 3):
-            self.upcoming.resizeColumnToContents(col)
+        self._set(self.upcoming, self.upcoming_model, rows, selected)
         count = len(items)
-        self.status.setText(f"{count} upcoming" if count else "No upcoming reminders")
+        self.count_label.setText(f"{count} upcoming" if count else "No upcoming reminders")
+
+    def _set(self, table: QTableView, model: RowsModel, rows: list[Row], keep: Any) -> None:
+        model.set_rows(rows)
+        table.clearSpans()
+        for i, row in enumerate(rows):
+            if row.heading:
+                table.setSpan(i, 0, 1, model.columnCount())
+        if keep is not None and (i := model.find(keep)) >= 0:
+            table.selectRow(i)
+        table.resizeColumnsToContents()
 
     def _fill_appointments(self, appts: list[reminders.AppointmentItem]) -> None:
-        selected = self.selected_appointment()
-        t = self.appointments
-        t.setRowCount(0)
-        for a in appts:
-            r = t.rowCount()
-            t.insertRow(r)
-            when = _item(a.local)
-            when.setData(ROLE_ID, a.appointment_id)
-            t.setItem(r, 0, when)
-            t.setItem(r, 1, _item(a.who))
-            t.setItem(r, 2, _item(a.service))
-            t.setItem(r, 3, _item(STATE_WORDS.get(a.state, a.state), STATE_COLORS.get(a.state)))
-            t.setItem(r, 4, _item(str(a.reminders)))
-            t.setItem(r, 5, _item(a.reply or ""))
-            t.setItem(r, 6, _item(a.note))
-            if a.appointment_id == selected:
-                t.selectRow(r)
-        t.resizeColumnsToContents()
+        rows = [
+            Row(
+                (
+                    a.local,
+                    a.who,
+                    a.service,
+                    STATE_WORDS.get(a.state, a.state),
+                    str(a.reminders),
+                    a.reply or "",
+                    a.note,
+                ),
+                key=a.appointment_id,
+                fg=STATE_COLORS.get(a.state),
+                fg_column=3,
+            )
+            for a in appts
+        ]
+        self._set(self.appointments, self.appointments_model, rows, self.selected_appointment())
 
     def _fill_history(self, runs: list[reminders.HistoryItem]) -> None:
-        t = self.history
-        t.setRowCount(0)
-        for h in runs:
-            r = t.rowCount()
-            t.insertRow(r)
-            color = STATE_COLORS.get(h.state)
-            t.setItem(r, 0, _item(h.local))
-            t.setItem(r, 1, _item(h.recipient))
-            t.setItem(r, 2, _item(STATE_WORDS.get(h.state, h.state), color))
-            t.setItem(r, 3, _item(h.reason, tip=h.reason))
-            t.setItem(r, 4, _item(f"#{h.reminder_id}"))
-        t.resizeColumnsToContents()
+        rows = [
+            Row(
+                (
+                    h.local,
+                    h.recipient,
+                    STATE_WORDS.get(h.state, h.state),
+                    h.reason,
+                    f"#{h.reminder_id}",
+                ),
+                key=h.run_id,
+                fg=STATE_COLORS.get(h.state),
+                fg_column=2,
+                tip=h.reason or None,
+            )
+            for h in runs
+        ]
+        self._set(self.history, self.history_model, rows, None)
 
     # --- selection -----------------------------------------------------------------------------
+    @staticmethod
+    def _selected(table: QTableView, model: RowsModel) -> Any:
+        rows = table.selectionModel().selectedRows()
+        return model.key(rows[0].row()) if rows else None
+
     def selected_reminder(self) -> int | None:
-        items = self.upcoming.selectedItems()
-        if not items:
-            return None
-        value = items[0].data(0, ROLE_ID)
-        return int(value) if value is not None else None
+        return self._selected(self.upcoming, self.upcoming_model)
 
     def selected_appointment(self) -> int | None:
-        rows = self.appointments.selectionModel().selectedRows()
-        if not rows:
-            return None
-        item = self.appointments.item(rows[0].row(), 0)
-        return int(item.data(ROLE_ID)) if item is not None else None
+        return self._selected(self.appointments, self.appointments_model)
 
     def select_reminder(self, reminder_id: int) -> bool:
-        for i in range(self.upcoming.topLevelItemCount()):
-            head = self.upcoming.topLevelItem(i)
-            for j in range(head.childCount()):
-                child = head.child(j)
-                if child.data(0, ROLE_ID) == reminder_id:
-                    self.upcoming.setCurrentItem(child)
-                    return True
-        return False
+        i = self.upcoming_model.find(reminder_id)
+        if i < 0:
+            return False
+        self.upcoming.selectRow(i)
+        return True
+
+    def select_appointment(self, appointment_id: int) -> bool:
+        i = self.appointments_model.find(appointment_id)
+        if i < 0:
+            return False
+        self.appointments.selectRow(i)
+        return True
 
     def _update_buttons(self) -> None:
         has = self.selected_reminder() is not None

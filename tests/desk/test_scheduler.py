@@ -262,6 +262,8 @@ def test_cancel_and_send_now(env):
     )
     ids = send_now(later.id, settings=settings, clock=clock)
     assert len(ids) == 1
+    assert Message.get_by_id(ids[0]).not_before is None  # now, not at the occurrence's time
+    assert [j.job_id for j in outbox.take_jobs(settings=settings, clock=clock)] == ids
     r = Reminder.get_by_id(later.id)
     assert r.state == "scheduled"
     assert utc(r.next_at).astimezone(settings.shop_zone()).month == 1  # moved on a month
