@@ -78,11 +78,9 @@ def run_window(args: argparse.Namespace) -> int:
 
     wizard_choice = None
     if not demo and not args.port and not profile.db_path.exists():
-        from ui.bridge import Bridge
         from ui.first_run import FirstRunWizard
 
-        helper = Bridge()
-        wizard = FirstRunWizard(run_on_gui=helper.run_on_gui)
+        wizard = FirstRunWizard()
         if not wizard.exec():
             return 0
         wizard_choice = wizard

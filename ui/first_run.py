@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -28,10 +27,9 @@ PathRole = Qt.ItemDataRole.UserRole + 1
 class FirstRunWizard(QWizard):
     """After exec(): ``mode`` is "modem" or "demo"; ``port`` ("" = automatic), ``shop_name``."""
 
-    def __init__(self, *, run_on_gui: Callable, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to TextDesk")
-        self.run_on_gui = run_on_gui
         self.mode = "modem"
         self.port = ""
         self.shop_name = ""
@@ -87,7 +85,7 @@ class FirstRunWizard(QWizard):
         self.list.addItem(auto)
         self.list.setCurrentRow(0)
         self.result.setText("Looking for modems…")
-        ports.list_ports_async(self._found, self.run_on_gui)
+        ports.list_ports_async(self, self._found)
 
     def _found(self, found: list[Any], err: str | None) -> None:
         for info in found:
@@ -111,7 +109,7 @@ class FirstRunWizard(QWizard):
             return
         self.result.setText(f"Testing {path}…")
         ports.probe_async(
-            path, lambda r, e: self.result.setText(ports.describe_probe(r, e)[1]), self.run_on_gui
+            self, path, lambda r, e: self.result.setText(ports.describe_probe(r, e)[1])
         )
 
     def accept(self) -> None:

@@ -455,9 +455,7 @@ class MainWindow(QMainWindow):
                 lambda e: done(str(e)),
             )
 
-        dlg = SettingsDialog(
-            self.settings.all(), apply=apply, run_on_gui=self.bridge.run_on_gui, parent=self
-        )
+        dlg = SettingsDialog(self.settings.all(), apply=apply, parent=self)
         dlg.exec()
 
     # --- modem -----------------------------------------------------------------------------

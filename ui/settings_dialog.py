@@ -65,14 +65,12 @@ class SettingsDialog(QDialog):
         values: dict[str, Any],
         *,
         apply: Callable[[dict[str, str], Callable[[str | None], None]], None],
-        run_on_gui: Callable,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.values = values
         self._apply = apply
-        self._run_on_gui = run_on_gui
         self.fields: dict[str, QWidget] = {}
         self.tabs = QTabWidget(self)
         for page, keys in PAGES.items():
@@ -183,7 +181,7 @@ class SettingsDialog(QDialog):
     # --- ports -----------------------------------------------------------------------------
     def refresh_ports(self) -> None:
         self.probe_result.setText("Looking for modems…")
-        ports.list_ports_async(self._ports_found, self._run_on_gui)
+        ports.list_ports_async(self, self._ports_found)
 
     def _ports_found(self, found: list[Any], err: str | None) -> None:
         combo = self.fields["modem_port"]
@@ -213,7 +211,7 @@ class SettingsDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self.probe_result.setText(f"Testing {path}…")
-        ports.probe_async(path, self._tested, self._run_on_gui)
+        ports.probe_async(self, path, self._tested)
 
     def _tested(self, result: Any, err: str | None) -> None:
         self.test_button.setEnabled(True)
