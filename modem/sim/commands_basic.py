@@ -205,6 +205,8 @@ def _wrong_pin(m: ModemCore) -> None:
 
 
 def _unlocked(m: ModemCore) -> None:
+    from modem.sim.commands_network import announce_registration
+
     m.sim.state = "ready"
     m.sim.pin_attempts = 3
     m.sim.puk_attempts = 10
@@ -214,7 +216,7 @@ def _unlocked(m: ModemCore) -> None:
         follow = {"simcom": "SMS Ready", "quectel": "+QIND: SMS DONE"}.get(m.profile.name)
         if follow:
             m.call_later(0.4, lambda: m.urc(follow))
-    m.call_later(0.2, m.inbound.pump)
+    m.call_later(0.2, lambda: announce_registration(m) if m.sim.state == "ready" else None)
 
 
 @command("+CPIN")

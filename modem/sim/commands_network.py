@@ -23,14 +23,20 @@ def set_registration(m: ModemCore, state: str) -> None:
     if net.registration == state:
         return
     net.registration = state
+    m.emit({"event": "registration", "state": state})
+    if m.sim.state == "ready":  # with the SIM locked the modem is not registered anyway
+        announce_registration(m)
+
+
+def announce_registration(m: ModemCore) -> None:
+    """The URCs for the current registration (+CREG/+CGREG per their modes, vendor URCs)."""
     for prefix, n in (("+CREG", m.settings.creg), ("+CGREG", m.settings.cgreg)):
-        line = net.creg_urc(prefix, n)
+        line = m.network.creg_urc(prefix, n, m.reg_stat())
         if line:
             m.urc(line)
     if m.profile.registration_urc:
         m.urc(m.vendor_line(m.profile.registration_urc))
-    m.emit({"event": "registration", "state": state})
-    if net.registered:
+    if m.registered:
         m.inbound.pump()
 
 
@@ -72,7 +78,7 @@ def _reg_command(prefix: str, attr: str):
         if c.form is Form.TEST:
             return [f"{prefix}: (0-2)"]
         if c.form is Form.READ:
-            return [m.network.creg_read(prefix, getattr(m.settings, attr))]
+            return [m.network.creg_read(prefix, getattr(m.settings, attr), m.reg_stat())]
         try:
             n = c.int_arg(0, 0) if c.form is Form.SET else 0
         except ValueError:
@@ -94,7 +100,7 @@ def cgatt(m: ModemCore, c: Command) -> list[str]:
     if c.form is Form.TEST:
         return ["+CGATT: (0,1)"]
     if c.form is Form.READ:
-        return [f"+CGATT: {int(m.network.registered)}"]
+        return [f"+CGATT: {int(m.registered)}"]
     return []
 
 
@@ -109,7 +115,7 @@ def cops(m: ModemCore, c: Command) -> list[str]:
             '(3,"Other Net","OTHER","31027",0),,(0-4),(0-2)'
         ]
     if c.form is Form.READ:
-        if not net.registered:
+        if not m.registered:
             return [f"+COPS: {s.cops_mode}"]
         name = (op.long, op.short, op.numeric)[s.cops_format]
         return [f'+COPS: {s.cops_mode},{s.cops_format},"{name}",{net.act}']
@@ -175,7 +181,7 @@ def cusd(m: ModemCore, c: Command) -> list[str]:
     request = c.arg(1)
     if request is None:
         return []
-    if not m.network.registered:
+    if not m.registered:
         raise CmeError(30)
     packed = m.profile.ussd_packed and not m.settings.ussd_plain
     try:

@@ -37,7 +37,7 @@ def parse_submit(hex_text: str, length: int) -> tuple[str, Pdu]:
 
 def finish_send(m: ModemCore, number: str, pdu: Pdu | None, text: str | None, srr: bool) -> int:
     """The network accepts a message: returns TP-MR, emits "submitted", schedules the report."""
-    if m.cfun != 1 or not m.network.registered:
+    if m.cfun != 1 or not m.registered:
         raise CmsError(331)
     f = m.faults
     if f.cms_count > 0:

@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from modem.pdu import encode_deliver
-from modem.sim.commands_network import set_radio, set_registration, set_signal
+from modem.sim.commands_network import (
+    announce_registration,
+    set_radio,
+    set_registration,
+    set_signal,
+)
 from modem.sim.network import REG_STATES
 from modem.sim.sms_store import Stat
 
@@ -204,7 +209,7 @@ class Control:
         if state == "pin":
             self.core.sim.pin_attempts = 3
         if state == "ready":
-            self.core.inbound.pump()
+            announce_registration(self.core)
         return {}
 
     # ------------------------------------------------------------------ faults

@@ -184,8 +184,8 @@ class ModemCore:
 
     def vendor_line(self, template: str) -> str:
         net = self.network
-        mode = "5,4" if net.registered else "0,0"
-        zpas = "UMTS" if net.registered else "No Service"
+        mode = "5,4" if self.registered else "0,0"
+        zpas = "UMTS" if self.registered else "No Service"
         cpin = {"ready": "READY", "pin": "SIM PIN", "puk": "SIM PUK"}.get(
             self.sim.state, "NOT READY"
         )
@@ -444,6 +444,15 @@ class ModemCore:
         return f"{text}\r".encode()
 
     # ------------------------------------------------------------------ helpers for handlers
+    @property
+    def registered(self) -> bool:
+        """Registered as a client sees it: a locked or missing SIM means no network service."""
+        return self.sim.state == "ready" and self.network.registered
+
+    def reg_stat(self) -> int:
+        """<stat> of +CREG/+CGREG: 0 (not registered) until the SIM is unlocked."""
+        return self.network.stat if self.sim.state == "ready" else 0
+
     def next_mr(self) -> int:
         mr = self.tp_mr
         self.tp_mr = (self.tp_mr + 1) % 256

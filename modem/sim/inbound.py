@@ -55,7 +55,7 @@ class Inbound:
             and m.cfun == 1
             and m.sim.state == "ready"
             and time.monotonic() >= m.sim_busy_until
-            and m.network.registered
+            and m.registered
         )
 
     def deliver(self, pdus: list[str], *, burst: bool = False) -> None:

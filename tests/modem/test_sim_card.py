@@ -104,3 +104,16 @@ def test_sim_busy_ends_by_itself(make_modem, at_client) -> None:
     at = at_client(vm)
     at.ok("ATE0;+CMEE=1")
     wait_for(lambda: at.cmd("AT+CPIN?") == ["+CPIN: READY", "OK"], what="SIM ready")
+
+
+def test_not_registered_until_the_pin_is_entered(locked) -> None:
+    vm, at = locked
+    at.ok("AT+CREG=1")
+    assert at.ok("AT+CREG?") == ["+CREG: 1,0"]
+    assert at.ok("AT+COPS?") == ["+COPS: 0"]
+    assert at.ok("AT+CSQ") == ["+CSQ: 23,99"]  # the radio still measures
+    vm.deliver("+15551112222", "waits in the network")
+    at.ok('AT+CPIN="1234"')
+    assert at.read_until_line("+CREG:") == "+CREG: 1"
+    assert at.ok("AT+CREG?") == ["+CREG: 1,1"]
+    assert vm.wait_event("delivered")["via"] == "stored"
