@@ -431,7 +431,7 @@ def recover_interrupted(*, clock: Clock) -> list[int]:
     return changed
 
 
-def resend(message_id: int, *, clock: Clock, settings: Settings | None = None) -> Message:
+def resend(message_id: int, *, clock: Clock) -> Message:
     """Staff asked to send an uncertain or failed message again: back to ``queued``, continuing
     at the first part not recorded as sent, with the same concatenation reference. A message
     whose parts all went out but were reported undelivered is sent again whole."""

@@ -349,3 +349,21 @@ def test_unicode_text_plans_ucs2_parts(database, settings, clock):
     plan = codec.plan(text)
     assert (message.encoding, message.parts) == ("ucs2", plan.parts)
     assert MessagePart.select().count() == plan.parts
+
+
+def test_a_failure_reported_with_fewer_parts_never_shrinks_the_message(database, settings, clock):
+    from modem.events import SendFailed
+
+    message = _queue(settings, clock, text=LONG)
+    (job,) = take_jobs(settings=settings, clock=clock, limit=1)
+    # what the engine reports when the service refused the job before anything was written
+    on_send_failed(
+        SendFailed(job.job_id, 1, 1, job.concat_ref, None, "The modem could not take it.", True),
+        clock=clock,
+    )
+    m = _reload(message)
+    assert m.state == QUEUED and m.parts == 3 and m.parts_sent == 0
+    assert MessagePart.select().where(MessagePart.message == message.id).count() == 3
+    clock.advance(30)
+    (again,) = take_jobs(settings=settings, clock=clock, limit=1)
+    assert again.start_part == 1
