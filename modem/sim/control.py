@@ -6,6 +6,7 @@ same commands work in-process (``VirtualModem.control``) and over ``python -m mo
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,9 @@ from modem.sim.sms_store import Stat
 
 if TYPE_CHECKING:
     from modem.sim.core import ModemCore
+
+
+log = logging.getLogger(__name__)
 
 
 class ControlError(ValueError):
@@ -53,6 +57,9 @@ class Control:
                     result = fn(cmd) or {}
         except (ControlError, ValueError, KeyError, TypeError) as exc:
             return {"ok": False, "error": str(exc) or type(exc).__name__}
+        except Exception as exc:  # a bug here must not take the modem down
+            log.exception("control command %r failed", name)
+            return {"ok": False, "error": repr(exc)}
         return {"ok": True, **result}
 
     # ------------------------------------------------------------------ information

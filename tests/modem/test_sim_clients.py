@@ -206,3 +206,18 @@ def test_gsmmodem_connects_to_vendor_profiles(make_modem, vendor: str) -> None:
     finally:
         modem.close()
     assert done.is_set()
+
+
+@pytest.mark.slow
+def test_gsmmodem_copes_with_wavecom_cpin_without_ok(make_modem) -> None:
+    """The library's own workaround (15 s timeout, then it uses the +CPIN line) kicks in."""
+    vm = make_modem(vendor="wavecom", sim_busy=0)
+    received: list = []
+    modem = GsmModem(vm.device, 115200, smsReceivedCallbackFunc=received.append)
+    modem.connect()
+    try:
+        vm.deliver("+15559876543", "hello wavecom")
+        _wait(lambda: received)
+        assert received[0].text == "hello wavecom"
+    finally:
+        modem.close()
