@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from desk.clock import Clock, to_db
 from desk.db import db
@@ -23,6 +23,8 @@ from modem.events import DeliveryReport as DeliveryReportEvent
 log = logging.getLogger(__name__)
 
 MATCH_WINDOW = timedelta(days=7)
+# How far the SMS centre's clock (SCTS) may be from ours and still pick a part by time.
+SCTS_SLACK = timedelta(hours=2)
 
 # TP-ST (3GPP TS 23.040 §9.2.3.15) in plain words.
 _STATUS_TEXT = {
@@ -94,21 +96,47 @@ def settle_message(message: Message) -> None:
         message.save()
 
 
+def _submitted_at(event: DeliveryReportEvent) -> datetime | None:
+    """The report's TP-SCTS: when the SMS centre took the part (≈ when we sent it)."""
+    if not event.raw:
+        return None
+    try:
+        from modem.pdu import decode
+
+        pdu = decode(event.raw)
+    except Exception:  # a report we cannot re-read: match by reference and number only
+        return None
+    if pdu.kind != "status-report" or pdu.timestamp is None:
+        return None
+    return pdu.timestamp
+
+
 def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
+    """The open part this report is about: same reference and number, sent within the match
+    window, no final report yet. Several such parts (the reference wrapped and an old part never
+    got its report): the one sent closest to the report's SCTS, if that is near (the SMS
+    centre's time of taking it), else the most recent."""
     since = to_db(clock.now() - MATCH_WINDOW)
-    candidates = (
-        MessagePart.select()
+    candidates = [
+        part
+        for part in MessagePart.select()
         .where(
             (MessagePart.reference == event.reference)
             & (MessagePart.sent_at >= since)
             & (MessagePart.state == "sent")
         )
         .order_by(MessagePart.sent_at.desc(), MessagePart.id.desc())
-    )
-    for part in candidates:
-        if same_number(part.number, event.number):
-            return part
-    return None
+        if same_number(part.number, event.number)
+    ]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    submitted = _submitted_at(event)
+    if submitted is not None:
+        target = to_db(submitted)
+        closest = min(candidates, key=lambda p: abs((p.sent_at - target).total_seconds()))
+        if abs((closest.sent_at - target).total_seconds()) <= SCTS_SLACK.total_seconds():
+            return closest
+    return candidates[0]
 
 
 def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | None:

@@ -182,15 +182,18 @@ def queue_message(
 # --- taking jobs -----------------------------------------------------------------------------
 
 
-def _fail(message: Message, reason: str, *, code: int | None = None) -> None:
+def _fail(
+    message: Message, reason: str, *, code: int | None = None, attention: bool = True
+) -> None:
     message.state = FAILED
     message.error = reason
     message.error_code = code
     message.next_attempt_at = None
     message.save()
-    Conversation.update(needs_attention=True).where(
-        Conversation.id == message.conversation_id
-    ).execute()
+    if attention:
+        Conversation.update(needs_attention=True).where(
+            Conversation.id == message.conversation_id
+        ).execute()
 
 
 def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[SendJob]:
@@ -222,7 +225,8 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
                 break
             contact = message.conversation.contact
             if contact.opted_out and message.source not in CONSENT_SOURCES:
-                _fail(message, "Not sent: " + _opted_out_reason(contact))
+                # The customer's own choice: recorded on the message, no alarm for staff.
+                _fail(message, "Not sent: " + _opted_out_reason(contact), attention=False)
                 continue
             if message.automated:
                 if day_blocked:

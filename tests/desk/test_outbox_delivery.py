@@ -64,12 +64,33 @@ def test_reference_reused_after_wrap_matches_the_most_recent_open_part(database,
     old = _send(settings, clock, text="old", refs=(7,))
     clock.advance(timedelta(days=1))  # 256 messages later the modem reuses TP-MR 7
     new = _send(settings, clock, text="new", refs=(7,))
-    on_delivery_report(report_event(7, ANNA), clock=clock)
+    on_delivery_report(report_event(7, ANNA, when=clock.now()), clock=clock)
     assert _state(new) == DELIVERED and _state(old) == SENT
     # the next report with 7 (another report: other times) goes to the older part still waiting
     later = clock.now() + timedelta(minutes=5)
     on_delivery_report(report_event(7, ANNA, when=later), clock=clock)
     assert _state(old) == DELIVERED
+
+
+def test_late_report_for_an_old_part_is_matched_by_its_smsc_time(database, settings, clock):
+    first_sent = clock.now()
+    old = _send(settings, clock, text="old", refs=(7,))
+    clock.advance(timedelta(days=1))
+    new = _send(settings, clock, text="new", refs=(7,))
+    # the old part's report arrives only now (the phone was off): its SCTS is a day old
+    on_delivery_report(report_event(7, ANNA, when=first_sent), clock=clock)
+    assert _state(old) == DELIVERED and _state(new) == SENT
+    on_delivery_report(report_event(7, ANNA, when=clock.now()), clock=clock)
+    assert _state(new) == DELIVERED
+
+
+def test_report_time_far_from_every_part_falls_back_to_the_most_recent(database, settings, clock):
+    old = _send(settings, clock, text="old", refs=(8,))
+    clock.advance(timedelta(days=1))
+    new = _send(settings, clock, text="new", refs=(8,))
+    skewed = clock.now() + timedelta(hours=10)  # an SMS centre with a badly wrong clock
+    on_delivery_report(report_event(8, ANNA, when=skewed), clock=clock)
+    assert _state(new) == DELIVERED and _state(old) == SENT
 
 
 def test_same_reference_to_another_number_is_not_confused(database, settings, clock):
