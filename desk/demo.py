@@ -108,6 +108,9 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         95,
         [
+            ("out", "Hi Ahmed, your son's x-rays are ready – all looks good!", 60 * 24 * 3, "delivered"),
+            ("in", "Great news, thank you!", 60 * 24 * 3 - 30, None),
+            ("out", "You're welcome. Say hi to Sami from us.", 60 * 24 * 3 - 35, "sent"),
             ("in", "Hello, I'd like to book a check-up for my son (7)", 30, None),
             (
                 "out",
@@ -239,7 +242,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
                 10,
                 "delivered",
             ),
-            ("in", "Thank you, that helps 🙏", 0, None),
+            ("in", "Thank you, that helps a lot!", 0, None),
         ],
     ),
     (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,11 +42,11 @@ def counter_text(text: str) -> tuple[str, bool]:
     for ch in text:
         if _needs_unicode(ch) and ch not in culprits:
             culprits.append(ch)
-    shown = " ".join(culprits[:4]) + (" …" if len(culprits) > 4 else "")
+    shown = " ".join(f"“{ch}”" for ch in culprits[:4]) + (" …" if len(culprits) > 4 else "")
     plain = "".join(ch for ch in text if not _needs_unicode(ch))
     alt = plan(plain).parts if plain else 0
     cost = f"; without them {alt} SMS" if alt and alt != p.parts else ""
-    return f"{base} · Unicode because of {shown} (70 per SMS){cost}", True
+    return f"{base} · Unicode (70 per SMS) because of {shown}{cost}", True
 
 
 class ComposerEdit(QPlainTextEdit):
@@ -55,6 +56,9 @@ class ComposerEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.send_key = "enter"
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, self.fontMetrics().lineSpacing() * 3 + 14)
 
     def _slash_template(self) -> bool:
         text = self.toPlainText()
@@ -111,6 +115,7 @@ class Composer(QWidget):
         fm = self.edit.fontMetrics()
         self.edit.setMinimumHeight(fm.lineSpacing() * 3 + 12)
         self.edit.setMaximumHeight(fm.lineSpacing() * 7 + 12)
+        self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.edit.textChanged.connect(self._update_counter)
         self.edit.submit.connect(self.request_send)
         self.edit.templateTyped.connect(self._template_typed)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk import queries
+from ui import resources
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
 
@@ -49,6 +51,7 @@ def _snippet(hit: object) -> str:
 class ConversationList(QWidget):
     conversationSelected = Signal(int)  # conversation id
     searchHitChosen = Signal(int, int)  # conversation id, message id (0: none)
+    newRequested = Signal()
 
     def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,10 +68,21 @@ class ConversationList(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._search_enter)
 
+        self.new_button = QToolButton(self)
+        self.new_button.setText("New")
+        self.new_button.setIcon(resources.icon("new.svg"))
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_button.setToolTip("New conversation (Ctrl+N)")
+        self.new_button.setAccessibleName("New conversation")
+        self.new_button.clicked.connect(self.newRequested)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_button)
+
         self.filters = QButtonGroup(self)
         self.filters.setExclusive(True)
         self.filter_buttons: dict[str, QToolButton] = {}
-        bar = QHBoxLayout()
+        self.bar = bar = QGridLayout()
         bar.setSpacing(4)
         for name, label in FILTER_LABELS.items():
             b = QToolButton(self)
@@ -80,8 +94,8 @@ class ConversationList(QWidget):
             b.clicked.connect(lambda _c=False, n=name: self.set_filter(n))
             self.filters.addButton(b)
             self.filter_buttons[name] = b
-            bar.addWidget(b)
-        bar.addStretch(1)
+        self._columns = 0
+        self._arrange_filters()
         self.filter_buttons["all"].setChecked(True)
 
         self.view = QListView(self)
@@ -110,7 +124,7 @@ class ConversationList(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
-        layout.addWidget(self.search)
+        layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         self._selected: int | None = None
@@ -132,13 +146,29 @@ class ConversationList(QWidget):
         self._update_empty()
 
     def update_counts(self, counts: queries.Counts) -> None:
-        for name, value in (
-            ("unread", counts.unread),
-            ("callback", counts.callback),
-            ("open", counts.open),
-        ):
+        for name, value in (("unread", counts.unread), ("callback", counts.callback)):
             label = FILTER_LABELS[name]
             self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
+        self._arrange_filters()
+
+    def _arrange_filters(self) -> None:
+        """One row of filter buttons, or two when the text is large or the pane narrow."""
+        buttons = list(self.filter_buttons.values())
+        need = sum(b.sizeHint().width() for b in buttons) + 4 * len(buttons) + 12
+        columns = 4 if need <= max(self.width(), 1) else 2
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for b in buttons:
+            self.bar.removeWidget(b)
+        for n, b in enumerate(buttons):
+            self.bar.addWidget(b, n // columns, n % columns)
+        for c in range(5):
+            self.bar.setColumnStretch(c, 1 if c == columns else 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange_filters()
 
     def select(self, conversation_id: int) -> bool:
         row = self.model.row_of(conversation_id)

@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         self.list.setMinimumWidth(260)
         self.thread.setMinimumWidth(360)
         self.contact.setMinimumWidth(240)
-        self.splitter.setSizes([380, 900, 0])
+        list_width = max(380, self.fontMetrics().averageCharWidth() * 36)
+        self.splitter.setSizes([list_width, 1280 - list_width, 0])
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -137,14 +138,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         f = bar.addMenu("&File")
         self.act_new = self._action("&New conversation…", "Ctrl+N", self.new_conversation, f)
+        self.act_new.setIcon(resources.icon("new.svg"))
         self._action("&Export conversation…", "Ctrl+E", self.export_current, f)
-        self._action(
-            "&Settings…",
-            QKeySequence.StandardKey.Preferences
-            if QKeySequence(QKeySequence.StandardKey.Preferences).toString()
-            else "Ctrl+,",
-            self.open_settings,
-            f,
+        self._action("&Settings…", "Ctrl+,", self.open_settings, f).setIcon(
+            resources.icon("settings.svg")
         )
         f.addSeparator()
         self._action("&Quit", "Ctrl+Q", self.close, f)
@@ -179,6 +176,7 @@ class MainWindow(QMainWindow):
         b.problem.connect(lambda text, _sev: self.status.set_problem(text))
         self.list.conversationSelected.connect(self.open_conversation)
         self.list.searchHitChosen.connect(self.open_search_hit)
+        self.list.newRequested.connect(self.new_conversation)
         t = self.thread
         t.composer.sendRequested.connect(self.send)
         t.resendRequested.connect(self.resend)
@@ -455,7 +453,9 @@ class MainWindow(QMainWindow):
                 lambda e: done(str(e)),
             )
 
-        dlg = SettingsDialog(self.settings.all(), apply=apply, parent=self)
+        st = self.engine.modem_status
+        connected = " · ".join(x for x in (st.port, st.manufacturer, st.model) if x) or None
+        dlg = SettingsDialog(self.settings.all(), apply=apply, connected=connected, parent=self)
         dlg.exec()
 
     # --- modem -----------------------------------------------------------------------------

@@ -65,6 +65,7 @@ class SettingsDialog(QDialog):
         values: dict[str, Any],
         *,
         apply: Callable[[dict[str, str], Callable[[str | None], None]], None],
+        connected: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -82,6 +83,10 @@ class SettingsDialog(QDialog):
                 field.setToolTip(SPECS[key].help)
                 self.fields[key] = field
                 if key == "modem_port":
+                    if connected:
+                        now = QLabel(f"In use now: {connected}", w)
+                        now.setWordWrap(True)
+                        form.addRow("", now)
                     form.addRow(LABELS[key], self._port_row(field))
                     self.probe_result = QLabel("", w)
                     self.probe_result.setWordWrap(True)

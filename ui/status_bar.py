@@ -98,6 +98,8 @@ class StatusBar(QStatusBar):
         self.balance.setAccessibleName("Ask the SIM balance")
         self.balance.setFlat(True)
         self.balance.clicked.connect(self._ask_balance)
+        for label in (self.state, self.operator, self.queue, self.error):
+            label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.state)
         self.addWidget(self.pin)
         self.addWidget(self.error, 1)
@@ -123,7 +125,7 @@ class StatusBar(QStatusBar):
         self.balance.setEnabled(status.state == ModemState.READY)
 
     def set_queue(self, queued: int) -> None:
-        self.queue.setText("Nothing waiting" if queued == 0 else f"{queued} waiting to send")
+        self.queue.setText("Queue empty" if queued == 0 else f"{queued} waiting to send")
 
     def set_problem(self, text: str) -> None:
         self.error.setText(text)

@@ -22,7 +22,8 @@ from ui.thread_model import DayItem, ItemRole
 
 MARGIN = 12
 PAD = 9
-WRAP = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+WRAP = Qt.TextFlag.TextWordWrap
+WRAP_ANY = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere  # for words wider than a bubble
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Layout:
     note: QRectF | None = None
     note_text: str = ""
     buttons: list[tuple[str, str, QRectF]] = field(default_factory=list)  # (action, label, rect)
+    flags: int = int(WRAP)
 
 
 def state_color(state: str) -> QColor:
@@ -53,11 +55,7 @@ def note_for(row: MessageRow) -> str:
             + "  Resend it or call the customer."
         )
     if row.outgoing and row.state == m.UNCERTAIN:
-        return (
-            "Not sure it went out: "
-            + (row.error or "the app or modem stopped while sending.")
-            + "  Check with the customer, then choose:"
-        )
+        return "Not sure it went out: " + (row.error or "the app or modem stopped while sending.")
     if row.incomplete:
         return "Part of this message has not arrived yet; the rest will be added when it comes."
     if row.masked:
@@ -91,7 +89,11 @@ class ThreadDelegate(QStyledItemDelegate):
         max_w = max(180, int(self.width * 0.72))
         inner = max_w - 2 * PAD
         body = row.body or ("(empty message)" if not row.incomplete else "…")
-        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(WRAP), body)
+        flags = WRAP
+        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(flags), body)
+        if tr.width() > inner:  # a long link or number: break it anywhere
+            flags = WRAP_ANY
+            tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(flags), body)
         meta = fmt.clock_time(row.created_at, self.zone)
         if row.outgoing:
             meta += f"  {fmt.STATE_TICKS.get(row.state, '')} {fmt.STATE_WORDS.get(row.state, row.state)}"
@@ -108,7 +110,7 @@ class ThreadDelegate(QStyledItemDelegate):
         text = QRectF(x + PAD, y + PAD, bw - 2 * PAD, tr.height())
         meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
         height = y + bh + 4
-        lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta)
+        lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, flags=int(flags))
         note = note_for(row)
         if note:
             nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
@@ -185,7 +187,7 @@ class ThreadDelegate(QStyledItemDelegate):
         painter.setPen(fg)
         painter.setFont(option.font)
         body = row.body or ("(empty message)" if not row.incomplete else "…")
-        painter.drawText(lay.text.translated(0, top), int(WRAP), body)
+        painter.drawText(lay.text.translated(0, top), lay.flags, body)
         small = theme.small(option.font)
         painter.setFont(small)
         meta_color = state_color(row.state) if row.outgoing else QColor(fg)

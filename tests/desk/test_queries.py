@@ -160,7 +160,7 @@ def test_templates_queue_and_export(demo_db) -> None:
     names = [t.name for t in q.templates()]
     assert "hours" in names and names == sorted(names)
     m.Message.update(state=m.QUEUED).where(m.Message.state == m.SENT).execute()
-    assert q.queue_size() == 1
+    assert q.queue_size() == m.Message.select().where(m.Message.state == m.QUEUED).count() == 2
     text = q.export_conversation(q.conversation_for_number("+12025550102"))
     assert text.startswith("Conversation with James O'Connor")
     assert "Yes please, 10am if possible" in text

@@ -15,7 +15,7 @@ def test_counter_gsm7_and_unicode() -> None:
     text, uni = counter_text("a" * 161)
     assert text == "2 SMS · 145 left" and not uni
     text, uni = counter_text("See you at 9 😀")
-    assert uni and text.startswith("1 SMS · ") and "Unicode because of 😀" in text
+    assert uni and text.startswith("1 SMS · ") and "Unicode (70 per SMS) because of “😀”" in text
     assert counter_text("Café")[1] is False  # é is in the GSM alphabet
     text, uni = counter_text("Olá " + "x" * 80)
     assert uni and "á" in text and "without them 1 SMS" in text and text.startswith("2 SMS")

@@ -1,0 +1,141 @@
+"""Screenshots of the real window for the README: ``./dev screenshots`` (runs under xvfb-run).
+
+Starts the demo shop (sample customers, the virtual modem, the real engine), drives the window
+to each screen and saves docs/screenshots/*.png at 1280×800; then runs itself again with the
+text at 200 % to check the layout holds. Works offscreen too (QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def wait(app, cond, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise SystemExit("screenshots: timed out waiting for the window")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def settle(app, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def save(widget, path: Path) -> None:
+    widget.grab().save(str(path))
+    print(path.relative_to(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--text-scale", type=float, default=1.0, help="2.0: text at 200 %%")
+    parser.add_argument("--only-big", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtWidgets import QApplication
+
+    from desk import logsetup, queries
+    from modem.events import ModemState
+    from ui import qtlog, session
+
+    qtlog.install()
+    app = QApplication.instance() or QApplication(["textdesk"])
+    app.setApplicationName("TextDesk")
+    if args.text_scale != 1.0:
+        font = app.font()
+        font.setPointSizeF(font.pointSizeF() * args.text_scale)
+        app.setFont(font)
+    profile, tmp = session.temp_profile("textdesk-shots-")
+    logsetup.configure(profile)
+    s = session.start(profile, virtual=True, customer=False, demo_data=True, tmp=tmp)
+    w = s.window
+    try:
+        w.resize(1280, 800)
+        w.show()
+        wait(app, lambda: s.engine.modem_status.state == ModemState.READY)
+        s.engine.query_balance()
+        wait(app, lambda: w.status.balance.text() not in ("SIM balance", "Asking…"), 10)
+        settle(app)
+
+        def open_number(number: str) -> None:
+            cid = queries.conversation_for_number(number)
+            w.list.select(cid)
+            settle(app)
+
+        if args.only_big or args.text_scale != 1.0:
+            open_number("+12025550106")
+            save(w, out / "main-window-200-percent.png")
+            return 0
+
+        open_number("+12025550112")  # Olivia: an ordinary open conversation
+        save(w, out / "main-window.png")
+
+        open_number("+12025550106")  # Ahmed: delivered, sent, and one that may not have gone out
+        save(w, out / "thread-states.png")
+
+        open_number("+12025550105")  # Chloé: French reply with an emoji -> Unicode warning
+        w.thread.composer.edit.setPlainText(
+            "Parfait Chloé, jeudi 14h c’est noté – à bientôt ! Anna"
+        )
+        settle(app)
+        save(w.thread, out / "composer-unicode.png")
+        w.thread.composer.clear()
+
+        open_number("+12025550108")  # Greg: opted out
+        w.toggle_contact()
+        settle(app)
+        save(w, out / "opted-out-and-customer.png")
+        w.toggle_contact()
+
+        from desk.settings import Settings
+        from ui.new_conversation import NewConversationDialog
+        from ui.settings_dialog import SettingsDialog
+
+        dlg = NewConversationDialog(country="US", parent=w)
+        dlg.input.setText("202 555 0147")
+        dlg.show()
+        settle(app)
+        save(dlg, out / "new-conversation.png")
+        dlg.close()
+
+        st = s.engine.modem_status
+        connected = " · ".join(x for x in (st.port, st.manufacturer, st.model) if x)
+        sd = SettingsDialog(
+            Settings().all(), apply=lambda _c, done: done(None), connected=connected, parent=w
+        )
+        sd.tabs.setCurrentIndex(1)
+        sd.show()
+        wait(app, lambda: "Looking" not in sd.probe_result.text(), 15)
+        settle(app)
+        save(sd, out / "settings.png")
+        sd.close()
+    finally:
+        s.close()
+
+    env = dict(os.environ)
+    big = subprocess.run(
+        [sys.executable, __file__, "--out", str(out), "--text-scale", "2", "--only-big"],
+        env=env,
+        check=False,
+    )
+    return big.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
