@@ -89,7 +89,8 @@ class ModemCore:
         self._urc_queue: list[bytes] = []
         self._coalesce: list[bytes] | None = None
         self._late_timer: Timer | None = None
-        self._periodic: list[Timer] = []
+        self._periodic: dict[str, Timer] = {}
+        self.generation = 0  # bumped at every power change: stale boot URCs stay quiet
         self.last_device: str | None = None
 
     # ------------------------------------------------------------------ events and timers
@@ -125,6 +126,7 @@ class ModemCore:
         with self.lock:
             port, self.port = self.port, None
             self.power = "unplugged"
+            self.generation += 1
             self._stop_periodic()
         if port is not None:
             port.close()
@@ -145,13 +147,18 @@ class ModemCore:
         self.sim_busy_until = time.monotonic() + busy
         self.inbound.power_on()
         self.power = "on"
+        self.generation += 1
         self.faults.late_stash = None
         for delay, line in self.profile.boot_urcs:
-            self.call_later(delay, lambda line=line: self.urc(self.vendor_line(line)))
+            self.call_later(delay, lambda line=line, gen=self.generation: self._boot_urc(gen, line))
         self._stop_periodic()
         for interval, line in self.profile.periodic_urcs:
             self._start_periodic(interval, line)
         self.call_later(busy + 0.05, self.inbound.pump)
+
+    def _boot_urc(self, generation: int, line: str) -> None:
+        if generation == self.generation:
+            self.urc(self.vendor_line(line))
 
     def _start_periodic(self, interval: float, line: str) -> None:
         def tick() -> None:
@@ -159,24 +166,27 @@ class ModemCore:
                 return
             if self.settings.curc:
                 self.urc(self.vendor_line(line))
-            self._periodic.append(self.call_later(interval, tick))
+            self._periodic[line] = self.call_later(interval, tick)
 
-        self._periodic.append(self.call_later(interval, tick))
+        self._periodic[line] = self.call_later(interval, tick)
 
     def _stop_periodic(self) -> None:
-        for timer in self._periodic:
+        for timer in self._periodic.values():
             timer.cancel()
         self._periodic.clear()
 
     def reboot(self, seconds: float) -> None:
         """Stop answering for ``seconds``, then come back as after power-on."""
         self.power = "off"
+        self.generation += 1
         self._stop_periodic()
         self.inbound.power_off()
         self.emit({"event": "rebooting", "seconds": seconds})
 
+        generation = self.generation
+
         def back() -> None:
-            if self.power == "off":
+            if self.power == "off" and self.generation == generation:  # not re-rebooted since
                 self.power_on()
                 self.emit({"event": "rebooted"})
 
