@@ -53,8 +53,12 @@ class Finding:
 
 # --- card numbers ---------------------------------------------------------------------------
 
-# Runs of digit groups separated by one space or dash (no other separators inside a number).
-_DIGIT_RUN = re.compile(r"(?<![\w+])\d+(?:[ \-]\d+)*(?!\w)")
+# Digit groups ("4111", "1111", …); a card is one to five of them in a row, joined by single
+# spaces or dashes. Found by a linear walk, never by a backtracking regex: a hostile SMS of
+# thousands of digit groups must not stall the inbox.
+_GROUP = re.compile(r"[0-9]+")
+_MAX_GROUPS = 5  # 4-4-4-4-3 is the longest card grouping
+_WORDCH = re.compile(r"\w")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -116,26 +120,34 @@ def _is_card(groups: list[str], seps: list[str]) -> bool:
 
 def _scan_cards(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for run in _DIGIT_RUN.finditer(text):
-        # Positions of each group so that a card inside a longer run (a phone number written
-        # just before it) is still found: try every contiguous range of groups, longest first.
-        groups: list[tuple[int, int]] = [
-            (m.start() + run.start(), m.end() + run.start())
-            for m in re.finditer(r"\d+", run.group())
-        ]
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(text)]
+    # Split into runs: consecutive groups joined by exactly one space or dash.
+    runs: list[list[tuple[int, int]]] = []
+    for g in groups:
+        if runs and g[0] - runs[-1][-1][1] == 1 and text[g[0] - 1] in " -":
+            runs[-1].append(g)
+        else:
+            runs.append([g])
+    for run in runs:
         i = 0
-        while i < len(groups):
+        while i < len(run):
             best = None
-            for j in range(len(groups), i, -1):
-                parts = [text[a:b] for a, b in groups[i:j]]
-                seps = [text[groups[k][1] : groups[k + 1][0]] for k in range(i, j - 1)]
-                if _is_card(parts, seps):
-                    best = j
-                    break
+            before = text[run[i][0] - 1] if run[i][0] > 0 else ""
+            if not (before and (before == "+" or _WORDCH.match(before))):
+                for j in range(min(len(run), i + _MAX_GROUPS), i, -1):
+                    end = run[j - 1][1]
+                    after = text[end] if end < len(text) else ""
+                    if after and _WORDCH.match(after):
+                        continue
+                    parts = [text[a:b] for a, b in run[i:j]]
+                    seps = [text[run[k][1]] for k in range(i, j - 1)]
+                    if _is_card(parts, seps):
+                        best = j
+                        break
             if best is None:
                 i += 1
                 continue
-            found.append(Finding(CARD, groups[i][0], groups[best - 1][1], LABELS[CARD]))
+            found.append(Finding(CARD, run[i][0], run[best - 1][1], LABELS[CARD]))
             i = best
     return found
 

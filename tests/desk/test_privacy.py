@@ -245,3 +245,22 @@ def test_mask_message_replaces_body_scrubs_parts_and_audits(dbfile) -> None:
 def test_mask_message_unknown_id(dbfile) -> None:
     with pytest.raises(privacy.MaskError, match="no message 999"):
         privacy.mask_message(999, clock=FakeClock())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1 " * 5000 + "a", 0),  # thousands of digit groups: once a regex backtracking trap
+        ("12-" * 5000 + "x", 0),
+        ("4" * 40000, 0),
+        ("4111 1111 1111 1111 pin 1234 " * 500, 1000),
+        ("passport no. " + "1 " * 5000, 1),
+        ("GB82 " + "WEST " * 5000, 0),
+        ("a1" * 20000, 0),
+    ],
+)
+def test_hostile_long_texts_are_scanned_in_linear_time(text: str, expected: int) -> None:
+    # A whole concatenated SMS (up to 255 parts) must never stall the inbox: the walk over
+    # digit groups is linear; the timeout marker is the guard, not a speed assertion.
+    assert len(privacy.scan(text)) == expected
