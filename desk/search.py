@@ -24,6 +24,7 @@ MARK_START = "\x02"  # highlight markers inside Hit.snippet
 MARK_END = "\x03"
 ELLIPSIS = "…"
 SNIPPET_TOKENS = 12
+MAX_WORDS = 16  # a pasted paragraph is searched by its first words
 _CONTACT_LIMIT = 200  # contact hits considered per query (a shop has thousands, not millions)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -54,7 +55,7 @@ def fts_query(query: str) -> str | None:
     """A safe FTS5 MATCH expression for ``query`` (None when it holds no word at all).
 
     Each word is a quoted string (FTS syntax in it is inert); the last one is a prefix."""
-    tokens = [w.replace('"', '""') for w in words(query)]
+    tokens = [w.replace('"', '""') for w in words(query)[:MAX_WORDS]]
     if not tokens:
         return None
     quoted = [f'"{t}"' for t in tokens]

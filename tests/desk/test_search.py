@@ -151,3 +151,10 @@ def test_fts_query_builder() -> None:
     assert search.fts_query("* ( ) :") is None
     assert search.number_digits("+1 (555) 123-4567") == "15551234567"
     assert search.number_digits("call 555") is None
+    pasted = " ".join(f"w{i}" for i in range(5000))
+    assert search.fts_query(pasted).count('"') == 2 * search.MAX_WORDS
+
+
+def test_pasted_paragraph_is_searched_by_its_first_words(shop) -> None:
+    text = "Can I book a cleaning appointment? " * 1000
+    assert message_ids(search.search(text)) == [shop["a1"]]
