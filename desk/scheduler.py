@@ -21,6 +21,7 @@ import logging
 import time as _time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import peewee as pw
@@ -56,6 +57,35 @@ def deferral(when: datetime, contact: Contact, settings: Settings) -> datetime |
     return allowed if allowed > when else None
 
 
+class TickSettings:
+    """Settings read once per tick (a tick is a fraction of a second): the same values for every
+    occurrence in it, and no query per reminder. Read-only; anything else goes to the real one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._values: dict[str, Any] = {}
+        self._zone: ZoneInfo | None = None
+        self._window: Any = False
+
+    def get(self, key: str) -> Any:
+        if key not in self._values:
+            self._values[key] = self._settings.get(key)
+        return self._values[key]
+
+    def shop_zone(self) -> ZoneInfo:
+        if self._zone is None:
+            self._zone = self._settings.shop_zone()
+        return self._zone
+
+    def quiet_window(self) -> Any:
+        if self._window is False:
+            self._window = self._settings.quiet_window()
+        return self._window
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
+
+
 class Scheduler:
     def __init__(
         self,
@@ -64,7 +94,8 @@ class Scheduler:
         clock: Clock,
         emit: Callable[[DeskEvent], None] | None = None,
     ) -> None:
-        self.settings = settings
+        self.base_settings = settings
+        self.settings: Any = settings
         self.clock = clock
         self.emit = emit
         self._broken: set[int] = set()  # reminders that raised; skipped until restart
@@ -73,6 +104,7 @@ class Scheduler:
     def tick(self) -> list[int]:
         """Materialise every due occurrence; returns the ids of the outbox messages queued."""
         now = self.clock.now()
+        self.settings = TickSettings(self.base_settings)
         started = _time.monotonic()
         queued: list[int] = []
         runs = 0
@@ -106,6 +138,7 @@ class Scheduler:
         """Materialise one reminder's next occurrence now (``force``: even if not yet due, as
         "send now" does). Returns the message ids queued."""
         now = self.clock.now()
+        self.settings = TickSettings(self.base_settings)
         with db.atomic():
             reminder = Reminder.get_or_none(Reminder.id == reminder_id)
             if reminder is None or reminder.state != SCHEDULED or reminder.next_at is None:
@@ -141,13 +174,14 @@ class Scheduler:
         )
         queued: list[int] = []
         send_at = now  # due already, or "send now": quiet hours may still hold it back
+        done = {
+            cid
+            for (cid,) in ReminderRun.select(ReminderRun.contact)
+            .where((ReminderRun.reminder == reminder) & (ReminderRun.due_at == to_db(due)))
+            .tuples()
+        }
         for contact in contacts:
-            exists = ReminderRun.get_or_none(
-                (ReminderRun.reminder == reminder)
-                & (ReminderRun.contact == contact)
-                & (ReminderRun.due_at == to_db(due))
-            )
-            if exists is not None:
+            if contact.id in done:
                 continue  # this occurrence already went to this recipient: never twice
             if contact.opted_out:
                 self._run(reminder, contact, due, now, RUN_SKIPPED, "opted out")
@@ -196,12 +230,13 @@ class Scheduler:
                 clock=self.clock,
             )
         except SendRefused as exc:
-            run.state = RUN_SKIPPED
-            run.reason = str(exc) or "refused by the outbox"
-            run.save()
+            ReminderRun.update(state=RUN_SKIPPED, reason=str(exc) or "refused by the outbox").where(
+                ReminderRun.id == run.id
+            ).execute()
             return None
-        run.message = message.id
-        run.save()
+        ReminderRun.update(message=message.id, reason=run.reason).where(
+            ReminderRun.id == run.id
+        ).execute()
         return message.id
 
     def _run(
@@ -239,7 +274,7 @@ class Scheduler:
         else:
             reminder.next_at = None
             reminder.state = MISSED if missed else DONE
-        reminder.save()
+        reminder.save(only=[Reminder.occurrences, Reminder.next_at, Reminder.state])
 
 
 def _late(delta: timedelta) -> str:
