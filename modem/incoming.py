@@ -233,26 +233,39 @@ class Incoming:
             self.svc.set_status(storage_used=max(0, st.storage_used - 1))
 
 
+def _ussd_alphabet(dcs: int | None) -> str:
+    """ "gsm7", "ucs2" or "8bit" per TS 23.038 §5 (cell broadcast / USSD coding groups)."""
+    if dcs is None:
+        return "gsm7"
+    group = dcs >> 4
+    if group in (0, 2, 3):
+        return "gsm7"
+    if dcs == 0x11:
+        return "ucs2"
+    if group in (4, 5, 6, 7, 9):
+        return ("gsm7", "8bit", "ucs2", "gsm7")[(dcs >> 2) & 3]
+    if group == 0xF:
+        return "8bit" if dcs & 0x04 else "gsm7"
+    return "gsm7"
+
+
 def decode_ussd(text: str, dcs: int | None) -> str:
-    """USSD text: UCS-2 hex (DCS 0x48 / 72 and friends), Huawei's hex of packed GSM 7-bit, or
-    plain text as most modems send it."""
+    """USSD text: UCS-2 as hex, Huawei's hex of packed GSM 7-bit, or plain text as most modems
+    send it (then returned as is)."""
     clean = text.strip()
-    is_hex = (
-        len(clean) >= 2
-        and len(clean) % 2 == 0
-        and all(c in "0123456789ABCDEFabcdef" for c in clean)
-    )
-    if is_hex and dcs is not None and (dcs & 0x0C) == 0x08:
+    is_hex = len(clean) >= 2 and len(clean) % 2 == 0
+    is_hex = is_hex and all(c in "0123456789ABCDEFabcdef" for c in clean)
+    alphabet = _ussd_alphabet(dcs)
+    if is_hex and alphabet == "ucs2":
         try:
             return bytes.fromhex(clean).decode("utf-16-be")
         except UnicodeDecodeError:
             return text
-    if is_hex and dcs is not None and (dcs & 0x0C) == 0x00 and len(clean) >= 8:
+    if is_hex and alphabet == "gsm7" and len(clean) >= 8 and not clean.isdigit():
         data = bytes.fromhex(clean)
-        septets = gsm7.unpack(data, len(data) * 8 // 7)
         try:
-            decoded = gsm7.decode(septets).rstrip("\r\x00@")
-        except Exception:
+            decoded = gsm7.decode(gsm7.unpack(data, len(data) * 8 // 7)).rstrip("\r\x00@")
+        except ValueError:
             return text
         if decoded and all(ch.isprintable() or ch in "\n\r" for ch in decoded):
             return decoded

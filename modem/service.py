@@ -180,25 +180,34 @@ class ModemService:
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
-                if self._ch is None:
-                    self._connect()
-                    continue
                 try:
-                    self._serve_once()
-                except AtTimeout:
-                    self._after_timeout()
-                except ModemRestarted as exc:
-                    self._restarted(exc)
-                except (PortGone, Hung) as exc:
-                    self._drop(self._reason(exc))
+                    self._step()
+                except _Stop:
+                    raise
+                except Exception as exc:  # the thread must outlive any surprise: reconnect
+                    log.exception("modem thread: unexpected error")
+                    self._drop(f"Internal error in the modem layer ({type(exc).__name__}).")
         except _Stop:
             pass
-        except Exception:
-            log.exception("modem thread failed")
-            self.set_status(state=ModemState.ERROR, last_error="Internal error in the modem layer.")
         finally:
             self._close()
             self.set_status(state=ModemState.DISCONNECTED, last_error=None)
+
+    def _step(self) -> None:
+        if self._ch is None:
+            self._connect()
+            return
+        try:
+            self._serve_once()
+        except AtTimeout:
+            self._after_timeout()
+        except ModemRestarted as exc:
+            self._restarted(exc)
+        except (PortGone, Hung) as exc:
+            self._drop(self._reason(exc))
+        except (CommandError, init_ops.SimBusy) as exc:
+            reason = exc.reason if isinstance(exc, CommandError) else "The SIM stayed busy."
+            self._drop(f"The modem refused to be set up: {reason}")
 
     def _after_timeout(self) -> None:
         """A command timed out: go on if the modem still answers, else reconnect."""
@@ -293,13 +302,19 @@ class ModemService:
         self.set_status(state=ModemState.CONNECTING, port=path, last_error=None)
         try:
             self._initialise()
-        except (PortGone, ModemRestarted, Hung, AtTimeout, CommandError, init_ops.SimBusy) as exc:
+        except _Stop:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, AtError | init_ops.SimBusy):
+                log.exception("modem initialisation failed")
             reason = (
                 f"The modem did not initialise: {exc.reason}"
                 if isinstance(exc, CommandError)
                 else "The SIM stayed busy."
                 if isinstance(exc, init_ops.SimBusy)
                 else self._reason(exc)
+                if isinstance(exc, AtError)
+                else f"Internal error in the modem layer ({type(exc).__name__})."
             )
             self._close()
             self._wait_retry(reason, ModemState.DISCONNECTED)

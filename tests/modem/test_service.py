@@ -311,3 +311,16 @@ def test_stop_is_prompt_even_when_no_modem_answers(tmp_path) -> None:
         isinstance(e, StatusChanged) and "does not exist" in (e.status.last_error or "")
         for e in events
     )
+
+
+def test_ussd_text_decoding() -> None:
+    from modem import gsm7
+    from modem.incoming import decode_ussd
+
+    assert decode_ussd("Balance 5.00", 15) == "Balance 5.00"
+    ucs2 = "Баланс 5 €".encode("utf-16-be").hex().upper()
+    assert decode_ussd(ucs2, 72) == "Баланс 5 €"
+    packed = gsm7.pack(gsm7.encode("Your balance is 12.34")).hex().upper()
+    assert decode_ussd(packed, 15) == "Your balance is 12.34"
+    assert decode_ussd("1234", 15) == "1234"  # digits stay digits
+    assert decode_ussd("12345678", 15) == "12345678"  # a voucher code, not packed 7-bit

@@ -189,3 +189,30 @@ def test_full_sim_is_reported_and_emptied_by_acks() -> None:
         assert h.wait_for(IncomingSms, count=total + 1)[-1].pdu.text == "now there is room"  # type: ignore[union-attr]
     finally:
         h.close()
+
+
+def test_backoff_doubles_from_half_a_second_and_is_capped() -> None:
+    from modem.reconnect import Backoff
+
+    b = Backoff()
+    assert [b.next_delay() for _ in range(7)] == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    b.reset()
+    assert b.next_delay() == 0.5
+
+
+def test_unexpected_sink_errors_do_not_stop_the_service() -> None:
+    def bad_sink(event: object) -> None:
+        raise RuntimeError("consumer bug")
+
+    h = Harness()
+    try:
+        h.ready()
+        h.svc._sink = bad_sink  # a consumer whose sink raises must not take the modem down
+        h.svc.submit(SendJob(1, "+15550000012", "still sent"))
+        h.vm.wait_event("submitted")
+        h.svc._sink = h._sink
+        h.svc.submit(SendJob(2, "+15550000013", "and reported"))
+        assert h.wait_for(PartSent, lambda e: e.job_id == 2)
+        assert h.svc.running
+    finally:
+        h.close()
