@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import peewee as pw
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
-from desk import outbox
+from desk import outbox, quiet_hours
 from desk.clock import FakeClock, to_db, utc
 from desk.contacts import contact_for_number
 from desk.db import close_database, open_database
@@ -303,3 +307,66 @@ def test_many_due_at_once_are_all_materialised_with_one_message_each(env):
     assert len(ids) == len(set(ids)) == 60
     assert ReminderRun.select().count() == 60
     assert Reminder.select().where(Reminder.next_at <= to_db(clock.now())).count() == 0
+
+
+def test_a_daily_reminder_keeps_its_local_time_across_the_dst_change(env):
+    settings, clock = env
+    ann = contact(NY_NUMBER)
+    clock.set(datetime(2026, 3, 6, 12, 0, tzinfo=UTC))
+    create_reminder(
+        recipients=[ann],
+        text="9 o'clock pills",
+        at=datetime(2026, 3, 7, 14, 0, tzinfo=UTC),  # Sat 09:00 EST
+        every=parse_every("day"),
+        count=3,
+        settings=settings,
+        clock=clock,
+    )
+    sched = Scheduler(settings=settings, clock=clock)
+    sent_at = []
+    for day in range(4):
+        clock.set(datetime(2026, 3, 7 + day, 12, 0, tzinfo=UTC))
+        while True:
+            due = Reminder.select().where(Reminder.state == "scheduled").first()
+            if due is None or utc(due.next_at) > clock.now() + timedelta(hours=3):
+                break
+            clock.set(utc(due.next_at))
+            assert len(sched.tick()) == 1
+            sent_at.append(clock.now())
+    assert sent_at == [
+        datetime(2026, 3, 7, 14, 0, tzinfo=UTC),  # 09:00 EST
+        datetime(2026, 3, 8, 13, 0, tzinfo=UTC),  # 09:00 EDT: clocks went forward that night
+        datetime(2026, 3, 9, 13, 0, tzinfo=UTC),
+    ]
+
+
+@hyp_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    when=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    zone=st.sampled_from(
+        ["America/New_York", "Europe/London", "Asia/Kolkata", "Australia/Lord_Howe", None]
+    ),
+    window=st.sampled_from(["08:00-21:00", "22:00-06:00", "02:30-03:30", "off"]),
+)
+def test_deferral_is_the_first_allowed_minute_in_the_recipients_zone(
+    tmp_path_factory, when, zone, window
+):
+    database = open_database(tmp_path_factory.getbasetemp() / "deferral.sqlite3")
+    try:
+        settings = Settings()
+        settings.set("timezone", "Europe/Berlin")
+        settings.set("quiet_hours", window)
+        c = Contact(number=NY_NUMBER if zone is None else "+12025550100", timezone=zone)
+        when = when.replace(second=0, microsecond=0, tzinfo=UTC)
+        tz = ZoneInfo(zone or "America/New_York")
+        parsed = quiet_hours.parse_window(window)
+        held = deferral(when, c, settings)
+    finally:
+        database.close()
+        close_database()
+    if quiet_hours.is_allowed(when, tz, parsed):
+        assert held is None
+    else:
+        assert held is not None and held > when
+        assert quiet_hours.is_allowed(held, tz, parsed)
+        assert not quiet_hours.is_allowed(held - timedelta(minutes=1), tz, parsed)
