@@ -167,6 +167,14 @@ class Engine:
 
         return unsubscribe
 
+    def _core_emit(self, event: ev.DeskEvent) -> None:
+        """Emit from the core thread: after the open batch commits."""
+        core = self._core
+        if core is not None:
+            core.emit(event)
+        else:
+            self._emit(event)
+
     def _emit(self, event: ev.DeskEvent) -> None:
         for fn in self._subscribers:
             try:
@@ -206,29 +214,34 @@ class Engine:
         return self.call(ops.resolve_uncertain, message_id, went_out=went_out, clock=self.clock)
 
     def mark_read(self, conversation_id: int) -> Future:
-        return self.call(ops.mark_read, conversation_id, emit=self._emit)
+        return self.call(ops.mark_read, conversation_id, emit=self._core_emit)
 
     def set_status(self, conversation_id: int, status: str) -> Future:
-        return self.call(ops.set_status, conversation_id, status, emit=self._emit)
+        return self.call(ops.set_status, conversation_id, status, emit=self._core_emit)
 
     def update_contact(self, contact_id: int, **fields: Any) -> Future:
-        return self.call(ops.update_contact, contact_id, fields, emit=self._emit)
+        return self.call(ops.update_contact, contact_id, fields, emit=self._core_emit)
 
     def set_opt_out(self, contact_id: int, opted_out: bool, *, staff: str | None = None) -> Future:
         return self.call(
-            ops.set_opt_out, contact_id, opted_out, staff=staff, clock=self.clock, emit=self._emit
+            ops.set_opt_out,
+            contact_id,
+            opted_out,
+            staff=staff,
+            clock=self.clock,
+            emit=self._core_emit,
         )
 
     def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future:
         # Not inside an outer transaction: the erasure rewrites the search index and checkpoints.
-        kwargs = {"staff": staff, "clock": self.clock, "emit": self._emit}
+        kwargs = {"staff": staff, "clock": self.clock, "emit": self._core_emit}
         return self._submit(
             Call(ops.erase_contact, (contact_id,), kwargs, Future(), immediate=False)
         )
 
     def restart_modem(self) -> Future:
         """Stop and start the modem service (applies a new port or PIN at once)."""
-        return self.call(self._restart)
+        return self._submit(Call(self._restart, (), {}, Future(), immediate=False))
 
     def _restart(self) -> None:
         assert self._core is not None
@@ -240,7 +253,7 @@ class Engine:
         def ask() -> None:
             service = self._core.service if self._core else None
             if service is None:
-                self._emit(ev.BalanceReceived(None, "The modem is not connected."))
+                self._core_emit(ev.BalanceReceived(None, "The modem is not connected."))
                 return
             service.query_ussd(self.settings.get("ussd_balance"))
 
