@@ -466,3 +466,20 @@ def test_a_clean_stop_returns_unsent_jobs_to_the_queue(
         else:
             assert state == QUEUED, (body, state)
     assert list(states.values()).count(QUEUED) >= 1
+
+
+def test_erasing_a_customer_removes_their_conversation(
+    running: tuple[Engine, Recorder], modem: VirtualModem
+) -> None:
+    engine, rec = running
+    modem.deliver(CUSTOMER, "Please delete my data")
+    added = rec.wait(lambda e: isinstance(e, ev.MessageAdded) and e.direction == IN)
+    contact_id = Conversation.get_by_id(added.conversation_id).contact_id
+    engine.erase_contact(contact_id, staff="Ana").result(timeout=60)
+    rec.wait(
+        lambda e: (
+            isinstance(e, ev.ConversationRemoved) and e.conversation_id == added.conversation_id
+        )
+    )
+    assert Contact.get_or_none(Contact.id == contact_id) is None
+    assert Message.get_or_none(Message.id == added.message_id) is None
