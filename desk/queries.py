@@ -308,15 +308,21 @@ def message_row(message_id: int) -> MessageRow | None:
     return _msg_row(found) if found else None
 
 
-def attention_messages(conversation_id: int) -> list[MessageRow]:
-    """Outgoing messages in this conversation that need a person: failed or uncertain."""
+def attention_messages(conversation_id: int, *, recent: int = 200) -> list[MessageRow]:
+    """Outgoing messages that need a person (failed or uncertain) among the ``recent`` newest of
+    this conversation, oldest first. Bounded, so a 50k-message thread with a thousand old
+    failures still opens at once; older ones keep their state on their bubbles."""
+    sql = (
+        "SELECT id, direction, state FROM message WHERE conversation_id = ? "
+        "ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+    cursor = m.Message._meta.database.execute_sql(sql, (conversation_id, recent))
+    ids = [i for i, d, st in cursor.fetchall() if d == m.OUT and st in (m.FAILED, m.UNCERTAIN)]
+    if not ids:
+        return []
     query = (
         m.Message.select(*_MSG_FIELDS)
-        .where(
-            m.Message.conversation == conversation_id,
-            m.Message.direction == m.OUT,
-            m.Message.state.in_([m.FAILED, m.UNCERTAIN]),
-        )
+        .where(m.Message.id.in_(ids))
         .order_by(m.Message.created_at, m.Message.id)
         .tuples()
     )

@@ -36,7 +36,7 @@ def settle(app, seconds: float = 0.3) -> None:
 
 def save(widget, path: Path) -> None:
     widget.grab().save(str(path))
-    print(path.relative_to(ROOT))
+    print(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,7 @@ class ContactPanel(QScrollArea):
         self.zone = zone
         self.country = country
         self.details: queries.ContactDetails | None = None
+        self._pending: int | None = None
         self.setWidgetResizable(True)
         self.setAccessibleName("Customer details")
         body = QWidget(self)
@@ -115,6 +116,10 @@ class ContactPanel(QScrollArea):
         layout.addStretch(1)
 
     def show_contact(self, contact_id: int | None) -> None:
+        self._pending = contact_id
+        if not self.isVisible():  # filled when shown: no queries for a hidden panel
+            self.details = None
+            return
         self.details = queries.contact_details(contact_id) if contact_id else None
         d = self.details
         self.setEnabled(d is not None)
@@ -148,7 +153,12 @@ class ContactPanel(QScrollArea):
             self.consent_button.setText("Opt out of texts")
 
     def refresh(self) -> None:
-        self.show_contact(self.details.id if self.details else None)
+        self.show_contact(self.details.id if self.details else self._pending)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.details is None and self._pending is not None:
+            self.show_contact(self._pending)
 
     def _save(self) -> None:
         if self.details is None:

@@ -230,10 +230,10 @@ class MainWindow(QMainWindow):
         self.contact.show_contact(row.contact_id if row else None)
         c = self.thread.composer
         if row is not None:
-            d = self.contact.details
+            name = row.name or ""
             c.context = Context(
-                first_name=d.first_name if d else "",
-                name=(d.name or "") if d else "",
+                first_name=name.split(" ")[0] if name else "",
+                name=name,
                 shop=self.settings.get("shop_name"),
                 signature=self.settings.get("signature"),
             )

@@ -31,7 +31,7 @@ Item = DayItem | MessageRow
 
 
 class ThreadModel(QAbstractListModel):
-    def __init__(self, *, zone: tzinfo, page: int = 100, parent=None) -> None:
+    def __init__(self, *, zone: tzinfo, page: int = 60, parent=None) -> None:
         super().__init__(parent)
         self.zone = zone
         self.page = page

@@ -1,0 +1,138 @@
+"""The entry point, the bridge between threads, crash reporting and the single-window rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from desk import events as ev
+from modem.events import ModemState, ModemStatus
+from ui.bridge import Bridge
+from ui.crash import CrashHandler
+from ui.single_instance import InstanceServer, ask_running
+
+
+def test_self_test_passes(qtbot, capsys) -> None:
+    from ui.app import main
+
+    assert main(["--self-test"]) == 0
+    out = capsys.readouterr().out
+    assert "reply shown delivered" in out and "passed" in out
+
+
+def test_subcommands_go_to_the_cli(tmp_path: Path, capsys) -> None:
+    from ui.app import main
+
+    code = main(["--profile", str(tmp_path), "config", "shop_name"])
+    assert code == 0
+    assert "Our shop" in capsys.readouterr().out
+
+
+def test_bridge_delivers_engine_events_on_the_gui_thread(qtbot) -> None:
+    bridge = Bridge()
+    gui = threading.get_ident()
+    seen: list[tuple[str, int]] = []
+    bridge.messageAdded.connect(lambda mid, cid, d: seen.append(("added", threading.get_ident())))
+    bridge.modemStatusChanged.connect(lambda s: seen.append((s.state, threading.get_ident())))
+
+    def core() -> None:
+        bridge.dispatch(ev.MessageAdded(1, 2, "in"))
+        bridge.dispatch(ev.ModemStatusChanged(ModemStatus(state=ModemState.READY)))
+
+    t = threading.Thread(target=core)
+    t.start()
+    t.join()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert [s for s, _ in seen] == ["added", ModemState.READY]
+    assert all(tid == gui for _, tid in seen)
+
+
+def test_when_done_calls_back_on_the_gui_thread(qtbot) -> None:
+    bridge = Bridge()
+    gui = threading.get_ident()
+    got: list[tuple[object, int]] = []
+    ok: Future = Future()
+    bad: Future = Future()
+    bridge.when_done(ok, lambda r: got.append((r, threading.get_ident())))
+    bridge.when_done(bad, None, lambda e: got.append((str(e), threading.get_ident())))
+    threading.Thread(
+        target=lambda: (ok.set_result(42), bad.set_exception(ValueError("no")))
+    ).start()
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
+    assert sorted(str(r) for r, _ in got) == ["42", "no"]
+    assert {tid for _, tid in got} == {gui}
+
+
+def test_crash_handler_reports_and_keeps_hard_crashes(qtbot, tmp_path: Path) -> None:
+    crash = CrashHandler(tmp_path / "textdesk.log", tmp_path / "crash.log")
+    crash.interactive = False
+    crash.install()
+    try:
+        try:
+            raise RuntimeError("boom in a slot")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+        qtbot.waitUntil(lambda: bool(crash.shown), timeout=5000)
+        assert "boom in a slot" in crash.shown[0]
+    finally:
+        crash.uninstall()
+    (tmp_path / "crash.log").write_text("Fatal Python error: Segmentation fault\n")
+    assert "Segmentation fault" in (crash.previous_crash() or "")
+    assert crash.previous_crash() is None  # shown once, then set aside
+
+
+def test_crash_handler_copes_without_stderr(qtbot, tmp_path: Path, monkeypatch) -> None:
+    crash = CrashHandler(tmp_path / "textdesk.log", tmp_path / "crash.log")
+    crash.interactive = False
+    monkeypatch.setattr(sys, "stderr", None)
+    try:
+        raise KeyError("windowed")
+    except KeyError:
+        crash.excepthook(*sys.exc_info())
+    qtbot.waitUntil(lambda: bool(crash.shown), timeout=5000)
+
+
+def test_second_launch_brings_the_window_forward(qtbot, tmp_path: Path) -> None:
+    """The second launch is another process: it asks, the running window answers."""
+    server = InstanceServer(tmp_path)
+    assert server.listen()
+    code = (
+        "import sys; from PySide6.QtCore import QCoreApplication; app = QCoreApplication([]);"
+        "from pathlib import Path; from ui.single_instance import ask_running;"
+        f"sys.exit(0 if ask_running(Path({str(tmp_path)!r}), 10000) else 3)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    try:
+        with qtbot.waitSignal(server.showRequested, timeout=20000):
+            proc = subprocess.Popen([sys.executable, "-c", code], cwd=root)
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=20000)
+        assert proc.returncode == 0
+    finally:
+        server.close()
+    assert ask_running(tmp_path / "other", 200) is False
+
+
+def test_start_error_explains_a_running_service(tmp_path: Path) -> None:
+    from desk.paths import resolve_profile
+    from ui.app import _start_error
+
+    class ProfileLocked(RuntimeError):
+        pass
+
+    text = _start_error(
+        ProfileLocked("locked by textdesk serve (pid 42)"), resolve_profile(tmp_path)
+    )
+    assert "textdesk serve" in text and "already running" in text
+
+
+@pytest.mark.parametrize("argv", [["--demo", "--self-test"]])
+def test_arguments_parse(argv: list[str]) -> None:
+    from ui.app import parse_args
+
+    args = parse_args(argv)
+    assert args.demo and args.self_test and args.profile is None
