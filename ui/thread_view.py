@@ -79,7 +79,7 @@ class ThreadView(QWidget):
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self._stick_bottom = True
-        self._anchor: int | None = None  # distance from the bottom to keep while prepending
+        self._loading = False
 
         self.banner = QFrame(self)
         self.banner.setObjectName("attention")
@@ -234,18 +234,28 @@ class ThreadView(QWidget):
     def _scrolled(self, value: int) -> None:
         bar = self.view.verticalScrollBar()
         self._stick_bottom = value >= bar.maximum() - 4
-        if value <= bar.minimum() and self.model.has_more and self._anchor is None:
-            self._anchor = bar.maximum() - value
-            if self.model.load_older() == 0:
-                self._anchor = None
+        if value <= bar.minimum() and self.model.has_more and not self._loading:
+            self._load_older_keeping_place()
+
+    def _load_older_keeping_place(self) -> None:
+        """Prepend the previous days and keep the message the reader was looking at in place."""
+        oldest = self.model.oldest()
+        self._loading = True
+        try:
+            added = self.model.load_older()
+            if added and oldest is not None:
+                row = self.model.row_of(oldest.id)
+                if row is not None:
+                    index = self.model.index(row, 0)
+                    hint = QAbstractItemView.ScrollHint.PositionAtTop
+                    self.view.scrollTo(index, hint)
+                    QTimer.singleShot(0, lambda: self.view.scrollTo(index, hint))
+        finally:
+            self._loading = False
 
     def _range_changed(self, _lo: int, hi: int) -> None:
-        bar = self.view.verticalScrollBar()
-        if self._anchor is not None:
-            bar.setValue(hi - self._anchor)
-            self._anchor = None
-        elif self._stick_bottom:
-            bar.setValue(hi)
+        if self._stick_bottom:
+            self.view.verticalScrollBar().setValue(hi)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:

@@ -92,3 +92,19 @@ def test_pin_dialog_checks_digits(qtbot) -> None:
     dlg.pin.setText("1234")
     dlg._ok()
     assert dlg.result() == 1 and dlg.value() == "1234"
+
+
+def test_first_run_offers_demo_mode(qtbot) -> None:
+    from ui.first_run import FirstRunWizard
+
+    wiz = FirstRunWizard()
+    qtbot.addWidget(wiz)
+    wiz.shop.setText("Main Street Repairs")
+    wiz.use_demo.setChecked(True)
+    assert not wiz.list.isEnabled()
+    wiz.accept()
+    assert wiz.mode == "demo" and wiz.shop_name == "Main Street Repairs"
+    wiz2 = FirstRunWizard()
+    qtbot.addWidget(wiz2)
+    wiz2.accept()
+    assert wiz2.mode == "modem" and wiz2.port == ""

@@ -146,3 +146,80 @@ def test_send_refused_is_shown_not_lost(desk: Desk, qtbot, monkeypatch) -> None:
     desk.wait(lambda: shown)
     assert "opt" in shown[0].lower()
     assert w.thread.composer.text() == "Are you still coming?", "the text is kept"
+
+
+def test_new_conversation_creates_it_through_the_engine(desk: Desk, monkeypatch) -> None:
+    from ui import main_window
+
+    class FakeDialog:  # the dialog itself is tested in test_dialogs; here: what the window does
+        number = "+12025550177"
+        conversation_id = None
+
+        def __init__(self, **_kw) -> None:
+            pass
+
+        def exec(self) -> int:
+            return 1
+
+    monkeypatch.setattr(main_window, "NewConversationDialog", FakeDialog)
+    w = desk.window
+    w.new_conversation()
+    cid = desk.wait(lambda: queries.conversation_for_number("+12025550177"))
+    desk.wait(lambda: w.thread.conversation and w.thread.conversation.id == cid)
+    assert w.thread.composer.edit.isEnabled()
+
+
+def test_erase_customer_clears_the_thread(desk: Desk) -> None:
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550125")
+    assert w.list.select(cid)
+    contact_id = queries.contact_for_conversation(cid)
+    w.toggle_contact()
+    w.contact.eraseRequested.emit(contact_id)  # the confirmation box is the panel's own step
+    desk.wait(lambda: queries.conversation_row(cid) is None)
+    desk.wait(lambda: w.thread.conversation is None)
+    assert w.list.model.row_of(cid) is None
+
+
+def test_export_writes_the_conversation(desk: Desk, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "james.txt"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550102")
+    assert w.list.select(cid)
+    w.export_current()
+    text = target.read_text(encoding="utf-8")
+    assert "James O'Connor" in text and "Yes please, 10am if possible" in text
+
+
+def test_pin_prompt_when_the_sim_asks(desk: Desk, monkeypatch) -> None:
+    from modem.events import ModemState, ModemStatus
+
+    w = desk.window
+    sent: list[str] = []
+    monkeypatch.setattr(desk.engine, "enter_pin", sent.append)
+    w.on_modem_status(ModemStatus(state=ModemState.PIN_NEEDED, pin_kind="SIM PIN"))
+    assert "PIN" in w.status.state.text() and w.status.pin.isVisible()
+    desk.wait(lambda: w._pin_dialog is not None)
+    dlg = w._pin_dialog
+    dlg.pin.setText("1234")
+    dlg._ok()
+    assert sent == ["1234"]
+    w.on_modem_status(ModemStatus(state=ModemState.READY, operator="Demo", signal=22))
+    assert not w.status.pin.isVisible() and w.status.bars.bars == 4
+
+
+def test_older_history_loads_when_scrolled_to_the_top(desk: Desk) -> None:
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550101")  # Maria: a year of appointments
+    w.thread.model.page = 8
+    assert w.list.select(cid)
+    before = len(w.thread.model.messages())
+    assert w.thread.model.has_more
+    bar = w.thread.view.verticalScrollBar()
+    desk.wait(lambda: bar.maximum() > 0)
+    bar.setValue(bar.minimum())
+    desk.wait(lambda: len(w.thread.model.messages()) > before)
+    assert bar.value() > bar.minimum(), "the view stays where the reader was"
