@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         e, b = med(empty, key), med(full, key)
         ratio = f"{b / e:.2f}" if e else "–"
         target = TARGETS[key]
-        print(f"{label:28}{fmt.format(e):>10}{fmt.format(b):>10}{ratio:>8}"
+        shown_e = fmt.format(e) if e else "n/a"  # an empty database has no thread to open
+        print(f"{label:28}{shown_e:>10}{fmt.format(b):>10}{ratio:>8}"
               f"{fmt.format(target):>10}  {'yes' if b <= target else 'NO'}")  # fmt: skip
     print(f"largest thread: {med(full, 'thread_messages'):,.0f} messages "
           f"(worst open {max(r['thread_max_ms'] for r in full):.1f} ms); "
