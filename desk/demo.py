@@ -108,7 +108,12 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         95,
         [
-            ("out", "Hi Ahmed, your son's x-rays are ready – all looks good!", 60 * 24 * 3, "delivered"),
+            (
+                "out",
+                "Hi Ahmed, your son's x-rays are ready – all looks good!",
+                60 * 24 * 3,
+                "delivered",
+            ),
             ("in", "Great news, thank you!", 60 * 24 * 3 - 30, None),
             ("out", "You're welcome. Say hi to Sami from us.", 60 * 24 * 3 - 35, "sent"),
             ("in", "Hello, I'd like to book a check-up for my son (7)", 30, None),

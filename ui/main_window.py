@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desk import queries
 from desk.settings import Settings
 from modem.events import ModemState, ModemStatus
-from ui import resources
+from ui import menus, resources
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.notifier = Notifier(resources.app_icon(), self)
         self._apply_settings()
-        self._actions()
+        menus.build(self)
         self._wire()
 
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
@@ -124,45 +124,6 @@ class MainWindow(QMainWindow):
             return None
         self.tabs.addTab(view, "Reminders")
         return view
-
-    def _action(self, text: str, shortcut: str | QKeySequence | None, slot, menu) -> QAction:
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        self.addAction(act)
-        return act
-
-    def _actions(self) -> None:
-        bar = self.menuBar()
-        f = bar.addMenu("&File")
-        self.act_new = self._action("&New conversation…", "Ctrl+N", self.new_conversation, f)
-        self.act_new.setIcon(resources.icon("new.svg"))
-        self._action("&Export conversation…", "Ctrl+E", self.export_current, f)
-        self._action("&Settings…", "Ctrl+,", self.open_settings, f).setIcon(
-            resources.icon("settings.svg")
-        )
-        f.addSeparator()
-        self._action("&Quit", "Ctrl+Q", self.close, f)
-        c = bar.addMenu("&Conversation")
-        self._action("&Search", "Ctrl+F", self.focus_search, c)
-        self._action("Mark &done / reopen", "Ctrl+D", self.toggle_status, c)
-        self._action("&Reply", "Ctrl+R", self.thread.composer.edit.setFocus, c)
-        self._action("&Next conversation", "Alt+Down", lambda: self.list.step(1), c)
-        self._action("&Previous conversation", "Alt+Up", lambda: self.list.step(-1), c)
-        self._action("Customer &details", "Ctrl+I", self.toggle_contact, c)
-        v = bar.addMenu("&Show")
-        self._action("&All conversations", "Ctrl+1", lambda: self.list.set_filter("all"), v)
-        self._action("&Unread only", "Ctrl+U", self.toggle_unread, v)
-        self._action("&Open only", "Ctrl+2", lambda: self.list.set_filter("open"), v)
-        self._action("&Call back", "Ctrl+3", lambda: self.list.set_filter("callback"), v)
-        m = bar.addMenu("&Modem")
-        self._action("SIM &balance", None, self.ask_balance, m)
-        self._action("Enter SIM &PIN…", None, self.ask_pin, m)
-        h = bar.addMenu("&Help")
-        self._action("&Where are the logs?", None, self.show_log_path, h)
-        self._action("&About TextDesk", None, self.about, h)
 
     def _wire(self) -> None:
         b = self.bridge

@@ -1,0 +1,50 @@
+"""The window's menus and keyboard shortcuts (Ctrl+N new, Ctrl+F search, Ctrl+D done, …)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from ui import resources
+
+
+def _action(w: Any, text: str, shortcut: str | None, slot: Any, menu: QMenu) -> QAction:
+    act = QAction(text, w)
+    if shortcut:
+        act.setShortcut(QKeySequence(shortcut))
+    act.triggered.connect(slot)
+    menu.addAction(act)
+    w.addAction(act)
+    return act
+
+
+def build(w: Any) -> None:
+    """The menu bar; every action also works by its shortcut anywhere in the window."""
+    bar = w.menuBar()
+    f = bar.addMenu("&File")
+    w.act_new = _action(w, "&New conversation…", "Ctrl+N", w.new_conversation, f)
+    w.act_new.setIcon(resources.icon("new.svg"))
+    _action(w, "&Export conversation…", "Ctrl+E", w.export_current, f)
+    _action(w, "&Settings…", "Ctrl+,", w.open_settings, f).setIcon(resources.icon("settings.svg"))
+    f.addSeparator()
+    _action(w, "&Quit", "Ctrl+Q", w.close, f)
+    c = bar.addMenu("&Conversation")
+    _action(w, "&Search", "Ctrl+F", w.focus_search, c)
+    _action(w, "Mark &done / reopen", "Ctrl+D", w.toggle_status, c)
+    _action(w, "&Reply", "Ctrl+R", w.thread.composer.edit.setFocus, c)
+    _action(w, "&Next conversation", "Alt+Down", lambda: w.list.step(1), c)
+    _action(w, "&Previous conversation", "Alt+Up", lambda: w.list.step(-1), c)
+    _action(w, "Customer &details", "Ctrl+I", w.toggle_contact, c)
+    v = bar.addMenu("&Show")
+    _action(w, "&All conversations", "Ctrl+1", lambda: w.list.set_filter("all"), v)
+    _action(w, "&Unread only", "Ctrl+U", w.toggle_unread, v)
+    _action(w, "&Open only", "Ctrl+2", lambda: w.list.set_filter("open"), v)
+    _action(w, "&Call back", "Ctrl+3", lambda: w.list.set_filter("callback"), v)
+    m = bar.addMenu("&Modem")
+    _action(w, "SIM &balance", None, w.ask_balance, m)
+    _action(w, "Enter SIM &PIN…", None, w.ask_pin, m)
+    h = bar.addMenu("&Help")
+    _action(w, "&Where are the logs?", None, w.show_log_path, h)
+    _action(w, "&About TextDesk", None, w.about, h)
