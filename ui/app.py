@@ -42,16 +42,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_window(args: argparse.Namespace) -> int:
+    from ui import qtlog
+
+    previous = qtlog.install()  # Qt's messages go to our log (a windowed build has no stderr)
+    try:
+        return _run_window(args)
+    finally:
+        qtlog.restore(previous)
+
+
+def _run_window(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from desk import logsetup
     from desk.paths import resolve_profile
-    from ui import qtlog, resources, session
+    from ui import resources, session
     from ui.crash import CrashHandler
     from ui.single_instance import InstanceServer, ask_running
 
-    qtlog.install()
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "textdesk"])
     app.setApplicationName("TextDesk")
     app.setDesktopFileName("textdesk")

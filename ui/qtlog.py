@@ -26,5 +26,10 @@ def _handler(mode: QtMsgType, _context: object, message: str) -> None:
     log.log(LEVELS.get(mode, logging.WARNING), "%s", message)
 
 
-def install() -> None:
-    qInstallMessageHandler(_handler)
+def install() -> object:
+    """Route Qt's messages to logging; returns the handler it replaced (for ``restore``)."""
+    return qInstallMessageHandler(_handler)
+
+
+def restore(previous: object) -> None:
+    qInstallMessageHandler(previous)  # type: ignore[arg-type]

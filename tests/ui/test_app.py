@@ -136,3 +136,34 @@ def test_arguments_parse(argv: list[str]) -> None:
 
     args = parse_args(argv)
     assert args.demo and args.self_test and args.profile is None
+
+
+def test_demo_opens_the_sample_shop_and_a_customer_writes_in(qtbot) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import main
+
+    seen: dict[str, object] = {}
+
+    def poll() -> None:
+        from ui.main_window import MainWindow
+
+        tops = QApplication.topLevelWidgets()
+        wins = [w for w in tops if isinstance(w, MainWindow) and w.isVisible()]
+        if wins:
+            w = wins[0]
+            seen["title"] = w.windowTitle()
+            seen["rows"] = w.list.model.rowCount()
+            if w.notifier.sent:  # the demo customer texted in after a few seconds
+                seen["notified"] = w.notifier.sent[-1][0]
+                QApplication.quit()
+                return
+        QTimer.singleShot(100, poll)
+
+    QTimer.singleShot(100, poll)
+    QTimer.singleShot(30000, QApplication.quit)  # a safety net, never the expected path
+    assert main(["--demo"]) == 0
+    assert "[demo]" in str(seen.get("title")) and "Smile Dental" in str(seen.get("title"))
+    assert seen.get("rows") == 25
+    assert seen.get("notified") == "James O'Connor"

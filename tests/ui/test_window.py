@@ -223,3 +223,31 @@ def test_older_history_loads_when_scrolled_to_the_top(desk: Desk) -> None:
     bar.setValue(bar.minimum())
     desk.wait(lambda: len(w.thread.model.messages()) > before)
     assert bar.value() > bar.minimum(), "the view stays where the reader was"
+
+
+def test_card_number_asks_before_sending(desk: Desk, monkeypatch) -> None:
+    asked: list[str] = []
+    choice = {"button": "Edit the text"}
+
+    def fake_exec(box: QMessageBox) -> int:
+        asked.append(box.text())
+        return 0
+
+    def fake_clicked(box: QMessageBox):
+        return next(b for b in box.buttons() if b.text() == choice["button"])
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(QMessageBox, "clickedButton", fake_clicked)
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550121")
+    assert w.list.select(cid)
+    text = "Card on file is 4111 1111 1111 1111, ok?"
+    before = len(w.thread.model.messages())
+    w.thread.composer.edit.setPlainText(text)
+    w.thread.composer.request_send()
+    assert asked and "card" in asked[0].lower()
+    assert len(queries.thread_page(cid).messages) == before, "nothing queued"
+    assert w.thread.composer.text() == text
+    choice["button"] = "Send anyway"
+    w.thread.composer.request_send()
+    desk.wait(lambda: any(e.get("to") == "+12025550121" for e in desk.submitted))
