@@ -35,6 +35,7 @@ class NewConversationDialog(QDialog):
         self.feedback = QLabel(self)
         self.feedback.setWordWrap(True)
         self.feedback.setAccessibleName("Number check")
+        self.matches_label = QLabel("Matching customers:", self)
         self.matches = QListWidget(self)
         self.matches.setAccessibleName("Matching customers")
         self.buttons = QDialogButtonBox(
@@ -51,9 +52,11 @@ class NewConversationDialog(QDialog):
         layout.addWidget(QLabel(f"Type a number (default country {country}) or a name:", self))
         layout.addWidget(self.input)
         layout.addWidget(self.feedback)
+        layout.addWidget(self.matches_label)
         layout.addWidget(self.matches, 1)
+        layout.addStretch(0)
         layout.addWidget(self.buttons)
-        self.resize(460, 360)
+        self.setMinimumWidth(460)
         self._changed("")
 
     def _changed(self, text: str) -> None:
@@ -67,6 +70,8 @@ class NewConversationDialog(QDialog):
             item = QListWidgetItem(label)
             item.setData(HitRole, (hit.number, hit.conversation_id))
             self.matches.addItem(item)
+        self.matches.setVisible(self.matches.count() > 0)
+        self.matches_label.setVisible(self.matches.count() > 0)
         self.number = None
         if not text.strip():
             self.feedback.setText("")

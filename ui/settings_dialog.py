@@ -71,6 +71,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.values = values
+        self.connected = connected
         self._apply = apply
         self.fields: dict[str, QWidget] = {}
         self.tabs = QTabWidget(self)
@@ -200,7 +201,11 @@ class SettingsDialog(QDialog):
         if err:
             self.probe_result.setText(f"Could not list ports: {err}")
         elif not found:
-            self.probe_result.setText("No serial ports found. Is the modem plugged in?")
+            self.probe_result.setText(
+                "No other serial ports found."
+                if self.connected
+                else "No serial ports found. Is the modem plugged in?"
+            )
         else:
             self.probe_result.setText(
                 f"Found {len(found)} possible port(s). Pick one and press Test."
