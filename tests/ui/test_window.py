@@ -251,3 +251,12 @@ def test_card_number_asks_before_sending(desk: Desk, monkeypatch) -> None:
     choice["button"] = "Send anyway"
     w.thread.composer.request_send()
     desk.wait(lambda: any(e.get("to") == "+12025550121" for e in desk.submitted))
+
+
+def test_clicking_the_notification_opens_the_thread(desk: Desk) -> None:
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550119")
+    w.notifier.notify("Ben Carter", "Need to cancel Thursday", cid)
+    w.notifier._clicked()  # what the tray's messageClicked does
+    desk.wait(lambda: w.thread.conversation and w.thread.conversation.id == cid)
+    assert w.list.current_id() == cid
