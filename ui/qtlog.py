@@ -9,7 +9,10 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 log = logging.getLogger("qt")
 
 # Said by the offscreen/minimal platform plugins for every window with a size constraint.
-NOISE = ("This plugin does not support propagateSizeHints()",)
+NOISE = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+)
 
 LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,

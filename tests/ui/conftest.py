@@ -22,14 +22,17 @@ ZONE = ZoneInfo("Europe/London")
 
 # The offscreen platform plugin warns about this for every window with a size constraint; it is
 # the plugin's limitation, not ours (see ui/qtlog.py).
-OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+OFFSCREEN_NOISE = (
+    r"This plugin does not support propagateSizeHints\(\)",
+    r"This plugin does not support raise\(\)",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
 @pytest.fixture
