@@ -66,7 +66,10 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> pw.S
     if path.exists() and path.stat().st_size > 0:
         _check_before_opening(path)
     _touch_private(path)
-    database = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
+    # BEGIN IMMEDIATE for every top-level transaction: a deferred one that reads first cannot
+    # wait for the write lock when another process (textdesk send, the engine) wrote meanwhile,
+    # and fails at once with "database is locked" whatever the busy timeout.
+    database = pw.SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15, lock_type="IMMEDIATE")
     try:
         database.connect(reuse_if_open=True)
     except pw.DatabaseError as exc:
