@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -138,32 +140,44 @@ def test_arguments_parse(argv: list[str]) -> None:
     assert args.demo and args.self_test and args.profile is None
 
 
-def test_demo_opens_the_sample_shop_and_a_customer_writes_in(qtbot) -> None:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from ui.app import main
-
-    seen: dict[str, object] = {}
-
-    def poll() -> None:
-        from ui.main_window import MainWindow
-
-        tops = QApplication.topLevelWidgets()
-        wins = [w for w in tops if isinstance(w, MainWindow) and w.isVisible()]
-        if wins:
-            w = wins[0]
-            seen["title"] = w.windowTitle()
-            seen["rows"] = w.list.model.rowCount()
-            if w.notifier.sent:  # the demo customer texted in after a few seconds
-                seen["notified"] = w.notifier.sent[-1][0]
-                QApplication.quit()
-                return
-        QTimer.singleShot(100, poll)
-
+DEMO_DRIVER = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(["textdesk"])
+from ui.app import main
+from ui.main_window import MainWindow
+seen = {}
+def poll():
+    wins = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    if wins:
+        w = wins[0]
+        seen["title"] = w.windowTitle()
+        seen["rows"] = w.list.model.rowCount()
+        if w.notifier.sent:  # the demo customer texted in after a few seconds
+            seen["notified"] = w.notifier.sent[-1][0]
+            QApplication.quit()
+            return
     QTimer.singleShot(100, poll)
-    QTimer.singleShot(30000, QApplication.quit)  # a safety net, never the expected path
-    assert main(["--demo"]) == 0
-    assert "[demo]" in str(seen.get("title")) and "Smile Dental" in str(seen.get("title"))
-    assert seen.get("rows") == 25
+QTimer.singleShot(100, poll)
+QTimer.singleShot(40000, QApplication.quit)  # a safety net, never the expected path
+seen["code"] = main(["--demo"])
+print("SEEN " + json.dumps(seen))
+"""
+
+
+def test_demo_opens_the_sample_shop_and_a_customer_writes_in() -> None:
+    """Its own process: the app quits its event loop at the end, which a shared one cannot."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-c", DEMO_DRIVER], cwd=root, env=env, capture_output=True, text=True,
+        timeout=90, check=False,
+    )  # fmt: skip
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("SEEN ")), None)
+    assert line is not None, proc.stderr[-2000:]
+    seen = json.loads(line[5:])
+    assert seen["code"] == 0
+    assert "[demo]" in seen["title"] and "Smile Dental" in seen["title"]
+    assert seen["rows"] == 25
     assert seen.get("notified") == "James O'Connor"
