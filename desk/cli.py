@@ -14,6 +14,7 @@ subclass, or DatabaseError) with the sentence to show.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import logging
 import os
@@ -21,7 +22,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from desk.paths import Profile, resolve_profile
 
@@ -189,10 +190,35 @@ def _event_logger(event: Any) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from desk import logsetup
-    from desk.engine import Engine
 
     profile = profile_of(args).ensure()
     logsetup.configure(profile, stdout=True, level=logging.DEBUG if args.verbose else logging.INFO)
+    fault_file = _enable_faulthandler(profile)
+    try:
+        return _serve(args, profile)
+    finally:
+        if fault_file is not None:
+            faulthandler.disable()
+            fault_file.close()
+
+
+def _enable_faulthandler(profile: Profile) -> IO[str] | None:
+    """A hard crash (segfault, abort) writes every thread's stack to profile.crash_path, as the
+    window does (ui.crash.CrashHandler)."""
+    try:
+        profile.crash_path.parent.mkdir(parents=True, exist_ok=True)
+        fault_file = open(profile.crash_path, "a", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        log.warning("cannot write %s (%s); hard crashes will not be recorded",
+                    profile.crash_path, exc.strerror)  # fmt: skip
+        return None
+    faulthandler.enable(file=fault_file, all_threads=True)
+    return fault_file
+
+
+def _serve(args: argparse.Namespace, profile: Profile) -> int:
+    from desk.engine import Engine
+
     engine = Engine(profile, port=args.port, mode="serve")
     engine.subscribe(_event_logger)
     stop = threading.Event()

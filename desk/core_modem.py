@@ -21,6 +21,7 @@ from modem import events as me
 log = logging.getLogger("desk.engine")
 
 SERVICE_STOP_TIMEOUT = 5.0
+SERVICE_RETRY = 30.0  # a modem service that could not even be started is tried again this often
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class ModemSide:
         self.status = me.ModemStatus()
         self.flights: dict[int | str, Flight] = {}
         self._service_key: tuple[Any, ...] | None = None
+        self._service_retry_at: float | None = None  # set while the service could not start
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -192,8 +194,11 @@ class ModemSide:
         except Exception as exc:
             log.exception("could not start the modem service")
             self.service = None
-            self.emit(ev.Problem(f"The modem could not be started: {exc}", "error"))
+            if self._service_retry_at is None:  # say it once, not at every retry
+                self.emit(ev.Problem(f"The modem could not be started: {exc}", "error"))
+            self._service_retry_at = time.monotonic() + SERVICE_RETRY
             return
+        self._service_retry_at = None
         self.service = service
 
     def stop_service(self) -> bool:
@@ -227,10 +232,18 @@ class ModemSide:
         self._start_service()
 
     def _check_settings(self) -> None:
+        """Restart the service when its settings changed; retry one that could not start."""
         key = self.watch_settings() if self.watch_settings else None
         if key != self._service_key:
             log.info("modem settings changed")
             self.restart_service()
+        elif (
+            self.service is None
+            and self._service_retry_at is not None
+            and time.monotonic() >= self._service_retry_at
+        ):
+            log.info("trying to start the modem service again")
+            self._start_service()
 
     def _service_gone(self, clean: bool) -> None:
         """Settle the jobs the stopped service never finished. A part whose PDU may have been

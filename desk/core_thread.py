@@ -7,6 +7,11 @@ outbox.take_jobs, scheduler.tick (about once a second), inbox.flush_incomplete (
 MessageAdded for rows that appeared (also rows another process wrote: ``textdesk send``) and
 QueueChanged when the count moved. The cycle also runs every ``interval`` seconds when idle.
 
+Retention runs in chunks of RETENTION_CHUNK messages, one chunk per turn until a chunk comes back
+short, so a first run on a large database never holds incoming texts up for long. The daily
+automatic backup (desk.backup.auto_backup) runs on a thread of its own with its own read-only
+connection (SQLite's online backup API), never inside the core's write transaction.
+
 Side effects wait for the commit: acknowledging an SMS to the modem (never before it is stored),
 submitting a job (never before it is committed as sending), resolving Futures and emitting
 events. If the commit fails, acknowledgements and submissions are dropped (the modem keeps the
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -28,6 +34,7 @@ from desk.clock import Clock
 from desk.core_modem import Flight, ModemSide, ServiceGone
 from desk.db import db
 from desk.models import IN, OUT, QUEUED, SENDING, Message
+from desk.paths import Profile
 from desk.settings import Settings
 from modem import events as me
 
@@ -39,6 +46,10 @@ SCHEDULER_EVERY = 1.0
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
 RETENTION_EVERY = 6 * 3600.0
+RETENTION_CHUNK = 5000  # messages deleted per core-loop turn (~0.5 s on a large database)
+BACKUP_EVERY = 3600.0  # how often to ask auto_backup; it writes at most one a day (UTC)
+BACKUP_KEEP = 14
+BACKUP_JOIN_TIMEOUT = 30.0
 DRAIN_BATCH = 200
 
 
@@ -92,6 +103,7 @@ class Core(ModemSide):
         interval: float = 0.3,
         max_in_flight: int = 2,
         watch_settings: Callable[[], tuple[Any, ...]] | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self.queue: queue.Queue[Any] = queue.Queue()
         self.settings = settings
@@ -101,6 +113,7 @@ class Core(ModemSide):
         self.interval = interval
         self.max_in_flight = max_in_flight
         self.watch_settings = watch_settings
+        self.profile = profile  # None: no automatic backups
         self.ready: Future = Future()
         self.stopping = False
         self._actions: list[tuple[str, Any]] | None = None  # set while a batch is open
@@ -110,6 +123,10 @@ class Core(ModemSide):
         self._next_flush = 0.0
         self._next_settings = 0.0
         self._next_retention = 0.0
+        self._retention_more = False  # the last chunk was full: carry on next turn
+        self._retention_total = 0
+        self._next_backup = 0.0
+        self._backup_thread: threading.Thread | None = None
         self._inbox: Any = None
         self._outbox: Any = None
         self._scheduler: Any = None
@@ -181,7 +198,8 @@ class Core(ModemSide):
         try:
             from desk.scheduler import Scheduler
 
-            self._scheduler = Scheduler(settings=self.settings, clock=self.clock)
+            # emit: RemindersChanged also when a tick only marks runs missed or skipped.
+            self._scheduler = Scheduler(settings=self.settings, clock=self.clock, emit=self.emit)
         except ImportError:
             log.warning("reminders are not available (desk.scheduler missing)")
         recovered = write(outbox.recover_interrupted, clock=self.clock) or []
@@ -216,9 +234,11 @@ class Core(ModemSide):
                 self._batch(items)
                 next_cycle = time.monotonic() + self.interval
                 self._maybe_check_settings()
+                self._maybe_backup()
             if isinstance(boundary, Finish):
                 self._batch([], final=True)
                 self._fail_leftover_calls()
+                self._join_backup()
                 return
             if isinstance(boundary, Stop):
                 self.stopping = True
@@ -295,7 +315,7 @@ class Core(ModemSide):
             if now >= self._next_flush:
                 self._next_flush = now + FLUSH_EVERY
                 self._step(self._inbox.flush_incomplete, clock=self.clock)
-            if now >= self._next_retention:
+            if self._retention_more or now >= self._next_retention:
                 self._next_retention = now + RETENTION_EVERY
                 self._step(self._retention)
         self._step(self._scan_new_rows)
@@ -313,8 +333,7 @@ class Core(ModemSide):
             self.emit(ev.Problem(f"Something went wrong inside TextDesk: {exc}", "error"))
 
     def _tick(self) -> None:
-        if self._scheduler.tick():
-            self.emit(ev.RemindersChanged())
+        self._scheduler.tick()  # emits RemindersChanged itself (through self.emit) on any change
 
     def _maybe_check_settings(self) -> None:
         now = time.monotonic()
@@ -327,17 +346,64 @@ class Core(ModemSide):
             log.exception("could not apply changed modem settings")
 
     def _retention(self) -> None:
-        """Delete messages past the retention period (the retention_days setting; 0 is off)."""
+        """Delete messages past the retention period (the retention_days setting; 0 is off), at
+        most RETENTION_CHUNK in this turn; a full chunk means more wait for the next turn."""
+        self._retention_more = False
         try:
             from desk import retention
         except ImportError:
             return
-        deleted = retention.apply_from_settings(settings=self.settings, clock=self.clock)
-        if deleted:
-            log.info("retention: %d old messages deleted", deleted)
+        chunk = RETENTION_CHUNK
+        deleted = retention.apply_from_settings(
+            settings=self.settings, clock=self.clock, limit=chunk
+        )
+        self._retention_total += deleted
+        if deleted >= chunk:
+            self._retention_more = True
+            log.info("retention: %d old messages deleted so far", self._retention_total)
+            return
+        total, self._retention_total = self._retention_total, 0
+        if total:
+            log.info("retention: %d old messages deleted", total)
             self.emit(
-                ev.Problem(f"{deleted} messages past the retention period were deleted.", "info")
+                ev.Problem(f"{total} messages past the retention period were deleted.", "info")
             )
+
+    # --- the daily backup ---------------------------------------------------------------------
+
+    def _maybe_backup(self) -> None:
+        """Start the automatic backup on its own thread (it writes at most one a day)."""
+        now = time.monotonic()
+        if self.profile is None or self.stopping or now < self._next_backup:
+            return
+        if self._backup_thread is not None and self._backup_thread.is_alive():
+            return
+        self._next_backup = now + BACKUP_EVERY
+        thread = threading.Thread(target=self._backup, name="desk-backup", daemon=True)
+        self._backup_thread = thread
+        thread.start()
+
+    def _backup(self) -> None:
+        """On the backup thread: its own connection; events go back through the core's queue."""
+        from desk import backup
+
+        assert self.profile is not None
+        try:
+            made = backup.auto_backup(self.profile, keep=BACKUP_KEEP, clock=self.clock)
+        except Exception as exc:
+            log.exception("the automatic backup failed")
+            problem = ev.Problem(f"The daily backup could not be written: {exc}", "error")
+            self.put(Call(self.emit, (problem,), {}, Future()))
+            return
+        if made is None:
+            log.debug("today's automatic backup exists already")
+
+    def _join_backup(self) -> None:
+        thread = self._backup_thread
+        if thread is not None and thread.is_alive():
+            thread.join(BACKUP_JOIN_TIMEOUT)
+            if thread.is_alive():
+                log.error("the automatic backup did not finish within %.0f s", BACKUP_JOIN_TIMEOUT)
 
     def _scan_new_rows(self) -> None:
         rows = (

@@ -99,6 +99,7 @@ class Engine:
                     interval=self._interval,
                     max_in_flight=self._max_in_flight,
                     watch_settings=self._modem_settings,
+                    profile=self.profile,
                 )
                 self._core = core
                 thread = threading.Thread(target=core.run, name="desk-core", daemon=True)

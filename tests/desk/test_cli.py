@@ -265,3 +265,33 @@ def test_serve_sends_what_is_queued_and_stops_cleanly_on_a_signal(
     status = textdesk("status", "--profile", prof).stdout
     assert "engine:  not running" in status
     assert "incoming: 1 received" in status
+
+
+def test_serve_records_a_hard_crash_in_the_crash_log(prof: str) -> None:
+    """faulthandler is on in serve: an abort writes every thread's stack to profile.crash_path."""
+    profile = resolve_profile(prof)
+    with VirtualModem(report_delay=0.05) as vm:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "desk.cli", "serve", "--profile", prof, "--port", vm.device],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            seen = []
+            for line in proc.stdout:  # ends when serve exits (then the assert below says why)
+                seen.append(line)
+                if "modem ready" in line:
+                    break
+            assert any("modem ready" in line for line in seen), "".join(seen)
+            proc.send_signal(signal.SIGABRT)  # as a crash in a C extension would
+            output = "".join(seen) + proc.communicate(timeout=60)[0]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    # Dumping the other threads while they run may itself fault (faulthandler says so): the
+    # process then ends on SIGSEGV, after the first lines are written.
+    assert proc.returncode in (-signal.SIGABRT, -signal.SIGSEGV), output
+    crash = profile.crash_path.read_text(encoding="utf-8")
+    assert crash.startswith("Fatal Python error: Aborted"), crash
+    assert "Thread 0x" in crash, crash  # all threads, not only the one that got the signal
