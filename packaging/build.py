@@ -112,7 +112,7 @@ def make_deb(bundle: Path) -> Path:
     apps = stage / "usr" / "share" / "applications"
     apps.mkdir(parents=True)
     (apps / "textdesk.desktop").write_text(DESKTOP_ENTRY)
-    icon = ROOT / "resources" / "textdesk.png"
+    icon = ROOT / "resources" / "textdesk-256.png"
     if icon.exists():
         icons = stage / "usr" / "share" / "icons" / "hicolor" / "256x256" / "apps"
         icons.mkdir(parents=True)
@@ -164,6 +164,43 @@ def make_nsis_installer(bundle_dir: Path) -> Path | None:
     return target
 
 
+START_BUDGET_S = 1.5
+
+
+def start_time(executable: Path, runs: int = 3) -> float:
+    """Median wall time from launch to the window shown and idle (an existing, empty profile)."""
+    import statistics
+    import tempfile
+    import time
+
+    sys.path.insert(0, str(ROOT / "packaging"))
+    from smoke import clean_env
+
+    times = []
+    with tempfile.TemporaryDirectory(prefix="textdesk-start-") as home:
+        env = clean_env(Path(home))
+        profile = Path(home) / "profile"
+        common = ["--profile", str(profile), "--port", str(Path(home) / "no-modem")]
+        subprocess.run(
+            [str(executable), "config", "shop_name", "Start Test", *common[:2]],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        for _ in range(runs):
+            t0 = time.monotonic()
+            subprocess.run(
+                [str(executable), *common, "--quit-when-shown"],
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            times.append(time.monotonic() - t0)
+    return statistics.median(times)
+
+
 def smoke(executable: Path) -> None:
     sys.path.insert(0, str(ROOT / "packaging"))
     from smoke import run_smoke
@@ -195,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_deb and not args.onefile and shutil.which("dpkg-deb"):
             deb = make_deb(bundle)
             print(f"deb: {deb} {mb(deb.stat().st_size)}")
+    seconds = start_time(exe)
+    print(f"start: launch to usable window {seconds:.2f} s (budget {START_BUDGET_S} s)")
     if args.smoke:
         smoke(exe)
     over = size > BUNDLE_BUDGET_MB * 1_000_000

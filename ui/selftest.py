@@ -78,8 +78,9 @@ def run(timeout: float = 20.0) -> int:
 
 
 def check(app: Any, s: Any, timeout: float) -> None:
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
 
     from desk import models as m
     from desk import queries
@@ -129,8 +130,14 @@ def check(app: Any, s: Any, timeout: float) -> None:
         raise SelfTestFailed("the incoming text is not in the thread")
     edit = w.thread.composer.edit
     edit.setFocus()
-    QTest.keyClicks(edit, REPLY)
-    QTest.keyClick(edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    # Real key events, as a person types them (QtTest is not shipped in the built app).
+    no_mod = Qt.KeyboardModifier.NoModifier
+    for ch in REPLY:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(edit, QKeyEvent(kind, 0, no_mod, ch))
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(edit, QKeyEvent(kind, Qt.Key.Key_Return, ctrl))
     say("reply sent from the composer")
     wait_for(
         app,
