@@ -23,6 +23,7 @@ from modem.errors import code_from_text, describe_cme, describe_cms
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"
 MAX_LINE = 4096  # a line longer than this without a terminator is garbage: cut it there
+INTERRUPT_SLICE = 0.2  # how often a long wait looks at AtChannel.interrupt
 
 
 class SerialLike(Protocol):
@@ -58,6 +59,16 @@ class AtTimeout(AtError):
         self.command = command
         self.lines = lines
         self.after_pdu = after_pdu
+
+
+class Interrupted(AtError):
+    """``AtChannel.interrupt`` was set (the service is stopping) while waiting for the modem.
+    ``written`` tells whether an SMS PDU had already been handed to the modem."""
+
+    def __init__(self, command: str, *, written: bool = False) -> None:
+        super().__init__(f"{command!r} interrupted")
+        self.command = command
+        self.written = written
 
 
 class CommandError(AtError):
@@ -200,6 +211,8 @@ class AtChannel:
         self.stray: deque[str] = deque(maxlen=50)  # discarded lines, for diagnosis
         self.bytes_in = 0
         self.bytes_out = 0
+        # set by the owner to abandon a long wait (an SMS prompt or +CMGS reply): Interrupted
+        self.interrupt: threading.Event | None = None
 
     # --- thread ownership -------------------------------------------------------------------
 
@@ -260,6 +273,18 @@ class AtChannel:
             if remaining <= 0:
                 return None
             self._read_some(min(remaining, self.read_slice))
+
+    def _next_or_interrupt(
+        self, deadline: float, cmd: str, *, written: bool, prompt: bool = False
+    ) -> str | None:
+        """``_next`` that checks ``interrupt`` at least every ``INTERRUPT_SLICE`` seconds."""
+        while True:
+            if self.interrupt is not None and self.interrupt.is_set():
+                raise Interrupted(cmd, written=written)
+            end = min(deadline, time.monotonic() + INTERRUPT_SLICE)
+            line = self._next(end, prompt=prompt)
+            if line is not None or end >= deadline:
+                return line
 
     def _take_urc(self, head: str, deadline: float) -> urc.Urc:
         lines = [head]
@@ -348,16 +373,25 @@ class AtChannel:
 
         Failures before the PDU is written raise as usual (a prompt that came too late is
         cancelled with ESC). After it was written, AtTimeout has ``after_pdu=True`` and PortGone /
-        ModemRestarted have ``written=True``: the part may or may not have gone out.
+        ModemRestarted have ``written=True``: the part may or may not have gone out. Both waits
+        check ``interrupt`` every ``INTERRUPT_SLICE`` s and raise Interrupted (``written`` set
+        likewise) when it is set.
         """
         self._assert_owner()
+        cmd = f"AT+CMGS={length}"
+        if self.interrupt is not None and self.interrupt.is_set():
+            raise Interrupted(cmd, written=False)
         if self.dirty:
             self.resync(prompt_timeout)
-        cmd = f"AT+CMGS={length}"
         self.write(cmd.encode() + b"\r")
         deadline = time.monotonic() + prompt_timeout
         while True:
-            line = self._next(deadline, prompt=True)
+            try:
+                line = self._next_or_interrupt(deadline, cmd, written=False, prompt=True)
+            except Interrupted:
+                self.write(ESC)  # a prompt that comes after all is cancelled, never sent
+                self.dirty = True
+                raise
             if line is None:
                 self.dirty = True
                 self.write(ESC)
@@ -385,7 +419,7 @@ class AtChannel:
     def _collect_pdu_reply(self, cmd: str, pdu_hex: str, deadline: float) -> Response:
         info: list[str] = []
         while True:
-            line = self._next(deadline)
+            line = self._next_or_interrupt(deadline, cmd, written=True)
             if line is None:
                 self.dirty = True
                 raise AtTimeout(cmd, info, after_pdu=True)
@@ -407,6 +441,24 @@ class AtChannel:
             self.stray.append(line)
 
     # --- idle and recovery -------------------------------------------------------------------
+
+    def cancel_prompt(self, quiet: float = 0.3, limit: float = 2.0) -> bytes:
+        """Write ESC and drain: a modem left in the SMS "> " prompt (by a process that died
+        there) leaves it without sending (ESC cancels; Ctrl-Z would send the half PDU, so it is
+        never written here); a modem in command mode ignores the ESC. Everything read until the
+        line is quiet for ``quiet`` seconds (at most ``limit``) is discarded and returned."""
+        self._assert_owner()
+        self.write(ESC)
+        self._buf.clear()
+        drained = bytearray()
+        end = time.monotonic() + limit
+        while (left := end - time.monotonic()) > 0:
+            if not self._read_some(min(quiet, left)):
+                break
+            drained += self._buf.pending
+            self._buf.clear()
+        self.dirty = False
+        return bytes(drained)
 
     def pump(self, timeout: float) -> bool:
         """Read for up to ``timeout``, returning as soon as the input is used up after at least

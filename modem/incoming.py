@@ -1,6 +1,7 @@
 """Incoming SMS and status reports, and URC handling, on the modem thread (see ModemService).
 
-Every stored message (+CMTI, +CDSI, or found by a sweep with AT+CMGL=4) and every direct one
+Every stored message (+CMTI, +CDSI, or found by a sweep with AT+CMGL=4 over every storage of
+AT+CPMS=?, status reports' SR included) and every direct one
 (+CMT, +CDS) is handed to the consumer with a token; a stored one is deleted only when the
 consumer acks that token (after checking the slot still holds the same PDU), a direct one is
 acknowledged with +CNMA when AT+CSMS=1 is in use. A stored message is not handed twice while its
@@ -41,6 +42,7 @@ class Incoming:
         self.csms = 0
         self._mem1: str | None = None
         self._storages: list[str] = []
+        self._available: list[str] | None = None  # AT+CPMS=? of this connection
         self._tokens: dict[str, _Entry] = {}
         self._handed: set[tuple[str, int, str]] = set()
         self._todo: deque[tuple[str, int]] = deque()
@@ -54,6 +56,7 @@ class Incoming:
         self._handed.clear()
         self._todo.clear()
         self._mem1 = None
+        self._available = None
 
     def busy(self) -> bool:
         return bool(self._todo)
@@ -128,18 +131,35 @@ class Incoming:
             self._hand_stored(sms_ops.StoredPdu(storage, index, stat, raw))
 
     def sweep(self) -> None:
-        """AT+CMGL=4 over every storage in use: hands whatever is not pending already."""
-        for storage in [self.storage, *[s for s in self._storages if s != self.storage]]:
+        """AT+CMGL=4 over every storage the modem has that can hold messages or reports (SR
+        too: reports left there by a killed process are never announced again) and every one
+        used so far; hands whatever is not pending already, then selects the working storage
+        for reading again."""
+        if self._available is None:
+            self._available = sms_ops.readable_storages(self.svc.channel, self.svc.command_timeout)
+        order = [self.storage, *self._available, *self._storages]
+        storages = list(dict.fromkeys(order))
+        for storage in storages:
             try:
                 self._use(storage)
                 found = sms_ops.list_all(self.svc.channel, storage, self.svc.command_timeout)
             except CommandError as exc:
                 log.info("sweep of %s failed: %s", storage, exc)
+                self._mem1 = None
                 continue
             for entry in found:
                 self._hand_stored(entry)
             if storage == self.storage:
                 self.svc.set_status(storage_used=len(found))
+        self._restore()
+
+    def _restore(self) -> None:
+        """Select the working storage for reading again (after another one was listed/read)."""
+        if self._mem1 != self.storage:
+            try:
+                self._use(self.storage)
+            except CommandError as exc:
+                log.info("could not select %s again: %s", self.storage, exc)
 
     def _hand_stored(self, e: sms_ops.StoredPdu) -> None:
         key = (e.storage, e.index, e.raw)
@@ -228,6 +248,8 @@ class Incoming:
             ):
                 self._tokens.pop(tok, None)
         self._handed.discard((entry.storage, entry.index, entry.raw))
+        if entry.storage != self.storage:
+            self._restore()
         st = self.svc.status
         if got is not None and st.storage_used:
             self.svc.set_status(storage_used=max(0, st.storage_used - 1))

@@ -2,7 +2,9 @@
 
 For each part from ``start_part``: PartSubmitting, AT+CMGS + "> " + PDU + Ctrl-Z, +CMGS: <mr>,
 PartSent. A +CMS ERROR stops the job with SendFailed (plain words, retryable per modem.errors);
-silence or a vanished modem after the PDU was written is ``uncertain`` and never retried.
+silence or a vanished modem after the PDU was written is ``uncertain`` and never retried. A
+stop() while waiting (at.Interrupted) ends the job with SendFailed: ``uncertain`` if the PDU was
+written, else retryable with the reason CLOSING.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 from typing import TYPE_CHECKING
 
 from modem import pdu
-from modem.at import AtTimeout, CommandError, ModemRestarted, PortGone
+from modem.at import AtTimeout, CommandError, Interrupted, ModemRestarted, PortGone
 from modem.errors import describe_cms, is_retryable_cme, is_retryable_cms
 from modem.events import PartSent, PartSubmitting, SendFailed, SendJob
 from modem.sms_ops import parse_cmgs
@@ -23,6 +25,21 @@ _UNCERTAIN = (
     "The modem {what} after the message was handed to it: it may or may not have gone out. "
     "Check with the customer before sending it again."
 )
+
+
+CLOSING = "TextDesk was closing; not sent"
+_CLOSING_UNCERTAIN = (
+    "TextDesk was closing while the modem was sending this message: it may or may not have gone "
+    "out. Check with the customer before sending it again."
+)
+
+
+def part_count(job: SendJob) -> int:
+    """How many parts ``job`` has (1 when it cannot be encoded at all)."""
+    try:
+        return len(pdu.encode_submit(job.number, job.text, concat_ref=job.concat_ref or 0))
+    except (pdu.PduError, ValueError):
+        return 1
 
 
 class _ConcatRefs:
@@ -120,6 +137,20 @@ def send_job(svc: ModemService, job: SendJob) -> None:
             )
             svc.check_alive()  # raises Hung when the modem is silent: reconnect
             return
+        except Interrupted as exc:  # stop() while waiting for the prompt or the reply
+            svc.emit(
+                _failed(
+                    job,
+                    n,
+                    total,
+                    ref_out,
+                    code=None,
+                    reason=_CLOSING_UNCERTAIN if exc.written else CLOSING,
+                    retryable=not exc.written,
+                    uncertain=exc.written,
+                )
+            )
+            raise
         except (PortGone, ModemRestarted) as exc:
             written = bool(getattr(exc, "written", False))
             what = "was disconnected" if isinstance(exc, PortGone) else "restarted"

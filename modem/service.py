@@ -20,11 +20,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from modem import health, init_ops, ports, urc
-from modem.at import AtChannel, AtError, AtTimeout, CommandError, ModemRestarted, PortGone
-from modem.events import ModemEvent, ModemState, ModemStatus, SendJob, StatusChanged
+from modem.at import (
+    AtChannel,
+    AtError,
+    AtTimeout,
+    CommandError,
+    Interrupted,
+    ModemRestarted,
+    PortGone,
+)
+from modem.events import ModemEvent, ModemState, ModemStatus, SendFailed, SendJob, StatusChanged
 from modem.incoming import Incoming
 from modem.reconnect import Backoff
-from modem.sending import send_job
+from modem.sending import CLOSING, part_count, send_job
 from modem.sms_ops import parse_cpms_counts
 
 log = logging.getLogger(__name__)
@@ -182,8 +190,8 @@ class ModemService:
             while not self._stopping.is_set():
                 try:
                     self._step()
-                except _Stop:
-                    raise
+                except (_Stop, Interrupted):
+                    raise _Stop from None
                 except Exception as exc:  # the thread must outlive any surprise: reconnect
                     log.exception("modem thread: unexpected error")
                     self._drop(f"Internal error in the modem layer ({type(exc).__name__}).")
@@ -191,7 +199,34 @@ class ModemService:
             pass
         finally:
             self._close()
+            self._fail_queued()
             self.set_status(state=ModemState.DISCONNECTED, last_error=None)
+
+    def _fail_queued(self) -> None:
+        """Stopping: every job not sent yet gets SendFailed (retryable, certainly not sent), so
+        the core puts it back in its queue and never loses track of it."""
+        while True:
+            try:
+                kind, value = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "send":
+                self._jobs.append(value)  # type: ignore[arg-type]
+        while self._jobs:
+            job = self._jobs.popleft()
+            part = max(1, job.start_part)
+            self.emit(
+                SendFailed(
+                    job.job_id,
+                    part,
+                    max(part, part_count(job)),
+                    job.concat_ref,
+                    code=None,
+                    reason=CLOSING,
+                    retryable=True,
+                    uncertain=False,
+                )
+            )
 
     def _step(self) -> None:
         if self._ch is None:
@@ -299,8 +334,12 @@ class ModemService:
         self._device = device
         self._serial = serial_port
         self._ch = AtChannel(serial_port)
+        self._ch.interrupt = self._stopping
         self.set_status(state=ModemState.CONNECTING, port=path, last_error=None)
         try:
+            # a process killed inside the +CMGS prompt leaves the modem taking every byte as
+            # message text: cancel it (ESC, never Ctrl-Z) and drain before the first AT
+            self._ch.cancel_prompt()
             self._initialise()
         except _Stop:
             raise
@@ -385,9 +424,11 @@ class ModemService:
             storage_used=counts[0] if counts else None,
             storage_total=counts[1] if counts else None,
         )
-        health.poll_status(self)
+        # everything left in any storage (a killed process's reports in SR too) is handed over
+        # before READY, so the first sends do not wait behind the sweep
         self._incoming.sweep()
         self._next_sweep = time.monotonic() + self.sweep_interval
+        health.poll_status(self)
 
     # --- serving ------------------------------------------------------------------------------
 

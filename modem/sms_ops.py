@@ -71,6 +71,33 @@ def parse_cpms_query(value: str, storage: str) -> tuple[int, int] | None:
     return None
 
 
+def parse_cpms_test(value: str) -> list[str]:
+    """The storages ``AT+CPMS=?`` offers for reading (its first list):
+    ``("SM","ME","SR"),("SM","ME"),("SM","ME")`` -> ["SM", "ME", "SR"]."""
+    value = value.strip()
+    if value.startswith("("):
+        value = value[1 : value.find(")")] if ")" in value else value[1:]
+    out: list[str] = []
+    for name in re.findall(r'"([A-Za-z]{2})"', value):
+        if name.upper() not in out:
+            out.append(name.upper())
+    return out
+
+
+def readable_storages(ch: AtChannel, timeout: float) -> list[str]:
+    """Every storage that can hold messages or status reports (SM, ME, SR, MT as the modem has
+    them); [] when the modem will not say. MT (SM and ME together on some modems) is left out
+    when SM and ME are listed themselves, so nothing is handed twice under two names."""
+    try:
+        resp = ch.command("AT+CPMS=?", timeout)
+    except CommandError:
+        return []
+    names = [n for n in parse_cpms_test(resp.first("+CPMS") or "") if n in ("SM", "ME", "SR", "MT")]
+    if "SM" in names and "ME" in names and "MT" in names:
+        names.remove("MT")
+    return names
+
+
 def list_all(ch: AtChannel, storage: str, timeout: float) -> list[StoredPdu]:
     """Every message in the current read storage (AT+CMGL=4), read or not."""
     try:
