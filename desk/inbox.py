@@ -30,6 +30,7 @@ from desk.contacts import contact_for_number, conversation_for, touch
 from desk.db import db
 from desk.models import IN, INCOMPLETE, RECEIVED, IncomingPart, Message, RawIncoming
 from desk.settings import Settings
+from modem import pdu as pdu_codec
 from modem.events import IncomingSms
 
 log = logging.getLogger(__name__)
@@ -223,12 +224,48 @@ def _group_for(part: IncomingPart) -> list[IncomingPart]:
     return [by_seq[s] for s in sorted(by_seq)]
 
 
+def _pdus(parts: list[IncomingPart]) -> list[pdu_codec.Pdu] | None:
+    """The stored parts' PDUs re-decoded from ``raw``; None if any part has none or it no
+    longer decodes (then the stored texts are used)."""
+    pdus = []
+    for part in parts:
+        if not part.raw:
+            return None
+        try:
+            pdus.append(pdu_codec.decode(part.raw))
+        except pdu_codec.PduError:
+            return None
+    return pdus
+
+
+def _run_text(run: list[IncomingPart]) -> str:
+    """The text of consecutive parts: ``modem.pdu.join`` over their raw PDUs, so an emoji or an
+    escape (€) that the sending phone split between two parts comes back whole; the stored
+    texts joined when a raw PDU is missing or the parts are data."""
+    if len(run) > 1:
+        pdus = _pdus(run)
+        joined = pdu_codec.join(pdus) if pdus is not None else None
+        if joined is not None:
+            return joined
+    return "".join(p.text for p in run)
+
+
 def _body(group: list[IncomingPart]) -> str:
     total = group[0].total
     by_seq = {p.seq: p for p in group}
-    return "".join(
-        by_seq[s].text if s in by_seq else gap_marker(s, total) for s in range(1, total + 1)
-    )
+    pieces: list[str] = []
+    run: list[IncomingPart] = []
+    for seq in range(1, total + 1):
+        if seq in by_seq:
+            run.append(by_seq[seq])
+            continue
+        if run:
+            pieces.append(_run_text(run))
+            run = []
+        pieces.append(gap_marker(seq, total))
+    if run:
+        pieces.append(_run_text(run))
+    return "".join(pieces)
 
 
 def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Clock) -> StoreResult:

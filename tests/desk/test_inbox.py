@@ -357,3 +357,50 @@ def test_dedupe_key_parts():
     assert a != inbox.dedupe_key(ANNA, when, (1, 2, 2), "x")
     assert a != inbox.dedupe_key(ANNA, when, (1, 2, 1), "y")
     assert inbox.dedupe_key(ANNA, None, None, "x").startswith(f"{ANNA}|-|-|")
+
+
+def test_store_result_carries_the_appointment_the_reply_answered(database, settings, clock):
+    from desk.models import Appointment, Reminder, ReminderRun
+
+    contact = Contact.create(number=ANNA, created_at=to_db(clock.now()))
+    appointment = Appointment.create(
+        contact=contact,
+        starts_at=to_db(clock.now() + timedelta(days=1)),
+        created_at=to_db(clock.now()),
+    )
+    reminder = Reminder.create(
+        text="Reply C to confirm", appointment=appointment, created_at=to_db(clock.now())
+    )
+    ReminderRun.create(
+        reminder=reminder,
+        contact=contact,
+        due_at=to_db(clock.now()),
+        state="queued",
+        created_at=to_db(clock.now()),
+    )
+    other = store_incoming(sms_event(ANNA, "What time again?"), settings=settings, clock=clock)
+    assert other.appointment_id is None
+    result = store_incoming(
+        sms_event(ANNA, "C", timestamp=clock.now()), settings=settings, clock=clock
+    )
+    assert result.appointment_id == appointment.id
+    assert Appointment.get_by_id(appointment.id).state == "confirmed"
+    again = store_incoming(
+        sms_event(ANNA, "C", timestamp=clock.now()), settings=settings, clock=clock
+    )
+    assert again.duplicate and again.appointment_id is None  # handled once, reported once
+
+
+def test_store_result_carries_whatever_appointments_returned(
+    database, settings, clock, monkeypatch
+):
+    fake = types.ModuleType("desk.appointments")
+    fake.on_incoming = lambda message, *, clock: 4242 if message.body == "yes" else None
+    monkeypatch.setitem(sys.modules, "desk.appointments", fake)
+    assert (
+        store_incoming(sms_event(ANNA, "yes"), settings=settings, clock=clock).appointment_id
+        == 4242
+    )
+    events = sms_events(ANNA, LONG, concat_ref=9)
+    assert store_incoming(events[0], settings=settings, clock=clock).appointment_id is None
+    assert store_incoming(events[1], settings=settings, clock=clock).appointment_id is None
