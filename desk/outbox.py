@@ -62,6 +62,7 @@ __all__ = [
     "recover_interrupted",
     "resend",
     "resolve_uncertain",
+    "staff_text",
     "take_jobs",
 ]
 
@@ -123,6 +124,18 @@ def _opted_out_reason(contact: Contact) -> str:
     )
 
 
+def staff_text(text: str, settings: Settings) -> str:
+    """A staff reply as it will be sent: the ``signature`` setting on its own line at the end
+    ("\\n" + signature). Unchanged when there is no signature, the text is empty, or it already
+    ends with the signature (trailing spaces aside). The composer counts SMS parts on this."""
+    signature = str(settings.get("signature") or "").strip()
+    if not signature or not text or not text.strip():
+        return text
+    if text.rstrip().endswith(signature):
+        return text
+    return text + "\n" + signature
+
+
 def queue_message(
     number_or_contact: Contact | int | str,
     text: str,
@@ -139,10 +152,13 @@ def queue_message(
 
     ``number_or_contact``: a Contact, a contact id, or a number as typed (normalised with the
     shop's default country). Opted-out contacts are refused except for ``source`` "consent"
-    (the STOP confirmation) and "help" (the HELP answer).
+    (the STOP confirmation) and "help" (the HELP answer). A ``source="staff"`` reply gets the
+    shop's signature (``staff_text``).
     """
     if text is None or not text.strip():
         raise SendRefused("The message is empty.")
+    if source == "staff":
+        text = staff_text(text, settings)
     plan = pdu_codec.plan(text)
     if plan.parts > pdu_codec.MAX_PARTS:
         raise SendRefused(
