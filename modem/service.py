@@ -5,6 +5,10 @@ through ``sink`` (called on the modem thread; it must not block). The thread ope
 initialises the modem, sends jobs part by part, hands every stored / delivered SMS and status
 report to the consumer (deleting it only after ``ack_incoming``), polls status, and on unplug /
 restart / hang reconnects with backoff (to a replugged modem's new path too).
+
+Every connect starts with ESC and a drain (a modem left in the "> " SMS prompt by a killed
+process is cancelled, never sent). stop() interrupts a send waiting for its prompt or +CMGS reply
+(AtChannel.interrupt is the stop event); every job not sent by then gets SendFailed.
 """
 
 from __future__ import annotations
