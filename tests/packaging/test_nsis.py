@@ -19,7 +19,7 @@ def test_installer_script_compiles(tmp_path):
     (bundle / "_internal" / "resources").mkdir(parents=True)
     (bundle / "textdesk.exe").write_bytes(b"MZ placeholder for the compile check")
     shutil.copy(ROOT / "resources" / "textdesk.ico", bundle / "_internal" / "resources")
-    out = tmp_path / "setup.exe"
+    out = tmp_path / "TextDesk-9.9.9-setup.exe"  # a bare "setup.exe" draws NSIS warning 9000
     proc = subprocess.run(
         [
             "makensis",
