@@ -294,7 +294,11 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
             batch = _due_batch(now_db, after, day_blocked, size)
             scanned += len(batch)
             for message in batch:
-                after = (message.priority, message.created_at, message.id)
+                after = (
+                    message.priority,
+                    Message.created_at.db_value(message.created_at),
+                    message.id,
+                )
                 if len(jobs) >= limit or minute_blocked:
                     break
                 contact = message.conversation.contact
