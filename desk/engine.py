@@ -11,6 +11,10 @@ engine.stop()
 All database writes happen on the core thread (desk.core_thread); every API method returns a
 concurrent.futures.Future at once and never blocks the caller. Subscribers are called on the core
 thread with desk.events dataclasses and must not block.
+
+Housekeeping on the core thread: reminders (desk.scheduler, which emits RemindersChanged itself),
+retention in chunks of 5000 messages per turn, and once a day desk.backup.auto_backup(profile,
+keep=14) on a thread of its own (see desk.core_thread).
 """
 
 from __future__ import annotations
