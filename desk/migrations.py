@@ -75,9 +75,20 @@ def _v2_reminders(database: pw.SqliteDatabase) -> None:
     database.create_tables([m.Appointment, m.Reminder, m.ReminderRecipient, m.ReminderRun])
 
 
+def _v3_outbox_index(database: pw.SqliteDatabase) -> None:
+    # take_jobs reads the next queued messages in (priority, created_at, id) order; a partial
+    # index over just the queue keeps that cost flat however much history the shop has.
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS message_outbox_queue ON message(priority, created_at, id) "
+        "WHERE direction = 'out' AND state = 'queued'"
+    )
+    database.execute_sql("ANALYZE")  # statistics, so the planner knows to use it
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[pw.SqliteDatabase], None]]] = [
     (1, "core tables and full-text search", _v1_core),
     (2, "reminders and appointments", _v2_reminders),
+    (3, "index for the outgoing queue", _v3_outbox_index),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

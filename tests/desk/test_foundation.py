@@ -203,3 +203,36 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
         open_database(path)
     assert path.read_text().startswith("this is a shopping list")
     close_database()
+
+
+def test_upgrading_a_shop_with_history_reads_the_queue_through_its_own_index(tmp_path):
+    from desk.models import Conversation, Message
+
+    path = tmp_path / "shop.sqlite3"
+    database = open_database(path, migrate=False)
+    migrations.migrate(database, path, target=2)
+    now = datetime(2026, 1, 1)
+    contact = Contact.create(number="+12025550143", created_at=now)
+    conv = Conversation.create(contact=contact, last_activity_at=now)
+    rows = [
+        dict(
+            conversation=conv,
+            direction="out",
+            body="x",
+            created_at=now,
+            priority=i % 2 * 10,
+            state="queued" if i % 100 == 0 else "delivered",
+        )
+        for i in range(5000)
+    ]
+    with database.atomic():
+        Message.insert_many(rows).execute()
+    database.close()
+    database = open_database(path)  # runs migration 3
+    plan = database.execute_sql(
+        "EXPLAIN QUERY PLAN SELECT id FROM message WHERE direction = 'out' AND state = 'queued' "
+        "ORDER BY priority, created_at, id LIMIT 50"
+    ).fetchall()
+    assert any("message_outbox_queue" in row[-1] for row in plan), plan
+    database.close()
+    close_database()
