@@ -128,7 +128,12 @@ def staff_text(text: str, settings: Settings) -> str:
     """A staff reply as it will be sent: the ``signature`` setting on its own line at the end
     ("\\n" + signature). Unchanged when there is no signature, the text is empty, or it already
     ends with the signature (trailing spaces aside). The composer counts SMS parts on this."""
-    signature = str(settings.get("signature") or "").strip()
+    return sign(text, str(settings.get("signature") or ""))
+
+
+def sign(text: str, signature: str) -> str:
+    """``text`` with ``signature`` on its own last line (see staff_text); pure, for the composer."""
+    signature = signature.strip()
     if not signature or not text or not text.strip():
         return text
     if text.rstrip().endswith(signature):

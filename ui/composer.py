@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.outbox import sign
 from desk.queries import TemplateRow
 from modem.pdu import plan
 from ui import templates as tpl
@@ -147,10 +148,16 @@ class Composer(QWidget):
         layout.addWidget(self.blocked)
         layout.addWidget(self.edit)
         layout.addLayout(row)
+        self.signature = ""
         self.set_send_key("enter")
         self._update_counter()
 
     # --- configuration ---------------------------------------------------------------------
+    def set_signature(self, signature: str) -> None:
+        """The shop's signature, added to every staff reply: the counter counts it too."""
+        self.signature = signature or ""
+        self._update_counter()
+
     def set_send_key(self, key: str) -> None:
         self.edit.send_key = key
         self.hint.setText(
@@ -238,6 +245,7 @@ class Composer(QWidget):
         self.sendRequested.emit(text)
 
     def _update_counter(self) -> None:
-        text, unicode = counter_text(self.edit.toPlainText())
+        typed = self.edit.toPlainText()
+        text, unicode = counter_text(sign(typed, self.signature) if typed.strip() else typed)
         self.counter.setText(text)
         self.counter.setStyleSheet("color: #b06000; font-weight: bold;" if unicode else "")

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
     def _apply_settings(self) -> None:
         s = self.settings
         self.thread.composer.set_send_key(s.get("send_key"))
+        self.thread.composer.set_signature(s.get("signature"))
         self.thread.composer.set_templates(queries.templates())
         self.notifier.enabled = bool(s.get("notifications"))
         self.notifier.sound = bool(s.get("sound"))

@@ -106,3 +106,16 @@ def test_opted_out_blocks_sending(qtbot) -> None:
     assert sent == []
     c.set_blocked(None)
     assert c.edit.isEnabled() and not c.blocked.isVisible()
+
+
+def test_counter_counts_the_signature_that_will_be_added(qtbot) -> None:
+    c = Composer()
+    qtbot.addWidget(c)
+    c.edit.setPlainText("a" * 150)
+    assert c.counter.text().startswith("1 SMS · 10 left")
+    c.set_signature("Anna at Smile Dental")  # + "\n" + 20 characters: past 160
+    assert c.counter.text().startswith("2 SMS")
+    c.set_signature("– Anna")  # an en dash is not GSM-7: the whole reply becomes Unicode
+    assert "Unicode" in c.counter.text() and "“–”" in c.counter.text()
+    c.edit.setPlainText("")
+    assert c.counter.text() == "0 SMS · 160 left"  # nothing typed, nothing signed
