@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desk import models as m
 from desk import queries
+from desk.outbox import sign
 from tests.ui.conftest import Desk
 
 CUSTOMER = "+12025550199"
@@ -37,10 +38,9 @@ def test_incoming_unread_then_reply_delivered(desk: Desk, qtbot) -> None:
 
     qtbot.keyClicks(w.thread.composer.edit, "Yes, 9 to 1.")
     qtbot.keyClick(w.thread.composer.edit, Qt.Key.Key_Return)
+    signed = sign("Yes, 9 to 1.", w.settings.get("signature"))  # the shop's signature is added
     desk.wait(
-        lambda: any(
-            e.get("to") == CUSTOMER and e.get("text") == "Yes, 9 to 1." for e in desk.submitted
-        )
+        lambda: any(e.get("to") == CUSTOMER and e.get("text") == signed for e in desk.submitted)
     )
     desk.wait(lambda: [r.state for r in w.thread.model.messages() if r.outgoing] == [m.DELIVERED])
     assert w.thread.composer.text() == ""
