@@ -304,6 +304,7 @@ class UpcomingItem:
     appointment_state: str | None
     appointment_at: str | None
     deferred: str | None  # "waits for quiet hours: 08:00" when some recipient is in quiet hours
+    preview: str = ""  # the text as the first recipient will get it (placeholders filled)
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,13 @@ def upcoming(*, settings: Settings, clock: Clock, limit: int = 1000) -> list[Upc
                 appointment_at=_local(utc(appt.starts_at), tz, country) if appt else None,
                 deferred=(
                     "waits for quiet hours: " + _local(min(held), tz, country) if held else None
+                ),
+                preview=render(
+                    r.text,
+                    contact=contacts[0] if contacts else None,
+                    settings=settings,
+                    when=when,
+                    appointment=appt,
                 ),
             )
         )

@@ -57,6 +57,9 @@ STATE_WORDS = {
 }
 
 
+MAX_COLUMN = 260  # px: columns other than the text are capped; the full text is in the tooltip
+
+
 class RemindersView(QWidget):
     def __init__(self, engine: Any, parent: QWidget | None = None, *, bridge: Any = None) -> None:
         super().__init__(parent)
@@ -170,6 +173,11 @@ class RemindersView(QWidget):
         return table
 
     # --- reading -------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        # Reminders made elsewhere (textdesk remind, an import) send no event: look when shown.
+        super().showEvent(event)
+        self.schedule_refresh()
+
     def schedule_refresh(self) -> None:
         self._refresh_timer.start()
 
@@ -204,7 +212,7 @@ class RemindersView(QWidget):
                 what = f"Appointment {item.appointment_at} · {state}"
             rows.append(
                 Row(
-                    (item.local, who, " ".join(item.text.split()), what, item.deferred or ""),
+                    (item.local, who, " ".join(item.preview.split()), what, item.deferred or ""),
                     key=item.reminder_id,
                     tip=item.text + "\n\nTo: " + ", ".join(item.recipients),
                 )
@@ -222,6 +230,10 @@ class RemindersView(QWidget):
         if keep is not None and (i := model.find(keep)) >= 0:
             table.selectRow(i)
         table.resizeColumnsToContents()
+        header = table.horizontalHeader()
+        for c in range(model.columnCount()):  # long notes must not push the text off-screen
+            if header.sectionResizeMode(c) != QHeaderView.ResizeMode.Stretch:
+                header.resizeSection(c, min(header.sectionSize(c), MAX_COLUMN))
 
     def _fill_appointments(self, appts: list[reminders.AppointmentItem]) -> None:
         rows = [
