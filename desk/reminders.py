@@ -345,8 +345,9 @@ def _local(when: datetime, tz: ZoneInfo, country: str) -> str:
 
 def upcoming(*, settings: Settings, clock: Clock, limit: int = 1000) -> list[UpcomingItem]:
     """Scheduled reminders, soonest first, with their day group (today, tomorrow, …)."""
-    from desk.scheduler import deferral
+    from desk.scheduler import TickSettings, deferral
 
+    settings = TickSettings(settings)  # one read of each setting, not one per reminder shown
     tz = settings.shop_zone()
     country = settings.get("default_country")
     now = clock.now()

@@ -370,3 +370,39 @@ def test_deferral_is_the_first_allowed_minute_in_the_recipients_zone(
         assert held is not None and held > when
         assert quiet_hours.is_allowed(held, tz, parsed)
         assert not quiet_hours.is_allowed(held - timedelta(minutes=1), tz, parsed)
+
+
+def test_upcoming_list_reads_settings_once_however_many_reminders(env):
+    """The Reminders page calls upcoming() on the GUI thread: its queries must not grow with the
+    number of reminders (each preview fills placeholders and checks quiet hours)."""
+    from desk.db import db
+    from desk.reminders import upcoming
+
+    settings, clock = env
+    people = [contact(f"+1202555{i:04d}", f"Person {i}") for i in range(40)]
+
+    def statements() -> int:
+        seen: list[str] = []
+        db.connection().set_trace_callback(seen.append)
+        try:
+            items = upcoming(settings=settings, clock=clock)
+        finally:
+            db.connection().set_trace_callback(None)
+        assert all("{" not in item.preview for item in items)
+        return len(seen)
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            create_reminder(
+                recipients=[people[i % len(people)].id],
+                text="Hi {first_name}, {shop} here: see you {date} at {time}.",
+                at=clock.now() + timedelta(hours=1 + i),
+                settings=settings,
+                clock=clock,
+            )
+
+    add(5, 0)
+    few = statements()
+    add(200, 5)
+    many = statements()
+    assert many == few, f"{few} statements for 5 reminders, {many} for 205"
