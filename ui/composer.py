@@ -245,7 +245,6 @@ class Composer(QWidget):
         self.sendRequested.emit(text)
 
     def _update_counter(self) -> None:
-        typed = self.edit.toPlainText()
-        text, unicode = counter_text(sign(typed, self.signature) if typed.strip() else typed)
+        text, unicode = counter_text(sign(self.edit.toPlainText(), self.signature))
         self.counter.setText(text)
         self.counter.setStyleSheet("color: #b06000; font-weight: bold;" if unicode else "")
