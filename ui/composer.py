@@ -31,20 +31,24 @@ def _needs_unicode(ch: str) -> bool:
     return plan(ch).encoding != "gsm7"
 
 
-def counter_text(text: str) -> tuple[str, bool]:
-    """('1 SMS · 43 left', unicode?) plus, for Unicode, which characters cause it and the cost."""
-    if not text:
+def counter_text(text: str, signature: str = "") -> tuple[str, bool]:
+    """('1 SMS · 43 left', unicode?) for ``text`` as it will be sent (signed), plus, for Unicode,
+    which characters cause it (saying so when they are in the signature) and the cost."""
+    full = sign(text, signature)
+    if not full:
         return "0 SMS · 160 left", False
-    p = plan(text)
+    p = plan(full)
     base = f"{p.parts} SMS · {p.remaining} left"
     if p.encoding == "gsm7":
         return base, False
     culprits = []
-    for ch in text:
+    for ch in full:
         if _needs_unicode(ch) and ch not in culprits:
             culprits.append(ch)
-    shown = " ".join(f"“{ch}”" for ch in culprits[:4]) + (" …" if len(culprits) > 4 else "")
-    plain = "".join(ch for ch in text if not _needs_unicode(ch))
+    shown = " ".join(
+        f"“{ch}”" if ch in text else f"“{ch}” in the signature" for ch in culprits[:4]
+    ) + (" …" if len(culprits) > 4 else "")
+    plain = "".join(ch for ch in full if not _needs_unicode(ch))
     alt = plan(plain).parts if plain else 0
     cost = f"; without them {alt} SMS" if alt and alt != p.parts else ""
     return f"{base} · Unicode (70 per SMS) because of {shown}{cost}", True
@@ -110,7 +114,6 @@ class Composer(QWidget):
         self.blocked.hide()
 
         self.edit = ComposerEdit(self)
-        self.edit.setPlaceholderText("Write a reply…  (type / for templates)")
         self.edit.setAccessibleName("Reply")
         self.edit.setTabChangesFocus(True)
         fm = self.edit.fontMetrics()
@@ -150,13 +153,24 @@ class Composer(QWidget):
         layout.addLayout(row)
         self.signature = ""
         self.set_send_key("enter")
+        self._update_placeholder()
         self._update_counter()
 
     # --- configuration ---------------------------------------------------------------------
     def set_signature(self, signature: str) -> None:
         """The shop's signature, added to every staff reply: the counter counts it too."""
         self.signature = signature or ""
+        self._update_placeholder()
         self._update_counter()
+
+    def _update_placeholder(self) -> None:
+        if not self.edit.isEnabled():
+            text = "Sending is off for this customer"
+        else:
+            text = "Write a reply…  (type / for templates)"
+            if self.signature.strip():
+                text += f"  ·  signed “{self.signature.strip()}”"
+        self.edit.setPlaceholderText(text)
 
     def set_send_key(self, key: str) -> None:
         self.edit.send_key = key
@@ -183,11 +197,7 @@ class Composer(QWidget):
         self.blocked.setAccessibleName(reason or "")
         for w in (self.edit, self.send_button, self.templates_button):
             w.setEnabled(not blocked)
-        self.edit.setPlaceholderText(
-            "Sending is off for this customer"
-            if blocked
-            else "Write a reply…  (type / for templates)"
-        )
+        self._update_placeholder()
 
     # --- templates -------------------------------------------------------------------------
     def insert_template(self, row: TemplateRow) -> None:
@@ -245,6 +255,6 @@ class Composer(QWidget):
         self.sendRequested.emit(text)
 
     def _update_counter(self) -> None:
-        text, unicode = counter_text(sign(self.edit.toPlainText(), self.signature))
+        text, unicode = counter_text(self.edit.toPlainText(), self.signature)
         self.counter.setText(text)
         self.counter.setStyleSheet("color: #b06000; font-weight: bold;" if unicode else "")

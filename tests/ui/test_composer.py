@@ -116,6 +116,12 @@ def test_counter_counts_the_signature_that_will_be_added(qtbot) -> None:
     c.set_signature("Anna at Smile Dental")  # + "\n" + 20 characters: past 160
     assert c.counter.text().startswith("2 SMS")
     c.set_signature("– Anna")  # an en dash is not GSM-7: the whole reply becomes Unicode
-    assert "Unicode" in c.counter.text() and "“–”" in c.counter.text()
+    assert "Unicode" in c.counter.text()
+    assert "“–” in the signature" in c.counter.text()  # not something the person typed
+    assert "signed “– Anna”" in c.edit.placeholderText()
+    c.set_blocked(None)  # opening a conversation keeps the signature hint
+    assert "signed “– Anna”" in c.edit.placeholderText()
+    c.set_blocked("Opted out")
+    assert c.edit.placeholderText() == "Sending is off for this customer"
     c.edit.setPlainText("")
     assert c.counter.text() == "0 SMS · 160 left"  # nothing typed, nothing signed
