@@ -56,9 +56,9 @@ def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
 
 
 def run_queries(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
-    from desk import queries, search
-    from desk.db import close_database, db, open_database
-    from desk.models import Message
+    from desk.read import queries, search
+    from desk.store.db import close_database, db, open_database
+    from desk.store.models import Message
 
     open_database(path)
     try:

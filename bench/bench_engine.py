@@ -29,17 +29,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from desk import events as ev
-from desk.clock import SystemClock
-from desk.db import close_database, db, open_database
-from desk.engine import Engine
-from desk.models import SENT
-from desk.outbox import queue_message
-from desk.paths import resolve_profile
-from desk.settings import Settings
-from modem import pdu as pdu_codec
+from desk.base import events as ev
+from desk.base.clock import SystemClock
+from desk.base.paths import resolve_profile
+from desk.engine.api import Engine
+from desk.messaging.outbox import queue_message
+from desk.store.db import close_database, db, open_database
+from desk.store.models import SENT
+from desk.store.settings import Settings
+from modem.codec import pdu as pdu_codec
 from modem.events import ModemState, PartSent, SendFailed, SendJob
-from modem.service import ModemService
+from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
 
 NUMBERS = ["+12025550143", "+12025550178", "+447911123456", "+12025550111"]
@@ -187,7 +187,7 @@ def incoming_burst(count: int, baud: int, workdir: Path) -> tuple[int, float, li
         if not done.wait(600):
             print(f"  only {len(stored)} of {count} stored within 600 s")
         elapsed = time.perf_counter() - t0
-        from desk.models import IN, Message
+        from desk.store.models import IN, Message
 
         bodies = dict(
             Message.select(Message.id, Message.body).where(Message.direction == IN).tuples()

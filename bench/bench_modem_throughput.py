@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from modem import pdu
+from modem.codec import pdu
 from modem.events import PartSent, SendFailed, SendJob
-from modem.service import ModemService
+from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
 
 NUMBER = "+15551234567"

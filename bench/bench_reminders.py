@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desk import outbox
-from desk.clock import FakeClock, to_db, utc
-from desk.db import close_database, db, open_database
-from desk.models import Contact, Message, Reminder, ReminderRecipient, ReminderRun
-from desk.scheduler import Scheduler
-from desk.settings import Settings
+from desk.base.clock import FakeClock, to_db, utc
+from desk.messaging import outbox
+from desk.reminders.scheduler import Scheduler
+from desk.store.db import close_database, db, open_database
+from desk.store.models import Contact, Message, Reminder, ReminderRecipient, ReminderRun
+from desk.store.settings import Settings
 
 DAY = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 10:00 in New York: allowed
 NIGHT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # 22:00 in New York: quiet hours

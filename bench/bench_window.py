@@ -50,7 +50,7 @@ def child(profile_dir: str, spawned_at: float, opens: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from desk.paths import resolve_profile
+    from desk.base.paths import resolve_profile
     from ui import qtlog, session
 
     qtlog.install()
@@ -67,7 +67,7 @@ def child(profile_dir: str, spawned_at: float, opens: int) -> None:
     rows = w.list.model.rowCount()
 
     # The two largest conversations (found before timing; a full scan of 1M rows).
-    from desk.models import Message
+    from desk.store.models import Message
 
     db = Message._meta.database
     biggest = [

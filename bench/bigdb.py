@@ -7,7 +7,7 @@ by path: a sidecar ``PATH.meta.json`` records the parameters, and a second call 
 ones returns at once. The file is built under a temporary name and renamed when complete, so an
 interrupted build is never mistaken for a cached one.
 
-How: the real schema (desk.db.open_database runs the migrations), then raw ``executemany`` in
+How: the real schema (desk.store.db.open_database runs the migrations), then raw ``executemany`` in
 large transactions with journaling off. Message ids grow with time (three years, oldest first),
 as in a real shop. Conversation sizes are skewed: a few customers have thousands of messages (the
 "large thread" the benchmarks open), most have a handful. The full-text index is filled either
@@ -272,8 +272,8 @@ def build(
     fts: str = "rebuild",
     quiet: bool = False,
 ) -> dict[str, float]:
-    from desk.db import close_database, open_database
-    from desk.migrations import FTS_SQL
+    from desk.store.db import close_database, open_database
+    from desk.store.migrations import FTS_SQL
 
     if fts not in ("rebuild", "triggers"):
         raise ValueError("fts must be 'rebuild' or 'triggers'")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from modem.pdu import Pdu
+    from modem.codec.pdu import Pdu
 
 
 class ModemState(enum.StrEnum):

@@ -18,7 +18,7 @@ from typing import Any
 import serial
 import serial.tools.list_ports
 
-from modem.at import AtChannel, AtError, CommandError
+from modem.at.channel import AtChannel, AtError, CommandError
 
 KNOWN_VENDORS: dict[int, str] = {
     0x12D1: "Huawei",

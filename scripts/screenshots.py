@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from desk import logsetup, queries
+    from desk.base import logs as logsetup
+    from desk.read import queries
     from modem.events import ModemState
     from ui import qtlog, session
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         save(w, out / "opted-out-and-customer.png")
         w.toggle_contact()
 
-        from desk.settings import Settings
+        from desk.store.settings import Settings
         from ui.new_conversation import NewConversationDialog
         from ui.settings_dialog import SettingsDialog
 

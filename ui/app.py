@@ -1,4 +1,4 @@
-"""``textdesk``: subcommands go to desk.cli; otherwise open the desk window.
+"""``textdesk``: subcommands go to desk.cli.main; otherwise open the desk window.
 
 textdesk [--profile DIR] [--port DEVICE] [--demo] [--self-test]
 """
@@ -30,7 +30,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        from desk import cli
+        from desk.cli import main as cli
     except ImportError:
         cli = None  # type: ignore[assignment]
     if cli is not None and cli.is_subcommand(argv):
@@ -57,8 +57,8 @@ def _run_window(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from desk import logsetup
-    from desk.paths import resolve_profile
+    from desk.base import logs as logsetup
+    from desk.base.paths import resolve_profile
     from ui import resources, session
     from ui.crash import CrashHandler
     from ui.single_instance import InstanceServer, ask_running

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desk import events as ev
+from desk.base import events as ev
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.outbox import sign
-from desk.queries import TemplateRow
-from modem.pdu import plan
+from desk.messaging.outbox import sign
+from desk.read.queries import TemplateRow
+from modem.codec.pdu import plan
 from ui import templates as tpl
 
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import queries
-from desk.phones import display
+from desk.base.phones import display
+from desk.read import queries
 
 KIND_WORDS = {
     "opt_out": "Opted out",

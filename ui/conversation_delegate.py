@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from desk.queries import ConversationRow
+from desk.read.queries import ConversationRow
 from ui import fmt, theme
 from ui.conversation_model import RowRole
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import queries
+from desk.read import queries
 from ui import resources
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
@@ -38,7 +38,7 @@ _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
 def _snippet(hit: object) -> str:
     raw = str(getattr(hit, "snippet", "") or "")
     try:
-        from desk.search import plain_snippet
+        from desk.read.search import plain_snippet
 
         raw = plain_snippet(raw)
     except ImportError:
@@ -244,7 +244,7 @@ class ConversationList(QWidget):
             return
         self.results.clear()
         try:
-            from desk import search as desk_search
+            from desk.read import search as desk_search
 
             hits = desk_search.search(text, limit=100, offset=0)
         except ImportError:

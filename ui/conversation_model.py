@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desk import queries
-from desk.queries import ConversationRow
+from desk.read import queries
+from desk.read.queries import ConversationRow
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from desk import models as m
+from desk.store import models as m
 
 STATE_WORDS = {
     m.QUEUED: "Waiting to send",

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import appointments_csv
-from desk.reminders import format_date, format_time
+from desk.reminders import csv_import as appointments_csv
+from desk.reminders.manage import format_date, format_time
 from ui.reminders_model import Row, RowsModel
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class _ParseJob(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
-        from desk.db import db
+        from desk.store.db import db
 
         try:
             preview = appointments_csv.preview_file(

@@ -1,5 +1,5 @@
 """The desk window: conversations on the left, the thread and composer in the middle, the customer
-on the right. It reads through desk.queries and sends every change through the engine."""
+on the right. It reads through desk.read.queries and sends every change through the engine."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import queries
-from desk.settings import Settings
+from desk.read import queries
+from desk.store.settings import Settings
 from modem.events import ModemState, ModemStatus
 from ui import menus, resources
 from ui.bridge import Bridge
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 def _open_conversation(number: str, clock: Any) -> int:
     """Runs on the engine's core thread (the one writer): get or create the conversation."""
-    from desk import contacts
+    from desk.messaging import contacts
 
     contact = contacts.contact_for_number(number, clock=clock)
     return contacts.conversation_for(contact, clock=clock).id
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
 
     def _privacy_ok(self, text: str) -> bool:
         try:
-            from desk import privacy
+            from desk.compliance import privacy
         except ImportError:
             return True
         findings = privacy.scan(text)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import queries
-from desk.phones import InvalidNumber, display, normalize
+from desk.base.phones import InvalidNumber, display, normalize
+from desk.read import queries
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 

@@ -2,7 +2,7 @@
 
 Probing opens serial ports and waits for answers, so it runs on a worker thread; the answer comes
 back as a queued signal on a relay owned by the asking widget (dropped if that widget is gone).
-(modem.ports is the one modem module the window uses besides modem.events and modem.pdu.plan;
+(modem.ports is the one modem module the window uses besides modem.events and modem.codec.pdu.plan;
 there is no desk wrapper for it.)
 """
 

@@ -34,11 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import appointments, queries, reminders
-from desk.models import Contact
-from desk.recurrence import WEEKDAY_NAMES, to_utc
-from desk.settings import SPECS
-from modem import pdu
+from desk.read import queries
+from desk.reminders import appointments
+from desk.reminders import manage as reminders
+from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
+from desk.store.models import Contact
+from desk.store.settings import SPECS
+from modem.codec import pdu
 
 ROLE = Qt.ItemDataRole.UserRole
 REPEATS = [("Once", None), ("Daily", "daily"), ("Weekly", "weekly"), ("Monthly", "monthly"),
@@ -345,7 +347,7 @@ class ReminderEditor(QDialog):
         self.deferral.setText(self._deferral_note(contact, when))
 
     def _deferral_note(self, contact: Contact, when: datetime) -> str:
-        from desk.scheduler import deferral
+        from desk.reminders.scheduler import deferral
 
         if contact.name == SAMPLE_NAME or self.appointment.isChecked():
             return ""

@@ -1,6 +1,6 @@
 """The Reminders page: upcoming reminders by day, appointments with their replies, and history.
 
-Self-contained: it reads through ``desk.reminders``' read-only queries on the GUI thread (its own
+Self-contained: it reads through ``desk.reminders.manage``' read-only queries on the GUI thread (its own
 SQLite connection) and changes things only through ``engine.call(fn, ...)`` Futures, whose results
 come back on the GUI thread through the bridge. It refreshes on RemindersChanged /
 AppointmentUpdated / MessageUpdated (debounced) and once a minute (groups move with the clock).
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import appointments, reminders
+from desk.reminders import appointments
+from desk.reminders import manage as reminders
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 

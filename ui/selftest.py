@@ -45,7 +45,7 @@ def run(timeout: float = 20.0) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from desk import logsetup
+    from desk.base import logs as logsetup
     from ui import qtlog, session
 
     app = QApplication.instance()
@@ -82,8 +82,8 @@ def check(app: Any, s: Any, timeout: float) -> None:
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication
 
-    from desk import models as m
-    from desk import queries
+    from desk.read import queries
+    from desk.store import models as m
     from modem.events import ModemState
 
     w = s.window

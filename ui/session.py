@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from desk.paths import Profile, resolve_profile
+from desk.base.paths import Profile, resolve_profile
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def temp_profile(prefix: str) -> tuple[Profile, tempfile.TemporaryDirectory]:
 
 def prepare_database(profile: Profile, *, demo: bool) -> None:
     """Create/migrate the database; fill the demo shop when asked (before the engine starts)."""
-    from desk import demo as demo_data
-    from desk.db import close_database, open_database
+    from desk.demo import shop as demo_data
+    from desk.store.db import close_database, open_database
 
     open_database(profile.db_path)
     try:
@@ -74,12 +74,12 @@ def start(
     window: bool = True,
 ) -> Session:
     """Start the engine (and the window). ``virtual`` runs an in-process virtual modem as the port."""
-    from desk.engine import Engine
+    from desk.engine.api import Engine
 
     prepare_database(profile, demo=demo_data)
     vm = None
     if virtual:
-        from desk.demo import virtual_modem
+        from desk.demo.shop import virtual_modem
 
         vm = virtual_modem(customer=customer)
         port = vm.device_path

@@ -1,6 +1,6 @@
 """Settings: modem (ports found automatically, a Test button, PIN), shop, texts, sending, data.
 
-Values are checked with the same parsers as ``textdesk config`` (desk.settings.SPECS) and saved
+Values are checked with the same parsers as ``textdesk config`` (desk.store.settings.SPECS) and saved
 through the engine (the one writer). The theme follows the system, so there is no theme option.
 """
 
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.settings import SPECS, SettingError
+from desk.store.settings import SPECS, SettingError
 from ui import ports
 
 LABELS = {

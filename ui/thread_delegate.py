@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
-from desk import models as m
-from desk.queries import MessageRow
+from desk.read.queries import MessageRow
+from desk.store import models as m
 from ui import fmt, theme
 from ui.thread_model import DayItem, ItemRole
 

@@ -1,7 +1,7 @@
 """Messages of one conversation, with a day header row wherever the local day changes.
 
 Loads the newest page first; ``load_older()`` prepends the previous page (whole days, see
-desk.queries.thread_page). Live changes come from the bridge: ``add_message`` / ``update_message``.
+desk.read.queries.thread_page). Live changes come from the bridge: ``add_message`` / ``update_message``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from desk import queries
-from desk.queries import MessageRow
+from desk.read import queries
+from desk.read.queries import MessageRow
 from ui import fmt
 
 Index = QModelIndex | QPersistentModelIndex

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk import models as m
-from desk import queries
-from desk.phones import display
+from desk.base.phones import display
+from desk.read import queries
+from desk.store import models as m
 from ui.composer import Composer
 from ui.thread_delegate import ThreadDelegate
 from ui.thread_model import ThreadModel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from modem import gsm7
+from modem.codec import gsm7
 from modem.sim.at_parser import Command, Form
 from modem.sim.errors import AtError, CmeError
 from modem.sim.network import REG_STATES

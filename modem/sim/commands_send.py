@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from modem import gsm7
-from modem.pdu import Pdu, PduError, decode, encode_submit
+from modem.codec import gsm7
+from modem.codec.pdu import Pdu, PduError, decode, encode_submit
 from modem.sim.at_parser import Command, Form
 from modem.sim.commands_sms import ints
 from modem.sim.errors import AtError, CmsError

@@ -11,7 +11,7 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from modem.pdu import encode_deliver
+from modem.codec.pdu import encode_deliver
 from modem.sim.commands_network import (
     announce_registration,
     set_radio,

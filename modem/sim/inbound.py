@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from modem.pdu import encode_status_report
+from modem.codec.pdu import encode_status_report
 from modem.sim.errors import CmsError
 from modem.sim.sms_store import Stat
 from modem.sim.text_mode import message_lines, tpdu_length

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from modem import gsm7
-from modem.pdu import Pdu, PduError, decode
+from modem.codec import gsm7
+from modem.codec.pdu import Pdu, PduError, decode
 
 if TYPE_CHECKING:
     from modem.sim.core import ModemCore

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from desk.clock import FakeClock
-from desk.db import close_database, open_database
-from desk.settings import Settings
-from modem import pdu as codec
+from desk.base.clock import FakeClock
+from desk.store.db import close_database, open_database
+from desk.store.settings import Settings
+from modem.codec import pdu as codec
 from modem.events import DeliveryReport, IncomingSms, PartSent, SendFailed
 
 _tokens = itertools.count(1)

@@ -67,9 +67,9 @@ def test_new_build_opens_an_old_schema_database_and_keeps_settings(built, tmp_pa
     """Upgrade: a schema-1 profile (as an older build left it) opened by this build."""
     exe, _, _, _ = built
     sys.path.insert(0, str(ROOT))
-    from desk import migrations
-    from desk.db import close_database, open_database
-    from desk.models import Contact, Conversation, Message
+    from desk.store import migrations
+    from desk.store.db import close_database, open_database
+    from desk.store.models import Contact, Conversation, Message
 
     profile = tmp_path / "profile"
     db_path = profile / "textdesk.sqlite3"

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desk.clock import FakeClock
-from desk.db import close_database, open_database
-from desk.demo import populate
-from desk.paths import resolve_profile
+from desk.base.clock import FakeClock
+from desk.base.paths import resolve_profile
+from desk.demo.shop import populate
+from desk.store.db import close_database, open_database
 
 NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/London")

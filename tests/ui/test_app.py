@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desk import events as ev
+from desk.base import events as ev
 from modem.events import ModemState, ModemStatus
 from ui.bridge import Bridge
 from ui.crash import CrashHandler
@@ -120,7 +120,7 @@ def test_second_launch_brings_the_window_forward(qtbot, tmp_path: Path) -> None:
 
 
 def test_start_error_explains_a_running_service(tmp_path: Path) -> None:
-    from desk.paths import resolve_profile
+    from desk.base.paths import resolve_profile
     from ui.app import _start_error
 
     class ProfileLocked(RuntimeError):

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
-from desk import models as m
-from desk import queries
-from desk.clock import to_db
+from desk.base.clock import to_db
+from desk.read import queries
+from desk.store import models as m
 from tests.ui.conftest import NOW, ZONE
 from ui.conversation_model import ConversationListModel, IdRole, RowRole
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import QEvent, QPointF, QRect, Qt
 from PySide6.QtGui import QFont, QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QListView, QStyleOptionViewItem
 
-from desk import models as m
-from desk import queries
+from desk.read import queries
+from desk.store import models as m
 from tests.ui.conftest import ZONE
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from desk import queries
-from desk.settings import SPECS
+from desk.read import queries
+from desk.store.settings import SPECS
 from ui.new_conversation import NewConversationDialog
 from ui.pin_dialog import PinDialog
 from ui.settings_dialog import SettingsDialog

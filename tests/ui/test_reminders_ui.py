@@ -13,16 +13,17 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt
 
-from desk import appointments, events
-from desk.clock import FakeClock, utc
-from desk.contacts import contact_for_number
-from desk.db import close_database, open_database
-from desk.engine import Engine
-from desk.models import Appointment, Message, Reminder, ReminderRun
-from desk.paths import resolve_profile
-from desk.recurrence import Rule, parse_every
-from desk.reminders import create_reminder
-from desk.settings import Settings
+from desk.base import events
+from desk.base.clock import FakeClock, utc
+from desk.base.paths import resolve_profile
+from desk.engine.api import Engine
+from desk.messaging.contacts import contact_for_number
+from desk.reminders import appointments
+from desk.reminders.manage import create_reminder
+from desk.reminders.recurrence import Rule, parse_every
+from desk.store.db import close_database, open_database
+from desk.store.models import Appointment, Message, Reminder, ReminderRun
+from desk.store.settings import Settings
 from modem.events import ModemState
 from modem.sim import VirtualModem
 from ui.import_dialog import ImportDialog

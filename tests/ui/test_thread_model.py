@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from desk import models as m
-from desk import queries
-from desk.clock import to_db
+from desk.base.clock import to_db
+from desk.read import queries
+from desk.store import models as m
 from tests.ui.conftest import NOW, ZONE
 from ui.thread_model import DayItem, ItemRole, ThreadModel
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from desk import models as m
-from desk import queries
-from desk.outbox import sign
+from desk.messaging.outbox import sign
+from desk.read import queries
+from desk.store import models as m
 from tests.ui.conftest import Desk
 
 CUSTOMER = "+12025550199"
@@ -139,7 +139,7 @@ def test_send_refused_is_shown_not_lost(desk: Desk, qtbot, monkeypatch) -> None:
     assert w.list.select(cid)
     # The customer opts out from another place while the composer is open: the engine refuses.
     contact_id = queries.contact_for_conversation(cid)
-    desk.result(desk.engine.set_opt_out(contact_id, True))
+    desk.result(desk.engine.api.set_opt_out(contact_id, True))
     w.thread.composer.edit.setPlainText("Are you still coming?")
     w.thread.composer.send_button.setEnabled(True)
     w.send("Are you still coming?")
@@ -199,7 +199,7 @@ def test_pin_prompt_when_the_sim_asks(desk: Desk, monkeypatch) -> None:
 
     w = desk.window
     sent: list[str] = []
-    monkeypatch.setattr(desk.engine, "enter_pin", sent.append)
+    monkeypatch.setattr(desk.engine.api, "enter_pin", sent.append)
     w.on_modem_status(ModemStatus(state=ModemState.PIN_NEEDED, pin_kind="SIM PIN"))
     assert "PIN" in w.status.state.text() and w.status.pin.isVisible()
     desk.wait(lambda: w._pin_dialog is not None)

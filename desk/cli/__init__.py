@@ -1,0 +1,1 @@
+"""The `textdesk` command line."""

@@ -1,0 +1,7 @@
+"""`python -m desk.cli`."""
+
+import sys
+
+from desk.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,241 @@
+"""Data subcommands for ``textdesk``: export, backup, restore, erase, search, retention.
+
+Contract with desk/cli.py (as built there): ``register(subparsers)`` adds the parsers and sets
+``func``; each handler is ``handler(args) -> int`` and opens the profile's database itself with
+``desk.cli.main.open_profile(args)``; errors are raised as ``CliError`` (one line, exit 1). cli.py adds
+``--profile``/``--port`` to every parser registered here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from desk.base.clock import SystemClock
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export", help="export conversations with message states as JSON (stdout) or CSV"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON to stdout (the default)")
+    p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
+    p.add_argument("--conversation", metavar="NUMBER", help="only the conversation with NUMBER")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("backup", help="back up the database to one file")
+    p.add_argument("file", metavar="FILE", nargs="?", help="file or folder (default: backups)")
+    p.set_defaults(func=cmd_backup)
+
+    p = subparsers.add_parser("restore", help="replace the database with a backup file")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_restore)
+
+    p = subparsers.add_parser("erase", help="erase everything about one customer (GDPR)")
+    p.add_argument("number", metavar="NUMBER")
+    p.add_argument("--yes", action="store_true", help="really erase (it cannot be undone)")
+    p.set_defaults(func=cmd_erase)
+
+    p = subparsers.add_parser("search", help="search messages and contacts")
+    p.add_argument("query", metavar="QUERY", nargs="+")
+    p.add_argument("-n", "--limit", type=int, default=20, help="how many results (20)")
+    p.set_defaults(func=cmd_search)
+
+    p = subparsers.add_parser(
+        "retention", help="show (or --apply) deletion of messages older than retention_days"
+    )
+    p.add_argument("--apply", action="store_true", help="delete them now")
+    p.add_argument("--days", type=int, help="use this many days instead of the setting")
+    p.set_defaults(func=cmd_retention)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _fail(message: str, code: int = 1):
+    from desk.cli.main import CliError
+
+    return CliError(message, code)
+
+
+def _staff() -> str | None:
+    from desk.store.settings import Settings
+
+    return Settings().get("staff_name") or None
+
+
+def _contact_for(number: str):
+    """The contact for a number as typed (national or international), or a CliError."""
+    from desk.base import phones
+    from desk.store.models import Contact
+    from desk.store.settings import Settings
+
+    country = Settings().get("default_country")
+    try:
+        normal = phones.normalize(number, country, allow_alphanumeric=True)
+    except phones.InvalidNumber as exc:
+        raise _fail(str(exc)) from None
+    contact = Contact.get_or_none(Contact.number == normal)
+    if contact is None:
+        raise _fail(f"No customer with the number {number}.")
+    return contact
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desk.cli.main import open_profile
+    from desk.data import export
+    from desk.store.models import Conversation
+
+    open_profile(args, create=False)
+    ids = None
+    if args.conversation:
+        contact = _contact_for(args.conversation)
+        conversation = Conversation.get_or_none(Conversation.contact == contact.id)
+        if conversation is None:
+            raise _fail(f"There is no conversation with {args.conversation}.")
+        ids = [conversation.id]
+    clock = SystemClock()
+    staff = _staff()
+    try:
+        if args.csv:
+            if args.csv == "-":
+                export.write_csv(None, ids, stream=sys.stdout, staff=staff, clock=clock)
+            else:
+                n = export.write_csv(args.csv, ids, staff=staff, clock=clock)
+                print(f"wrote {n} messages to {args.csv}", file=sys.stderr)
+        if args.json or not args.csv:
+            export.write_json(None, ids, stream=sys.stdout, staff=staff, clock=clock)
+    except export.ExportError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.flush()
+    return 0
+
+
+# --- backup / restore -----------------------------------------------------------------------
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from desk.cli.main import open_profile
+    from desk.data import backup
+
+    profile = open_profile(args, create=False)
+    try:
+        path = backup.backup(args.file, source=profile.db_path, backup_dir=profile.backup_dir)
+    except backup.BackupError as exc:
+        raise _fail(str(exc)) from None
+    _out(f"backup written to {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from desk.cli.main import profile_of
+    from desk.data import backup
+    from desk.store.db import close_database, db
+
+    profile = profile_of(args).ensure()
+    if db.obj is not None and getattr(db.obj, "database", None) == str(profile.db_path):
+        close_database()
+    try:
+        result = backup.restore(
+            args.file, profile.db_path, lock_path=profile.lock_path, clock=SystemClock()
+        )
+    except backup.BackupError as exc:
+        raise _fail(str(exc)) from None
+    kept = (
+        f"; the previous database was kept at {result.previous_copy}"
+        if result.previous_copy
+        else ""
+    )
+    _out(f"restored {profile.db_path} from {args.file}{kept}")
+    return 0
+
+
+# --- erase ----------------------------------------------------------------------------------
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from desk.cli.main import open_profile
+    from desk.compliance import erase
+    from desk.store.models import Conversation, Message
+
+    open_profile(args, create=False)
+    contact = _contact_for(args.number)
+    if not args.yes:
+        conversation = Conversation.get_or_none(Conversation.contact == contact.id)
+        n = (
+            Message.select().where(Message.conversation == conversation.id).count()
+            if conversation
+            else 0
+        )
+        raise _fail(
+            f"This erases {contact.number} and {n} messages for good; "
+            "run again with --yes to confirm."
+        )
+    try:
+        result = erase.erase_contact(contact.id, staff=_staff(), clock=SystemClock())
+    except erase.EraseError as exc:
+        raise _fail(str(exc)) from None
+    kept = " (the opt-out is kept so they are never texted again)" if result.kept_opt_out else ""
+    _out(f"erased {args.number}: {result.messages} messages{kept}")
+    return 0
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from desk.base import phones
+    from desk.cli.main import open_profile
+    from desk.read import search
+    from desk.store.settings import Settings
+
+    open_profile(args, create=False)
+    if args.limit <= 0:
+        raise _fail("--limit must be at least 1", 2)
+    query = " ".join(args.query)
+    hits = search.search(query, limit=args.limit)
+    if not hits:
+        _out(f"nothing found for “{query}”")
+        return 0
+    country = Settings().get("default_country")
+    for hit in hits:
+        when = hit.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        who = phones.display(hit.number, country)
+        if hit.name:
+            who += f" ({hit.name})"
+        what = "contact" if hit.is_contact else f"message {hit.message_id}"
+        text = " ".join(search.plain_snippet(hit.snippet).split())
+        _out(f"{when}  {who}  [{what}]  {text}")
+    return 0
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from desk.cli.main import open_profile
+    from desk.compliance import retention
+    from desk.store.settings import Settings
+
+    open_profile(args, create=False)
+    clock = SystemClock()
+    days = args.days if args.days is not None else int(Settings().get("retention_days"))
+    if days < 0:
+        raise _fail("--days must be 0 or more", 2)
+    if days == 0:
+        _out("retention is off (retention_days = 0): messages are kept")
+        return 0
+    if not args.apply:
+        n = retention.count_expired(days, clock=clock)
+        _out(f"{n} messages are older than {days} days; --apply deletes them")
+        return 0
+    n = retention.apply_retention(days, clock=clock, staff=_staff())
+    _out(f"deleted {n} messages older than {days} days")
+    return 0

@@ -1,0 +1,457 @@
+"""The ``textdesk`` command line: ``serve``, ``send``, ``config``, ``ports``, ``status``, plus the
+subcommands other modules register (desk.cli.data: export, backup, restore, erase, search,
+retention; desk.cli.reminders: remind, reminders, import-appointments).
+
+``main(argv) -> int``. Every command accepts ``--profile DIR`` and ``--port DEVICE`` before or
+after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage).
+
+A registered subcommand sets ``func`` with ``parser.set_defaults(func=handler)``; ``handler(args)
+-> int | None`` gets ``args.profile`` (the DIR given, or None) and may call ``open_profile(args)``
+for a migrated database; it reports errors by raising ``CliError`` (or a ValueError/LookupError
+subclass, or DatabaseError) with the sentence to show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
+
+from desk.base.paths import Profile, resolve_profile
+
+log = logging.getLogger("desk.cli.main")
+
+CORE_COMMANDS = ("serve", "send", "config", "ports", "status")
+REGISTERED = {
+    "desk.cli.data": ("export", "backup", "restore", "erase", "search", "retention"),
+    "desk.cli.reminders": ("remind", "reminders", "import-appointments"),
+}
+SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
+GLOBAL_WITH_VALUE = ("--profile", "--port")
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr, exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def is_subcommand(argv: Sequence[str]) -> bool:
+    """True when ``argv`` (without the program name) is for the command line, not the window:
+    its first word after the global options is a subcommand, or it asks for --help."""
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in ("-h", "--help"):
+            return True
+        if word in GLOBAL_WITH_VALUE:
+            i += 2
+            continue
+        if any(word.startswith(opt + "=") for opt in GLOBAL_WITH_VALUE):
+            i += 1
+            continue
+        return word in SUBCOMMANDS
+    return False
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see: {self.prog} --help)", 2)
+
+
+def _globals(parser: argparse.ArgumentParser, *, sub: bool) -> None:
+    default = argparse.SUPPRESS if sub else None
+    parser.add_argument("--profile", metavar="DIR", default=default, help="keep all data under DIR")
+    parser.add_argument("--port", metavar="DEVICE", default=default, help="the modem's serial port")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="textdesk",
+        description="TextDesk: customer service by SMS over a USB GSM modem. "
+        "Without a command it opens the window.",
+    )
+    _globals(parser, sub=False)
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = subs.add_parser("serve", help="run without a window (back office, service), log to stdout")
+    _globals(p, sub=True)
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    p.set_defaults(func=cmd_serve)
+
+    p = subs.add_parser("send", help="queue a text for the running TextDesk (or its next start)")
+    _globals(p, sub=True)
+    p.add_argument("number", metavar="NUMBER")
+    p.add_argument("text", metavar="TEXT", nargs="+", help="the message ('-' reads stdin)")
+    p.add_argument("--staff", help="who is sending (recorded on the message)")
+    p.set_defaults(func=cmd_send)
+
+    p = subs.add_parser("config", help="show or change settings")
+    _globals(p, sub=True)
+    p.add_argument("key", metavar="KEY", nargs="?")
+    p.add_argument("value", metavar="VALUE", nargs="?")
+    p.set_defaults(func=cmd_config)
+
+    p = subs.add_parser("ports", help="list serial ports that may be the modem, and probe them")
+    _globals(p, sub=True)
+    p.add_argument("--no-probe", action="store_true", help="list only, do not talk to the ports")
+    p.set_defaults(func=cmd_ports)
+
+    p = subs.add_parser("status", help="queue counts, the last messages, whether TextDesk runs")
+    _globals(p, sub=True)
+    p.add_argument("-n", "--last", type=int, default=5, help="how many recent messages to show")
+    p.set_defaults(func=cmd_status)
+
+    for module_name in REGISTERED:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        before = set(subs.choices)
+        module.register(subs)
+        for name in set(subs.choices) - before:
+            _globals(subs.choices[name], sub=True)
+    return parser
+
+
+# --- helpers for every command ------------------------------------------------------------------
+
+
+def profile_of(args: argparse.Namespace) -> Profile:
+    return resolve_profile(getattr(args, "profile", None))
+
+
+def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
+    """Resolve the profile and open (migrating if needed) its database for this command."""
+    from desk.store.db import db, open_database
+
+    profile = profile_of(args)
+    if not create and not profile.db_path.exists():
+        raise CliError(f"There is no TextDesk data in {profile.data_dir} yet.")
+    profile.ensure()
+    current = db.obj
+    if current is not None and getattr(current, "database", None) == str(profile.db_path):
+        # Already open in this process (the window, an engine): keep that database object, as
+        # rebinding the models under a running core thread would split its transactions.
+        from desk.store import migrations
+
+        migrations.migrate(current, profile.db_path)  # refuses a newer schema; else a no-op
+        return profile
+    open_database(profile.db_path)
+    return profile
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+_last_status: list[Any] = [None]
+
+
+def _event_logger(event: Any) -> None:
+    from desk.base import events as ev
+
+    if isinstance(event, ev.MessageAdded):
+        log.info("message %d %s (conversation %d)", event.message_id,
+                 "received" if event.direction == "in" else "queued", event.conversation_id)  # fmt: skip
+    elif isinstance(event, ev.MessageUpdated):
+        log.info("message %d is %s", event.message_id, event.state)
+    elif isinstance(event, ev.ModemStatusChanged):
+        s = event.status
+        key = (s.state, s.port, s.last_error)
+        if key == _last_status[0]:
+            return
+        _last_status[0] = key
+        log.info("modem %s%s%s", s.state, f" on {s.port}" if s.port else "",
+                 f": {s.last_error}" if s.last_error else "")  # fmt: skip
+    elif isinstance(event, ev.Problem):
+        log.warning("%s", event.text)
+    elif isinstance(event, ev.BalanceReceived):
+        log.info("balance: %s", event.text or event.error)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from desk.base import logs as logsetup
+
+    profile = profile_of(args).ensure()
+    logsetup.configure(profile, stdout=True, level=logging.DEBUG if args.verbose else logging.INFO)
+    fault_file = _enable_faulthandler(profile)
+    try:
+        return _serve(args, profile)
+    finally:
+        if fault_file is not None:
+            faulthandler.disable()
+            fault_file.close()
+
+
+def _enable_faulthandler(profile: Profile) -> IO[str] | None:
+    """A hard crash (segfault, abort) writes every thread's stack to profile.crash_path, as the
+    window does (ui.crash.CrashHandler)."""
+    try:
+        profile.crash_path.parent.mkdir(parents=True, exist_ok=True)
+        fault_file = open(profile.crash_path, "a", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        log.warning("cannot write %s (%s); hard crashes will not be recorded",
+                    profile.crash_path, exc.strerror)  # fmt: skip
+        return None
+    faulthandler.enable(file=fault_file, all_threads=True)
+    return fault_file
+
+
+def _serve(args: argparse.Namespace, profile: Profile) -> int:
+    from desk.engine.api import Engine
+
+    engine = Engine(profile, port=args.port, mode="serve")
+    engine.subscribe(_event_logger)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        engine.start()
+        log.info(
+            "TextDesk is serving profile %s (pid %d); Ctrl-C stops", profile.data_dir, os.getpid()
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        engine.stop()
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return 0
+
+
+# --- send ---------------------------------------------------------------------------------------
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from desk.base import phones
+    from desk.base.clock import SystemClock
+    from desk.base.lock import holder
+    from desk.messaging import outbox
+    from desk.store.db import db
+    from desk.store.settings import Settings
+
+    text = " ".join(args.text)
+    if text == "-":
+        text = sys.stdin.read().rstrip("\n")
+    profile = open_profile(args)
+    settings = Settings()
+    with db.atomic("IMMEDIATE"):  # a running engine writes too: take the write lock first
+        message = outbox.queue_message(
+            args.number,
+            text,
+            source="cli",
+            staff=args.staff or settings.get("staff_name") or None,
+            settings=settings,
+            clock=SystemClock(),
+        )
+    number = phones.display(message.conversation.contact.number, settings.get("default_country"))
+    running = holder(profile.lock_path)
+    when = (
+        f"TextDesk ({running.describe()}) sends it now"
+        if running is not None
+        else "it goes out when TextDesk starts"
+    )
+    parts = f", {message.parts} parts" if message.parts > 1 else ""
+    _out(f"queued message {message.id} to {number}{parts}: {when}")
+    return 0
+
+
+# --- config -------------------------------------------------------------------------------------
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from desk.store import audit
+    from desk.store.db import db
+    from desk.store.settings import SPECS, Settings
+
+    open_profile(args)
+    settings = Settings()
+    if args.key is None:
+        width = max(map(len, SPECS))
+        for key, spec in SPECS.items():
+            value = settings.display(key)
+            value = value if len(value) <= 30 else value[:29] + "…"
+            _out(f"{key:<{width}}  {value:<30}  {spec.help}")
+        return 0
+    if args.value is None:
+        _out(settings.display(args.key) if args.key in SPECS else _unknown(args.key))
+        return 0
+    with db.atomic("IMMEDIATE"):
+        settings.set_text(args.key, args.value)
+        audit.record("settings", f"{args.key} changed from the command line")
+    _out(f"{args.key} = {settings.display(args.key)}")
+    return 0
+
+
+def _unknown(key: str) -> str:
+    from desk.store.settings import Settings
+
+    Settings().get(key)  # raises SettingError with the known keys
+    return ""
+
+
+# --- ports --------------------------------------------------------------------------------------
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    try:
+        from modem import ports
+    except ImportError:
+        raise CliError("Port discovery is not available in this build.") from None
+    from desk.base.lock import holder
+
+    busy = holder(profile_of(args).lock_path)
+    probe = not args.no_probe
+    if busy is not None and probe:
+        _out(
+            f"TextDesk is running ({busy.describe()}) and owns the modem: listing without probing."
+        )
+        probe = False
+    if args.port:
+        candidates: list[Any] = [ports.PortInfo(device=args.port, description="given with --port")]
+    else:
+        candidates = ports.list_candidates()
+    if not candidates:
+        _out("No serial ports found. Is the modem plugged in?")
+        return 1
+    answered = 0
+    for info in candidates:
+        label = ", ".join(x for x in (info.description, info.maker, info.stable_path) if x)
+        line = f"{info.device}" + (f"  ({label})" if label else "")
+        if probe:
+            result = ports.probe(info.device)
+            if result.ok:
+                answered += 1
+                model = " ".join(x for x in (result.manufacturer, result.model) if x) or "a modem"
+                line += f"\n    answers AT: {model}"
+            else:
+                line += f"\n    no modem: {result.error}"
+        _out(line)
+    if probe and answered == 0:
+        return 1
+    return 0
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from desk.base.lock import holder
+
+    profile = profile_of(args)
+    running = holder(profile.lock_path)
+    _out(f"profile: {profile.data_dir}")
+    _out(f"engine:  {'running (' + running.describe() + ')' if running else 'not running'}")
+    if not profile.db_path.exists():
+        _out("no messages yet (no database)")
+        return 0
+    open_profile(args)
+    _status_body(max(0, args.last))
+    return 0
+
+
+def _status_body(last: int) -> None:
+    import peewee as pw
+
+    from desk.base import phones
+    from desk.base.clock import utc
+    from desk.store.models import IN, OUT, OUT_STATES, Contact, Conversation, Message
+    from desk.store.settings import Settings
+
+    counts = dict(
+        Message.select(Message.state, pw.fn.COUNT(Message.id))
+        .where(Message.direction == OUT)
+        .group_by(Message.state)
+        .tuples()
+    )
+    received = Message.select().where(Message.direction == IN).count()
+    unread = Conversation.select(pw.fn.COALESCE(pw.fn.SUM(Conversation.unread), 0)).scalar()
+    _out("outgoing: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in OUT_STATES))
+    _out(f"incoming: {received} received, {unread or 0} unread")
+    if last <= 0:
+        return
+    country = Settings().get("default_country")
+    rows = (
+        Message.select(
+            Message.id,
+            Message.created_at,
+            Message.direction,
+            Message.state,
+            Message.body,
+            Contact.number,
+        )
+        .join(Conversation)
+        .join(Contact)
+        .order_by(Message.id.desc())
+        .limit(last)
+        .tuples()
+    )
+    _out("last messages:")
+    for mid, created, direction, state, body, number in rows:
+        when = utc(created).astimezone().strftime("%Y-%m-%d %H:%M")
+        arrow = "<-" if direction == IN else "->"
+        preview = " ".join(body.split())
+        preview = preview if len(preview) <= 50 else preview[:49] + "…"
+        who = phones.display(number, country)
+        _out(f"  {mid:>6} {when} {arrow} {who:<18} {state:<10} {preview}")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from desk.base.lock import ProfileLocked
+    from desk.store.db import DatabaseError
+
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        func = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return 2
+        code = func(args)
+        return int(code or 0)
+    except CliError as exc:
+        print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
+        return exc.code
+    except (ProfileLocked, DatabaseError, ValueError, LookupError, OSError) as exc:
+        print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Command line for reminders: ``remind``, ``reminders``, ``import-appointments``.
+
+Registered by ``desk.cli.main`` (``register(subparsers)``); handlers take ``args`` and return the exit
+status, reporting errors as one line (``CliError`` or a ValueError subclass).
+
+    textdesk remind +12025550143 "Your car is ready" --at +2h
+    textdesk remind 2025550143,2025550188 "Recall: time for your check-up" \\
+        --at 2026-12-01T09:30 --every "6 months" --count 4
+    textdesk reminders [--history] [--appointments] [--cancel ID]
+    textdesk import-appointments bookings.csv [--dry-run]
+
+Times are the shop's local time (setting ``timezone``); quiet hours, grace period and the
+appointment offsets are settings (``textdesk config quiet_hours 08:00-21:00``, ``grace_minutes``,
+``reminder_offsets 48h,2h``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from desk.base.clock import Clock, SystemClock
+
+_RELATIVE = re.compile(r"^\+\s*(\d+(?:\.\d+)?)\s*(m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
+
+
+class WhenError(ValueError):
+    pass
+
+
+def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
+    """ "+2h", "+30m", "+3d", "+1w", or ISO 8601 local ("2026-12-01T09:30", "2026-12-01 09:30";
+    an explicit offset such as "Z" or "+01:00" is honoured) -> aware UTC."""
+    from desk.reminders.recurrence import to_utc
+
+    value = text.strip().lower()
+    m = _RELATIVE.match(value)
+    if m:
+        amount, unit = float(m[1]), m[2][0]
+        minutes = {"m": 1, "h": 60, "d": 1440, "w": 10080}[unit] * amount
+        return now + timedelta(minutes=minutes)
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise WhenError(
+            f"--at “{text}” not understood: use local time like 2026-12-01T09:30, or +2h, +3d, +30m"
+        ) from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(now.tzinfo)
+    if len(text.strip()) == 10:  # a date alone: 09:00 that day
+        parsed = parsed.replace(hour=9)
+    return to_utc(parsed, tz)
+
+
+def parse_until(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise WhenError(f"--until “{text}” is not a date like 2027-06-01") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "remind",
+        help="schedule a text (one-off or repeating) to one or more numbers",
+        description="Schedule a reminder. WHEN is the shop's local time (2026-12-01T09:30) or "
+        "relative (+2h, +3d, +30m). Placeholders: {first_name} {name} {shop} {date} {time}.",
+    )
+    p.add_argument("number", metavar="NUMBER", help="one number, or several separated by commas")
+    p.add_argument("text", metavar="TEXT", nargs="+")
+    p.add_argument("--at", required=True, metavar="WHEN")
+    p.add_argument(
+        "--every",
+        metavar="REPEAT",
+        help="day, 2days, week, week:mon,thu, month, '6 months', year",
+    )
+    end = p.add_mutually_exclusive_group()
+    end.add_argument("--until", metavar="DATE", help="last date (inclusive), e.g. 2027-06-01")
+    end.add_argument("--count", type=int, metavar="N", help="how many times in all")
+    p.add_argument("--staff", help="who set it up")
+    p.set_defaults(func=cmd_remind)
+
+    p = subparsers.add_parser("reminders", help="upcoming reminders with their state")
+    p.add_argument("--history", action="store_true", help="what was sent, skipped or missed")
+    p.add_argument("--appointments", action="store_true", help="appointments and their replies")
+    p.add_argument("--cancel", type=int, metavar="ID", help="cancel reminder ID")
+    p.add_argument("-n", "--limit", type=int, default=100, metavar="N")
+    p.set_defaults(func=cmd_reminders)
+
+    p = subparsers.add_parser(
+        "import-appointments",
+        help="import appointments from a CSV file (name, phone, date, time, note, service)",
+    )
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="show the preview, create nothing")
+    p.add_argument("--text", help="reminder text (default: the standard appointment text)")
+    p.set_defaults(func=cmd_import)
+
+
+def _setup(args: argparse.Namespace, clock: Clock | None = None):
+    from desk.cli.main import open_profile
+    from desk.store.settings import Settings
+
+    open_profile(args)
+    return Settings(), clock or getattr(args, "clock", None) or SystemClock()
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from desk.reminders.manage import create_reminder
+    from desk.reminders.recurrence import parse_every
+
+    settings, clock = _setup(args)
+    tz = settings.shop_zone()
+    at = parse_when(args.at, now=clock.now(), tz=tz)
+    every = parse_every(args.every) if args.every else None
+    until = parse_until(args.until) if args.until else None
+    numbers = [n for n in (x.strip() for x in args.number.split(",")) if n]
+    reminder = create_reminder(
+        recipients=numbers,
+        text=" ".join(args.text),
+        at=at,
+        every=every,
+        until=until,
+        count=args.count,
+        settings=settings,
+        clock=clock,
+        created_by=args.staff,
+    )
+    when = reminder.next_at
+    from desk.base.clock import utc
+    from desk.reminders.manage import format_date, format_time
+
+    local = utc(when)
+    text = (
+        f"reminder {reminder.id} scheduled for {format_date(local, tz)} "
+        f"{format_time(local, tz, settings.get('default_country'))} ({tz.key})"
+    )
+    if reminder.recurrence:
+        from desk.reminders.recurrence import Rule
+
+        text += ", " + Rule.from_json(reminder.recurrence).describe()
+    text += f", to {len(numbers)} recipient{'s' if len(numbers) != 1 else ''}"
+    print(text)
+    return 0
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    from desk.reminders import manage as reminders
+
+    settings, clock = _setup(args)
+    if args.cancel is not None:
+        if not reminders.cancel_reminder(args.cancel, clock=clock):
+            raise reminders.ReminderError(f"Reminder {args.cancel} is not scheduled.")
+        print(f"reminder {args.cancel} cancelled")
+        return 0
+    if args.history:
+        items = reminders.history(settings=settings, limit=args.limit)
+        if not items:
+            print("no reminders sent yet")
+        for h in items:
+            reason = f"  ({h.reason})" if h.reason else ""
+            print(f"{h.reminder_id:>5}  {h.local:<20} {h.recipient:<22} {h.state}{reason}")
+        return 0
+    if args.appointments:
+        appts = reminders.appointment_list(settings=settings, clock=clock, limit=args.limit)
+        if not appts:
+            print("no upcoming appointments")
+        for a in appts:
+            reply = f"  reply: “{a.reply}”" if a.reply else ""
+            service = f" {a.service}" if a.service else ""
+            print(
+                f"{a.appointment_id:>5}  {a.local:<20} {a.who:<22} {a.state:<10}"
+                f" {a.reminders} reminder(s) to go{service}{reply}"
+            )
+        return 0
+    items = reminders.upcoming(settings=settings, clock=clock, limit=args.limit)
+    if not items:
+        print("no upcoming reminders")
+    group = None
+    for item in items:
+        if item.group != group:
+            group = item.group
+            print(f"{group}:")
+        who = ", ".join(item.recipients[:3]) + (
+            f" +{len(item.recipients) - 3}" if len(item.recipients) > 3 else ""
+        )
+        extra = [x for x in (item.repeat, item.deferred) if x]
+        if item.appointment_id:
+            extra.append(f"appointment {item.appointment_at}: {item.appointment_state}")
+        preview = " ".join(item.text.split())
+        preview = preview if len(preview) <= 40 else preview[:39] + "…"
+        print(
+            f"  {item.reminder_id:>5}  {item.local:<20} {who:<24} {preview}"
+            + (f"  [{'; '.join(extra)}]" if extra else "")
+        )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desk.reminders import csv_import as appointments_csv
+
+    settings, clock = _setup(args)
+    tz = settings.shop_zone()
+    country = settings.get("default_country")
+    preview = appointments_csv.preview_file(args.file, settings=settings, clock=clock)
+    from desk.reminders.manage import format_date, format_time
+
+    new = preview.new_rows
+    print(
+        f"{args.file}: {len(new)} to create, {preview.existing} already imported, "
+        f"{len(preview.rejected)} rejected ({preview.encoding}, delimiter {preview.delimiter!r})"
+    )
+    for row in preview.rows:
+        mark = "=" if row.exists else "+"
+        when = f"{format_date(row.starts_at, tz)} {format_time(row.starts_at, tz, country)}"
+        service = f"  {row.service}" if row.service else ""
+        note = "  (already imported)" if row.exists else ""
+        print(f"  {mark} line {row.line:>4}: {row.name}, {row.phone}, {when}{service}{note}")
+    for bad in preview.rejected:
+        print(f"  ! line {bad.line:>4}: {bad.reason}" + (f"  [{bad.raw}]" if bad.raw else ""))
+    if args.dry_run:
+        print("dry run: nothing created")
+        return 0
+    result = appointments_csv.import_rows(new, settings=settings, clock=clock, text=args.text)
+    for bad in result.failed:
+        print(f"  ! line {bad.line:>4}: {bad.reason}")
+    print(
+        f"created {len(result.created)} appointment(s)"
+        + (f", {result.existing} already there" if result.existing else "")
+        + (f", {len(result.failed)} failed" if result.failed else "")
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""What the law and carriers expect: consent (STOP/START/HELP), privacy, erasure, retention."""

@@ -1,0 +1,197 @@
+"""Erase one customer (GDPR "right to erasure").
+
+Removed: the contact, its conversation, every message with its parts, delivery reports and
+received parts, appointments and their reminders, reminder links and runs, reminders that were
+for this customer alone, unmatched reports and undecodable PDUs from the number, and the number
+and name inside AuditLog lines.
+
+Kept: if the customer had opted out, exactly one ConsentEvent (kind "opt_out", method
+"erasure", the number, no text, no contact) so the shop never texts them again by accident.
+Logged: one AuditLog line "erased" with a hash of the number, never the number itself.
+
+``secure_delete`` is on for the erasing transaction so the freed pages are zeroed, and the WAL
+is checkpointed afterwards (best effort) so the old pages do not linger in it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from desk.base.clock import Clock, to_db
+from desk.compliance.retention import delete_messages
+from desk.store import audit
+from desk.store.db import db
+from desk.store.models import (
+    Appointment,
+    AuditLog,
+    ConsentEvent,
+    Contact,
+    Conversation,
+    DeliveryReport,
+    IncomingPart,
+    Message,
+    RawIncoming,
+    Reminder,
+    ReminderRecipient,
+    ReminderRun,
+)
+
+log = logging.getLogger(__name__)
+
+ERASED = "[erased]"
+
+
+class EraseError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    contact_id: int
+    conversation_id: int | None
+    fingerprint: str  # what the AuditLog holds instead of the number
+    messages: int
+    appointments: int
+    reminders: int
+    kept_opt_out: bool
+
+
+def _semi_octets(number: str) -> str:
+    """The number as it appears inside a PDU (swapped BCD digits), to find raw PDUs from it."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if len(digits) % 2:
+        digits += "F"
+    return "".join(digits[i + 1] + digits[i] for i in range(0, len(digits), 2))
+
+
+def find_contact(number_or_id: str | int) -> Contact | None:
+    if isinstance(number_or_id, int):
+        return Contact.get_or_none(Contact.id == number_or_id)
+    return Contact.get_or_none(Contact.number == number_or_id)
+
+
+def erase_contact(contact_id: int, *, staff: str | None = None, clock: Clock) -> ErasureResult:
+    """Erase everything about one contact (see the module doc); one transaction."""
+    database = db.obj
+    database.execute_sql("PRAGMA secure_delete = ON")
+    try:
+        result = _erase(contact_id, staff=staff, clock=clock)
+        # FTS5 keeps deleted tokens in old index segments until they are merged: rewrite both
+        # indexes so the name and words are gone from the file, not only from search results.
+        for table in ("contact_fts", "message_fts"):
+            database.execute_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    finally:
+        database.execute_sql("PRAGMA secure_delete = OFF")
+    try:
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as exc:  # a reader may hold the WAL; the next checkpoint gets it
+        log.debug("checkpoint after erasure deferred: %s", exc)
+    return result
+
+
+def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult:
+    with db.atomic():
+        contact = Contact.get_or_none(Contact.id == contact_id)
+        if contact is None:
+            raise EraseError(f"There is no contact {contact_id}.")
+        number, name = contact.number, contact.name
+        conversation = Conversation.get_or_none(Conversation.contact == contact.id)
+        conversation_id = conversation.id if conversation else None
+
+        # Consent: the opt-out fact only, if the customer was opted out at the end.
+        events = list(
+            ConsentEvent.select()
+            .where((ConsentEvent.contact == contact.id) | (ConsentEvent.number == number))
+            .order_by(ConsentEvent.at, ConsentEvent.id)
+        )
+        last_choice = next((e for e in reversed(events) if e.kind in ("opt_out", "opt_in")), None)
+        opted_out = contact.opted_out or (last_choice is not None and last_choice.kind == "opt_out")
+        opt_out_at = (
+            last_choice.at
+            if last_choice is not None and last_choice.kind == "opt_out"
+            else to_db(clock.now())
+        )
+        ConsentEvent.delete().where(ConsentEvent.id.in_([e.id for e in events])).execute()
+        if opted_out:
+            ConsentEvent.create(
+                contact=None, number=number, kind="opt_out", method="erasure", text=None,
+                at=opt_out_at,
+            )  # fmt: skip
+
+        # Messages with their parts, reports and received parts.
+        message_ids = (
+            [
+                m.id
+                for m in Message.select(Message.id).where(Message.conversation == conversation_id)
+            ]
+            if conversation_id
+            else []
+        )
+        # Reminder runs point at messages and the contact: remove them first.
+        ReminderRun.delete().where(
+            (ReminderRun.contact == contact.id) | ReminderRun.message.in_(message_ids)
+        ).execute()
+        delete_messages(message_ids)
+        IncomingPart.delete().where(IncomingPart.sender == number).execute()
+        DeliveryReport.delete().where(DeliveryReport.number == number).execute()
+        pattern = _semi_octets(number)
+        if len(pattern) >= 6:
+            RawIncoming.delete().where(RawIncoming.raw.contains(pattern)).execute()
+
+        # Appointments (their reminders cascade), then reminders left with nobody to remind.
+        appointments = [a.id for a in Appointment.select().where(Appointment.contact == contact.id)]
+        reminders_of_appointments = [
+            r.id for r in Reminder.select(Reminder.id).where(Reminder.appointment.in_(appointments))
+        ]
+        linked = [
+            r.reminder_id
+            for r in ReminderRecipient.select().where(ReminderRecipient.contact == contact.id)
+        ]
+        ReminderRecipient.delete().where(ReminderRecipient.contact == contact.id).execute()
+        orphaned = [
+            rid
+            for rid in linked
+            if not ReminderRecipient.select().where(ReminderRecipient.reminder == rid).exists()
+            and Reminder.get_or_none(Reminder.id == rid) is not None
+            and Reminder.get_by_id(rid).appointment_id is None
+        ]
+        Reminder.delete().where(Reminder.id.in_(orphaned + reminders_of_appointments)).execute()
+        Appointment.delete().where(Appointment.id.in_(appointments)).execute()
+
+        if conversation_id:
+            Conversation.delete().where(Conversation.id == conversation_id).execute()
+        Contact.delete().where(Contact.id == contact.id).execute()
+
+        # Older audit lines must not keep the number or the name either.
+        _scrub_audit(number, name)
+        tag = audit.fingerprint(number)
+        audit.record(
+            "erased",
+            f"customer {tag}: {len(message_ids)} messages, {len(appointments)} appointments"
+            + (", opt-out kept" if opted_out else ""),
+            staff,
+            clock=clock,
+        )
+        return ErasureResult(
+            contact_id=contact_id,
+            conversation_id=conversation_id,
+            fingerprint=tag,
+            messages=len(message_ids),
+            appointments=len(appointments),
+            reminders=len(set(orphaned + reminders_of_appointments)),
+            kept_opt_out=opted_out,
+        )
+
+
+def _scrub_audit(number: str, name: str | None) -> None:
+    needles = [number]
+    if number.startswith("+"):
+        needles.append(number[1:])
+    if name and len(name.strip()) >= 3:
+        needles.append(name.strip())
+    for needle in needles:
+        for row in AuditLog.select().where(AuditLog.detail.contains(needle)):
+            AuditLog.update(detail=row.detail.replace(needle, ERASED)).where(
+                AuditLog.id == row.id
+            ).execute()

@@ -1,0 +1,131 @@
+"""Retention: delete messages older than N days (the ``retention_days`` setting; 0 keeps all).
+
+With each message go its parts, the delivery reports matched to them and the received parts it
+was assembled from. Messages still on their way (queued, sending, uncertain) are never deleted:
+someone has to see them first. Conversation previews are refreshed from what is left, and the
+count goes to the AuditLog (never the content).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from desk.base.clock import Clock, to_db
+from desk.messaging.contacts import preview
+from desk.store import audit
+from desk.store.db import db
+from desk.store.models import (
+    QUEUED,
+    SENDING,
+    UNCERTAIN,
+    Conversation,
+    DeliveryReport,
+    IncomingPart,
+    Message,
+    MessagePart,
+)
+
+KEEP_STATES = (QUEUED, SENDING, UNCERTAIN)
+BATCH = 500  # messages per statement (SQLite's variable limit is far above; keeps locks short)
+
+
+def cutoff(days: int, *, clock: Clock):
+    """Messages created before this (naive UTC) are past retention."""
+    return to_db(clock.now() - timedelta(days=days))
+
+
+def expired_query(days: int, *, clock: Clock):
+    return Message.select(Message.id, Message.conversation).where(
+        (Message.created_at < cutoff(days, clock=clock)) & Message.state.not_in(KEEP_STATES)
+    )
+
+
+def count_expired(days: int, *, clock: Clock) -> int:
+    """How many messages ``apply_retention(days)`` would delete now (0 when off)."""
+    if days <= 0:
+        return 0
+    return expired_query(days, clock=clock).count()
+
+
+def refresh_preview(conversation_id: int) -> None:
+    """Set a conversation's preview and direction from its newest remaining message (the last
+    activity time stays: the conversation did happen then)."""
+    latest = (
+        Message.select()
+        .where(Message.conversation == conversation_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .first()
+    )
+    if latest is None:
+        Conversation.update(last_preview="", last_direction=None).where(
+            Conversation.id == conversation_id
+        ).execute()
+        return
+    text = (
+        "[message with sensitive data]"
+        if "sensitive" in latest.flag_list and not latest.masked
+        else preview(latest.body)
+    )
+    Conversation.update(last_preview=text, last_direction=latest.direction).where(
+        Conversation.id == conversation_id
+    ).execute()
+
+
+def delete_messages(ids: list[int]) -> None:
+    """Delete messages with their parts, matched reports and received parts (no transaction of
+    its own: the caller's)."""
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i : i + BATCH]
+        parts = MessagePart.select(MessagePart.id).where(MessagePart.message.in_(chunk))
+        DeliveryReport.delete().where(DeliveryReport.part.in_(parts)).execute()
+        IncomingPart.delete().where(IncomingPart.message.in_(chunk)).execute()
+        MessagePart.delete().where(MessagePart.message.in_(chunk)).execute()
+        Message.delete().where(Message.id.in_(chunk)).execute()
+
+
+def apply_retention(
+    days: int, *, clock: Clock, staff: str | None = None, limit: int | None = None
+) -> int:
+    """Delete every message older than ``days`` days (except queued, sending and uncertain
+    ones) with everything attached to it; returns the count. ``days`` <= 0: off, returns 0.
+
+    ``limit``: delete at most this many (the oldest first) so a first run on a large database
+    can be spread over several short transactions (about 1-2 s per 50k messages on a 1M
+    database); call again until it returns less than ``limit``.
+
+    Also removed: delivery reports and received parts older than the cutoff that never found a
+    message (nothing left to match them to). One transaction."""
+    if days <= 0:
+        return 0
+    horizon = cutoff(days, clock=clock)
+    with db.atomic():
+        query = expired_query(days, clock=clock)
+        if limit is not None:
+            query = query.order_by(Message.created_at, Message.id).limit(max(0, limit))
+        rows = list(query.tuples())
+        ids = [r[0] for r in rows]
+        conversations = sorted({r[1] for r in rows})
+        delete_messages(ids)
+        stray_reports = (
+            DeliveryReport.delete()
+            .where(DeliveryReport.part.is_null() & (DeliveryReport.received_at < horizon))
+            .execute()
+        )
+        stray_parts = (
+            IncomingPart.delete()
+            .where(IncomingPart.message.is_null() & (IncomingPart.received_at < horizon))
+            .execute()
+        )
+        for conversation_id in conversations:
+            refresh_preview(conversation_id)
+        if ids or stray_reports or stray_parts:
+            detail = f"{len(ids)} messages older than {days} days deleted"
+            if stray_reports or stray_parts:
+                detail += f" ({stray_reports} unmatched reports, {stray_parts} stray parts)"
+            audit.record("retention", detail, staff, clock=clock)
+    return len(ids)
+
+
+def apply_from_settings(*, settings, clock: Clock, limit: int | None = None) -> int:
+    """What the engine calls periodically: ``apply_retention(settings.get("retention_days"))``."""
+    return apply_retention(int(settings.get("retention_days")), clock=clock, limit=limit)

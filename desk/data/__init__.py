@@ -1,0 +1,1 @@
+"""The shop's data out and back: backups, restore, export."""

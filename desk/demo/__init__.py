@@ -1,0 +1,1 @@
+"""The demo shop: sample customers and a virtual modem that answers."""

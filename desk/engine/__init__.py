@@ -1,0 +1,1 @@
+"""The Engine: one core thread that writes, the modem side, the operations the window calls."""

@@ -1,0 +1,284 @@
+"""The Engine: runs the modem layer, inbox, outbox and scheduler together on background threads.
+
+```python
+engine = Engine(profile)          # port=None: the modem_port setting, else discovery
+engine.start()                    # ProfileLocked says who holds the profile
+unsubscribe = engine.subscribe(fn)
+engine.send("+15551234567", "Your car is ready").result()   # the message id
+engine.stop()
+```
+
+All database writes happen on the core thread (desk.engine.core_loop); every API method returns a
+concurrent.futures.Future at once and never blocks the caller. Subscribers are called on the core
+thread with desk.base.events dataclasses and must not block.
+
+Housekeeping on the core thread: reminders (desk.reminders.scheduler, which emits RemindersChanged itself),
+retention in chunks of 5000 messages per turn, and once a day desk.data.backup.auto_backup(profile,
+keep=14) on a thread of its own (see desk.engine.core_loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from desk.base import events as ev
+from desk.base.clock import Clock, SystemClock
+from desk.base.lock import ProfileLock, ProfileLocked
+from desk.base.paths import Profile
+from desk.engine import operations as ops
+from desk.engine.core_loop import Call, Core, Stop
+from desk.store.db import open_database
+from desk.store.settings import Settings
+from modem.events import ModemStatus
+
+__all__ = ["Engine", "EngineNotRunning", "ProfileLocked"]
+
+log = logging.getLogger("desk.engine.api")
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+
+ModemFactory = Callable[..., Any]
+
+
+class EngineNotRunning(RuntimeError):
+    pass
+
+
+def _default_factory(**kwargs: Any) -> Any:
+    from modem.service.modem_service import ModemService
+
+    return ModemService(**kwargs)
+
+
+class Engine:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        port: str | None = None,
+        clock: Clock | None = None,
+        modem_factory: ModemFactory | None = None,
+        mode: str = "window",
+        interval: float = 0.3,
+        max_in_flight: int = 2,
+    ) -> None:
+        self.profile = profile
+        self.port = port
+        self.clock: Clock = clock or SystemClock()
+        self.settings = Settings()
+        self.mode = mode
+        self._factory = modem_factory or _default_factory
+        self._interval = interval
+        self._max_in_flight = max_in_flight
+        self._lock = ProfileLock(profile.lock_path, mode=mode)
+        self._subscribers: list[Callable[[ev.DeskEvent], None]] = []
+        self._sub_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._core: Core | None = None
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+    # --- life ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the profile lock, open (and migrate) the database, recover interrupted sends and
+        start the core thread and the modem service. Raises ProfileLocked, DatabaseError."""
+        with self._state_lock:
+            if self._running:
+                return
+            self.profile.ensure()
+            self._lock.acquire()
+            try:
+                open_database(self.profile.db_path)
+                core = Core(
+                    settings=self.settings,
+                    clock=self.clock,
+                    emit=self._emit,
+                    make_service=self._make_service,
+                    interval=self._interval,
+                    max_in_flight=self._max_in_flight,
+                    watch_settings=self._modem_settings,
+                    profile=self.profile,
+                )
+                self._core = core
+                thread = threading.Thread(target=core.run, name="desk-core", daemon=True)
+                thread.start()
+                core.ready.result(timeout=START_TIMEOUT)
+            except BaseException:
+                self._core = None
+                self._lock.release()
+                raise
+            self._thread, self._running = thread, True
+        log.info("engine started for %s (%s)", self.profile.data_dir, self.mode)
+
+    def stop(self) -> None:
+        """Stop the modem service (at most a few seconds, even when the modem hangs), let the core
+        thread settle what is in its queue, and release the profile lock."""
+        with self._state_lock:
+            if not self._running:
+                return
+            self._running = False
+            core, thread = self._core, self._thread
+        assert core is not None and thread is not None
+        core.put(Stop())
+        thread.join(STOP_TIMEOUT)
+        if thread.is_alive():
+            log.error("the core thread did not stop within %.0f s", STOP_TIMEOUT)
+        self._lock.release()
+        log.info("engine stopped")
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def __enter__(self) -> Engine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _modem_settings(self) -> tuple[Any, ...]:
+        port = self.port if self.port else (self.settings.get("modem_port") or None)
+        pin = self.settings.get("modem_pin") or None
+        return (port, pin)
+
+    def _make_service(self) -> Any:
+        port, pin = self._modem_settings()
+        sink = self._sink
+        log.info("starting the modem service on %s", port or "the first modem found")
+        return self._factory(port=port, sink=sink, pin=pin)
+
+    def _sink(self, event: Any) -> None:
+        core = self._core
+        if core is not None:
+            core.put(event)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def subscribe(self, fn: Callable[[ev.DeskEvent], None]) -> Callable[[], None]:
+        """Call ``fn(event)`` on the core thread for every event; returns an unsubscribe function."""
+        with self._sub_lock:
+            self._subscribers = [*self._subscribers, fn]
+
+        def unsubscribe() -> None:
+            with self._sub_lock:
+                self._subscribers = [f for f in self._subscribers if f is not fn]
+
+        return unsubscribe
+
+    def _core_emit(self, event: ev.DeskEvent) -> None:
+        """Emit from the core thread: after the open batch commits."""
+        core = self._core
+        if core is not None:
+            core.emit(event)
+        else:
+            self._emit(event)
+
+    def _emit(self, event: ev.DeskEvent) -> None:
+        for fn in self._subscribers:
+            try:
+                fn(event)
+            except Exception:
+                log.exception("an event subscriber failed on %s", type(event).__name__)
+
+    # --- API ----------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` on the core thread (the one writer), inside one
+        transaction that takes the write lock first; the Future resolves after the commit."""
+        return self._submit(Call(fn, args, kwargs, Future()))
+
+    def _submit(self, call: Call) -> Future:
+        core = self._core
+        if not self._running or core is None:
+            call.future.set_exception(EngineNotRunning("TextDesk's engine is not running."))
+        else:
+            core.put(call)
+        return call.future
+
+    def send(
+        self, number_or_contact_id: str | int, text: str, *, staff: str | None = None
+    ) -> Future:
+        """Queue a message (committed as queued before it reaches the modem); Future[int] id.
+        Refusals (opted out, bad number, empty text) come as outbox.SendRefused."""
+        return self.call(
+            ops.send, number_or_contact_id, text, staff=staff, settings=self.settings,
+            clock=self.clock,
+        )  # fmt: skip
+
+    def resend(self, message_id: int) -> Future:
+        return self.call(ops.resend, message_id, clock=self.clock)
+
+    def resolve_uncertain(self, message_id: int, went_out: bool) -> Future:
+        return self.call(ops.resolve_uncertain, message_id, went_out=went_out, clock=self.clock)
+
+    def mark_read(self, conversation_id: int) -> Future:
+        return self.call(ops.mark_read, conversation_id, emit=self._core_emit)
+
+    def set_status(self, conversation_id: int, status: str) -> Future:
+        return self.call(ops.set_status, conversation_id, status, emit=self._core_emit)
+
+    def update_contact(self, contact_id: int, **fields: Any) -> Future:
+        return self.call(ops.update_contact, contact_id, fields, emit=self._core_emit)
+
+    def set_opt_out(self, contact_id: int, opted_out: bool, *, staff: str | None = None) -> Future:
+        return self.call(
+            ops.set_opt_out,
+            contact_id,
+            opted_out,
+            staff=staff,
+            clock=self.clock,
+            emit=self._core_emit,
+        )
+
+    def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future:
+        # Not inside an outer transaction: the erasure rewrites the search index and checkpoints.
+        kwargs = {"staff": staff, "clock": self.clock, "emit": self._core_emit}
+        return self._submit(
+            Call(ops.erase_contact, (contact_id,), kwargs, Future(), immediate=False)
+        )
+
+    def restart_modem(self) -> Future:
+        """Stop and start the modem service (applies a new port or PIN at once)."""
+        return self._submit(Call(self._restart, (), {}, Future(), immediate=False))
+
+    def _restart(self) -> None:
+        assert self._core is not None
+        self._core.restart_service()
+
+    def query_balance(self) -> None:
+        """Ask the balance by USSD (the ussd_balance setting); a BalanceReceived event answers."""
+
+        def ask() -> None:
+            service = self._core.service if self._core else None
+            if service is None:
+                self._core_emit(ev.BalanceReceived(None, "The modem is not connected."))
+                return
+            service.query_ussd(self.settings.get("ussd_balance"))
+
+        self.call(ask)
+
+    def enter_pin(self, pin: str) -> None:
+        core = self._core
+        service = core.service if core is not None else None
+        if service is not None:
+            service.enter_pin(pin)
+
+    @property
+    def modem_status(self) -> ModemStatus:
+        core = self._core
+        if core is None or not self._running:
+            return ModemStatus()
+        service = core.service
+        if service is not None:
+            try:
+                return service.status
+            except Exception:
+                pass
+        return core.status

@@ -1,0 +1,450 @@
+"""The engine's core thread: the one database writer.
+
+It consumes a single queue carrying modem events (the ModemService sink puts them there) and API
+calls (with Futures). Whatever is waiting is handled as one batch in one transaction (group
+commit), each item in its own savepoint so one failure spoils nothing else, followed by one cycle:
+outbox.take_jobs, scheduler.tick (about once a second), inbox.flush_incomplete (every few seconds),
+MessageAdded for rows that appeared (also rows another process wrote: ``textdesk send``) and
+QueueChanged when the count moved. The cycle also runs every ``interval`` seconds when idle.
+
+Retention runs in chunks of RETENTION_CHUNK messages, one chunk per turn until a chunk comes back
+short, so a first run on a large database never holds incoming texts up for long. The daily
+automatic backup (desk.data.backup.auto_backup) runs on a thread of its own with its own read-only
+connection (SQLite's online backup API), never inside the core's write transaction.
+
+Side effects wait for the commit: acknowledging an SMS to the modem (never before it is stored),
+submitting a job (never before it is committed as sending), resolving Futures and emitting
+events. If the commit fails, acknowledgements and submissions are dropped (the modem keeps the
+SMS; the job stays queued) and the Futures fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from desk.base import events as ev
+from desk.base.clock import Clock
+from desk.base.paths import Profile
+from desk.engine.modem_side import Flight, ModemSide, ServiceGone
+from desk.store.db import db
+from desk.store.models import IN, OUT, QUEUED, SENDING, Message
+from desk.store.settings import Settings
+from modem import events as me
+
+__all__ = ["Call", "Core", "Finish", "Flight", "ServiceGone", "Stop", "write"]
+
+log = logging.getLogger("desk.engine.api")
+
+SCHEDULER_EVERY = 1.0
+FLUSH_EVERY = 5.0
+SETTINGS_EVERY = 2.0
+RETENTION_EVERY = 6 * 3600.0
+RETENTION_CHUNK = 5000  # messages deleted per core-loop turn (~0.5 s on a large database)
+BACKUP_EVERY = 3600.0  # how often to ask auto_backup; it writes at most one a day (UTC)
+BACKUP_KEEP = 14
+BACKUP_JOIN_TIMEOUT = 30.0
+DRAIN_BATCH = 200
+
+
+@dataclass
+class Call:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    future: Future
+    immediate: bool = True  # False: run outside any transaction (erasure, modem restart)
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class Finish:
+    pass
+
+
+def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a transaction that takes the write lock up front (BEGIN IMMEDIATE); inside
+    a batch this is a savepoint of the batch's transaction.
+
+    Another process (``textdesk send``, ``textdesk config``) may write between a deferred
+    transaction's first read and its first write; SQLite then fails at once with "database is
+    locked" (a stale WAL snapshot; the busy timeout does not apply). Taking the lock first makes
+    the busy timeout wait instead. The functions' own ``db.atomic()`` blocks become savepoints.
+    """
+    with db.atomic("IMMEDIATE"):
+        return fn(*args, **kwargs)
+
+
+def _outside(item: Any) -> bool:
+    """Items handled between batches, outside any transaction."""
+    return isinstance(item, Stop | Finish) or (isinstance(item, Call) and not item.immediate)
+
+
+class Core(ModemSide):
+    """State and handlers of the core thread. Only ``put`` is called from other threads."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock,
+        emit: Callable[[ev.DeskEvent], None],
+        make_service: Callable[[], Any],
+        interval: float = 0.3,
+        max_in_flight: int = 2,
+        watch_settings: Callable[[], tuple[Any, ...]] | None = None,
+        profile: Profile | None = None,
+    ) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue()
+        self.settings = settings
+        self.clock = clock
+        self._emit_now = emit
+        self.make_service = make_service
+        self.interval = interval
+        self.max_in_flight = max_in_flight
+        self.watch_settings = watch_settings
+        self.profile = profile  # None: no automatic backups
+        self.ready: Future = Future()
+        self.stopping = False
+        self._actions: list[tuple[str, Any]] | None = None  # set while a batch is open
+        self._last_id = 0
+        self._queued_count: int | None = None
+        self._next_sched = 0.0
+        self._next_flush = 0.0
+        self._next_settings = 0.0
+        self._next_retention = 0.0
+        self._retention_more = False  # the last chunk was full: carry on next turn
+        self._retention_total = 0
+        self._next_backup = 0.0
+        self._backup_thread: threading.Thread | None = None
+        self._inbox: Any = None
+        self._outbox: Any = None
+        self._scheduler: Any = None
+        self._init_modem_side()
+
+    # --- called from any thread ---------------------------------------------------------------
+
+    def put(self, item: Any) -> None:
+        """The ModemService sink, and how the Engine hands over calls. Never blocks."""
+        self.queue.put(item)
+
+    # --- after the commit ---------------------------------------------------------------------
+
+    def later(self, kind: str, payload: Any) -> None:
+        """Do this once the open batch has committed (at once when no batch is open)."""
+        if self._actions is not None:
+            self._actions.append((kind, payload))
+        else:
+            self._act(kind, payload)
+
+    def emit(self, event: ev.DeskEvent) -> None:
+        self.later("emit", event)
+
+    def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return write(fn, *args, **kwargs)
+
+    def _act(self, kind: str, payload: Any) -> None:
+        try:
+            if kind == "emit":
+                self._emit_now(payload)
+            elif kind == "ack":
+                service, token = payload
+                service.ack_incoming(token)
+            elif kind == "submit":
+                self._submit_now(*payload)
+            elif kind == "result":
+                future, value = payload
+                future.set_result(value)
+        except Exception:
+            log.exception("engine could not %s after the commit", kind)
+
+    def _undo(self, kind: str, payload: Any, exc: BaseException) -> None:
+        """The batch did not commit: what its actions promised did not happen."""
+        if kind == "result":
+            payload[0].set_exception(exc)
+        elif kind == "submit":
+            self.flights.pop(payload[1].job_id, None)
+
+    # --- the thread ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            self._startup()
+        except BaseException as exc:
+            log.exception("engine start-up failed")
+            self.ready.set_exception(exc)
+            self._close_db()
+            return
+        self.ready.set_result(True)
+        try:
+            self._loop()
+        finally:
+            self._close_db()
+
+    def _startup(self) -> None:
+        from desk.messaging import inbox, outbox
+
+        self._inbox, self._outbox = inbox, outbox
+        try:
+            from desk.reminders.scheduler import Scheduler
+
+            # emit: RemindersChanged also when a tick only marks runs missed or skipped.
+            self._scheduler = Scheduler(settings=self.settings, clock=self.clock, emit=self.emit)
+        except ImportError:
+            log.warning("reminders are not available (desk.reminders.scheduler missing)")
+        recovered = write(outbox.recover_interrupted, clock=self.clock) or []
+        if recovered:
+            log.warning(
+                "%d message(s) were being sent when TextDesk stopped; marked uncertain: %s",
+                len(recovered), ", ".join(map(str, recovered)),
+            )  # fmt: skip
+            for mid in recovered:
+                self._message_updated(mid)
+        self._last_id = Message.select(Message.id).order_by(Message.id.desc()).scalar() or 0
+        self._start_service()
+
+    def _collect(self, timeout: float) -> list[Any]:
+        try:
+            items = [self.queue.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(items) < DRAIN_BATCH and not _outside(items[-1]):
+            try:
+                items.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _loop(self) -> None:
+        next_cycle = 0.0
+        while True:
+            items = self._collect(max(0.0, next_cycle - time.monotonic()))
+            boundary = items.pop() if items and _outside(items[-1]) else None
+            if items or time.monotonic() >= next_cycle:
+                self._batch(items)
+                next_cycle = time.monotonic() + self.interval
+                self._maybe_check_settings()
+                self._maybe_backup()
+            if isinstance(boundary, Finish):
+                self._batch([], final=True)
+                self._fail_leftover_calls()
+                self._join_backup()
+                return
+            if isinstance(boundary, Stop):
+                self.stopping = True
+                self.stop_service()  # queues ServiceGone: the jobs it never finished get settled
+                self.queue.put(Finish())
+            elif isinstance(boundary, Call):
+                self._run_outside(boundary)
+                next_cycle = 0.0
+
+    def _batch(self, items: list[Any], *, final: bool = False) -> None:
+        self._actions = []
+        try:
+            with db.atomic("IMMEDIATE"):
+                for item in items:
+                    self._item(item)
+                self._cycle(final=final)
+        except Exception as exc:
+            actions, self._actions = self._actions, None
+            log.exception("engine batch of %d items failed to commit", len(items))
+            for kind, payload in actions:
+                self._undo(kind, payload, exc)
+            self.emit(ev.Problem(f"TextDesk could not save to its database: {exc}", "error"))
+            return
+        actions, self._actions = self._actions, None
+        for kind, payload in actions:
+            self._act(kind, payload)
+
+    def _item(self, item: Any) -> None:
+        assert self._actions is not None
+        mark = len(self._actions)
+        if isinstance(item, Call) and not item.future.set_running_or_notify_cancel():
+            return
+        try:
+            with db.atomic():  # a savepoint: a failure undoes this item only
+                if isinstance(item, Call):
+                    result = item.fn(*item.args, **item.kwargs)
+                elif isinstance(item, ServiceGone):
+                    self._service_gone(item.clean)
+                elif isinstance(item, me.ModemEvent):
+                    self._modem_event(item)
+                else:
+                    log.error("engine queue got an unknown item: %r", item)
+        except Exception as exc:
+            del self._actions[mark:]
+            if isinstance(item, Call):
+                item.future.set_exception(exc)
+                return
+            log.exception("engine could not handle %s", type(item).__name__)
+            self.emit(ev.Problem(f"Something went wrong inside TextDesk: {exc}", "error"))
+            return
+        if isinstance(item, Call):
+            self.later("result", (item.future, result))
+
+    def _run_outside(self, call: Call) -> None:
+        if not call.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = call.fn(*call.args, **call.kwargs)
+        except BaseException as exc:
+            call.future.set_exception(exc)
+        else:
+            call.future.set_result(result)
+
+    # --- the cycle ------------------------------------------------------------------------
+
+    def _cycle(self, *, final: bool = False) -> None:
+        now = time.monotonic()
+        self._step(self._scan_new_rows)  # MessageAdded before any update of a new message
+        if not final and not self.stopping:
+            self._step(self._send_jobs)
+            if self._scheduler is not None and now >= self._next_sched:
+                self._next_sched = now + SCHEDULER_EVERY
+                self._step(self._tick)
+            if now >= self._next_flush:
+                self._next_flush = now + FLUSH_EVERY
+                self._step(self._inbox.flush_incomplete, clock=self.clock)
+            if self._retention_more or now >= self._next_retention:
+                self._next_retention = now + RETENTION_EVERY
+                self._step(self._retention)
+        self._step(self._scan_new_rows)
+        self._step(self._queue_count)
+
+    def _step(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        assert self._actions is not None
+        mark = len(self._actions)
+        try:
+            with db.atomic():
+                fn(*args, **kwargs)
+        except Exception as exc:
+            del self._actions[mark:]
+            log.exception("engine cycle step %s failed", getattr(fn, "__name__", fn))
+            self.emit(ev.Problem(f"Something went wrong inside TextDesk: {exc}", "error"))
+
+    def _tick(self) -> None:
+        self._scheduler.tick()  # emits RemindersChanged itself (through self.emit) on any change
+
+    def _maybe_check_settings(self) -> None:
+        now = time.monotonic()
+        if self.watch_settings is None or self.stopping or now < self._next_settings:
+            return
+        self._next_settings = now + SETTINGS_EVERY
+        try:
+            self._check_settings()
+        except Exception:
+            log.exception("could not apply changed modem settings")
+
+    def _retention(self) -> None:
+        """Delete messages past the retention period (the retention_days setting; 0 is off), at
+        most RETENTION_CHUNK in this turn; a full chunk means more wait for the next turn."""
+        self._retention_more = False
+        try:
+            from desk.compliance import retention
+        except ImportError:
+            return
+        chunk = RETENTION_CHUNK
+        deleted = retention.apply_from_settings(
+            settings=self.settings, clock=self.clock, limit=chunk
+        )
+        self._retention_total += deleted
+        if deleted >= chunk:
+            self._retention_more = True
+            log.info("retention: %d old messages deleted so far", self._retention_total)
+            return
+        total, self._retention_total = self._retention_total, 0
+        if total:
+            log.info("retention: %d old messages deleted", total)
+            self.emit(
+                ev.Problem(f"{total} messages past the retention period were deleted.", "info")
+            )
+
+    # --- the daily backup ---------------------------------------------------------------------
+
+    def _maybe_backup(self) -> None:
+        """Start the automatic backup on its own thread (it writes at most one a day)."""
+        now = time.monotonic()
+        if self.profile is None or self.stopping or now < self._next_backup:
+            return
+        if self._backup_thread is not None and self._backup_thread.is_alive():
+            return
+        self._next_backup = now + BACKUP_EVERY
+        thread = threading.Thread(target=self._backup, name="desk-backup", daemon=True)
+        self._backup_thread = thread
+        thread.start()
+
+    def _backup(self) -> None:
+        """On the backup thread: its own connection; events go back through the core's queue."""
+        from desk.data import backup
+
+        assert self.profile is not None
+        try:
+            made = backup.auto_backup(self.profile, keep=BACKUP_KEEP, clock=self.clock)
+        except Exception as exc:
+            log.exception("the automatic backup failed")
+            problem = ev.Problem(f"The daily backup could not be written: {exc}", "error")
+            self.put(Call(self.emit, (problem,), {}, Future()))
+            return
+        if made is None:
+            log.debug("today's automatic backup exists already")
+
+    def _join_backup(self) -> None:
+        thread = self._backup_thread
+        if thread is not None and thread.is_alive():
+            thread.join(BACKUP_JOIN_TIMEOUT)
+            if thread.is_alive():
+                log.error("the automatic backup did not finish within %.0f s", BACKUP_JOIN_TIMEOUT)
+
+    def _scan_new_rows(self) -> None:
+        rows = (
+            Message.select(Message.id, Message.conversation, Message.direction)
+            .where(Message.id > self._last_id)
+            .order_by(Message.id)
+            .tuples()
+        )
+        convs: list[int] = []
+        for mid, conv, direction in rows:
+            self._last_id = max(self._last_id, mid)
+            self.emit(ev.MessageAdded(mid, conv, direction if direction in (IN, OUT) else OUT))
+            if conv not in convs:
+                convs.append(conv)
+        for conv in convs:
+            self.emit(ev.ConversationUpdated(conv))
+
+    def _queue_count(self) -> None:
+        count = (
+            Message.select()
+            .where((Message.direction == OUT) & (Message.state.in_((QUEUED, SENDING))))
+            .count()
+        )
+        if count != self._queued_count:
+            self._queued_count = count
+            self.emit(ev.QueueChanged(count))
+
+    # --- leaving ----------------------------------------------------------------------------
+
+    def _fail_leftover_calls(self) -> None:
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, Call) and not item.future.done():
+                item.future.set_exception(RuntimeError("TextDesk's engine has stopped."))
+
+    def _close_db(self) -> None:
+        try:
+            if db.obj is not None and not db.is_closed():
+                db.close()
+        except Exception:
+            log.debug("closing the core thread's connection failed", exc_info=True)

@@ -1,0 +1,263 @@
+"""The core thread's modem side: modem events, jobs in flight, and the ModemService's life.
+
+A mixin of desk.engine.core_loop.Core (runs on the core thread only). Side effects that must wait for
+the commit (acknowledging an SMS to the modem, submitting a job, events to subscribers) go through
+``Core.later``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from desk.base import events as ev
+from desk.store.models import Message
+from modem import events as me
+
+log = logging.getLogger("desk.engine.api")
+
+SERVICE_STOP_TIMEOUT = 5.0
+SERVICE_RETRY = 30.0  # a modem service that could not even be started is tried again this often
+
+
+@dataclass(frozen=True)
+class ServiceGone:
+    """Queued after a ModemService stopped: every event it emitted is ahead of this marker."""
+
+    clean: bool
+
+
+@dataclass
+class Flight:
+    """A job handed to the modem service and not finished yet."""
+
+    start_part: int
+    concat_ref: int | None
+    parts: int | None = None
+    submitting: set[int] = field(default_factory=set)
+    sent: set[int] = field(default_factory=set)
+    since: float = field(default_factory=time.monotonic)
+
+    def next_part(self) -> int:
+        return max(self.sent) + 1 if self.sent else self.start_part
+
+
+class ModemSide:
+    # Provided by Core.
+    clock: Any
+    settings: Any
+    queue: Any
+    max_in_flight: int
+    make_service: Callable[[], Any]
+    watch_settings: Callable[[], tuple[Any, ...]] | None
+    _inbox: Any
+    _outbox: Any
+    _last_id: int
+
+    def emit(self, event: ev.DeskEvent) -> None: ...
+    def later(self, kind: str, payload: Any) -> None: ...
+    def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+    def _init_modem_side(self) -> None:
+        self.service: Any = None
+        self.status = me.ModemStatus()
+        self.flights: dict[int | str, Flight] = {}
+        self._service_key: tuple[Any, ...] | None = None
+        self._service_retry_at: float | None = None  # set while the service could not start
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def _modem_event(self, event: me.ModemEvent) -> None:
+        outbox = self._outbox
+        if isinstance(event, me.IncomingSms):
+            self._incoming(event)
+        elif isinstance(event, me.PartSubmitting):
+            flight = self.flights.get(event.job_id)
+            if flight is not None:
+                flight.submitting.add(event.part)
+                flight.parts = event.parts
+            self._message_updated(self.write(outbox.on_part_submitting, event, clock=self.clock))
+        elif isinstance(event, me.PartSent):
+            flight = self.flights.get(event.job_id)
+            if flight is not None:
+                flight.sent.add(event.part)
+                flight.parts = event.parts
+                if event.part >= event.parts:
+                    del self.flights[event.job_id]
+            self._message_updated(self.write(outbox.on_part_sent, event, clock=self.clock))
+        elif isinstance(event, me.SendFailed):
+            self.flights.pop(event.job_id, None)
+            log.warning(
+                "message %s part %d/%d failed: %s%s", event.job_id, event.part, event.parts,
+                event.reason, " (uncertain)" if event.uncertain else "",
+            )  # fmt: skip
+            self._message_updated(self.write(outbox.on_send_failed, event, clock=self.clock))
+        elif isinstance(event, me.DeliveryReport):
+            mid = self.write(outbox.on_delivery_report, event, clock=self.clock)
+            if event.token is not None and self.service is not None:
+                self.later("ack", (self.service, event.token))
+            self._message_updated(mid)
+        elif isinstance(event, me.StatusChanged):
+            self.status = event.status
+            self.emit(ev.ModemStatusChanged(event.status))
+        elif isinstance(event, me.UssdResult):
+            self.emit(ev.BalanceReceived(event.text, event.error))
+        elif isinstance(event, me.PortChanged):
+            log.info("the modem moved from %s to %s", event.old, event.new)
+        else:
+            log.debug("ignored modem event %r", event)
+
+    def _incoming(self, event: me.IncomingSms) -> None:
+        result = self.write(
+            self._inbox.store_incoming, event, settings=self.settings, clock=self.clock
+        )
+        # Only once this is committed may the modem delete it from the SIM.
+        if self.service is not None:
+            self.later("ack", (self.service, event.token))
+        problem = getattr(result, "problem", None)
+        if problem is None and event.pdu is None:
+            problem = (
+                f"An incoming text could not be read ({event.error or 'malformed'}); "
+                "it was kept as received."
+            )
+        if problem:
+            self.emit(ev.Problem(problem))
+        mid = getattr(result, "message_id", None)
+        if mid is not None and mid <= self._last_id:
+            # An incomplete message completed by a late part.
+            self._message_updated(mid)
+        appointment = getattr(result, "appointment_id", None)
+        if appointment is not None:
+            from desk.store.models import Appointment
+
+            row = Appointment.get_or_none(Appointment.id == appointment)
+            if row is not None:
+                self.emit(ev.AppointmentUpdated(appointment, row.state))
+
+    def _message_updated(self, message_id: int | None) -> None:
+        if message_id is None:
+            return
+        row = (
+            Message.select(Message.id, Message.conversation, Message.state)
+            .where(Message.id == message_id)
+            .tuples()
+            .first()
+        )
+        if row is None:
+            return
+        self.emit(ev.MessageUpdated(row[0], row[1], row[2]))
+        if row[0] <= self._last_id:
+            self.emit(ev.ConversationUpdated(row[1]))
+
+    # --- sending ------------------------------------------------------------------------------
+
+    def _send_jobs(self) -> None:
+        """Take what may go now (committed as sending with the batch) and submit after commit.
+        At most ``max_in_flight`` jobs wait in the service, so a crash leaves few uncertain."""
+        service = self.service
+        if service is None or self.status.state != me.ModemState.READY:
+            return
+        room = self.max_in_flight - len(self.flights)
+        if room <= 0:
+            return
+        jobs = self.write(
+            self._outbox.take_jobs, settings=self.settings, clock=self.clock, limit=room
+        )
+        for job in jobs:
+            self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
+            self.later("submit", (service, job))
+            self._message_updated(job.job_id)
+
+    def _submit_now(self, service: Any, job: me.SendJob) -> None:
+        try:
+            service.submit(job)
+        except Exception as exc:  # a service that refuses synchronously: nothing went out
+            log.exception("modem service refused job %s", job.job_id)
+            self.flights.pop(job.job_id, None)
+            failed = me.SendFailed(
+                job.job_id, job.start_part, job.start_part, job.concat_ref, None,
+                f"The modem could not take the text ({exc}).", True,
+            )  # fmt: skip
+            self._message_updated(self.write(self._outbox.on_send_failed, failed, clock=self.clock))
+
+    # --- the service's life ---------------------------------------------------------------------
+
+    def _start_service(self) -> None:
+        self._service_key = self.watch_settings() if self.watch_settings else None
+        try:
+            service = self.make_service()
+            service.start()
+        except Exception as exc:
+            log.exception("could not start the modem service")
+            self.service = None
+            if self._service_retry_at is None:  # say it once, not at every retry
+                self.emit(ev.Problem(f"The modem could not be started: {exc}", "error"))
+            self._service_retry_at = time.monotonic() + SERVICE_RETRY
+            return
+        self._service_retry_at = None
+        self.service = service
+
+    def stop_service(self) -> bool:
+        """Stop the modem service, waiting at most SERVICE_STOP_TIMEOUT; True when it stopped.
+        Never inside a transaction (it may wait)."""
+        service, self.service = self.service, None
+        self.status = me.ModemStatus()
+        if service is None:
+            return True
+        done = threading.Event()
+
+        def stop() -> None:
+            try:
+                service.stop()
+            except Exception:
+                log.exception("modem service stop failed")
+            finally:
+                done.set()
+
+        threading.Thread(target=stop, name="modem-stop", daemon=True).start()
+        clean = done.wait(SERVICE_STOP_TIMEOUT)
+        if not clean:
+            log.error("the modem service did not stop within %.0f s", SERVICE_STOP_TIMEOUT)
+        self.queue.put(ServiceGone(clean))
+        return clean
+
+    def restart_service(self) -> None:
+        log.info("restarting the modem service")
+        self.stop_service()
+        self.emit(ev.ModemStatusChanged(self.status))
+        self._start_service()
+
+    def _check_settings(self) -> None:
+        """Restart the service when its settings changed; retry one that could not start."""
+        key = self.watch_settings() if self.watch_settings else None
+        if key != self._service_key:
+            log.info("modem settings changed")
+            self.restart_service()
+        elif (
+            self.service is None
+            and self._service_retry_at is not None
+            and time.monotonic() >= self._service_retry_at
+        ):
+            log.info("trying to start the modem service again")
+            self._start_service()
+
+    def _service_gone(self, clean: bool) -> None:
+        """Settle the jobs the stopped service never finished. A part whose PDU may have been
+        written is uncertain; when the service stopped cleanly, a part it never started is simply
+        retried later."""
+        for job_id, flight in list(self.flights.items()):
+            del self.flights[job_id]
+            part = flight.next_part()
+            uncertain = (not clean) or part in flight.submitting
+            parts = flight.parts or part
+            failed = me.SendFailed(
+                job_id, part, parts, flight.concat_ref, None,
+                "The modem may have sent this part just before it was stopped."
+                if uncertain else "The modem was restarted before this text went out.",
+                not uncertain, uncertain=uncertain,
+            )  # fmt: skip
+            self._message_updated(self.write(self._outbox.on_send_failed, failed, clock=self.clock))

@@ -1,0 +1,185 @@
+"""What the Engine's API methods do, run on the core thread (the one writer).
+
+Each function opens its own transaction. ``emit`` sends desk.base.events to the engine's subscribers
+(MessageAdded for new rows is emitted by the core's scan, not here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desk.base import events as ev
+from desk.base.clock import Clock
+from desk.store import audit
+from desk.store.db import db
+from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
+from desk.store.settings import Settings
+
+Emit = Callable[[ev.DeskEvent], None]
+
+CONTACT_FIELDS = ("name", "notes", "tags", "timezone", "callback_requested")
+
+
+class NotFound(LookupError):
+    pass
+
+
+def send(
+    target: str | int,
+    text: str,
+    *,
+    staff: str | None,
+    settings: Settings,
+    clock: Clock,
+    source: str = "staff",
+) -> int:
+    from desk.messaging import outbox
+
+    staff = staff or settings.get("staff_name") or None
+    message = outbox.queue_message(
+        target, text, source=source, staff=staff, settings=settings, clock=clock
+    )
+    return message.id
+
+
+def resend(message_id: int, *, clock: Clock) -> int:
+    from desk.messaging import outbox
+
+    return outbox.resend(message_id, clock=clock).id
+
+
+def resolve_uncertain(message_id: int, *, went_out: bool, clock: Clock) -> int:
+    from desk.messaging import outbox
+
+    return outbox.resolve_uncertain(message_id, went_out=went_out, clock=clock).id
+
+
+def _conversation(conversation_id: int) -> Conversation:
+    conv = Conversation.get_or_none(Conversation.id == conversation_id)
+    if conv is None:
+        raise NotFound(f"There is no conversation {conversation_id} (erased?).")
+    return conv
+
+
+def _contact(contact_id: int) -> Contact:
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        raise NotFound(f"There is no contact {contact_id} (erased?).")
+    return contact
+
+
+def _conversation_ids(contact_id: int) -> list[int]:
+    return [
+        c
+        for (c,) in Conversation.select(Conversation.id)
+        .where(Conversation.contact == contact_id)
+        .tuples()
+    ]
+
+
+def mark_read(conversation_id: int, *, emit: Emit) -> None:
+    with db.atomic():
+        conv = _conversation(conversation_id)
+        Message.update(read=True).where(
+            (Message.conversation == conv.id) & (Message.direction == IN) & (Message.read == False)  # noqa: E712
+        ).execute()
+        Conversation.update(unread=0).where(Conversation.id == conv.id).execute()
+    emit(ev.ConversationUpdated(conversation_id))
+
+
+def set_status(conversation_id: int, status: str, *, emit: Emit) -> None:
+    if status not in (OPEN, DONE):
+        raise ValueError(f"A conversation is “{OPEN}” or “{DONE}”, not “{status}”.")
+    with db.atomic():
+        conv = _conversation(conversation_id)
+        fields: dict[Any, Any] = {Conversation.status: status}
+        if status == DONE:
+            fields[Conversation.needs_attention] = False
+        Conversation.update(fields).where(Conversation.id == conv.id).execute()
+    emit(ev.ConversationUpdated(conversation_id))
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(CONTACT_FIELDS))
+    if unknown:
+        raise ValueError(f"A contact has no field {', '.join(unknown)}.")
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "name":
+            name = (value or "").strip()
+            if len(name) > 100:
+                raise ValueError("The name is too long (at most 100 characters).")
+            out[key] = name or None
+        elif key == "notes":
+            out[key] = value or ""
+        elif key == "tags":
+            items = value if isinstance(value, list | tuple | set) else str(value or "").split(",")
+            tags: list[str] = []
+            for t in (str(i).strip().lower() for i in items):
+                if t and t not in tags:
+                    tags.append(t)
+            out[key] = ",".join(tags)
+        elif key == "timezone":
+            zone = (value or "").strip()
+            if zone:
+                try:
+                    ZoneInfo(zone)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ValueError(
+                        f"“{zone}” is not a time zone such as Europe/London."
+                    ) from None
+            out[key] = zone or None
+        elif key == "callback_requested":
+            out[key] = bool(value)
+    return out
+
+
+def update_contact(contact_id: int, fields: dict[str, Any], *, emit: Emit) -> None:
+    clean = _clean_fields(fields)
+    with db.atomic():
+        _contact(contact_id)
+        if clean:
+            Contact.update(clean).where(Contact.id == contact_id).execute()
+        convs = _conversation_ids(contact_id)
+    for conv in convs:
+        emit(ev.ConversationUpdated(conv))
+
+
+def set_opt_out(
+    contact_id: int, opted_out: bool, *, staff: str | None, clock: Clock, emit: Emit
+) -> None:
+    from desk.compliance import consent
+
+    with db.atomic():
+        contact = _contact(contact_id)
+        consent.set_opt_out(
+            contact,
+            opted_out,
+            method="staff",
+            text=f"set by {staff}" if staff else "set by staff",
+            clock=clock,
+        )
+        audit.record(
+            "opt_out" if opted_out else "opt_in",
+            f"contact {contact_id} {'opted out' if opted_out else 'opted back in'} by staff",
+            staff,
+            clock=clock,
+        )
+        convs = _conversation_ids(contact_id)
+    for conv in convs:
+        emit(ev.ConversationUpdated(conv))
+
+
+def erase_contact(contact_id: int, *, staff: str | None, clock: Clock, emit: Emit) -> Any:
+    """Erase one customer (desk.compliance.erase.erase_contact); ConversationRemoved for their threads."""
+    try:
+        from desk.compliance.erase import erase_contact as erase
+    except ImportError:
+        raise NotImplementedError("Erasing a customer is not available in this build.") from None
+    convs = _conversation_ids(contact_id)
+    result = erase(contact_id, staff=staff, clock=clock)
+    for conv in convs:
+        emit(ev.ConversationRemoved(conv))
+    return result

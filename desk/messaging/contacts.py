@@ -1,0 +1,76 @@
+"""Contacts and conversations: one contact per number, one conversation per contact.
+
+These helpers run inside the caller's transaction (the engine's core thread is the one writer).
+``number`` is always already normalised (E.164, or an alphanumeric sender kept as received).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desk.base import phones
+from desk.base.clock import Clock, to_db
+from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
+
+PREVIEW_CHARS = 120
+
+
+def contact_for_number(number: str, *, clock: Clock) -> Contact:
+    """The contact with this number, created (nameless) if it is new."""
+    contact = Contact.get_or_none(Contact.number == number)
+    if contact is None:
+        contact = Contact.create(number=number, created_at=to_db(clock.now()))
+    return contact
+
+
+def conversation_for(contact: Contact, *, clock: Clock) -> Conversation:
+    """The contact's conversation, created (open, empty) if there is none yet."""
+    conversation = Conversation.get_or_none(Conversation.contact == contact)
+    if conversation is None:
+        conversation = Conversation.create(contact=contact, last_activity_at=to_db(clock.now()))
+    return conversation
+
+
+def preview(text: str) -> str:
+    """One line of the message for the conversation list."""
+    line = " ".join(text.split())
+    if len(line) > PREVIEW_CHARS:
+        line = line[: PREVIEW_CHARS - 1] + "…"
+    return line
+
+
+def touch(conversation: Conversation, message: Message, *, count_unread: bool = True) -> None:
+    """Record ``message`` as the conversation's latest activity.
+
+    An unread incoming message adds one to ``unread`` (unless ``count_unread`` is False, e.g. when
+    an already counted incomplete message is completed) and reopens a conversation marked done.
+    """
+    conversation.last_activity_at = message.created_at
+    if "sensitive" in message.flag_list:
+        conversation.last_preview = "[message with sensitive data]"
+    else:
+        conversation.last_preview = preview(message.body)
+    conversation.last_direction = message.direction
+    if message.direction == IN:
+        if count_unread and not message.read:
+            conversation.unread = conversation.unread + 1
+        if conversation.status == DONE:
+            conversation.status = OPEN
+    conversation.save()
+
+
+def is_textable(number: str) -> bool:
+    """Whether we can send to this stored number (not an alphanumeric sender name)."""
+    return number.startswith("+") and not phones.is_alphanumeric(number)
+
+
+def contact_zone(contact: Contact, fallback: ZoneInfo) -> ZoneInfo:
+    """The contact's time zone: their own if set, else their number's country's (when it has
+    exactly one), else ``fallback`` (the shop's)."""
+    for name in (contact.timezone, phones.region_timezone(contact.number)):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return fallback

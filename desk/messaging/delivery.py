@@ -1,0 +1,205 @@
+"""Delivery reports: matching a status report to the part it is about, and what it means.
+
+A report carries only the part's TP-MR (0..255, so it wraps), the recipient and times. It is
+matched to the most recent part sent with that reference to that number within ``MATCH_WINDOW``
+that has no final report yet; this works across multipart messages (each part has its own
+reference) and modem restarts (the references are in the database). A message is ``delivered``
+when all its parts are; a permanent failure (TP-ST 0x40..0x7F) fails it with the reason in plain
+words. Every report is stored (``DeliveryReport``, ``part`` NULL when nothing matched); the same
+report read twice is stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from desk.base.clock import Clock, to_db
+from desk.store.db import db
+from desk.store.models import (
+    DELIVERED,
+    FAILED,
+    SENT,
+    Conversation,
+    DeliveryReport,
+    Message,
+    MessagePart,
+)
+from modem.events import DeliveryReport as DeliveryReportEvent
+
+log = logging.getLogger(__name__)
+
+MATCH_WINDOW = timedelta(days=7)
+# How far the SMS centre's clock (SCTS) may be from ours and still pick a part by time.
+SCTS_SLACK = timedelta(hours=2)
+
+# TP-ST (3GPP TS 23.040 §9.2.3.15) in plain words.
+_STATUS_TEXT = {
+    0x00: "Delivered.",
+    0x01: "Passed on to the recipient's network, which did not confirm delivery.",
+    0x02: "Delivered (replaced an earlier message).",
+    0x20: "The network is congested; still trying.",
+    0x21: "The recipient's phone is busy; still trying.",
+    0x22: "The recipient's phone does not answer; still trying.",
+    0x23: "The recipient's network refused it for now; still trying.",
+    0x25: "The recipient's phone reported an error; still trying.",
+    0x40: "The network could not deliver it (remote procedure error).",
+    0x41: "The recipient's phone cannot receive this message.",
+    0x42: "The recipient's phone refused the message.",
+    0x43: "The number cannot be reached.",
+    0x44: "The network could not deliver it (quality of service not available).",
+    0x45: "The recipient's network cannot be reached from ours.",
+    0x46: "The recipient's phone was off or unreachable until the message expired.",
+    0x47: "The message was deleted before delivery.",
+    0x48: "The SMS centre deleted the message.",
+    0x49: "The SMS centre no longer has the message.",
+    0x60: "The network was congested and gave up.",
+    0x61: "The recipient's phone was busy and the network gave up.",
+    0x62: "The recipient's phone did not answer and the network gave up.",
+    0x63: "The recipient's network refused it and the network gave up.",
+    0x64: "The network could not deliver it and gave up (quality of service).",
+    0x65: "The recipient's phone reported an error and the network gave up.",
+}
+
+
+def describe_status(status: int) -> str:
+    text = _STATUS_TEXT.get(status)
+    if text:
+        return text
+    if status < 0x20:
+        return "Delivered."
+    if status < 0x40:
+        return f"Not delivered yet; the network is still trying (status {status:#04x})."
+    return f"The network could not deliver it (status {status:#04x})."
+
+
+def is_failure(status: int) -> bool:
+    return 0x40 <= status <= 0x7F
+
+
+def _digits(number: str | None) -> str:
+    return re.sub(r"\D", "", number or "")
+
+
+def same_number(a: str | None, b: str | None) -> bool:
+    """Whether two forms of a number (E.164, national digits) are the same line. An unknown
+    number (None/empty) matches anything: the reference and time still decide."""
+    da, db_ = _digits(a), _digits(b)
+    if not da or not db_:
+        return True
+    if len(da) >= 9 and len(db_) >= 9:
+        return da[-9:] == db_[-9:]
+    return da == db_
+
+
+def settle_message(message: Message) -> None:
+    """Set a sent message to ``delivered`` when every part is delivered."""
+    if message.state != SENT:
+        return
+    parts = list(MessagePart.select().where(MessagePart.message == message.id))
+    if len(parts) >= message.parts and all(p.state == "delivered" for p in parts):
+        message.state = DELIVERED
+        message.delivered_at = max(p.delivered_at for p in parts if p.delivered_at)
+        message.save()
+
+
+def _submitted_at(event: DeliveryReportEvent) -> datetime | None:
+    """The report's TP-SCTS: when the SMS centre took the part (≈ when we sent it)."""
+    if not event.raw:
+        return None
+    try:
+        from modem.codec.pdu import decode
+
+        pdu = decode(event.raw)
+    except Exception:  # a report we cannot re-read: match by reference and number only
+        return None
+    if pdu.kind != "status-report" or pdu.timestamp is None:
+        return None
+    return pdu.timestamp
+
+
+def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
+    """The open part this report is about: same reference and number, sent within the match
+    window, no final report yet. Several such parts (the reference wrapped and an old part never
+    got its report): the one sent closest to the report's SCTS, if that is near (the SMS
+    centre's time of taking it), else the most recent."""
+    since = to_db(clock.now() - MATCH_WINDOW)
+    candidates = [
+        part
+        for part in MessagePart.select()
+        .where(
+            (MessagePart.reference == event.reference)
+            & (MessagePart.sent_at >= since)
+            & (MessagePart.state == "sent")
+        )
+        .order_by(MessagePart.sent_at.desc(), MessagePart.id.desc())
+        if same_number(part.number, event.number)
+    ]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    submitted = _submitted_at(event)
+    if submitted is not None:
+        target = to_db(submitted)
+        closest = min(candidates, key=lambda p: abs((p.sent_at - target).total_seconds()))
+        if abs((closest.sent_at - target).total_seconds()) <= SCTS_SLACK.total_seconds():
+            return closest
+    return candidates[0]
+
+
+def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | None:
+    """Store a status report and apply it; returns the message id changed (or None)."""
+    now = clock.now()
+    with db.atomic():
+        if (
+            event.raw
+            and DeliveryReport.select()
+            .where(
+                (DeliveryReport.reference == event.reference) & (DeliveryReport.raw == event.raw)
+            )
+            .exists()
+        ):
+            return None  # the same report read twice (a sweep after a crash)
+        part = _find_part(event, clock)
+        DeliveryReport.create(
+            reference=event.reference,
+            number=event.number,
+            status=event.status,
+            delivered=event.delivered,
+            final=event.final,
+            discharge_time=to_db(event.discharge_time),
+            received_at=to_db(now),
+            raw=event.raw or "",
+            part=part,
+        )
+        if part is None:
+            log.info("delivery report ref %s to %s matched no part", event.reference, event.number)
+            return None
+        part.report_status = event.status
+        message: Message = Message.get_by_id(part.message_id)
+        if not event.final:
+            part.save()
+            return message.id
+        when = to_db(event.discharge_time) if event.discharge_time else to_db(now)
+        if event.delivered:
+            part.state = "delivered"
+            part.delivered_at = when
+            part.save()
+            settle_message(message)
+        else:
+            part.state = "failed"
+            part.save()
+            if message.state != FAILED:
+                prefix = (
+                    f"Part {part.seq} of {message.parts} was not delivered: "
+                    if message.parts > 1
+                    else "Not delivered: "
+                )
+                message.state = FAILED
+                message.error = prefix + describe_status(event.status)
+                message.error_code = event.status
+                message.save()
+                Conversation.update(needs_attention=True).where(
+                    Conversation.id == message.conversation_id
+                ).execute()
+    return message.id

@@ -1,0 +1,388 @@
+"""The inbox: every incoming SMS part is committed before the modem layer may delete it.
+
+- Exactly once: each part gets a dedupe key (sender | SCTS | concat ref/total/seq | hash of the
+  text or data); the same SMS read twice (a sweep after a crash) is recognised and stored once.
+  Two different texts with the same sender, timestamp (to the second) and content cannot be told
+  apart and are stored once.
+- Multipart messages are reassembled from the stored ``IncomingPart`` rows, so a restart between
+  parts loses nothing. Parts belong together when sender, concat reference and total match and
+  their SMSC timestamps are within ``GROUP_WINDOW`` (references are only 8 bits and get reused).
+  ``flush_incomplete`` turns parts still waiting after a timeout into one message marked
+  ``incomplete`` with visible gap markers; when the rest arrives the same Message row is completed
+  (state ``received``).
+- Undecodable PDUs are kept verbatim in ``RawIncoming`` and reported (``StoreResult.problem``).
+- Once a message is complete: privacy scan (flag ``sensitive``), consent keywords
+  (``desk.compliance.consent.on_incoming``) and appointment replies (``desk.reminders.appointments.on_incoming``), each
+  in its own savepoint so a bug in one of them can never lose the message itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from desk.base import phones
+from desk.base.clock import Clock, to_db, utc
+from desk.messaging.contacts import contact_for_number, conversation_for, touch
+from desk.store.db import db
+from desk.store.models import IN, INCOMPLETE, RECEIVED, IncomingPart, Message, RawIncoming
+from desk.store.settings import Settings
+from modem.codec import pdu as pdu_codec
+from modem.events import IncomingSms
+
+log = logging.getLogger(__name__)
+
+GROUP_WINDOW = timedelta(hours=6)  # SMSC timestamps of one multipart message's parts
+DEFAULT_INCOMPLETE_TIMEOUT = timedelta(minutes=10)
+UNKNOWN_SENDER = "unknown"
+
+
+@dataclass
+class StoreResult:
+    message_id: int | None
+    conversation_id: int | None
+    duplicate: bool
+    complete: bool
+    auto_replies: list[int] = field(default_factory=list)
+    problem: str | None = None  # plain words for a Problem event (undecodable PDU)
+    raw_id: int | None = None  # the RawIncoming row, for undecodable PDUs
+    appointment_id: int | None = None  # the appointment this message answered, if any
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def gap_marker(seq: int, total: int) -> str:
+    return f"[…part {seq} of {total} missing…]"
+
+
+def data_placeholder(data: bytes | None) -> str:
+    size = len(data or b"")
+    return f"[data message of {size} bytes, not text: it cannot be shown]"
+
+
+def sender_number(number: str | None, number_type: str | None, default_country: str) -> str:
+    """E.164 for phone numbers, alphanumeric senders as they are, short codes as digits."""
+    raw = (number or "").strip()
+    if not raw:
+        return UNKNOWN_SENDER
+    if number_type == "alphanumeric":
+        return raw
+    try:
+        return phones.normalize(raw, default_country, allow_alphanumeric=True)
+    except phones.InvalidNumber:
+        return raw  # a short code or odd number: keep what the network gave
+
+
+def dedupe_key(
+    sender: str,
+    timestamp: datetime | None,
+    concat: tuple[int, int, int] | None,
+    content: str,
+) -> str:
+    scts = utc(timestamp).strftime("%Y%m%dT%H%M%S") if timestamp else "-"
+    cat = "{}/{}/{}".format(*concat) if concat else "-"
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return f"{sender}|{scts}|{cat}|{digest}"
+
+
+def _scan_sensitive(text: str) -> bool:
+    try:
+        privacy = importlib.import_module("desk.compliance.privacy")
+    except ImportError:
+        return False
+    try:
+        return bool(privacy.scan(text))
+    except Exception:
+        log.exception("privacy scan failed; message stored unflagged")
+        return False
+
+
+def _set_flag(message: Message, flag: str, on: bool = True) -> None:
+    flags = [f for f in message.flag_list if f != flag]
+    if on:
+        flags.append(flag)
+    message.flags = ",".join(flags)
+
+
+# --- storing ----------------------------------------------------------------------------------
+
+
+def _store_raw(event: IncomingSms, reason: str, clock: Clock) -> StoreResult:
+    with db.atomic():
+        existing = RawIncoming.get_or_none(RawIncoming.raw == event.raw)
+        if existing is not None:
+            return StoreResult(None, None, True, False, raw_id=existing.id)
+        row = RawIncoming.create(
+            raw=event.raw or "",
+            error=reason,
+            storage=event.storage,
+            received_at=to_db(clock.now()),
+        )
+    problem = (
+        f"An incoming text could not be read ({reason}). It was kept as received "
+        f"(unreadable message #{row.id}) and removed from the SIM."
+    )
+    return StoreResult(None, None, False, False, problem=problem, raw_id=row.id)
+
+
+def store_incoming(event: IncomingSms, *, settings: Settings, clock: Clock) -> StoreResult:
+    """Commit one received SMS part (and its message when complete) before returning."""
+    pdu = event.pdu
+    if pdu is None:
+        return _store_raw(event, event.error or "the PDU could not be decoded", clock)
+    if pdu.kind != "deliver":
+        return _store_raw(event, f"a {pdu.kind} PDU arrived where a text was expected", clock)
+    sender = sender_number(pdu.number, pdu.number_type, settings.get("default_country"))
+    if pdu.text is None:
+        text = data_placeholder(pdu.data)
+        content = "data:" + (pdu.data or b"").hex()
+    else:
+        text = pdu.text
+        content = text
+    concat = pdu.concat if pdu.concat is not None and pdu.concat.total > 1 else None
+    if concat is not None and not 1 <= concat.sequence <= concat.total:
+        concat = None  # a broken header: show the part on its own rather than wait forever
+    cat = (concat.reference, concat.total, concat.sequence) if concat else None
+    key = dedupe_key(sender, pdu.timestamp, cat, content)
+    now = to_db(clock.now())
+    with db.atomic():
+        existing = IncomingPart.get_or_none(IncomingPart.dedupe_key == key)
+        if existing is not None:
+            message = existing.message
+            return StoreResult(
+                message.id if message else None,
+                message.conversation_id if message else None,
+                duplicate=True,
+                complete=message is not None and message.state == RECEIVED,
+            )
+        part = IncomingPart.create(
+            dedupe_key=key,
+            sender=sender,
+            concat_ref=concat.reference if concat else None,
+            total=concat.total if concat else 1,
+            seq=concat.sequence if concat else 1,
+            text=text,
+            encoding=pdu.encoding,
+            sender_time=to_db(pdu.timestamp),
+            received_at=now,
+            raw=event.raw or "",
+        )
+        if concat is None:
+            return _assemble([part], settings=settings, clock=clock)
+        group = _group_for(part)
+        if _is_complete(group) or any(p.message_id for p in group):
+            return _assemble(group, settings=settings, clock=clock)
+    return StoreResult(None, None, duplicate=False, complete=False)
+
+
+def _is_complete(group: list[IncomingPart]) -> bool:
+    total = group[0].total
+    return {p.seq for p in group} >= set(range(1, total + 1))
+
+
+def _distance(a: IncomingPart, b: IncomingPart) -> float:
+    ta = a.sender_time or a.received_at
+    tb = b.sender_time or b.received_at
+    return abs((ta - tb).total_seconds())
+
+
+def _group_for(part: IncomingPart) -> list[IncomingPart]:
+    """The stored parts that belong to the same multipart message as ``part`` (one per seq)."""
+    query = (
+        IncomingPart.select(IncomingPart)
+        .left_outer_join(Message, on=(IncomingPart.message == Message.id))
+        .where(
+            (IncomingPart.sender == part.sender)
+            & (IncomingPart.concat_ref == part.concat_ref)
+            & (IncomingPart.total == part.total)
+            & (IncomingPart.message.is_null() | (Message.state == INCOMPLETE))
+        )
+    )
+    window = GROUP_WINDOW.total_seconds()
+    by_seq: dict[int, IncomingPart] = {}
+    for candidate in query:
+        if _distance(candidate, part) > window:
+            continue
+        if candidate.id == part.id:
+            by_seq[candidate.seq] = candidate
+            continue
+        current = by_seq.get(candidate.seq)
+        if current is None or (
+            current.id != part.id and _distance(candidate, part) < _distance(current, part)
+        ):
+            by_seq[candidate.seq] = candidate
+    by_seq[part.seq] = part
+    # Only one incomplete message may own the group: parts of another one stay with it.
+    owners = {p.message_id for p in by_seq.values() if p.message_id}
+    if len(owners) > 1:
+        keep = min(owners)
+        by_seq = {s: p for s, p in by_seq.items() if p.message_id in (None, keep)}
+    return [by_seq[s] for s in sorted(by_seq)]
+
+
+def _pdus(parts: list[IncomingPart]) -> list[pdu_codec.Pdu] | None:
+    """The stored parts' PDUs re-decoded from ``raw``; None if any part has none or it no
+    longer decodes (then the stored texts are used)."""
+    pdus = []
+    for part in parts:
+        if not part.raw:
+            return None
+        try:
+            pdus.append(pdu_codec.decode(part.raw))
+        except pdu_codec.PduError:
+            return None
+    return pdus
+
+
+def _run_text(run: list[IncomingPart]) -> str:
+    """The text of consecutive parts: ``modem.codec.pdu.join`` over their raw PDUs, so an emoji or an
+    escape (€) that the sending phone split between two parts comes back whole; the stored
+    texts joined when a raw PDU is missing or the parts are data."""
+    if len(run) > 1:
+        pdus = _pdus(run)
+        joined = pdu_codec.join(pdus) if pdus is not None else None
+        if joined is not None:
+            return joined
+    return "".join(p.text for p in run)
+
+
+def _body(group: list[IncomingPart]) -> str:
+    total = group[0].total
+    by_seq = {p.seq: p for p in group}
+    pieces: list[str] = []
+    run: list[IncomingPart] = []
+    for seq in range(1, total + 1):
+        if seq in by_seq:
+            run.append(by_seq[seq])
+            continue
+        if run:
+            pieces.append(_run_text(run))
+            run = []
+        pieces.append(gap_marker(seq, total))
+    if run:
+        pieces.append(_run_text(run))
+    return "".join(pieces)
+
+
+def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Clock) -> StoreResult:
+    """Create (or update) the message for ``group``; run the after-complete steps if it is
+    complete. Runs inside the caller's transaction."""
+    complete = _is_complete(group)
+    body = _body(group)
+    owner_id = next((p.message_id for p in group if p.message_id), None)
+    first = group[0]
+    times = [p.sender_time for p in group if p.sender_time]
+    state = RECEIVED if complete else INCOMPLETE
+    if owner_id is not None:
+        message = Message.get_by_id(owner_id)
+        count_unread = message.read  # already counted while unread
+        message.body = body
+        message.state = state
+        message.read = False
+        message.sender_time = min(times) if times else message.sender_time
+        conversation = message.conversation
+    else:
+        contact = contact_for_number(first.sender, clock=clock)
+        conversation = conversation_for(contact, clock=clock)
+        count_unread = True
+        message = Message(
+            conversation=conversation,
+            direction=IN,
+            body=body,
+            encoding=first.encoding,
+            parts=first.total,
+            state=state,
+            created_at=to_db(clock.now()),
+            sender_time=min(times) if times else None,
+            read=False,
+            source="modem",
+            dedupe_key="m:" + first.dedupe_key,
+        )
+    _set_flag(message, "sensitive", _scan_sensitive(body) if body else False)
+    message.save()
+    ids = [p.id for p in group if p.message_id != message.id]
+    if ids:
+        IncomingPart.update(message=message.id).where(IncomingPart.id.in_(ids)).execute()
+    touch(conversation, message, count_unread=count_unread)
+    replies: list[int] = []
+    appointment_id = None
+    if complete:
+        replies, appointment_id = _after_complete(
+            message, settings=settings or Settings(), clock=clock
+        )
+    return StoreResult(
+        message.id,
+        conversation.id,
+        duplicate=False,
+        complete=complete,
+        auto_replies=replies,
+        appointment_id=appointment_id,
+    )
+
+
+def _after_complete(
+    message: Message, *, settings: Settings, clock: Clock
+) -> tuple[list[int], int | None]:
+    """Consent keywords, then appointment replies, each in a savepoint: a failure is logged and
+    undone, and the message itself is still stored. Returns (auto reply ids, appointment id)."""
+    from desk.compliance import consent
+
+    replies: list[int] = []
+    try:
+        with db.atomic():
+            replies = consent.on_incoming(message, settings=settings, clock=clock)
+    except Exception:
+        log.exception("consent handling failed for message %s (message kept)", message.id)
+        replies = []
+    if "keyword" in message.flag_list:
+        return replies, None
+    try:
+        appointments = importlib.import_module("desk.reminders.appointments")
+    except ImportError:
+        return replies, None
+    appointment_id = None
+    try:
+        with db.atomic():
+            appointment_id = appointments.on_incoming(message, clock=clock)
+    except Exception:
+        log.exception("appointment reply handling failed for message %s", message.id)
+        appointment_id = None
+    return replies, appointment_id
+
+
+# --- incomplete multipart ---------------------------------------------------------------------
+
+
+def flush_incomplete(
+    *, clock: Clock, timeout: timedelta | float = DEFAULT_INCOMPLETE_TIMEOUT
+) -> list[int]:
+    """Parts waiting longer than ``timeout`` become one message marked ``incomplete`` (with gap
+    markers); returns the ids of messages created. Completed later if the rest arrives."""
+    if not isinstance(timeout, timedelta):
+        timeout = timedelta(seconds=timeout)
+    cutoff = to_db(clock.now() - timeout)
+    created: list[int] = []
+    with db.atomic():
+        waiting = (
+            IncomingPart.select()
+            .where(
+                IncomingPart.message.is_null()
+                & IncomingPart.concat_ref.is_null(False)
+                & (IncomingPart.received_at <= cutoff)
+            )
+            .order_by(IncomingPart.received_at, IncomingPart.id)
+        )
+        done: set[int] = set()
+        for part in waiting:
+            if part.id in done:
+                continue
+            group = [p for p in _group_for(part) if p.message_id is None]
+            done.update(p.id for p in group)
+            result = _assemble(group, settings=None, clock=clock)
+            if result.message_id is not None:
+                created.append(result.message_id)
+    return created

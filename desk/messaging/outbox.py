@@ -1,0 +1,436 @@
+"""The outbox: queue, hand to the modem, record what the modem said. Nothing sent twice.
+
+States: queued → sending → sent → delivered, or failed (reason in plain words), or uncertain.
+
+- ``queue_message`` commits the message as ``queued`` (with one MessagePart row per SMS part)
+  before anything reaches the modem.
+- ``take_jobs`` picks what may go now (staff first, then automated; rate limit, quiet hours for
+  automated messages, ``not_before``, retry backoff), marks it ``sending`` and commits before
+  returning the SendJobs.
+- Part events advance ``parts_sent`` (the resume point); a transient failure goes back to
+  ``queued`` with backoff, a permanent one fails at once; ``SendFailed(uncertain=True)`` and a
+  restart that finds a message still ``sending`` leave it ``uncertain``: a person decides
+  (``resend`` continues at the first part not recorded as sent, with the same concat reference;
+  ``resolve_uncertain`` records what they know). Never resent automatically.
+
+Delivery reports: see ``desk.messaging.delivery`` (``on_delivery_report`` is re-exported here).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from desk.base import phones
+from desk.base.clock import Clock, to_db, utc
+from desk.messaging.contacts import contact_for_number, conversation_for, touch
+from desk.messaging.delivery import on_delivery_report, settle_message
+from desk.messaging.send_queue import (  # noqa: F401 (take_jobs and its settings are the outbox API too)
+    CONSENT_SOURCES,
+    TAKE_BATCH,
+    TAKE_SCAN_LIMIT,
+    read_settings,
+    take_jobs,
+)
+from desk.messaging.send_queue import fail_message as _fail
+from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
+from desk.store.db import db
+from desk.store.models import (
+    FAILED,
+    OUT,
+    QUEUED,
+    SENDING,
+    SENT,
+    UNCERTAIN,
+    AuditLog,
+    Contact,
+    Conversation,
+    Message,
+    MessagePart,
+)
+from desk.store.settings import Settings
+from modem.codec import pdu as pdu_codec
+from modem.events import PartSent, PartSubmitting, SendFailed
+
+__all__ = [
+    "BACKOFF",
+    "MAX_ATTEMPTS",
+    "RETRY_FOR",
+    "SendRefused",
+    "on_delivery_report",
+    "on_part_sent",
+    "on_part_submitting",
+    "on_send_failed",
+    "queue_message",
+    "recover_interrupted",
+    "resend",
+    "resolve_uncertain",
+    "staff_text",
+    "take_jobs",
+]
+
+log = logging.getLogger(__name__)
+
+# Waits before retry n (1-based) after a transient failure; the last one repeats.
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+    timedelta(hours=1),
+    timedelta(hours=2),
+)
+MAX_ATTEMPTS = 10  # tries in all, then failed
+RETRY_FOR = timedelta(hours=24)  # or this long after it was queued, then failed
+# Sources that may reach an opted-out contact: the STOP confirmation and the HELP answer.
+STAFF_PRIORITY, AUTOMATED_PRIORITY = 0, 10
+
+
+class SendRefused(ValueError):
+    """The message cannot be queued; the text says why in plain words."""
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def _resolve_contact(number_or_contact: Contact | int | str, settings: Settings, clock: Clock):
+    country = settings.get("default_country")
+    if isinstance(number_or_contact, Contact):
+        contact = number_or_contact
+    elif isinstance(number_or_contact, int):
+        contact = Contact.get_or_none(Contact.id == number_or_contact)
+        if contact is None:
+            raise SendRefused(f"There is no contact {number_or_contact} (deleted?).")
+    else:
+        try:
+            number = phones.normalize(str(number_or_contact), country)
+        except phones.InvalidNumber as exc:
+            raise SendRefused(str(exc)) from None
+        return contact_for_number(number, clock=clock)
+    if phones.is_alphanumeric(contact.number):
+        raise SendRefused(
+            f"“{contact.number}” is a sender name, not a phone number: it cannot be texted back."
+        )
+    try:
+        phones.normalize(contact.number, country)
+    except phones.InvalidNumber as exc:
+        raise SendRefused(str(exc)) from None
+    return contact
+
+
+def staff_text(text: str, settings: Settings) -> str:
+    """A staff reply as it will be sent: the ``signature`` setting on its own line at the end
+    ("\\n" + signature). Unchanged when there is no signature, the text is empty, or it already
+    ends with the signature (trailing spaces aside). The composer counts SMS parts on this."""
+    return sign(text, str(settings.get("signature") or ""))
+
+
+def sign(text: str, signature: str) -> str:
+    """``text`` with ``signature`` on its own last line (see staff_text); pure, for the composer."""
+    signature = signature.strip()
+    if not signature or not text or not text.strip():
+        return text
+    if text.rstrip().endswith(signature):
+        return text
+    return text + "\n" + signature
+
+
+def queue_message(
+    number_or_contact: Contact | int | str,
+    text: str,
+    *,
+    source: str,
+    staff: str | None = None,
+    automated: bool = False,
+    not_before: datetime | None = None,
+    reminder_run_id: int | None = None,
+    settings: Settings,
+    clock: Clock,
+) -> Message:
+    """Commit a new outgoing message as ``queued``; raises SendRefused with a plain reason.
+
+    ``number_or_contact``: a Contact, a contact id, or a number as typed (normalised with the
+    shop's default country). Opted-out contacts are refused except for ``source`` "consent"
+    (the STOP confirmation) and "help" (the HELP answer). A ``source="staff"`` reply gets the
+    shop's signature (``staff_text``).
+    """
+    if text is None or not text.strip():
+        raise SendRefused("The message is empty.")
+    if source == "staff":
+        text = staff_text(text, settings)
+    plan = pdu_codec.plan(text)
+    if plan.parts > pdu_codec.MAX_PARTS:
+        raise SendRefused(
+            f"The message is too long ({plan.parts} texts; at most {pdu_codec.MAX_PARTS})."
+        )
+    with db.atomic():
+        contact = _resolve_contact(number_or_contact, settings, clock)
+        if contact.opted_out and source not in CONSENT_SOURCES:
+            raise SendRefused(_opted_out_reason(contact))
+        conversation = conversation_for(contact, clock=clock)
+        now = to_db(clock.now())
+        message = Message.create(
+            conversation=conversation,
+            direction=OUT,
+            body=text,
+            encoding=plan.encoding,
+            parts=plan.parts,
+            state=QUEUED,
+            created_at=now,
+            staff=staff or None,
+            source=source,
+            automated=automated,
+            priority=AUTOMATED_PRIORITY if automated else STAFF_PRIORITY,
+            not_before=to_db(not_before),
+            reminder_run_id=reminder_run_id,
+            read=True,
+        )
+        if plan.parts > 1:
+            # 8-bit concatenation reference, fixed now so a resend continues the same message.
+            message.concat_ref = message.id % 256
+            Message.update(concat_ref=message.concat_ref).where(Message.id == message.id).execute()
+        MessagePart.insert_many(
+            [
+                {"message": message.id, "seq": seq, "number": contact.number}
+                for seq in range(1, plan.parts + 1)
+            ]
+        ).execute()
+        touch(conversation, message)
+    return message
+
+
+# --- taking jobs -----------------------------------------------------------------------------
+
+
+def _message_for(job_id: int | str) -> Message | None:
+    try:
+        message_id = int(job_id)
+    except (TypeError, ValueError):
+        return None
+    return Message.get_or_none((Message.id == message_id) & (Message.direction == OUT))
+
+
+def _part(message: Message, seq: int) -> MessagePart:
+    part = MessagePart.get_or_none((MessagePart.message == message.id) & (MessagePart.seq == seq))
+    if part is None:  # the modem split differently than planned: keep a row per real part
+        number = message.conversation.contact.number
+        part = MessagePart.create(message=message.id, seq=seq, number=number)
+    return part
+
+
+def _sync_parts(message: Message, parts: int) -> None:
+    """The modem reports more parts than planned (it should never): grow, never shrink."""
+    if parts and parts > message.parts:
+        log.warning(
+            "message %s: planned %s parts, modem sends %s", message.id, message.parts, parts
+        )
+        message.parts = parts
+
+
+def on_part_submitting(event: PartSubmitting, *, clock: Clock) -> int | None:
+    """A part is about to be written to the modem."""
+    with db.atomic():
+        message = _message_for(event.job_id)
+        if message is None:
+            return None
+        _sync_parts(message, event.parts)
+        if message.concat_ref is None and event.concat_ref is not None:
+            message.concat_ref = event.concat_ref
+        message.save()
+        MessagePart.update(state="submitting").where(
+            (MessagePart.id == _part(message, event.part).id) & (MessagePart.state != "sent")
+        ).execute()
+    return message.id
+
+
+def _audit_sent(message: Message, clock: Clock) -> None:
+    number = message.conversation.contact.number
+    AuditLog.create(
+        at=to_db(clock.now()),
+        action="sent",
+        detail=f"message {message.id} to {number} ({message.parts} part(s), {message.source})",
+        staff=message.staff,
+    )
+
+
+def on_part_sent(event: PartSent, *, clock: Clock) -> int | None:
+    """The modem accepted a part: keep its TP-MR, advance the resume point; all parts → sent."""
+    now = to_db(clock.now())
+    with db.atomic():
+        message = _message_for(event.job_id)
+        if message is None:
+            return None
+        _sync_parts(message, event.parts)
+        part = _part(message, event.part)
+        part.reference = event.reference
+        if part.state not in ("delivered", "failed"):
+            part.state = "sent"
+        part.sent_at = now
+        part.save()
+        if message.concat_ref is None and event.concat_ref is not None:
+            message.concat_ref = event.concat_ref
+        message.parts_sent = max(message.parts_sent, event.part)
+        if message.parts_sent >= message.parts and message.state in (QUEUED, SENDING, UNCERTAIN):
+            message.state = SENT
+            message.sent_at = now
+            message.error = None
+            message.error_code = None
+            message.save()
+            _audit_sent(message, clock)
+        else:
+            message.save()
+        if message.state == SENT:
+            settle_message(message)  # a report for an early part may already be in
+    return message.id
+
+
+def _backoff(attempts: int) -> timedelta:
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+def on_send_failed(event: SendFailed, *, clock: Clock) -> int | None:
+    """A part failed: retry later (transient), fail now (permanent), or uncertain."""
+    now = clock.now()
+    with db.atomic():
+        message = _message_for(event.job_id)
+        if message is None:
+            return None
+        if message.state not in (SENDING, QUEUED):
+            log.warning("SendFailed for message %s in state %s ignored", message.id, message.state)
+            return None
+        message.parts_sent = max(message.parts_sent, event.part - 1)
+        if message.concat_ref is None and event.concat_ref is not None:
+            message.concat_ref = event.concat_ref
+        message.error_code = event.code
+        part = _part(message, event.part)
+        sent_before = message.parts_sent
+        progress = f" (part {event.part} of {event.parts})" if event.parts > 1 else ""
+        if event.uncertain:
+            MessagePart.update(state="uncertain").where(MessagePart.id == part.id).execute()
+            message.state = UNCERTAIN
+            message.error = (
+                f"It is not known whether this went out{progress}: {event.reason} "
+                "Check with the customer, then resend or mark it as sent."
+            )
+            message.save()
+            Conversation.update(needs_attention=True).where(
+                Conversation.id == message.conversation_id
+            ).execute()
+            return message.id
+        MessagePart.update(state="pending").where(
+            (MessagePart.message == message.id) & (MessagePart.seq > sent_before)
+        ).execute()
+        queued_at = utc(message.created_at)
+        if event.retryable and message.attempts < MAX_ATTEMPTS and now - queued_at < RETRY_FOR:
+            when = now + _backoff(message.attempts)
+            message.state = QUEUED
+            message.next_attempt_at = to_db(when)
+            message.error = f"{event.reason} Trying again automatically{progress}."
+            message.save()
+            return message.id
+        if event.retryable:
+            reason = f"Gave up after {message.attempts} tries{progress}: {event.reason}"
+        else:
+            reason = f"{event.reason}{' ' + progress.strip() if progress else ''}".strip()
+        MessagePart.update(state="failed").where(MessagePart.id == part.id).execute()
+        _fail(message, reason, code=event.code)
+    return message.id
+
+
+# --- start-up and staff decisions ----------------------------------------------------------
+
+
+def recover_interrupted(*, clock: Clock) -> list[int]:
+    """At start-up: messages left ``sending`` may or may not have gone out → ``uncertain``."""
+    changed: list[int] = []
+    with db.atomic():
+        for message in Message.select().where(
+            (Message.direction == OUT) & (Message.state == SENDING)
+        ):
+            progress = (
+                f" Parts 1–{message.parts_sent} of {message.parts} went out."
+                if message.parts > 1 and message.parts_sent
+                else ""
+            )
+            message.state = UNCERTAIN
+            message.error = (
+                "TextDesk stopped while this was being sent, so it is not known whether it went "
+                f"out.{progress} Check with the customer, then resend or mark it as sent."
+            )
+            message.save()
+            MessagePart.update(state="uncertain").where(
+                (MessagePart.message == message.id) & (MessagePart.state == "submitting")
+            ).execute()
+            Conversation.update(needs_attention=True).where(
+                Conversation.id == message.conversation_id
+            ).execute()
+            changed.append(message.id)
+    return changed
+
+
+def resend(message_id: int, *, clock: Clock) -> Message:
+    """Staff asked to send an uncertain or failed message again: back to ``queued``, continuing
+    at the first part not recorded as sent, with the same concatenation reference. A message
+    whose parts all went out but were reported undelivered is sent again whole."""
+    with db.atomic():
+        message = Message.get_or_none((Message.id == message_id) & (Message.direction == OUT))
+        if message is None:
+            raise SendRefused(f"There is no outgoing message {message_id}.")
+        if message.state not in (UNCERTAIN, FAILED):
+            raise SendRefused(
+                f"This message is {message.state}; only failed or uncertain ones can be resent."
+            )
+        contact = message.conversation.contact
+        if contact.opted_out and message.source not in CONSENT_SOURCES:
+            raise SendRefused(_opted_out_reason(contact))
+        if message.parts_sent >= message.parts:
+            # Every part went out but it was not delivered (a failure report): send it all again.
+            message.parts_sent = 0
+            MessagePart.update(reference=None).where(MessagePart.message == message.id).execute()
+        message.state = QUEUED
+        message.error = None
+        message.error_code = None
+        message.attempts = 0
+        message.next_attempt_at = None
+        message.not_before = None if not message.automated else message.not_before
+        message.save()
+        MessagePart.update(state="pending", report_status=None).where(
+            (MessagePart.message == message.id) & (MessagePart.seq > message.parts_sent)
+        ).execute()
+    return message
+
+
+def resolve_uncertain(message_id: int, *, went_out: bool, clock: Clock) -> Message:
+    """Staff know whether an uncertain message went out: ``sent`` or ``failed``."""
+    with db.atomic():
+        message = Message.get_or_none((Message.id == message_id) & (Message.direction == OUT))
+        if message is None:
+            raise SendRefused(f"There is no outgoing message {message_id}.")
+        if message.state != UNCERTAIN:
+            raise SendRefused(f"This message is {message.state}, not uncertain.")
+        now = to_db(clock.now())
+        if went_out:
+            message.state = SENT
+            message.sent_at = now
+            message.parts_sent = message.parts
+            message.error = None
+            MessagePart.update(state="sent", sent_at=now).where(
+                (MessagePart.message == message.id)
+                & (MessagePart.state.not_in(("sent", "delivered", "failed")))
+            ).execute()
+            message.save()
+            _audit_sent(message, clock)
+        else:
+            message.state = FAILED
+            message.error = "Marked as not sent by staff."
+            message.save()
+    return message
+
+
+def queued_count() -> int:
+    """Outgoing messages waiting (queued + sending), for QueueChanged."""
+    return (
+        Message.select()
+        .where((Message.direction == OUT) & (Message.state.in_((QUEUED, SENDING))))
+        .count()
+    )

@@ -1,0 +1,114 @@
+"""The send-rate limit that protects the SIM from carrier spam filters.
+
+Counted from the database, so it holds across restarts: a part counts once the modem accepted it
+(MessagePart.sent_at in the window) and, while a message is ``sending``, each of its parts not yet
+accepted counts as in flight (it is about to be handed to the modem). Windows are rolling: the
+last 60 seconds and the last 24 hours.
+
+Staff replies (and consent/help answers) are limited by the per-minute limit only; automated
+sends by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee as pw
+
+from desk.base.clock import Clock, to_db
+from desk.store.db import db
+from desk.store.models import SENDING, Message, MessagePart
+from desk.store.settings import Settings
+
+MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Budget:
+    """Parts that may still be handed to the modem now."""
+
+    per_minute: int
+    per_day: int
+    used_minute: int
+    used_day: int
+
+    @property
+    def minute_left(self) -> int:
+        return max(0, self.per_minute - self.used_minute)
+
+    @property
+    def day_left(self) -> int:
+        return max(0, self.per_day - self.used_day)
+
+    def fits_minute(self, parts: int) -> bool:
+        """Whether ``parts`` more parts fit this minute. A message longer than the whole limit
+        may go when nothing else went in the last minute (else it never could)."""
+        return parts <= self.minute_left or self.used_minute == 0
+
+    def fits_day(self, parts: int) -> bool:
+        """The same for the day (automated sends only)."""
+        return parts <= self.day_left or self.used_day == 0
+
+    def allows(self, parts: int, *, automated: bool) -> bool:
+        return self.fits_minute(parts) and (not automated or self.fits_day(parts))
+
+    def spend(self, parts: int) -> None:
+        self.used_minute += parts
+        self.used_day += parts
+
+
+def parts_sent_since(since_db: object) -> int:
+    return MessagePart.select().where(MessagePart.sent_at >= since_db).count()
+
+
+def parts_in_flight() -> int:
+    """Parts of ``sending`` messages the modem has not accepted yet."""
+    row = (
+        Message.select(pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0))
+        .where(Message.state == SENDING)
+        .scalar()
+    )
+    return int(row or 0)
+
+
+def usage(*, clock: Clock) -> tuple[int, int]:
+    """(parts used in the last minute, in the last day), in flight included, in one query:
+    two COUNTs over the index on MessagePart.sent_at and a SUM over the index on Message.state.
+    """
+    now = clock.now()
+
+    def sent_since(since: datetime) -> pw.Select:
+        return MessagePart.select(pw.fn.COUNT(MessagePart.id)).where(
+            MessagePart.sent_at >= to_db(since)
+        )
+
+    in_flight = Message.select(
+        pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0)
+    ).where(Message.state == SENDING)
+    query = pw.Select(columns=[sent_since(now - MINUTE), sent_since(now - DAY), in_flight])
+    minute, day, flight = query.bind(db).tuples().get()
+    return int(minute or 0) + int(flight or 0), int(day or 0) + int(flight or 0)
+
+
+def budget(
+    *,
+    settings: Settings | None = None,
+    clock: Clock,
+    per_minute: int | None = None,
+    per_day: int | None = None,
+) -> Budget:
+    """The budget now. ``per_minute``/``per_day`` given: ``settings`` is not read."""
+    if per_minute is None or per_day is None:
+        if settings is None:
+            raise TypeError("budget() needs settings or both per_minute and per_day")
+        per_minute = int(settings.get("rate_per_minute")) if per_minute is None else per_minute
+        per_day = int(settings.get("rate_per_day")) if per_day is None else per_day
+    used_minute, used_day = usage(clock=clock)
+    return Budget(
+        per_minute=int(per_minute),
+        per_day=int(per_day),
+        used_minute=used_minute,
+        used_day=used_day,
+    )

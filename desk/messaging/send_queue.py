@@ -1,0 +1,214 @@
+"""Choosing what goes to the modem next: staff first, then automated texts within the rate limit
+and quiet hours, due retries; marked ``sending`` and committed before the jobs are handed over.
+
+Split from desk.messaging.outbox (which re-exports ``take_jobs``); each call's cost is bounded whatever the
+length of the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import peewee as pw
+
+from desk.base import phones
+from desk.base.clock import Clock, to_db
+from desk.base.quiet_hours import is_allowed, next_allowed, parse_window
+from desk.messaging import ratelimit
+from desk.messaging.contacts import contact_zone
+from desk.store.db import db
+from desk.store.models import (
+    FAILED,
+    OUT,
+    QUEUED,
+    SENDING,
+    Contact,
+    Conversation,
+    Message,
+    MessagePart,
+    Setting,
+)
+from desk.store.settings import SPECS, Settings, local_zone
+from modem.events import SendJob
+
+log = logging.getLogger(__name__)
+
+CONSENT_SOURCES = frozenset({"consent", "help"})
+
+
+def opted_out_reason(contact: Contact) -> str:
+    who = contact.name or phones.display(contact.number)
+    return (
+        f"{who} has opted out of texts (replied STOP). They must text START to this number "
+        "before they can be sent anything again."
+    )
+
+
+def fail_message(
+    message: Message, reason: str, *, code: int | None = None, attention: bool = True
+) -> None:
+    message.state = FAILED
+    message.error = reason
+    message.error_code = code
+    message.next_attempt_at = None
+    message.save()
+    if attention:
+        Conversation.update(needs_attention=True).where(
+            Conversation.id == message.conversation_id
+        ).execute()
+
+
+# Rows looked at per query, and at most per call: each call's cost is bounded whatever the
+# queue's length. Rows skipped in a call (held for quiet hours, opted out) leave the due set, so
+# a later call (the engine calls every fraction of a second) goes on past them.
+TAKE_BATCH = 50
+TAKE_SCAN_LIMIT = 500
+_TAKE_KEYS = ("rate_per_minute", "rate_per_day", "quiet_hours", "timezone")
+
+
+def read_settings(settings: Settings, keys: tuple[str, ...]) -> dict[str, object]:
+    """``keys`` of ``settings`` in one query (per key for anything that is not a plain
+    Settings, e.g. a caching wrapper)."""
+    if type(settings).get is not Settings.get:
+        return {key: settings.get(key) for key in keys}
+    rows = dict(Setting.select(Setting.key, Setting.value).where(Setting.key.in_(keys)).tuples())
+    values: dict[str, object] = {}
+    for key in keys:
+        default = SPECS[key].default
+        try:
+            values[key] = json.loads(rows[key]) if key in rows else default
+        except ValueError:
+            values[key] = default
+    return values
+
+
+def _due_batch(now_db: datetime, after: tuple | None, staff_only: bool, size: int) -> list:
+    """Up to ``size`` queued outgoing messages that are due, in send order, after ``after``
+    (priority, created_at, id); due-ness, the order and the LIMIT are all in SQL."""
+    query = (
+        Message.select(Message, Conversation, Contact)
+        .join(Conversation)
+        .join(Contact)
+        .where(
+            (Message.direction == OUT)
+            & (Message.state == QUEUED)
+            & ((Message.next_attempt_at.is_null()) | (Message.next_attempt_at <= now_db))
+            & ((Message.not_before.is_null()) | (Message.not_before <= now_db))
+        )
+    )
+    if staff_only:
+        query = query.where(Message.automated == False)  # noqa: E712 (SQL)
+    if after is not None:
+        query = query.where(pw.Tuple(Message.priority, Message.created_at, Message.id) > after)
+    return list(query.order_by(Message.priority, Message.created_at, Message.id).limit(size))
+
+
+def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[SendJob]:
+    """The next messages that may go now, marked ``sending`` and committed before returning.
+
+    Cost does not grow with the queue: settings are read once, the rate limit is one query of
+    COUNTs, and candidates come ``TAKE_BATCH`` at a time (at most ``TAKE_SCAN_LIMIT`` per call)
+    from an ordered, filtered, LIMITed query.
+    """
+    now = clock.now()
+    now_db = to_db(now)
+    jobs: list[SendJob] = []
+    taken: list[Message] = []
+    held: dict[datetime, list[int]] = {}
+    if limit <= 0:
+        return jobs
+    with db.atomic():
+        values = read_settings(settings, _TAKE_KEYS)
+        budget = ratelimit.budget(
+            clock=clock,
+            per_minute=int(values["rate_per_minute"]),
+            per_day=int(values["rate_per_day"]),
+        )
+        window = parse_window(str(values["quiet_hours"]))
+        shop_zone: ZoneInfo | None = None
+        minute_blocked = False
+        day_blocked = False
+        after: tuple | None = None
+        scanned = 0
+        while len(jobs) < limit and not minute_blocked and scanned < TAKE_SCAN_LIMIT:
+            size = min(TAKE_BATCH, TAKE_SCAN_LIMIT - scanned)
+            batch = _due_batch(now_db, after, day_blocked, size)
+            scanned += len(batch)
+            for message in batch:
+                after = (
+                    message.priority,
+                    Message.created_at.db_value(message.created_at),
+                    message.id,
+                )
+                if len(jobs) >= limit or minute_blocked:
+                    break
+                contact = message.conversation.contact
+                if contact.opted_out and message.source not in CONSENT_SOURCES:
+                    # The customer's own choice: recorded on the message, no alarm for staff.
+                    fail_message(message, "Not sent: " + opted_out_reason(contact), attention=False)
+                    continue
+                if message.automated:
+                    if day_blocked:
+                        continue
+                    if shop_zone is None:
+                        shop_zone = _shop_zone(str(values["timezone"] or ""))
+                    zone = contact_zone(contact, shop_zone)
+                    if not is_allowed(now, zone, window):
+                        held.setdefault(to_db(next_allowed(now, zone, window)), []).append(
+                            message.id
+                        )
+                        continue
+                remaining = max(1, message.parts - message.parts_sent)
+                if not budget.fits_minute(remaining):
+                    minute_blocked = True  # nobody behind it may take this minute's budget
+                    continue
+                if message.automated and not budget.fits_day(remaining):
+                    day_blocked = True  # automated ones wait for tomorrow; staff may still go
+                    continue
+                budget.spend(remaining)
+                taken.append(message)
+                jobs.append(
+                    SendJob(
+                        job_id=message.id,
+                        number=contact.number,
+                        text=message.body,
+                        concat_ref=message.concat_ref,
+                        start_part=message.parts_sent + 1,
+                        request_report=True,
+                    )
+                )
+            if len(batch) < size:
+                break  # nothing more is due
+        for when, ids in held.items():
+            Message.update(not_before=when).where(Message.id.in_(ids)).execute()
+        _mark_sending([m.id for m in taken])
+    return jobs
+
+
+def _shop_zone(name: str) -> ZoneInfo:
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return local_zone()
+
+
+def _mark_sending(ids: list[int]) -> None:
+    """Taken messages → ``sending`` (one more attempt), and their parts not yet sent back to
+    ``pending``: two statements for the whole batch."""
+    if not ids:
+        return
+    Message.update(state=SENDING, attempts=Message.attempts + 1, next_attempt_at=None).where(
+        Message.id.in_(ids)
+    ).execute()
+    resume_at = Message.select(Message.parts_sent).where(Message.id == MessagePart.message)
+    MessagePart.update(state="pending").where(
+        MessagePart.message.in_(ids) & (MessagePart.seq > resume_at) & (MessagePart.state != "sent")
+    ).execute()
+
+
+# --- modem events ----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Read-only queries for the window and the command line: lists, threads, search."""

@@ -1,0 +1,1 @@
+"""Scheduled sending: reminders, recurrence, the scheduler, appointments and their CSV import."""

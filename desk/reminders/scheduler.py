@@ -1,0 +1,296 @@
+"""The scheduler: turns due reminders into outbox messages, exactly once.
+
+``Scheduler.tick()`` runs on the engine's core thread (the one database writer) about once a
+second. For every reminder whose ``next_at`` has come it writes, in ONE transaction:
+
+- a ``ReminderRun`` per recipient (unique on reminder, contact, due_at) — state ``queued`` with
+  the outbox message, ``skipped`` with the reason (opted out, appointment confirmed/cancelled,
+  refused by the outbox), or ``missed`` (later than the grace period: the app was closed);
+- the outbox messages (``desk.messaging.outbox.queue_message``, automated, ``not_before`` = the next minute
+  quiet hours allow in the recipient's zone);
+- the reminder moved on to its next occurrence (or finished).
+
+So a crash before the commit leaves the occurrence due (it is redone), a crash after it leaves the
+messages queued (the outbox sends them once); a clock set backwards finds nothing due, and the
+unique run index refuses a second run for the same occurrence whatever happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import peewee as pw
+
+from desk.base import quiet_hours
+from desk.base.clock import Clock, to_db, utc
+from desk.base.events import DeskEvent, RemindersChanged
+from desk.messaging import contacts
+from desk.reminders.manage import CANCELLED, DONE, MISSED, SCHEDULED, render
+from desk.reminders.recurrence import Rule
+from desk.store.db import db
+from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient, ReminderRun
+from desk.store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RUN_QUEUED, RUN_SKIPPED, RUN_MISSED = "queued", "skipped", "missed"
+BATCH = 200  # reminders per transaction
+MAX_RUNS_PER_TICK = 5000  # keep the core thread responsive; the rest goes next tick
+MAX_SECONDS_PER_TICK = 1.0
+
+
+def recipient_zone(contact: Contact, settings: Settings) -> ZoneInfo:
+    """The zone quiet hours are judged in: the contact's own, its number's country (when that
+    country has one zone), else the shop's."""
+    return contacts.contact_zone(contact, settings.shop_zone())
+
+
+def deferral(when: datetime, contact: Contact, settings: Settings) -> datetime | None:
+    """When quiet hours hold a text due at ``when`` back: the next allowed minute (aware UTC), or
+    None when it may go at ``when``."""
+    window = settings.quiet_window()
+    allowed = quiet_hours.next_allowed(when, recipient_zone(contact, settings), window)
+    return allowed if allowed > when else None
+
+
+class TickSettings:
+    """Settings read once per tick (a tick is a fraction of a second): the same values for every
+    occurrence in it, and no query per reminder. Read-only; anything else goes to the real one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._values: dict[str, Any] = {}
+        self._zone: ZoneInfo | None = None
+        self._window: Any = False
+
+    def get(self, key: str) -> Any:
+        if key not in self._values:
+            self._values[key] = self._settings.get(key)
+        return self._values[key]
+
+    def shop_zone(self) -> ZoneInfo:
+        if self._zone is None:
+            self._zone = self._settings.shop_zone()
+        return self._zone
+
+    def quiet_window(self) -> Any:
+        if self._window is False:
+            self._window = self._settings.quiet_window()
+        return self._window
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock,
+        emit: Callable[[DeskEvent], None] | None = None,
+    ) -> None:
+        self.base_settings = settings
+        self.settings: Any = settings
+        self.clock = clock
+        self.emit = emit
+        self._broken: set[int] = set()  # reminders that raised; skipped until restart
+
+    # --- the engine's entry point -------------------------------------------------------------
+    def tick(self) -> list[int]:
+        """Materialise every due occurrence; returns the ids of the outbox messages queued."""
+        now = self.clock.now()
+        self.settings = TickSettings(self.base_settings)
+        started = _time.monotonic()
+        queued: list[int] = []
+        runs = 0
+        changed = False
+        while runs < MAX_RUNS_PER_TICK and _time.monotonic() - started < MAX_SECONDS_PER_TICK:
+            where = (Reminder.state == SCHEDULED) & (Reminder.next_at <= to_db(now))
+            if self._broken:
+                where &= Reminder.id.not_in(list(self._broken))
+            due = list(
+                Reminder.select().where(where).order_by(Reminder.next_at, Reminder.id).limit(BATCH)
+            )
+            if not due:
+                break
+            changed = True
+            with db.atomic():
+                for reminder in due:
+                    try:
+                        with db.atomic():  # a savepoint: one broken reminder spoils nothing else
+                            ids, n = self._occurrence(reminder, now, force=False)
+                    except Exception:
+                        log.exception("reminder %s could not be materialised", reminder.id)
+                        self._broken.add(reminder.id)
+                        continue
+                    queued.extend(ids)
+                    runs += max(n, 1)
+        if changed and self.emit is not None:
+            self.emit(RemindersChanged())
+        return queued
+
+    def materialise(self, reminder_id: int, *, force: bool = False) -> list[int]:
+        """Materialise one reminder's next occurrence now (``force``: even if not yet due, as
+        "send now" does). Returns the message ids queued."""
+        now = self.clock.now()
+        self.settings = TickSettings(self.base_settings)
+        with db.atomic():
+            reminder = Reminder.get_or_none(Reminder.id == reminder_id)
+            if reminder is None or reminder.state != SCHEDULED or reminder.next_at is None:
+                return []
+            if not force and utc(reminder.next_at) > now:
+                return []
+            ids, _ = self._occurrence(reminder, now, force=force)
+        if self.emit is not None:
+            self.emit(RemindersChanged())
+        return ids
+
+    # --- one occurrence -----------------------------------------------------------------------
+    def _occurrence(self, reminder: Reminder, now: datetime, *, force: bool) -> tuple[list, int]:
+        due = utc(reminder.next_at)
+        appointment: Appointment | None = reminder.appointment
+        grace = timedelta(minutes=int(self.settings.get("grace_minutes")))
+        missed_reason = None
+        skip_reason = None
+        if not force and now - due > grace:
+            missed_reason = f"not sent: {_late(now - due)} late (the app was not running)"
+        if appointment is not None:
+            if appointment.state == "cancelled":
+                skip_reason = "appointment cancelled"
+            elif appointment.state == "confirmed" and self.settings.get("skip_after_confirm"):
+                skip_reason = "appointment already confirmed"
+            elif utc(appointment.starts_at) <= now:
+                missed_reason = missed_reason or "not sent: the appointment time has passed"
+        contacts = list(
+            Contact.select()
+            .join(ReminderRecipient)
+            .where(ReminderRecipient.reminder == reminder)
+            .order_by(Contact.id)
+        )
+        queued: list[int] = []
+        send_at = now  # due already, or "send now": quiet hours may still hold it back
+        done = {
+            cid
+            for (cid,) in ReminderRun.select(ReminderRun.contact)
+            .where((ReminderRun.reminder == reminder) & (ReminderRun.due_at == to_db(due)))
+            .tuples()
+        }
+        for contact in contacts:
+            if contact.id in done:
+                continue  # this occurrence already went to this recipient: never twice
+            if contact.opted_out:
+                self._run(reminder, contact, due, now, RUN_SKIPPED, "opted out")
+            elif skip_reason:
+                self._run(reminder, contact, due, now, RUN_SKIPPED, skip_reason)
+            elif missed_reason:
+                self._run(reminder, contact, due, now, RUN_MISSED, missed_reason)
+            else:
+                message_id = self._queue(reminder, contact, appointment, due, send_at, now)
+                if message_id is not None:
+                    queued.append(message_id)
+        self._advance(reminder, due, missed=bool(missed_reason) and not skip_reason)
+        return queued, len(contacts)
+
+    def _queue(
+        self,
+        reminder: Reminder,
+        contact: Contact,
+        appointment: Appointment | None,
+        due: datetime,
+        send_at: datetime,
+        now: datetime,
+    ) -> int | None:
+        from desk.messaging.outbox import SendRefused, queue_message
+
+        text = render(
+            reminder.text,
+            contact=contact,
+            settings=self.settings,
+            when=due,
+            appointment=appointment,
+        )
+        hold = deferral(send_at, contact, self.settings)
+        run = self._run(reminder, contact, due, now, RUN_QUEUED, None)
+        if hold is not None:
+            run.reason = f"waits for quiet hours to end ({_local(hold, contact, self.settings)})"
+        try:
+            message = queue_message(
+                contact,
+                text,
+                source="reminder",
+                automated=True,
+                not_before=hold,
+                reminder_run_id=run.id,
+                settings=self.settings,
+                clock=self.clock,
+            )
+        except SendRefused as exc:
+            ReminderRun.update(state=RUN_SKIPPED, reason=str(exc) or "refused by the outbox").where(
+                ReminderRun.id == run.id
+            ).execute()
+            return None
+        ReminderRun.update(message=message.id, reason=run.reason).where(
+            ReminderRun.id == run.id
+        ).execute()
+        return message.id
+
+    def _run(
+        self,
+        reminder: Reminder,
+        contact: Contact,
+        due: datetime,
+        now: datetime,
+        state: str,
+        reason: str | None,
+    ) -> ReminderRun:
+        try:
+            with db.atomic():
+                return ReminderRun.create(
+                    reminder=reminder,
+                    contact=contact,
+                    due_at=to_db(due),
+                    state=state,
+                    reason=reason,
+                    created_at=to_db(now),
+                )
+        except pw.IntegrityError:
+            # The unique index caught a second run for this occurrence: abort the whole one.
+            raise RuntimeError(
+                f"reminder {reminder.id}: occurrence {due} already materialised"
+            ) from None
+
+    def _advance(self, reminder: Reminder, due: datetime, *, missed: bool) -> None:
+        reminder.occurrences += 1
+        if reminder.recurrence:
+            following = Rule.from_json(reminder.recurrence).next_after(due)
+            reminder.next_at = to_db(following)
+            if following is None:
+                reminder.state = DONE
+        else:
+            reminder.next_at = None
+            reminder.state = MISSED if missed else DONE
+        reminder.save(only=[Reminder.occurrences, Reminder.next_at, Reminder.state])
+
+
+def _late(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def _local(when: datetime, contact: Contact, settings: Settings) -> str:
+    tz = recipient_zone(contact, settings)
+    return f"{when.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
+
+
+__all__ = ["CANCELLED", "RUN_MISSED", "RUN_QUEUED", "RUN_SKIPPED", "Scheduler", "deferral"]

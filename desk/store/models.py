@@ -1,0 +1,254 @@
+"""The peewee models: what TextDesk stores. All datetimes are naive UTC (see desk.base.clock.to_db).
+
+Bound to ``desk.store.db.db`` (a DatabaseProxy) so the same models serve the engine, the window and the
+command line, each with its own connection to one SQLite file.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from desk.store.db import db
+
+# Message.direction
+IN, OUT = "in", "out"
+
+# Outgoing Message.state
+QUEUED, SENDING, SENT, DELIVERED, FAILED, UNCERTAIN = (
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "uncertain",
+)
+# Incoming Message.state
+RECEIVED, INCOMPLETE = "received", "incomplete"
+
+OUT_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, UNCERTAIN)
+IN_STATES = (RECEIVED, INCOMPLETE)
+
+# Conversation.status
+OPEN, DONE = "open", "done"
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Contact(BaseModel):
+    number = pw.CharField(unique=True)  # E.164, or an alphanumeric sender as received
+    name = pw.CharField(null=True)
+    notes = pw.TextField(default="")
+    tags = pw.TextField(default="")  # comma-separated, lower-case
+    timezone = pw.CharField(null=True)  # IANA name; None: the shop's
+    opted_out = pw.BooleanField(default=False)
+    callback_requested = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField()
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (s.strip() for s in self.tags.split(",")) if t]
+
+    @property
+    def first_name(self) -> str:
+        return (self.name or "").split(" ")[0] if self.name else ""
+
+
+class Conversation(BaseModel):
+    contact = pw.ForeignKeyField(Contact, unique=True, backref="conversations", on_delete="CASCADE")
+    status = pw.CharField(default=OPEN, index=True)
+    unread = pw.IntegerField(default=0)
+    last_activity_at = pw.DateTimeField(index=True)
+    last_preview = pw.CharField(default="")
+    last_direction = pw.CharField(null=True)
+    needs_attention = pw.BooleanField(default=False)  # free-text opt-out, failed/uncertain send…
+
+
+class Message(BaseModel):
+    conversation = pw.ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
+    direction = pw.CharField()  # IN / OUT
+    body = pw.TextField(default="")
+    encoding = pw.CharField(default="gsm7")
+    parts = pw.IntegerField(default=1)
+    state = pw.CharField(index=True)
+    error = pw.TextField(null=True)  # plain words for staff
+    error_code = pw.IntegerField(null=True)
+    created_at = pw.DateTimeField(index=True)  # queued (out) / stored (in)
+    sent_at = pw.DateTimeField(null=True)
+    delivered_at = pw.DateTimeField(null=True)
+    sender_time = pw.DateTimeField(null=True)  # SMSC timestamp of an incoming message
+    read = pw.BooleanField(default=True)
+    staff = pw.CharField(null=True)  # who on staff sent it
+    source = pw.CharField(default="staff")  # staff, cli, reminder, consent, help
+    automated = pw.BooleanField(default=False)
+    priority = pw.IntegerField(default=0)  # lower goes first: staff 0, automated 10
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(null=True, index=True)
+    not_before = pw.DateTimeField(null=True)  # quiet hours / one-off scheduled
+    concat_ref = pw.IntegerField(null=True)
+    parts_sent = pw.IntegerField(default=0)  # parts the modem accepted (resume point)
+    flags = pw.TextField(default="")  # comma-separated: sensitive, optout_text, keyword…
+    masked = pw.BooleanField(default=False)
+    dedupe_key = pw.CharField(null=True, unique=True)  # incoming: sender|scts|concat|hash
+    reminder_run_id = pw.IntegerField(null=True, index=True)
+
+    class Meta:
+        indexes = ((("conversation", "created_at"), False), (("direction", "state"), False))
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(",") if f]
+
+
+class MessagePart(BaseModel):
+    """One SMS part of an outgoing message, with its TP-MR for delivery-report matching."""
+
+    message = pw.ForeignKeyField(Message, backref="part_rows", on_delete="CASCADE")
+    seq = pw.IntegerField()
+    reference = pw.IntegerField(null=True, index=True)
+    number = pw.CharField()  # destination, for matching reports
+    state = pw.CharField(default="pending")  # pending submitting sent delivered failed uncertain
+    sent_at = pw.DateTimeField(null=True, index=True)  # rate limit counts parts by this
+    delivered_at = pw.DateTimeField(null=True)
+    report_status = pw.IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("message", "seq"), True),)
+
+
+class IncomingPart(BaseModel):
+    """A received SMS part, kept until its message is complete (reassembly survives restarts)."""
+
+    dedupe_key = pw.CharField(unique=True)
+    sender = pw.CharField(index=True)
+    concat_ref = pw.IntegerField(null=True)
+    total = pw.IntegerField(default=1)
+    seq = pw.IntegerField(default=1)
+    text = pw.TextField(default="")
+    encoding = pw.CharField(default="gsm7")
+    sender_time = pw.DateTimeField(null=True)
+    received_at = pw.DateTimeField()
+    raw = pw.TextField(default="")
+    message = pw.ForeignKeyField(Message, null=True, backref="incoming_parts", on_delete="SET NULL")
+
+
+class DeliveryReport(BaseModel):
+    reference = pw.IntegerField(index=True)
+    number = pw.CharField(null=True)
+    status = pw.IntegerField()
+    delivered = pw.BooleanField()
+    final = pw.BooleanField()
+    discharge_time = pw.DateTimeField(null=True)
+    received_at = pw.DateTimeField()
+    raw = pw.TextField(default="")
+    part = pw.ForeignKeyField(MessagePart, null=True, backref="reports", on_delete="SET NULL")
+
+
+class RawIncoming(BaseModel):
+    """An incoming PDU we could not decode: kept verbatim so nothing is lost, shown to staff."""
+
+    raw = pw.TextField()
+    error = pw.TextField()
+    storage = pw.CharField(null=True)
+    received_at = pw.DateTimeField()
+
+
+class Template(BaseModel):
+    name = pw.CharField(unique=True)  # typed as /name in the composer
+    body = pw.TextField()
+
+
+class ConsentEvent(BaseModel):
+    """Opt-out / opt-in / help. Keeps the number, so an opt-out survives erasing the contact."""
+
+    contact = pw.ForeignKeyField(Contact, null=True, backref="consent_events", on_delete="SET NULL")
+    number = pw.CharField(index=True)
+    kind = pw.CharField()  # opt_out, opt_in, help, optout_text (flagged for staff)
+    method = pw.CharField()  # keyword, staff, import, erasure
+    text = pw.TextField(null=True)
+    at = pw.DateTimeField()
+
+
+class Setting(BaseModel):
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()  # JSON
+
+
+class AuditLog(BaseModel):
+    at = pw.DateTimeField(index=True)
+    action = pw.CharField()  # sent, deleted, exported, erased, retention, restored, settings…
+    detail = pw.TextField(default="")
+    staff = pw.CharField(null=True)
+
+
+# --- reminders (issue: scheduled, recurring and appointment reminders) ------------------------
+
+
+class Appointment(BaseModel):
+    contact = pw.ForeignKeyField(Contact, backref="appointments", on_delete="CASCADE")
+    starts_at = pw.DateTimeField(index=True)
+    service = pw.CharField(default="")
+    note = pw.TextField(default="")
+    state = pw.CharField(default="pending")  # pending, confirmed, reschedule, cancelled
+    source_key = pw.CharField(null=True, unique=True)  # CSV import idempotency
+    reply_message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    created_at = pw.DateTimeField()
+
+
+class Reminder(BaseModel):
+    text = pw.TextField()
+    next_at = pw.DateTimeField(null=True, index=True)  # next occurrence (UTC); None when finished
+    recurrence = pw.TextField(null=True)  # JSON rule, None for one-off
+    state = pw.CharField(default="scheduled", index=True)  # scheduled, done, cancelled, missed
+    appointment = pw.ForeignKeyField(
+        Appointment, null=True, backref="reminders", on_delete="CASCADE"
+    )
+    offset_minutes = pw.IntegerField(null=True)  # minutes before the appointment
+    occurrences = pw.IntegerField(default=0)  # how many times it has fired
+    created_at = pw.DateTimeField()
+    created_by = pw.CharField(null=True)
+
+
+class ReminderRecipient(BaseModel):
+    reminder = pw.ForeignKeyField(Reminder, backref="recipients", on_delete="CASCADE")
+    contact = pw.ForeignKeyField(Contact, backref="reminder_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("reminder", "contact"), True),)
+
+
+class ReminderRun(BaseModel):
+    """One occurrence for one recipient: exactly once, by the unique index."""
+
+    reminder = pw.ForeignKeyField(Reminder, backref="runs", on_delete="CASCADE")
+    contact = pw.ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    due_at = pw.DateTimeField()
+    state = pw.CharField()  # queued, skipped, missed
+    reason = pw.TextField(null=True)
+    message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("reminder", "contact", "due_at"), True),)
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Contact,
+    Conversation,
+    Message,
+    MessagePart,
+    IncomingPart,
+    DeliveryReport,
+    RawIncoming,
+    Template,
+    ConsentEvent,
+    Setting,
+    AuditLog,
+    Appointment,
+    Reminder,
+    ReminderRecipient,
+    ReminderRun,
+]

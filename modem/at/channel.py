@@ -1,0 +1,506 @@
+"""The AT transport: a chunked line reader and a command/response channel over one serial port.
+
+Every line the modem sends is classified as it is read: the command's echo (skipped), a final
+result (OK / ERROR / +CME ERROR / +CMS ERROR / ...), the command's own information response, or
+an unsolicited result code (``modem.at.urc``), which is queued on ``AtChannel.urcs`` even when it
+arrives in the middle of a command. Bytes are read in chunks into a line buffer and decoded with
+``errors="replace"``, so garbage on the line can never kill the reader.
+
+The channel is owned by the thread that created it and refuses calls from any other thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from modem.at import urc
+from modem.at.errors import code_from_text, describe_cme, describe_cms
+
+CTRL_Z = b"\x1a"
+ESC = b"\x1b"
+MAX_LINE = 4096  # a line longer than this without a terminator is garbage: cut it there
+INTERRUPT_SLICE = 0.2  # how often a long wait looks at AtChannel.interrupt
+
+
+class SerialLike(Protocol):
+    """What the channel needs from a ``serial.Serial`` (and what tests may give it)."""
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def write(self, data: bytes) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class AtError(Exception):
+    """Base for everything the channel raises."""
+
+
+class PortGone(AtError):
+    """The device vanished (unplugged, or the port broke)."""
+
+
+class ModemRestarted(AtError):
+    """The modem announced a (re)start in the middle of a command."""
+
+
+class AtTimeout(AtError):
+    """No final result in time. ``lines`` holds what did arrive."""
+
+    def __init__(self, command: str, lines: list[str], *, after_pdu: bool = False) -> None:
+        super().__init__(f"no answer to {command!r} in time")
+        self.command = command
+        self.lines = lines
+        self.after_pdu = after_pdu
+
+
+class Interrupted(AtError):
+    """``AtChannel.interrupt`` was set (the service is stopping) while waiting for the modem.
+    ``written`` tells whether an SMS PDU had already been handed to the modem."""
+
+    def __init__(self, command: str, *, written: bool = False) -> None:
+        super().__init__(f"{command!r} interrupted")
+        self.command = command
+        self.written = written
+
+
+class CommandError(AtError):
+    """The modem answered with ERROR / +CME ERROR / +CMS ERROR."""
+
+    def __init__(self, command: str, final: str, kind: str, code: int | None, lines: list[str]):
+        super().__init__(f"{command!r} -> {final}")
+        self.command = command
+        self.final = final
+        self.kind = kind  # "cme", "cms" or "error"
+        self.code = code
+        self.lines = lines
+
+    @property
+    def reason(self) -> str:
+        if self.kind == "cms":
+            return describe_cms(self.code)
+        if self.kind == "cme":
+            return describe_cme(self.code)
+        return "The modem refused the command."
+
+
+@dataclass
+class Response:
+    command: str
+    lines: list[str] = field(default_factory=list)
+    final: str = "OK"
+
+    def first(self, prefix: str) -> str | None:
+        """The value after ``prefix:`` of the first line that has it."""
+        for line in self.lines:
+            if line.startswith(prefix):
+                return line[len(prefix) :].lstrip(":").strip()
+        return None
+
+
+_FINAL_WORDS = frozenset(
+    {"OK", "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "COMMAND NOT SUPPORT"}
+)
+
+
+# Answers of the commands the service issues; one of them during another command is a late reply.
+_POLLED = frozenset(
+    {"+CSQ", "+CREG", "+CGREG", "+CEREG", "+COPS", "+CPMS", "+CMGL", "+CMGR", "+CPIN", "+CMGS"}
+    | {"+CSCA", "+CNMI", "+CSMS", "+CMGF", "+CGSN", "+CIMI"}
+)
+
+
+def final_kind(line: str) -> tuple[str, int | None] | None:
+    """("ok"|"error"|"cme"|"cms", code) when ``line`` is a final result code, else None."""
+    if line == "OK":
+        return ("ok", None)
+    if line in _FINAL_WORDS or line == "TOO MANY PARAMETERS":
+        return ("error", None)
+    if line.startswith("+CME ERROR:"):
+        return ("cme", code_from_text("cme", line[11:]))
+    if line.startswith("+CMS ERROR:"):
+        return ("cms", code_from_text("cms", line[11:]))
+    return None
+
+
+def expected_prefix(command: str) -> str | None:
+    """The prefix a command's information response uses: AT+CSQ -> "+CSQ", AT^SYSINFO -> "^SYSINFO"."""
+    body = command[2:] if command.upper().startswith("AT") else command
+    if not body or body[0] not in "+^$%*#":
+        return None
+    end = 1
+    while end < len(body) and (body[end].isalnum() or body[end] == "_"):
+        end += 1
+    return body[:end].upper()
+
+
+class LineBuffer:
+    """Bytes in, complete lines out. Any of CR / LF ends a line; empty lines are dropped."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+
+    def _lstrip(self) -> None:
+        i = 0
+        while i < len(self._buf) and self._buf[i] in (10, 13):
+            i += 1
+        if i:
+            del self._buf[:i]
+
+    def next_line(self) -> str | None:
+        self._lstrip()
+        cut = -1
+        for i, b in enumerate(self._buf):
+            if b in (10, 13):
+                cut = i
+                break
+        if cut < 0:
+            if len(self._buf) <= MAX_LINE:
+                return None
+            cut = MAX_LINE
+            raw = bytes(self._buf[:cut])
+            del self._buf[:cut]
+        else:
+            raw = bytes(self._buf[:cut])
+            del self._buf[: cut + 1]
+        return raw.decode("utf-8", errors="replace").strip(" \t\x00")
+
+    def take_prompt(self) -> bool:
+        """Consume a "> " SMS prompt ending the unterminated tail (the modem sends nothing after
+        it until it has the PDU; noise glued in front of it is dropped with it)."""
+        self._lstrip()
+        if self._buf.rstrip(b" ").endswith(b">"):
+            self._buf.clear()
+            return True
+        return False
+
+    @property
+    def pending(self) -> bytes:
+        return bytes(self._buf)
+
+    def clear(self) -> None:
+        self._buf.clear()
+
+
+class AtChannel:
+    """Commands and responses over one port, with URCs collected on the side.
+
+    ``read_slice`` is how long one blocking read waits; the owner thread checks its queue at
+    least that often while idle.
+    """
+
+    def __init__(self, port: SerialLike, *, read_slice: float = 0.05) -> None:
+        self._port = port
+        self._buf = LineBuffer()
+        self._owner = threading.current_thread()
+        self.read_slice = read_slice
+        self.urcs: deque[urc.Urc] = deque()
+        self.dirty = False  # a command timed out: its late reply may still come
+        self.echo_seen = False  # an echo of our command came back (echo was off: a restart?)
+        self.raise_on_boot = True  # off while initialising: boot lines are expected then
+        self.stray: deque[str] = deque(maxlen=50)  # discarded lines, for diagnosis
+        self.bytes_in = 0
+        self.bytes_out = 0
+        # set by the owner to abandon a long wait (an SMS prompt or +CMGS reply): Interrupted
+        self.interrupt: threading.Event | None = None
+
+    # --- thread ownership -------------------------------------------------------------------
+
+    def _assert_owner(self) -> None:
+        if threading.current_thread() is not self._owner:
+            raise RuntimeError(
+                f"the serial port belongs to thread {self._owner.name!r}; "
+                f"{threading.current_thread().name!r} may not use it"
+            )
+
+    # --- raw I/O ----------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        self._assert_owner()
+        try:
+            self._port.write(data)
+        except Exception as exc:  # serial.SerialException, OSError, write timeout
+            raise PortGone(f"writing to the modem failed: {exc}") from exc
+        self.bytes_out += len(data)
+
+    def _read_some(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for bytes; feed them to the buffer. True if any came."""
+        try:
+            waiting = self._port.in_waiting
+            if waiting:
+                data = self._port.read(waiting)
+            else:
+                data = b""
+                end = time.monotonic() + max(timeout, 0.0)
+                while True:
+                    data = self._port.read(1)
+                    if data or time.monotonic() >= end:
+                        break
+                if data:
+                    more = self._port.in_waiting
+                    if more:
+                        data += self._port.read(more)
+        except Exception as exc:  # serial.SerialException, OSError (EIO after unplug)
+            raise PortGone(f"reading from the modem failed: {exc}") from exc
+        if data:
+            self.bytes_in += len(data)
+            self._buf.feed(data)
+            return True
+        return False
+
+    def _next(self, deadline: float, *, prompt: bool = False) -> str | None:
+        """The next non-empty line, or None once ``deadline`` passes. With ``prompt``, returns
+        ">" when an SMS prompt is seen."""
+        while True:
+            line = self._buf.next_line()
+            if line:
+                return line
+            if line is not None:
+                continue
+            if prompt and self._buf.take_prompt():
+                return ">"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            self._read_some(min(remaining, self.read_slice))
+
+    def _next_or_interrupt(
+        self, deadline: float, cmd: str, *, written: bool, prompt: bool = False
+    ) -> str | None:
+        """``_next`` that checks ``interrupt`` at least every ``INTERRUPT_SLICE`` seconds."""
+        while True:
+            if self.interrupt is not None and self.interrupt.is_set():
+                raise Interrupted(cmd, written=written)
+            end = min(deadline, time.monotonic() + INTERRUPT_SLICE)
+            line = self._next(end, prompt=prompt)
+            if line is not None or end >= deadline:
+                return line
+
+    def _take_urc(self, head: str, deadline: float) -> urc.Urc:
+        lines = [head]
+        # the rest of a URC follows right away; do not let a command deadline cut it off
+        end = max(deadline, time.monotonic() + 2.0)
+        while urc.needs_more(lines):
+            nxt = self._next(end)
+            if nxt is None:
+                break
+            lines.append(nxt)
+        parsed = urc.parse(lines)
+        self.urcs.append(parsed)
+        return parsed
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def command(
+        self,
+        cmd: str,
+        timeout: float,
+        *,
+        expect: str | bool | None = True,
+        final_on_info: bool = False,
+    ) -> Response:
+        """Send ``cmd`` and return its response; raise CommandError / AtTimeout / PortGone.
+
+        ``expect``: the information-response prefix (True: derive from the command, None: the
+        command has no prefixed answer, so every prefixed URC is a URC). ``final_on_info``: some
+        modems answer AT+CPIN? with the +CPIN line and no OK; accept the info line alone after a
+        short grace period.
+        """
+        self._assert_owner()
+        if self.dirty:
+            self.resync(timeout)
+        prefix = expected_prefix(cmd) if expect is True else (expect or None)
+        self.write(cmd.encode("ascii", errors="replace") + b"\r")
+        return self._collect(cmd, prefix, time.monotonic() + timeout, final_on_info)
+
+    def _collect(
+        self, cmd: str, prefix: str | None, deadline: float, final_on_info: bool = False
+    ) -> Response:
+        info: list[str] = []
+        foreign = False  # a prefixed line that belongs to some other (late) command
+        while True:
+            limit = deadline
+            if final_on_info and info:
+                limit = min(deadline, time.monotonic() + 0.5)
+            line = self._next(limit)
+            if line is None:
+                if final_on_info and info:
+                    return Response(cmd, info, "")
+                self.dirty = True
+                raise AtTimeout(cmd, info)
+            if self._is_echo(line, cmd):
+                self.echo_seen = True
+                continue
+            fin = final_kind(line)
+            if fin is not None:
+                if foreign:  # the final result of a late reply to an earlier command
+                    self.stray.append(line)
+                    foreign = False
+                    continue
+                kind, code = fin
+                if kind == "ok":
+                    return Response(cmd, info, line)
+                raise CommandError(cmd, line, kind, code, info)
+            if urc.is_urc(line, prefix):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
+                    raise ModemRestarted(line)
+                continue
+            lp = urc.prefix_of(line)
+            if prefix is not None and lp in _POLLED and lp != prefix:
+                self.stray.append(line)
+                foreign = True
+                continue
+            info.append(line)
+
+    @staticmethod
+    def _is_echo(line: str, cmd: str) -> bool:
+        return line == cmd or (line.upper().startswith("AT") and line.upper() == cmd.upper())
+
+    def send_pdu(
+        self, length: int, pdu_hex: str, *, prompt_timeout: float, reply_timeout: float
+    ) -> Response:
+        """AT+CMGS=<length>, wait for "> ", write the PDU + Ctrl-Z, wait for +CMGS.
+
+        Failures before the PDU is written raise as usual (a prompt that came too late is
+        cancelled with ESC). After it was written, AtTimeout has ``after_pdu=True`` and PortGone /
+        ModemRestarted have ``written=True``: the part may or may not have gone out. Both waits
+        check ``interrupt`` every ``INTERRUPT_SLICE`` s and raise Interrupted (``written`` set
+        likewise) when it is set.
+        """
+        self._assert_owner()
+        cmd = f"AT+CMGS={length}"
+        if self.interrupt is not None and self.interrupt.is_set():
+            raise Interrupted(cmd, written=False)
+        if self.dirty:
+            self.resync(prompt_timeout)
+        self.write(cmd.encode() + b"\r")
+        deadline = time.monotonic() + prompt_timeout
+        while True:
+            try:
+                line = self._next_or_interrupt(deadline, cmd, written=False, prompt=True)
+            except Interrupted:
+                self.write(ESC)  # a prompt that comes after all is cancelled, never sent
+                self.dirty = True
+                raise
+            if line is None:
+                self.dirty = True
+                self.write(ESC)
+                raise AtTimeout(cmd, [])
+            if line.startswith(">"):
+                break
+            if self._is_echo(line, cmd):
+                continue
+            fin = final_kind(line)
+            if fin is not None:
+                kind, code = fin
+                raise CommandError(cmd, line, kind if kind != "ok" else "error", code, [])
+            if urc.is_urc(line, "+CMGS"):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
+                    raise ModemRestarted(line)
+                continue
+            self.stray.append(line)
+        try:
+            self.write(pdu_hex.encode("ascii") + CTRL_Z)
+            return self._collect_pdu_reply(cmd, pdu_hex, time.monotonic() + reply_timeout)
+        except (PortGone, ModemRestarted) as exc:
+            exc.written = True  # type: ignore[attr-defined]
+            raise
+
+    def _collect_pdu_reply(self, cmd: str, pdu_hex: str, deadline: float) -> Response:
+        info: list[str] = []
+        while True:
+            line = self._next_or_interrupt(deadline, cmd, written=True)
+            if line is None:
+                self.dirty = True
+                raise AtTimeout(cmd, info, after_pdu=True)
+            if pdu_hex and pdu_hex[:20] in line:  # the PDU echoed back by a modem with echo on
+                continue
+            fin = final_kind(line)
+            if fin is not None:
+                kind, code = fin
+                if kind == "ok":
+                    return Response(cmd, info, line)
+                raise CommandError(cmd, line, kind, code, info)
+            if line.startswith("+CMGS:"):
+                info.append(line)
+                continue
+            if urc.is_urc(line, "+CMGS"):
+                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
+                    raise ModemRestarted(line)
+                continue
+            self.stray.append(line)
+
+    # --- idle and recovery -------------------------------------------------------------------
+
+    def cancel_prompt(self, quiet: float = 0.3, limit: float = 2.0) -> bytes:
+        """Write ESC and drain: a modem left in the SMS "> " prompt (by a process that died
+        there) leaves it without sending (ESC cancels; Ctrl-Z would send the half PDU, so it is
+        never written here); a modem in command mode ignores the ESC. Everything read until the
+        line is quiet for ``quiet`` seconds (at most ``limit``) is discarded and returned."""
+        self._assert_owner()
+        self.write(ESC)
+        self._buf.clear()
+        drained = bytearray()
+        end = time.monotonic() + limit
+        while (left := end - time.monotonic()) > 0:
+            if not self._read_some(min(quiet, left)):
+                break
+            drained += self._buf.pending
+            self._buf.clear()
+        self.dirty = False
+        return bytes(drained)
+
+    def pump(self, timeout: float) -> bool:
+        """Read for up to ``timeout``, returning as soon as the input is used up after at least
+        one line: URCs are queued; stray lines (a late final result, noise) are set aside.
+        Returns True if a line came."""
+        self._assert_owner()
+        deadline = time.monotonic() + timeout
+        got = False
+        while True:
+            line = self._next(deadline if not got else time.monotonic())
+            if line is None:
+                return got
+            got = True
+            self._handle_idle_line(line, deadline)
+
+    def _handle_idle_line(self, line: str, deadline: float) -> None:
+        if final_kind(line) is not None:
+            self.stray.append(line)
+        elif urc.is_urc(line) or urc.prefix_of(line) is not None:
+            self._take_urc(line, deadline)
+        else:
+            self.urcs.append(urc.Other(line))
+
+    def resync(self, timeout: float, settle: float = 0.3) -> bool:
+        """After a timeout: make sure a late reply to the old command is not taken as the answer
+        to the next one. Sends a bare AT and reads until a final result, then keeps reading while
+        more lines come within ``settle`` seconds (a modem answers in order, so a late reply
+        comes before the answer to a later command). Returns True when the modem answered."""
+        self._assert_owner()
+        self.dirty = False
+        self.write(b"AT\r")
+        deadline = time.monotonic() + timeout
+        answered = False
+        while True:
+            end = min(deadline, time.monotonic() + settle) if answered else deadline
+            line = self._next(end)
+            if line is None:
+                if not answered:
+                    self.dirty = True
+                return answered
+            if final_kind(line) is not None:
+                answered = True
+                self.stray.append(line)
+            elif line != "AT":
+                self._handle_idle_line(line, end)

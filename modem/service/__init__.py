@@ -1,0 +1,1 @@
+"""ModemService: the one thread that owns an AT modem, and its parts."""

@@ -1,0 +1,296 @@
+"""Incoming SMS and status reports, and URC handling, on the modem thread (see ModemService).
+
+Every stored message (+CMTI, +CDSI, or found by a sweep with AT+CMGL=4 over every storage of
+AT+CPMS=?, status reports' SR included) and every direct one
+(+CMT, +CDS) is handed to the consumer with a token; a stored one is deleted only when the
+consumer acks that token (after checking the slot still holds the same PDU), a direct one is
+acknowledged with +CNMA when AT+CSMS=1 is in use. A stored message is not handed twice while its
+ack is pending; after a reconnect everything still stored is handed again (the core dedupes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from modem.at import urc
+from modem.at.channel import CommandError, ModemRestarted
+from modem.codec import gsm7, pdu
+from modem.events import DeliveryReport, IncomingSms, UssdResult
+from modem.service import health, sms_ops
+
+if TYPE_CHECKING:
+    from modem.service.modem_service import ModemService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # "stored" or "direct"
+    storage: str | None
+    index: int | None
+    raw: str
+    generation: int  # connection number (a +CNMA is only valid on the same connection)
+
+
+class Incoming:
+    def __init__(self, svc: ModemService) -> None:
+        self.svc = svc
+        self.storage = "SM"
+        self.csms = 0
+        self._mem1: str | None = None
+        self._storages: list[str] = []
+        self._available: list[str] | None = None  # AT+CPMS=? of this connection
+        self._tokens: dict[str, _Entry] = {}
+        self._handed: set[tuple[str, int, str]] = set()
+        self._todo: deque[tuple[str, int]] = deque()
+        self._seq = itertools.count(1)
+        self._generation = 0
+
+    # --- bookkeeping --------------------------------------------------------------------------
+
+    def on_disconnect(self) -> None:
+        self._generation += 1
+        self._handed.clear()
+        self._todo.clear()
+        self._mem1 = None
+        self._available = None
+
+    def busy(self) -> bool:
+        return bool(self._todo)
+
+    def _token(self, entry: _Entry) -> str:
+        token = f"{entry.storage or 'direct'}:{entry.index}:{next(self._seq)}"
+        self._tokens[token] = entry
+        return token
+
+    def _use(self, storage: str) -> None:
+        if self._mem1 != storage:
+            self._mem1 = None
+            sms_ops.select_read_storage(self.svc.channel, storage, self.svc.command_timeout)
+            self._mem1 = storage
+        if storage not in self._storages:
+            self._storages.append(storage)
+
+    # --- URCs ---------------------------------------------------------------------------------
+
+    def handle_urcs(self) -> None:
+        ch = self.svc.channel
+        while ch.urcs:
+            u = ch.urcs.popleft()
+            if isinstance(u, urc.NewMessage | urc.NewStatusReport):
+                self._todo.append((u.storage, u.index))
+            elif isinstance(u, urc.DirectMessage | urc.DirectStatusReport):
+                self._hand(_Entry("direct", None, None, u.pdu, self._generation))
+            elif isinstance(u, urc.Registration):
+                health.apply_registration(self.svc, u.stat)
+            elif isinstance(u, urc.Signal):
+                self.svc.set_status(signal=u.rssi)
+            elif isinstance(u, urc.Ussd):
+                self._ussd(u)
+            elif isinstance(u, urc.Boot):
+                raise ModemRestarted(u.line)
+            elif isinstance(u, urc.SimState) and u.ready and not self.svc._sim_ready:
+                self.svc._refresh = True
+
+    def _ussd(self, u: urc.Ussd) -> None:
+        code = self.svc.ussd_answered() or ""
+        text = decode_ussd(u.text, u.dcs) if u.text is not None else None
+        errors = {
+            2: "The network ended the USSD session.",
+            3: "Another device answered the USSD session.",
+            4: "The network does not support this code.",
+            5: "The network did not answer in time.",
+        }
+        error = errors.get(u.status) if text is None or u.status in (4, 5) else None
+        self.svc.emit(UssdResult(text, code, error))
+        if u.status == 1:  # the network waits for a reply we will not give: close the session
+            try:
+                self.svc.command("AT+CUSD=2", expect=None)
+            except CommandError:
+                pass
+
+    def ussd_timed_out(self, code: str) -> None:
+        self.svc.emit(UssdResult(None, code, "No answer to the USSD code in time."))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def work(self) -> None:
+        """Read one message announced by +CMTI / +CDSI."""
+        storage, index = self._todo.popleft()
+        try:
+            self._use(storage)
+            got = sms_ops.read(self.svc.channel, index, self.svc.command_timeout)
+        except CommandError:
+            self.svc._next_sweep = 0.0  # could not read it now: the sweep will find it
+            return
+        if got is not None:
+            stat, raw = got
+            self._hand_stored(sms_ops.StoredPdu(storage, index, stat, raw))
+
+    def sweep(self) -> None:
+        """AT+CMGL=4 over every storage the modem has that can hold messages or reports (SR
+        too: reports left there by a killed process are never announced again) and every one
+        used so far; hands whatever is not pending already, then selects the working storage
+        for reading again."""
+        if self._available is None:
+            self._available = sms_ops.readable_storages(self.svc.channel, self.svc.command_timeout)
+        order = [self.storage, *self._available, *self._storages]
+        storages = list(dict.fromkeys(order))
+        for storage in storages:
+            try:
+                self._use(storage)
+                found = sms_ops.list_all(self.svc.channel, storage, self.svc.command_timeout)
+            except CommandError as exc:
+                log.info("sweep of %s failed: %s", storage, exc)
+                self._mem1 = None
+                continue
+            for entry in found:
+                self._hand_stored(entry)
+            if storage == self.storage:
+                self.svc.set_status(storage_used=len(found))
+        self._restore()
+
+    def _restore(self) -> None:
+        """Select the working storage for reading again (after another one was listed/read)."""
+        if self._mem1 != self.storage:
+            try:
+                self._use(self.storage)
+            except CommandError as exc:
+                log.info("could not select %s again: %s", self.storage, exc)
+
+    def _hand_stored(self, e: sms_ops.StoredPdu) -> None:
+        key = (e.storage, e.index, e.raw)
+        if key in self._handed or e.stat in (2, 3):  # pending, or our own stored outgoing
+            return
+        self._handed.add(key)
+        self._hand(_Entry("stored", e.storage, e.index, e.raw, self._generation))
+
+    def _hand(self, entry: _Entry) -> None:
+        token = self._token(entry)
+        raw = entry.raw
+        try:
+            decoded = pdu.decode(raw)
+        except (pdu.PduError, ValueError) as exc:
+            reason = "empty PDU" if not raw else str(exc)
+            self.svc.emit(
+                IncomingSms(
+                    token, raw, None, f"Malformed message: {reason}", entry.storage, entry.index
+                )
+            )
+            return
+        if decoded.kind == "status-report":
+            st = decoded.status if decoded.status is not None else 0
+            self.svc.emit(
+                DeliveryReport(
+                    token=token,
+                    reference=decoded.reference if decoded.reference is not None else -1,
+                    number=decoded.number,
+                    status=st,
+                    delivered=st <= 0x02,
+                    final=not 0x20 <= st <= 0x3F,
+                    discharge_time=decoded.discharge_time,
+                    raw=raw,
+                )
+            )
+        elif decoded.kind == "deliver":
+            self.svc.emit(IncomingSms(token, raw, decoded, None, entry.storage, entry.index))
+        else:  # an SMS-SUBMIT filed as received: keep it visible rather than lose it
+            self.svc.emit(
+                IncomingSms(
+                    token,
+                    raw,
+                    None,
+                    f"Not an incoming message ({decoded.kind})",
+                    entry.storage,
+                    entry.index,
+                )
+            )
+
+    # --- acknowledging ------------------------------------------------------------------------
+
+    def ack(self, token: str) -> None:
+        entry = self._tokens.get(token)
+        if entry is None:
+            return  # unknown or already acknowledged
+        try:
+            if entry.kind == "direct":
+                if self.csms == 1 and entry.generation == self._generation:
+                    try:
+                        self.svc.command("AT+CNMA", expect=None)
+                    except CommandError as exc:
+                        log.info("+CNMA refused (late ack?): %s", exc)
+            else:
+                self._delete(entry)
+        except BaseException:
+            self.svc._acks.appendleft(token)  # not done: try again after reconnecting
+            raise
+        self._tokens.pop(token, None)
+
+    def _delete(self, entry: _Entry) -> None:
+        assert entry.storage is not None and entry.index is not None
+        ch = self.svc.channel
+        t = self.svc.command_timeout
+        self._use(entry.storage)
+        try:
+            got = sms_ops.read(ch, entry.index, t)
+        except CommandError:
+            got = None
+        if got is not None and got[1] == entry.raw:
+            sms_ops.delete(ch, entry.index, t)
+        # whatever was there, no other token may delete this slot now
+        for tok, other in list(self._tokens.items()):
+            if other.kind == "stored" and (other.storage, other.index) == (
+                entry.storage,
+                entry.index,
+            ):
+                self._tokens.pop(tok, None)
+        self._handed.discard((entry.storage, entry.index, entry.raw))
+        if entry.storage != self.storage:
+            self._restore()
+        st = self.svc.status
+        if got is not None and st.storage_used:
+            self.svc.set_status(storage_used=max(0, st.storage_used - 1))
+
+
+def _ussd_alphabet(dcs: int | None) -> str:
+    """ "gsm7", "ucs2" or "8bit" per TS 23.038 §5 (cell broadcast / USSD coding groups)."""
+    if dcs is None:
+        return "gsm7"
+    group = dcs >> 4
+    if group in (0, 2, 3):
+        return "gsm7"
+    if dcs == 0x11:
+        return "ucs2"
+    if group in (4, 5, 6, 7, 9):
+        return ("gsm7", "8bit", "ucs2", "gsm7")[(dcs >> 2) & 3]
+    if group == 0xF:
+        return "8bit" if dcs & 0x04 else "gsm7"
+    return "gsm7"
+
+
+def decode_ussd(text: str, dcs: int | None) -> str:
+    """USSD text: UCS-2 as hex, Huawei's hex of packed GSM 7-bit, or plain text as most modems
+    send it (then returned as is)."""
+    clean = text.strip()
+    is_hex = len(clean) >= 2 and len(clean) % 2 == 0
+    is_hex = is_hex and all(c in "0123456789ABCDEFabcdef" for c in clean)
+    alphabet = _ussd_alphabet(dcs)
+    if is_hex and alphabet == "ucs2":
+        try:
+            return bytes.fromhex(clean).decode("utf-16-be")
+        except UnicodeDecodeError:
+            return text
+    if is_hex and alphabet == "gsm7" and len(clean) >= 8 and not clean.isdigit():
+        data = bytes.fromhex(clean)
+        try:
+            decoded = gsm7.decode(gsm7.unpack(data, len(data) * 8 // 7)).rstrip("\r\x00@")
+        except ValueError:
+            return text
+        if decoded and all(ch.isprintable() or ch in "\n\r" for ch in decoded):
+            return decoded
+    return text

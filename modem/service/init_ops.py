@@ -1,0 +1,222 @@
+"""Bringing a modem up and asking how it is: init sequence, PIN state, identity, network status.
+
+Everything here runs on the modem thread over an AtChannel. Optional commands a model refuses
+are skipped; SIM busy (+CME ERROR: 14 / +CMS ERROR: 314, or an empty answer while the SIM is
+read) is waited out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from modem.at.channel import AtChannel, AtTimeout, CommandError, Response
+
+REGISTRATION = {
+    0: "not registered",
+    1: "home",
+    2: "searching",
+    3: "denied",
+    4: "unknown",
+    5: "roaming",
+    6: "home",  # SMS only (E-UTRAN)
+    7: "roaming",
+}
+CNMI_CHOICES = ("2,1,0,2,0", "2,1,0,1,0", "1,1,0,2,0", "1,1,0,1,0", "2,1,0,0,0", "1,1,0,0,0")
+CNMI_DIRECT = ("2,2,0,1,0", "2,2,0,2,0", "1,2,0,1,0", "2,2,0,0,0")
+
+
+class SimBusy(Exception):
+    """The SIM is still being read; try again shortly."""
+
+
+@dataclass(frozen=True)
+class PinState:
+    ready: bool
+    kind: str | None  # "SIM PIN", "SIM PUK", ... when not ready
+    error: str | None = None  # "no SIM" and similar, in plain words
+
+
+def is_sim_busy(exc: CommandError) -> bool:
+    return (exc.kind == "cme" and exc.code == 14) or (exc.kind == "cms" and exc.code == 314)
+
+
+def optional(ch: AtChannel, cmd: str, timeout: float) -> Response | None:
+    """Run a command a model may refuse; None when refused."""
+    try:
+        return ch.command(cmd, timeout)
+    except CommandError as exc:
+        if is_sim_busy(exc):
+            raise SimBusy(cmd) from exc
+        return None
+
+
+def wake(ch: AtChannel, timeout: float, attempts: int = 3) -> None:
+    """Get a first answer (echo off). The first bytes after opening may meet leftovers."""
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            ch.command("ATE0", timeout)
+            return
+        except CommandError:
+            return  # it answers: ATE0 refused is odd but harmless
+        except AtTimeout as exc:
+            last = exc
+            ch.dirty = False
+    raise last or AtTimeout("ATE0", [])
+
+
+def pin_state(ch: AtChannel, timeout: float) -> PinState:
+    try:
+        resp = ch.command("AT+CPIN?", timeout, final_on_info=True)
+    except CommandError as exc:
+        if is_sim_busy(exc):
+            raise SimBusy("AT+CPIN?") from exc
+        if exc.kind == "cme" and exc.code == 10:
+            return PinState(False, None, "No SIM card is inserted in the modem.")
+        if exc.kind == "cme" and exc.code == 13:
+            return PinState(False, None, "The SIM card failed or is blocked.")
+        raise
+    value = (resp.first("+CPIN") or "").strip().strip('"').upper()
+    if value == "READY":
+        return PinState(True, None)
+    if not value or value == "NOT READY":
+        raise SimBusy("AT+CPIN?")
+    return PinState(False, value)
+
+
+def send_pin(ch: AtChannel, pin: str, timeout: float) -> None:
+    ch.command(f'AT+CPIN="{pin}"', timeout)
+
+
+def _digits(resp: Response | None) -> str | None:
+    if resp is None:
+        return None
+    for line in resp.lines:
+        m = re.search(r"(\d{6,22}[0-9A-Fa-f]?)", line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _plain(resp: Response | None) -> str | None:
+    if resp is None:
+        return None
+    for line in resp.lines:
+        value = line.split(":", 1)[1] if line.startswith(("+", "^")) and ":" in line else line
+        value = value.strip().strip('"').strip()
+        if value:
+            return value
+    return None
+
+
+def identity(ch: AtChannel, timeout: float) -> dict[str, str | None]:
+    """Manufacturer, model, IMEI, IMSI, ICCID (whichever the modem tells)."""
+    out: dict[str, str | None] = {
+        "manufacturer": _plain(optional(ch, "AT+CGMI", timeout)),
+        "model": _plain(optional(ch, "AT+CGMM", timeout)),
+        "imei": _digits(optional(ch, "AT+CGSN", timeout)),
+        "imsi": _digits(optional(ch, "AT+CIMI", timeout)),
+        "iccid": None,
+    }
+    for cmd in ("AT+CCID", "AT^ICCID?", "AT+QCCID", "AT+ZGETICCID", "AT+ICCID"):
+        found = _digits(optional(ch, cmd, timeout))
+        if found:
+            out["iccid"] = found
+            break
+    return out
+
+
+def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> dict[str, object]:
+    """PDU mode, storage, new-message indications. Returns what was chosen."""
+    try:
+        ch.command("AT+CMGF=0", timeout)  # required: PDU mode
+    except CommandError as exc:
+        if is_sim_busy(exc) or (exc.kind == "cms" and exc.code in (302, 500, 515)):
+            raise SimBusy("AT+CMGF=0") from exc
+        raise
+    chosen: dict[str, object] = {"storage": None, "cnmi": None, "csms": 0, "counts": None}
+    for mem in (storage, "SM", "ME"):
+        resp = optional(ch, f'AT+CPMS="{mem}","{mem}","{mem}"', timeout)
+        if resp is not None:
+            chosen["storage"] = mem
+            chosen["counts"] = resp.first("+CPMS")
+            break
+    if direct:
+        resp = optional(ch, "AT+CSMS=1", timeout)
+        chosen["csms"] = 1 if resp is not None else 0
+    for cnmi in (CNMI_DIRECT if direct else ()) + CNMI_CHOICES:
+        if optional(ch, f"AT+CNMI={cnmi}", timeout) is not None:
+            chosen["cnmi"] = cnmi
+            break
+    return chosen
+
+
+def set_up_network(ch: AtChannel, timeout: float, manufacturer: str | None) -> None:
+    """Optional: registration URCs, long operator names, plain-text USSD on Huawei."""
+    if optional(ch, "AT+CREG=2", timeout) is None:
+        optional(ch, "AT+CREG=1", timeout)
+    optional(ch, "AT+COPS=3,0", timeout)
+    optional(ch, "AT+CMMS=0", timeout)
+    if manufacturer and "huawei" in manufacturer.lower():
+        optional(ch, "AT^USSDMODE=0", timeout)
+
+
+def cnmi_intact(ch: AtChannel, expected: str | None, timeout: float) -> bool:
+    """False when the modem's +CNMI no longer is what we set (it restarted behind our back)."""
+    if expected is None:
+        return True
+    resp = optional(ch, "AT+CNMI?", timeout)
+    if resp is None:
+        return True
+    value = (resp.first("+CNMI") or "").replace(" ", "")
+    want = expected.split(",")[:2]
+    return value.split(",")[:2] == want
+
+
+def signal(ch: AtChannel, timeout: float) -> int | None:
+    resp = optional(ch, "AT+CSQ", timeout)
+    if resp is None:
+        return None
+    m = re.match(r"\s*(\d+)", resp.first("+CSQ") or "")
+    if not m or int(m.group(1)) == 99:
+        return None
+    return int(m.group(1))
+
+
+def registration(ch: AtChannel, timeout: float) -> int | None:
+    """The best registration stat of +CREG / +CEREG (1/5 registered), None if unknown."""
+    best: int | None = None
+    for cmd, prefix in (("AT+CREG?", "+CREG"), ("AT+CEREG?", "+CEREG")):
+        resp = optional(ch, cmd, timeout)
+        if resp is None:
+            continue
+        nums = [int(x) for x in re.findall(r"\d+", (resp.first(prefix) or "").split('"')[0])]
+        if len(nums) >= 2:
+            stat = nums[1]
+            if stat in (1, 5, 6, 7):
+                return stat
+            best = stat if best is None else best
+        if cmd == "AT+CREG?" and best is not None and best != 4:
+            break
+    return best
+
+
+def operator(ch: AtChannel, timeout: float) -> str | None:
+    resp = optional(ch, "AT+COPS?", timeout)
+    if resp is None:
+        return None
+    m = re.search(r'"([^"]*)"', resp.first("+COPS") or "")
+    return m.group(1) if m and m.group(1) else None
+
+
+def wait_sim(fn, deadline: float, pause: float = 0.3):  # type: ignore[no-untyped-def]
+    """Call ``fn()`` until it stops raising SimBusy or ``deadline`` passes (then re-raise)."""
+    while True:
+        try:
+            return fn()
+        except SimBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)

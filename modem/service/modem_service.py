@@ -1,0 +1,490 @@
+"""ModemService: the one thread that owns the serial port.
+
+Callers submit work through a queue (never blocking) and get ``modem.events`` dataclasses back
+through ``sink`` (called on the modem thread; it must not block). The thread opens the port,
+initialises the modem, sends jobs part by part, hands every stored / delivered SMS and status
+report to the consumer (deleting it only after ``ack_incoming``), polls status, and on unplug /
+restart / hang reconnects with backoff (to a replugged modem's new path too).
+
+Every connect starts with ESC and a drain (a modem left in the "> " SMS prompt by a killed
+process is cancelled, never sent). stop() interrupts a send waiting for its prompt or +CMGS reply
+(AtChannel.interrupt is the stop event); every job not sent by then gets SendFailed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from modem import ports
+from modem.at.channel import (
+    AtChannel,
+    AtError,
+    AtTimeout,
+    CommandError,
+    Interrupted,
+    ModemRestarted,
+    PortGone,
+    urc,
+)
+from modem.events import ModemEvent, ModemState, ModemStatus, SendFailed, SendJob, StatusChanged
+from modem.service import health, init_ops
+from modem.service.incoming import Incoming
+from modem.service.reconnect import Backoff
+from modem.service.sending import CLOSING, part_count, send_job
+from modem.service.sms_ops import parse_cpms_counts
+
+log = logging.getLogger(__name__)
+THREAD_NAME = "textdesk-modem"
+
+
+class Hung(AtError):
+    """The modem stopped answering (a command and the AT probe after it timed out)."""
+
+
+class _Stop(Exception):
+    pass
+
+
+class ModemService:
+    def __init__(
+        self,
+        port: str | None,
+        sink: Callable[[ModemEvent], None],
+        pin: str | None = None,
+        baudrate: int = 115200,
+        sweep_interval: float = 30.0,
+        command_timeout: float = 10.0,
+        *,
+        send_timeout: float = 60.0,
+        poll_interval: float = 15.0,
+        ussd_timeout: float = 30.0,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 10.0,
+        sim_busy_wait: float = 30.0,
+        storage: str = "SM",
+        direct_delivery: bool = False,
+    ) -> None:
+        self.port = port
+        self._sink = sink
+        self._pin = pin
+        self._pin_refused = False
+        self.baudrate = baudrate
+        self.sweep_interval = sweep_interval
+        self.command_timeout = command_timeout
+        self.send_timeout = send_timeout
+        self.poll_interval = poll_interval
+        self.ussd_timeout = ussd_timeout
+        self.sim_busy_wait = sim_busy_wait
+        self.storage = storage
+        self.direct_delivery = direct_delivery
+        self._backoff = Backoff(backoff_initial, backoff_max)
+        self._requests: queue.Queue[tuple[str, object]] = queue.Queue()
+        self._status = ModemStatus()
+        self._status_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        # owned by the modem thread
+        self._serial: object | None = None
+        self._ch: AtChannel | None = None
+        self._device: str | None = None
+        self._sim_ready = False
+        self._jobs: deque[SendJob] = deque()
+        self._acks: deque[str] = deque()
+        self._pins: deque[str] = deque()
+        self._ussd: deque[str] = deque()
+        self._ussd_pending: tuple[str, float] | None = None
+        self._refresh = False
+        self._next_poll = 0.0
+        self._next_sweep = 0.0
+        self._cnmi: str | None = None
+        self._incoming = Incoming(self)
+
+    # --- public API (any thread) ------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("ModemService already started")
+        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._requests.put(("stop", None))
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def submit(self, job: SendJob) -> None:
+        self._requests.put(("send", job))
+
+    def ack_incoming(self, token: str) -> None:
+        self._requests.put(("ack", token))
+
+    def query_ussd(self, code: str) -> None:
+        self._requests.put(("ussd", code))
+
+    def enter_pin(self, pin: str) -> None:
+        self._requests.put(("pin", pin))
+
+    def refresh_status(self) -> None:
+        self._requests.put(("refresh", None))
+
+    @property
+    def status(self) -> ModemStatus:
+        with self._status_lock:
+            return self._status
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- helpers used by the modem-thread modules ---------------------------------------------
+
+    def assert_modem_thread(self) -> None:
+        if threading.current_thread() is not self._thread:
+            raise RuntimeError(f"must run on the {THREAD_NAME} thread")
+
+    @property
+    def channel(self) -> AtChannel:
+        self.assert_modem_thread()
+        if self._ch is None:
+            raise PortGone("not connected")
+        return self._ch
+
+    def emit(self, event: ModemEvent) -> None:
+        if event.at is None:
+            object.__setattr__(event, "at", datetime.now(UTC))
+        try:
+            self._sink(event)
+        except Exception:
+            log.exception("modem event sink failed on %r", event)
+
+    def set_status(self, **changes: object) -> None:
+        with self._status_lock:
+            new = replace(self._status, **changes)  # type: ignore[arg-type]
+            if new == self._status:
+                return
+            self._status = new
+        self.emit(StatusChanged(new))
+
+    def command(self, cmd: str, **kw: object):  # type: ignore[no-untyped-def]
+        """One AT command with the service's timeout and hang detection."""
+        ch = self.channel
+        try:
+            return ch.command(cmd, self.command_timeout, **kw)  # type: ignore[arg-type]
+        except AtTimeout:
+            self.check_alive()
+            raise
+
+    def check_alive(self) -> None:
+        """After a timeout: probe with AT; raise Hung if the modem is silent."""
+        ch = self.channel
+        if not ch.resync(min(self.command_timeout, 3.0)):
+            raise Hung("The modem stopped answering.")
+
+    # --- the thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._step()
+                except (_Stop, Interrupted):
+                    raise _Stop from None
+                except Exception as exc:  # the thread must outlive any surprise: reconnect
+                    log.exception("modem thread: unexpected error")
+                    self._drop(f"Internal error in the modem layer ({type(exc).__name__}).")
+        except _Stop:
+            pass
+        finally:
+            self._close()
+            self._fail_queued()
+            self.set_status(state=ModemState.DISCONNECTED, last_error=None)
+
+    def _fail_queued(self) -> None:
+        """Stopping: every job not sent yet gets SendFailed (retryable, certainly not sent), so
+        the core puts it back in its queue and never loses track of it."""
+        while True:
+            try:
+                kind, value = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "send":
+                self._jobs.append(value)  # type: ignore[arg-type]
+        while self._jobs:
+            job = self._jobs.popleft()
+            part = max(1, job.start_part)
+            self.emit(
+                SendFailed(
+                    job.job_id,
+                    part,
+                    max(part, part_count(job)),
+                    job.concat_ref,
+                    code=None,
+                    reason=CLOSING,
+                    retryable=True,
+                    uncertain=False,
+                )
+            )
+
+    def _step(self) -> None:
+        if self._ch is None:
+            self._connect()
+            return
+        try:
+            self._serve_once()
+        except AtTimeout:
+            self._after_timeout()
+        except ModemRestarted as exc:
+            self._restarted(exc)
+        except (PortGone, Hung) as exc:
+            self._drop(self._reason(exc))
+        except (CommandError, init_ops.SimBusy) as exc:
+            reason = exc.reason if isinstance(exc, CommandError) else "The SIM stayed busy."
+            self._drop(f"The modem refused to be set up: {reason}")
+
+    def _after_timeout(self) -> None:
+        """A command timed out: go on if the modem still answers, else reconnect."""
+        try:
+            self.check_alive()
+        except (PortGone, Hung) as exc:
+            self._drop(self._reason(exc))
+
+    def _restarted(self, exc: ModemRestarted) -> None:
+        """The modem restarted (boot line, echo back on, settings lost): set it up again on the
+        same port; if that fails, reconnect."""
+        log.info("modem restarted: %s", exc)
+        self._sim_ready = False
+        self._incoming.on_disconnect()
+        self.set_status(state=ModemState.DISCONNECTED, last_error=self._reason(exc))
+        self.set_status(state=ModemState.CONNECTING)
+        try:
+            self._initialise()
+        except (PortGone, ModemRestarted, Hung, AtTimeout, CommandError, init_ops.SimBusy) as err:
+            self._drop(self._reason(err) if isinstance(err, AtError) else "The SIM stayed busy.")
+
+    @staticmethod
+    def _reason(exc: BaseException) -> str:
+        if isinstance(exc, PortGone):
+            return "The modem was disconnected (unplugged?)."
+        if isinstance(exc, ModemRestarted):
+            return "The modem restarted."
+        return "The modem stopped answering."
+
+    def _take_requests(self, wait: float = 0.0) -> None:
+        """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
+        try:
+            item = self._requests.get(timeout=wait) if wait > 0 else self._requests.get_nowait()
+        except queue.Empty:
+            return
+        while True:
+            kind, value = item
+            if kind == "stop":
+                raise _Stop
+            if kind == "send":
+                self._jobs.append(value)  # type: ignore[arg-type]
+            elif kind == "ack":
+                self._acks.append(value)  # type: ignore[arg-type]
+            elif kind == "pin":
+                self._pins.append(value)  # type: ignore[arg-type]
+            elif kind == "ussd":
+                self._ussd.append(value)  # type: ignore[arg-type]
+            elif kind == "refresh":
+                self._refresh = True
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                return
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait while still taking requests (so stop() is prompt)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self._take_requests(min(left, 0.2))
+
+    # --- connecting ---------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self._take_requests()
+        path = self.port
+        if path is not None and not os.path.exists(path) and self._backoff.attempts >= 3:
+            # replugged under another name (/dev/ttyUSB0 -> ttyUSB1) and no stable link given
+            found = ports.discover(timeout=min(self.command_timeout, 1.0))
+            if found is not None:
+                path = found.path
+        if path is None:
+            found = ports.discover(timeout=min(self.command_timeout, 1.0))
+            if found is None:
+                self._wait_retry("No modem found. Plug the modem in.", ModemState.DISCONNECTED)
+                return
+            path = found.path
+        try:
+            serial_port = ports.open_port(path, self.baudrate)
+        except Exception as exc:
+            text = ports.explain_open_error(exc, path)
+            denied = "Permission denied" in text
+            self._wait_retry(text, ModemState.ERROR if denied else ModemState.DISCONNECTED)
+            return
+        device = os.path.realpath(path)
+        if self._device is not None and device != self._device:
+            from modem.events import PortChanged
+
+            self.emit(PortChanged(self._device, device))
+        self._device = device
+        self._serial = serial_port
+        self._ch = AtChannel(serial_port)
+        self._ch.interrupt = self._stopping
+        self.set_status(state=ModemState.CONNECTING, port=path, last_error=None)
+        try:
+            # a process killed inside the +CMGS prompt leaves the modem taking every byte as
+            # message text: cancel it (ESC, never Ctrl-Z) and drain before the first AT
+            self._ch.cancel_prompt()
+            self._initialise()
+        except _Stop:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, AtError | init_ops.SimBusy):
+                log.exception("modem initialisation failed")
+            reason = (
+                f"The modem did not initialise: {exc.reason}"
+                if isinstance(exc, CommandError)
+                else "The SIM stayed busy."
+                if isinstance(exc, init_ops.SimBusy)
+                else self._reason(exc)
+                if isinstance(exc, AtError)
+                else f"Internal error in the modem layer ({type(exc).__name__})."
+            )
+            self._close()
+            self._wait_retry(reason, ModemState.DISCONNECTED)
+            return
+        self._backoff.reset()
+
+    def _wait_retry(self, reason: str, state: ModemState) -> None:
+        self._sim_ready = False
+        self.set_status(state=state, last_error=reason)
+        self._sleep(self._backoff.next_delay())
+
+    def _close(self) -> None:
+        ch, self._ch = self._ch, None
+        port, self._serial = self._serial, None
+        self._sim_ready = False
+        self._incoming.on_disconnect()
+        if ch is not None or port is not None:
+            try:
+                port.close()  # type: ignore[union-attr]
+            except Exception:
+                pass
+
+    def _drop(self, reason: str) -> None:
+        log.info("modem connection lost: %s", reason)
+        self._close()
+        self.set_status(state=ModemState.DISCONNECTED, last_error=reason)
+        self._sleep(self._backoff.next_delay())
+
+    def _initialise(self) -> None:
+        ch = self.channel
+        ch.raise_on_boot = False
+        try:
+            self._init_steps()
+        finally:
+            ch.raise_on_boot = True
+            kept = [u for u in ch.urcs if not isinstance(u, urc.Boot)]
+            ch.urcs.clear()
+            ch.urcs.extend(kept)
+
+    def _init_steps(self) -> None:
+        ch = self.channel
+        t = self.command_timeout
+        init_ops.wake(ch, min(t, 2.0), attempts=max(2, int(t / 2.0) + 1))
+        init_ops.optional(ch, "AT+CMEE=1", t)
+        ch.echo_seen = False
+        info = init_ops.wait_sim(
+            lambda: init_ops.identity(ch, t), time.monotonic() + self.sim_busy_wait
+        )
+        self.set_status(**info)
+        self._sim_ready = False
+        health.check_pin(self)
+
+    def _finish_init(self) -> None:
+        ch = self.channel
+        t = self.command_timeout
+        chosen = init_ops.wait_sim(
+            lambda: init_ops.set_up_sms(ch, self.storage, t, direct=self.direct_delivery),
+            time.monotonic() + self.sim_busy_wait,
+        )
+        self._cnmi = chosen["cnmi"]  # type: ignore[assignment]
+        self._incoming.storage = chosen["storage"] or self.storage  # type: ignore[assignment]
+        self._incoming.csms = int(chosen["csms"])  # type: ignore[call-overload]
+        init_ops.set_up_network(ch, t, self.status.manufacturer)
+        self._sim_ready = True
+        counts = parse_cpms_counts(str(chosen["counts"] or ""))
+        self.set_status(
+            pin_kind=None,
+            storage_used=counts[0] if counts else None,
+            storage_total=counts[1] if counts else None,
+        )
+        # everything left in any storage (a killed process's reports in SR too) is handed over
+        # before READY, so the first sends do not wait behind the sweep
+        self._incoming.sweep()
+        self._next_sweep = time.monotonic() + self.sweep_interval
+        health.poll_status(self)
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def _serve_once(self) -> None:
+        self._take_requests()
+        ch = self.channel
+        self._incoming.handle_urcs()
+        if ch.echo_seen:
+            raise ModemRestarted("echo came back on")
+        now = time.monotonic()
+        if self._pins:
+            health.enter_user_pin(self, self._pins.popleft())
+        elif not self._sim_ready:
+            if self._refresh or now >= self._next_poll:
+                self._refresh = False
+                self._next_poll = now + self.poll_interval
+                health.check_pin(self)
+            else:
+                ch.pump(0.05)
+        elif self._incoming.busy():
+            self._incoming.work()
+        elif self._acks:
+            self._incoming.ack(self._acks.popleft())
+        elif self._jobs:
+            send_job(self, self._jobs.popleft())
+        elif self._ussd and self._ussd_pending is None:
+            self._start_ussd(self._ussd.popleft())
+        elif self._ussd_pending is not None and now >= self._ussd_pending[1]:
+            self._incoming.ussd_timed_out(self._ussd_pending[0])
+            self._ussd_pending = None
+        elif now >= self._next_sweep:
+            self._next_sweep = now + self.sweep_interval
+            self._incoming.sweep()
+        elif self._refresh or now >= self._next_poll:
+            self._refresh = False
+            health.poll_status(self)
+        else:
+            ch.pump(0.05)
+
+    def _start_ussd(self, code: str) -> None:
+        from modem.events import UssdResult
+
+        try:
+            self.command(f'AT+CUSD=1,"{code}",15', expect=None)
+        except CommandError as exc:
+            self.emit(UssdResult(None, code, f"The network refused the USSD code: {exc.reason}"))
+            return
+        self._ussd_pending = (code, time.monotonic() + self.ussd_timeout)
+
+    def ussd_answered(self) -> str | None:
+        """The pending USSD code, cleared (called when +CUSD arrives)."""
+        pending, self._ussd_pending = self._ussd_pending, None
+        return pending[0] if pending else None

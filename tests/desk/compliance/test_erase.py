@@ -1,0 +1,215 @@
+"""desk.compliance.erase: one customer erased, only the opt-out fact and an audit line remain."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desk.base.clock import FakeClock, to_db
+from desk.compliance import erase
+from desk.read import search
+from desk.store import audit
+from desk.store.db import close_database, open_database
+from desk.store.models import (
+    Appointment,
+    AuditLog,
+    ConsentEvent,
+    Contact,
+    Conversation,
+    DeliveryReport,
+    IncomingPart,
+    Message,
+    MessagePart,
+    RawIncoming,
+    Reminder,
+    ReminderRecipient,
+    ReminderRun,
+)
+
+T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+NUMBER = "+15557654321"
+NAME = "Zelda Quintero"
+
+
+@pytest.fixture
+def dbpath(tmp_path) -> Path:
+    path = tmp_path / "t.sqlite3"
+    open_database(path)
+    yield path
+    close_database()
+
+
+def t(minutes: int) -> datetime:
+    return to_db(T0 + timedelta(minutes=minutes))
+
+
+def make_customer(number: str, name: str, *, opted_out: bool) -> Contact:
+    contact = Contact.create(number=number, name=name, notes=f"{name} likes blue", tags="vip",
+                             created_at=t(0), opted_out=opted_out)  # fmt: skip
+    conv = Conversation.create(contact=contact, last_activity_at=t(50), last_preview="Thanks")
+    inc = Message.create(conversation=conv, direction="in", body=f"Hi it's {name}, card 4111",
+                         state="received", created_at=t(1))  # fmt: skip
+    IncomingPart.create(dedupe_key=f"{number}|1", sender=number, text=inc.body, received_at=t(1),
+                        message=inc, raw="07911326040000F0040B91" + erase._semi_octets(number))  # fmt: skip
+    out = Message.create(conversation=conv, direction="out", body="Your crown is ready",
+                         state="delivered", created_at=t(2), staff="anna")  # fmt: skip
+    part = MessagePart.create(message=out, seq=1, reference=42, number=number, state="delivered")
+    DeliveryReport.create(reference=42, number=number, status=0, delivered=True, final=True,
+                          received_at=t(3), part=part)  # fmt: skip
+    DeliveryReport.create(reference=43, number=number, status=0, delivered=True, final=True,
+                          received_at=t(4))  # unmatched  # fmt: skip
+    RawIncoming.create(
+        raw="0791" + erase._semi_octets(number) + "FFFF", error="bad", received_at=t(5)
+    )
+    ConsentEvent.create(
+        contact=contact, number=number, kind="help", method="keyword", text="HELP", at=t(6)
+    )
+    if opted_out:
+        ConsentEvent.create(contact=contact, number=number, kind="opt_out", method="keyword",
+                            text="STOP please", at=t(7))  # fmt: skip
+    appt = Appointment.create(contact=contact, starts_at=t(60 * 24), service="Cleaning",
+                              note=f"{name} nervous", created_at=t(8), reply_message=inc)  # fmt: skip
+    reminder = Reminder.create(text="See you tomorrow", appointment=appt, offset_minutes=1440,
+                               next_at=t(60), created_at=t(8))  # fmt: skip
+    ReminderRecipient.create(reminder=reminder, contact=contact)
+    personal = Reminder.create(text=f"{name}, time for your checkup", recurrence='{"months": 6}',
+                               next_at=t(90), created_at=t(9))  # fmt: skip
+    ReminderRecipient.create(reminder=personal, contact=contact)
+    ReminderRun.create(reminder=personal, contact=contact, due_at=t(10), state="queued",
+                       message=out, created_at=t(10))  # fmt: skip
+    audit.record("sent", f"message {out.id} to {number} ({name})", "anna")
+    return contact
+
+
+@pytest.fixture
+def two_customers(dbpath):
+    zelda = make_customer(NUMBER, NAME, opted_out=True)
+    other = make_customer("+15550000001", "Other Person", opted_out=False)
+    shared = Reminder.create(
+        text="Shop closed Monday", recurrence=None, next_at=t(100), created_at=t(1)
+    )
+    ReminderRecipient.create(reminder=shared, contact=zelda)
+    ReminderRecipient.create(reminder=shared, contact=other)
+    return zelda, other, shared
+
+
+def dump(path: Path) -> str:
+    """Every row of every ordinary table as text (FTS shadow tables hold binary index data)."""
+    con = sqlite3.connect(str(path))
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+def test_erasure_leaves_only_the_opt_out_fact_and_an_audit_line(two_customers, dbpath) -> None:
+    zelda, other, shared = two_customers
+    clock = FakeClock(T0 + timedelta(days=3))
+    conv_id = Conversation.get(Conversation.contact == zelda.id).id
+    assert search.search("Zelda") and search.search("7654321")
+
+    result = erase.erase_contact(zelda.id, staff="owner", clock=clock)
+    assert result.messages == 2 and result.appointments == 1 and result.kept_opt_out
+    assert result.conversation_id == conv_id
+
+    assert Contact.get_or_none(Contact.id == zelda.id) is None
+    assert Conversation.get_or_none(Conversation.id == conv_id) is None
+    assert Message.select().where(Message.conversation == conv_id).count() == 0
+    assert MessagePart.select().where(MessagePart.number == NUMBER).count() == 0
+    assert DeliveryReport.select().where(DeliveryReport.number == NUMBER).count() == 0
+    assert IncomingPart.select().where(IncomingPart.sender == NUMBER).count() == 0
+    assert RawIncoming.select().count() == 1  # only the other customer's raw PDU
+    assert Appointment.select().where(Appointment.contact == zelda.id).count() == 0
+    assert ReminderRecipient.select().where(ReminderRecipient.contact == zelda.id).count() == 0
+    assert ReminderRun.select().where(ReminderRun.contact == zelda.id).count() == 0
+    # Her personal recall is gone; the shared notice stays, with the other recipient.
+    texts = {r.text for r in Reminder.select()}
+    assert f"{NAME}, time for your checkup" not in texts and "Shop closed Monday" in texts
+    assert [
+        r.contact_id
+        for r in ReminderRecipient.select().where(ReminderRecipient.reminder == shared.id)
+    ] == [other.id]
+
+    # Consent: one opt-out fact, at the time she opted out, no text, no contact link.
+    (fact,) = ConsentEvent.select().where(ConsentEvent.number == NUMBER)
+    assert (fact.kind, fact.method, fact.text, fact.contact_id) == (
+        "opt_out",
+        "erasure",
+        None,
+        None,
+    )
+    assert fact.at == t(7)
+
+    # The audit line: a hash of the number, no personal data; older lines scrubbed.
+    line = AuditLog.get(AuditLog.action == "erased")
+    assert line.staff == "owner" and audit.fingerprint(NUMBER) in line.detail
+    assert NUMBER not in line.detail and "Zelda" not in line.detail
+    assert not AuditLog.select().where(AuditLog.detail.contains("Zelda")).exists()
+    assert not AuditLog.select().where(AuditLog.detail.contains(NUMBER)).exists()
+
+    # Search finds nothing of her.
+    for q in ("Zelda", "Quintero", "7654321", "+1 555 765 4321", "blue", "crown"):
+        hits = search.search(q)
+        assert all(h.contact_id != zelda.id for h in hits), q
+    assert search.search("Zelda") == []
+
+    # Nothing of her anywhere in the tables but the number in the one consent row.
+    text = dump(dbpath)
+    assert "Zelda" not in text and "Quintero" not in text
+    assert text.count(NUMBER) == 1 and text.count(erase._semi_octets(NUMBER)) == 0
+    # Nor in the file's bytes: freed pages zeroed (secure_delete), FTS segments rewritten, the
+    # WAL checkpointed.
+    raw = dbpath.read_bytes().lower()
+    wal = Path(str(dbpath) + "-wal")
+    raw += wal.read_bytes().lower() if wal.exists() else b""
+    assert b"zelda" not in raw and b"quintero" not in raw
+
+    # The other customer is untouched.
+    assert Message.select().join(Conversation).where(Conversation.contact == other.id).count() == 2
+    assert search.search("Other Person")
+    assert ConsentEvent.select().where(ConsentEvent.number == "+15550000001").count() == 1
+
+
+def test_erasure_without_opt_out_keeps_no_consent_at_all(dbpath) -> None:
+    person = make_customer(NUMBER, NAME, opted_out=False)
+    result = erase.erase_contact(person.id, clock=FakeClock(T0))
+    assert not result.kept_opt_out
+    assert ConsentEvent.select().count() == 0
+    assert NUMBER not in dump(dbpath)
+    assert "opt-out kept" not in AuditLog.get(AuditLog.action == "erased").detail
+
+
+def test_opted_back_in_is_not_an_opt_out(dbpath) -> None:
+    person = make_customer(NUMBER, NAME, opted_out=True)
+    Contact.update(opted_out=False).where(Contact.id == person.id).execute()
+    ConsentEvent.create(
+        contact=person, number=NUMBER, kind="opt_in", method="keyword", text="START", at=t(20)
+    )
+    assert not erase.erase_contact(person.id, clock=FakeClock(T0)).kept_opt_out
+    assert ConsentEvent.select().count() == 0
+
+
+def test_contact_without_conversation_and_unknown_id(dbpath) -> None:
+    bare = Contact.create(number=NUMBER, name=NAME, created_at=t(0))
+    result = erase.erase_contact(bare.id, clock=FakeClock(T0))
+    assert result.conversation_id is None and result.messages == 0
+    assert Contact.select().count() == 0
+    with pytest.raises(erase.EraseError, match="no contact"):
+        erase.erase_contact(bare.id, clock=FakeClock(T0))
+
+
+def test_a_failed_erasure_changes_nothing(dbpath, monkeypatch) -> None:
+    person = make_customer(NUMBER, NAME, opted_out=True)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(erase, "_scrub_audit", boom)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        erase.erase_contact(person.id, clock=FakeClock(T0))
+    assert Contact.get_by_id(person.id).name == NAME
+    assert Message.select().count() == 2
+    assert ConsentEvent.select().count() == 2

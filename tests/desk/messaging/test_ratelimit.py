@@ -1,0 +1,191 @@
+"""Send-rate limit (per minute, per day, durable, staff first) and quiet hours for automated sends
+in the recipient's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from desk.base.clock import to_db
+from desk.messaging import ratelimit
+from desk.messaging.outbox import on_part_sent, on_send_failed, queue_message, take_jobs
+from desk.store.db import close_database, open_database
+from desk.store.models import QUEUED, Contact, Message
+from tests.desk.conftest import failed, sent
+
+NY = "+12015550123"  # America/New_York
+NY2 = "+17185550199"
+LA = "+14155552671"  # America/Los_Angeles
+TOKYO = "+81312345678"
+SYDNEY_MOBILE = "+61412345678"  # Australia has several zones: no zone from the number
+LONG = "Your crown is ready. " * 20  # 3 parts
+
+
+def _queue(settings, clock, number=NY, text="hello", **kwargs):
+    kwargs.setdefault("source", "reminder" if kwargs.get("automated") else "staff")
+    return queue_message(number, text, settings=settings, clock=clock, **kwargs)
+
+
+def _take(settings, clock, limit=50):
+    return take_jobs(settings=settings, clock=clock, limit=limit)
+
+
+def _send_all(jobs, clock, ref=1):
+    for job in jobs:
+        parts = Message.get_by_id(job.job_id).parts
+        for part in range(job.start_part, parts + 1):
+            on_part_sent(sent(job, part, ref % 256, parts), clock=clock)
+            ref += 1
+    return ref
+
+
+def test_per_minute_limit_counts_parts_in_flight_and_sent(database, settings, clock):
+    settings.set("rate_per_minute", 2)
+    for i in range(5):
+        _queue(settings, clock, text=f"m{i}")
+    jobs = _take(settings, clock)
+    assert len(jobs) == 2
+    assert _take(settings, clock) == []  # in flight counts already
+    _send_all(jobs, clock)
+    clock.advance(59)
+    assert _take(settings, clock) == []
+    clock.advance(2)
+    assert len(_take(settings, clock)) == 2
+
+
+def test_parts_not_messages_are_counted(database, settings, clock):
+    settings.set("rate_per_minute", 4)
+    big = _queue(settings, clock, text=LONG)
+    small = _queue(settings, clock, text="x" * 200)  # 2 parts
+    jobs = _take(settings, clock)
+    assert [j.job_id for j in jobs] == [big.id]
+    assert _take(settings, clock) == []
+    _send_all(jobs, clock)
+    assert _take(settings, clock) == []
+    clock.advance(61)
+    assert [j.job_id for j in _take(settings, clock)] == [small.id]
+
+
+def test_a_message_longer_than_the_limit_goes_when_the_minute_is_empty(database, settings, clock):
+    settings.set("rate_per_minute", 2)
+    big = _queue(settings, clock, text=LONG)
+    assert [j.job_id for j in _take(settings, clock)] == [big.id]
+
+
+def test_failed_attempts_do_not_use_up_the_budget(database, settings, clock):
+    settings.set("rate_per_minute", 1)
+    first = _queue(settings, clock, text="a")
+    second = _queue(settings, clock, text="b")
+    (job,) = _take(settings, clock)
+    on_send_failed(failed(job, 1, 1, retryable=True), clock=clock)
+    assert [j.job_id for j in _take(settings, clock)] == [second.id]
+    assert Message.get_by_id(first.id).state == QUEUED
+
+
+def test_limit_is_durable_across_restarts(tmp_path, database, settings, clock):
+    settings.set("rate_per_minute", 2)
+    for i in range(3):
+        _queue(settings, clock, text=f"m{i}")
+    _send_all(_take(settings, clock), clock)
+    close_database()
+    open_database(tmp_path / "textdesk.sqlite3")
+    assert _take(settings, clock) == []
+    budget = ratelimit.budget(settings=settings, clock=clock)
+    assert (budget.used_minute, budget.minute_left) == (2, 0)
+
+
+def test_daily_limit_holds_automated_sends_but_not_staff(database, settings, clock):
+    settings.set("rate_per_minute", 60)
+    settings.set("rate_per_day", 3)
+    automated = [_queue(settings, clock, number=NY, text=f"r{i}", automated=True) for i in range(5)]
+    jobs = _take(settings, clock)
+    assert [j.job_id for j in jobs] == [m.id for m in automated[:3]]
+    _send_all(jobs, clock)
+    clock.advance(timedelta(hours=1))
+    assert _take(settings, clock) == []
+    staff = _queue(settings, clock, number=NY2, text="staff reply")
+    assert [j.job_id for j in _take(settings, clock)] == [staff.id]
+    clock.advance(timedelta(hours=23, minutes=1))
+    assert [j.job_id for j in _take(settings, clock)] == [m.id for m in automated[3:]]
+
+
+def test_staff_reply_jumps_the_queue(database, settings, clock):
+    settings.set("rate_per_minute", 1)
+    automated = [_queue(settings, clock, text=f"r{i}", automated=True) for i in range(3)]
+    clock.advance(1)
+    staff = _queue(settings, clock, number=NY2, text="reply")
+    (job,) = _take(settings, clock)
+    assert job.job_id == staff.id
+    _send_all([job], clock)
+    clock.advance(61)
+    assert [j.job_id for j in _take(settings, clock)] == [automated[0].id]
+
+
+def test_automated_sends_cannot_use_the_minute_a_waiting_staff_reply_needs(
+    database, settings, clock
+):
+    settings.set("rate_per_minute", 3)
+    _send_all(_take(settings, clock), clock)  # nothing
+    first = _queue(settings, clock, text="one")
+    _send_all(_take(settings, clock), clock)
+    staff = _queue(settings, clock, number=NY2, text=LONG)  # 3 parts: does not fit (2 left)
+    small = _queue(settings, clock, text="tiny", automated=True)
+    assert _take(settings, clock) == []  # the small automated one does not slip past
+    clock.advance(61)
+    assert [j.job_id for j in _take(settings, clock)] == [staff.id]
+    assert first.id != small.id
+
+
+def test_quiet_hours_follow_the_recipients_zone(database, settings, clock):
+    # 15:00 UTC = 10:00 New York, 07:00 Los Angeles, 00:00 Tokyo; window 08:00-21:00
+    assert clock.now() == datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+    ny = _queue(settings, clock, number=NY, automated=True)
+    la = _queue(settings, clock, number=LA, automated=True)
+    tokyo = _queue(settings, clock, number=TOKYO, automated=True)
+    la_staff = _queue(settings, clock, number=LA, text="staff reply")
+    taken = {j.job_id for j in _take(settings, clock)}
+    assert taken == {ny.id, la_staff.id}  # staff replies ignore quiet hours
+    assert Message.get_by_id(la.id).not_before == datetime(2026, 1, 5, 16, 0)
+    assert Message.get_by_id(tokyo.id).not_before == datetime(2026, 1, 5, 23, 0)
+    clock.set(datetime(2026, 1, 5, 15, 59, tzinfo=UTC))
+    assert _take(settings, clock) == []
+    clock.set(datetime(2026, 1, 5, 16, 0, tzinfo=UTC))
+    assert [j.job_id for j in _take(settings, clock)] == [la.id]
+    clock.set(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))
+    assert [j.job_id for j in _take(settings, clock)] == [tokyo.id]
+
+
+def test_contact_timezone_overrides_the_numbers(database, settings, clock):
+    Contact.create(number=LA, timezone="Europe/London", created_at=to_db(clock.now()))
+    message = _queue(settings, clock, number=LA, automated=True)  # 15:00 in London
+    assert [j.job_id for j in _take(settings, clock)] == [message.id]
+
+
+def test_number_without_one_zone_uses_the_shops(database, settings, clock):
+    settings.set("timezone", "Asia/Tokyo")  # 00:00 at the shop
+    message = _queue(settings, clock, number=SYDNEY_MOBILE, automated=True)
+    assert _take(settings, clock) == []
+    assert Message.get_by_id(message.id).not_before == datetime(2026, 1, 5, 23, 0)
+    settings.set("timezone", "America/New_York")
+    other = _queue(settings, clock, number=SYDNEY_MOBILE, automated=True, text="again")
+    assert [j.job_id for j in _take(settings, clock)] == [other.id]
+
+
+def test_quiet_hours_off(database, settings, clock):
+    settings.set("quiet_hours", "off")
+    message = _queue(settings, clock, number=TOKYO, automated=True)
+    assert [j.job_id for j in _take(settings, clock)] == [message.id]
+
+
+def test_not_before_is_respected(database, settings, clock):
+    later = clock.now() + timedelta(minutes=30)
+    message = _queue(settings, clock, text="later", not_before=later)
+    assert _take(settings, clock) == []
+    clock.set(later)
+    assert [j.job_id for j in _take(settings, clock)] == [message.id]
+
+
+def test_take_limit(database, settings, clock):
+    for i in range(4):
+        _queue(settings, clock, text=f"m{i}")
+    assert len(_take(settings, clock, limit=3)) == 3
+    assert len(_take(settings, clock, limit=3)) == 1
