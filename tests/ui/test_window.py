@@ -139,7 +139,7 @@ def test_send_refused_is_shown_not_lost(desk: Desk, qtbot, monkeypatch) -> None:
     assert w.list.select(cid)
     # The customer opts out from another place while the composer is open: the engine refuses.
     contact_id = queries.contact_for_conversation(cid)
-    desk.result(desk.engine.api.set_opt_out(contact_id, True))
+    desk.result(desk.engine.set_opt_out(contact_id, True))
     w.thread.composer.edit.setPlainText("Are you still coming?")
     w.thread.composer.send_button.setEnabled(True)
     w.send("Are you still coming?")
