@@ -199,7 +199,7 @@ def test_pin_prompt_when_the_sim_asks(desk: Desk, monkeypatch) -> None:
 
     w = desk.window
     sent: list[str] = []
-    monkeypatch.setattr(desk.engine.api, "enter_pin", sent.append)
+    monkeypatch.setattr(desk.engine, "enter_pin", sent.append)
     w.on_modem_status(ModemStatus(state=ModemState.PIN_NEEDED, pin_kind="SIM PIN"))
     assert "PIN" in w.status.state.text() and w.status.pin.isVisible()
     desk.wait(lambda: w._pin_dialog is not None)
