@@ -1,6 +1,11 @@
 """``python -m modem.sim`` / ``textdesk-modem-sim``: the virtual modem with a JSON-lines control
 channel. Commands come on stdin, events (and one "reply" per command) go to stdout; the first
-line is ``{"event": "ready", "device": "/dev/pts/N"}``. EOF on stdin or {"cmd": "quit"} stops it.
+line is ``{"event": "ready", "device": "/dev/pts/N"}`` (``"socket://127.0.0.1:PORT"`` with
+``--tcp``, ``"rfc2217://127.0.0.1:PORT"`` with ``--rfc2217``). EOF on stdin or {"cmd": "quit"}
+stops it.
+
+``--kind hilink`` and ``--kind android`` run the HTTP devices instead (their own servers in
+``modem.sim.hilink`` and ``modem.sim.android``, which take the rest of the arguments).
 """
 
 from __future__ import annotations
@@ -11,13 +16,23 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
 from modem.sim.vendors import VENDORS
 from modem.sim.virtual_modem import VirtualModem
 
+KINDS = ("at", "hilink", "android")
+DESCRIPTION = (
+    "The virtual GSM modem (AT commands on a pty or TCP) with a JSON-lines control channel."
+)
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="textdesk-modem-sim", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="textdesk-modem-sim", description=DESCRIPTION)
+    p.add_argument("--kind", default="at", choices=KINDS, help="which device (default: at)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--tcp", metavar="HOST:PORT", help="serve raw TCP instead of a pty")
+    where.add_argument("--rfc2217", metavar="HOST:PORT", help="serve RFC 2217 instead of a pty")
     p.add_argument("--vendor", default="generic", choices=sorted(VENDORS))
     p.add_argument("--pin", help="the SIM asks for this PIN at power-on")
     p.add_argument("--puk", default="12345678")
@@ -36,12 +51,53 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def kind_of(argv: list[str]) -> tuple[str, list[str]]:
+    """The ``--kind`` value (default "at") and the other arguments, for the device's own parser."""
+    rest: list[str] = []
+    kind = "at"
+    it = iter(argv)
+    for arg in it:
+        if arg == "--kind":
+            kind = next(it, "")
+        elif arg.startswith("--kind="):
+            kind = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return kind, rest
+
+
+def run_other_kind(kind: str, argv: list[str]) -> int:
+    """Hand over to the HTTP device's server; a plain line (exit 2) if it is not installed."""
+    import importlib
+
+    module = f"modem.sim.{kind}.server"
+    try:
+        server = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module.startswith(exc.name):
+            raise  # a bug inside the server module, not a missing one: let it show
+        print(
+            f"textdesk-modem-sim: --kind {kind} is not available ({module} is missing)",
+            file=sys.stderr,
+        )
+        return 2
+    run_cli = getattr(server, "run_cli", None)
+    if run_cli is None:
+        print(f"textdesk-modem-sim: {module} has no run_cli(argv)", file=sys.stderr)
+        return 2
+    return int(run_cli(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kind, rest = kind_of(argv)
+    if kind in ("hilink", "android"):
+        return run_other_kind(kind, rest)
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     out_lock = threading.Lock()
 
-    def emit(event: dict) -> None:
+    def emit(event: dict[str, Any]) -> None:
         line = json.dumps(event, ensure_ascii=False)
         with out_lock:
             try:
@@ -65,12 +121,21 @@ def main(argv: list[str] | None = None) -> int:
         trace=args.trace,
         ussd_text=args.ussd_text,
         seed=args.seed,
+        tcp=args.tcp,
+        rfc2217=args.rfc2217,
         on_event=emit,
         record=False,  # events go to stdout; keeping them too would grow without end
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    vm.start()
+    try:
+        vm.start()
+    except OSError as exc:  # the address is taken, or not ours to listen on
+        print(
+            f"textdesk-modem-sim: cannot listen on {args.tcp or args.rfc2217}: {exc}",
+            file=sys.stderr,
+        )
+        return 2
 
     def read_commands() -> None:
         for line in sys.stdin:

@@ -332,4 +332,5 @@ class Control:
             m.unplug()
         device = m.plug()
         m.emit({"event": "replugged", "device": device})
-        return {"device": device, "exists": os.path.exists(device)}
+        listening = "://" in device  # a TCP address listens as soon as it is bound
+        return {"device": device, "exists": listening or os.path.exists(device)}

@@ -19,12 +19,14 @@ from modem.sim import commands_basic, commands_network, commands_send, commands_
 from modem.sim.at_parser import Assembler, Command, Form, ParseError, find_at, parse_line
 from modem.sim.errors import AtError, CmeError, CmsError, error_text
 from modem.sim.inbound import Inbound
+from modem.sim.line import Line
 from modem.sim.network import Network
 from modem.sim.pty_port import PtyPort
 from modem.sim.registry import REGISTRY, NoFinal, Prompt
 from modem.sim.scheduler import Scheduler, Timer
 from modem.sim.sms_store import Storage
 from modem.sim.state import Faults, Settings, SimCard
+from modem.sim.tcp_port import TcpPort, split_address
 from modem.sim.vendors import VendorProfile
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ SIM_ERRORS = {  # SIM state -> (+CME code, +CMS code)
     "absent": (10, 310),
     "blocked": (13, 313),
 }
+
+
+TRANSPORTS = ("pty", "tcp", "rfc2217")
 
 
 @dataclass
@@ -54,7 +59,15 @@ class SimConfig:
     ussd_delay: float = 0.3
     sim_busy: float | None = None  # override the vendor's SIM-busy seconds after power-on
     seed: int | None = None
+    transport: str = "pty"  # pty | tcp | rfc2217
+    listen: str = "127.0.0.1:0"  # HOST:PORT for tcp / rfc2217 (port 0: any free port)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport is one of {', '.join(TRANSPORTS)}, not {self.transport!r}")
+        if self.transport != "pty":
+            split_address(self.listen)
 
 
 class ModemCore:
@@ -78,7 +91,8 @@ class ModemCore:
         self.faults = Faults()
         self.inbound = Inbound(self)
         self.assembler = Assembler()
-        self.port: PtyPort | None = None
+        self.port: Line | None = None
+        self._listen_port: int | None = None  # the TCP port a replug binds again
         self.power = "off"  # on | off (booting) | hung | unplugged
         self.cfun = 1
         self.busy = False
@@ -113,14 +127,35 @@ class ModemCore:
 
     # ------------------------------------------------------------------ power and the port
     def plug(self) -> str:
-        """Create the pty (a new device path if this is a replug) and power on."""
+        """Create the line and power on. A replug gets a new pty path (as a USB modem gets a new
+        /dev/ttyUSBn) but the same TCP address (as a modem behind ser2net does)."""
         with self.lock:
-            self.port = PtyPort(
-                self.on_data, baud=self.config.baud, link=self.config.link, avoid=self.last_device
-            )
+            self.port = self._open_line()
             self.last_device = self.port.device
             self.power_on()
             return self.port.device
+
+    def _open_line(self) -> Line:
+        cfg = self.config
+        if cfg.transport == "pty":
+            return PtyPort(self.on_data, baud=cfg.baud, link=cfg.link, avoid=self.last_device)
+        host, port = split_address(cfg.listen)
+        if port == 0 and self._listen_port is not None:
+            port = self._listen_port
+        line = TcpPort(
+            self.on_data,
+            host=host,
+            port=port,
+            baud=cfg.baud,
+            rfc2217_mode=cfg.transport == "rfc2217",
+            on_client=self._client_changed,
+        )
+        self._listen_port = line.port
+        return line
+
+    def _client_changed(self, connected: bool) -> None:
+        """A TCP client came or went; the modem itself carries on."""
+        self.emit({"event": "client_connected" if connected else "client_left"})
 
     def unplug(self) -> None:
         with self.lock:

@@ -16,10 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class VirtualModem(EventLog):
-    """A GSM modem on a real pseudo-terminal, run on threads of this process.
+    """A GSM modem on a real pseudo-terminal (or a TCP socket), run on threads of this process.
 
-    ``start()`` returns the device path to open with pyserial; ``control(dict)`` takes the JSON
-    channel's commands; ``events`` is a queue of the event dicts (also kept for ``wait_event``).
+    ``start()`` returns the device to open with pyserial (``serial.serial_for_url`` takes all
+    three): a pty path, or ``socket://HOST:PORT`` with ``tcp="HOST:PORT"``, or
+    ``rfc2217://HOST:PORT`` with ``rfc2217="HOST:PORT"`` (port 0: any free port).
+    ``control(dict)`` takes the JSON channel's commands; ``events`` is a queue of the event
+    dicts (also kept for ``wait_event``).
     """
 
     def __init__(
@@ -40,10 +43,14 @@ class VirtualModem(EventLog):
         ussd_text: str | None = None,
         customer_delay: float = 1.0,
         seed: int | None = None,
-        on_event: Callable[[dict], None] | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
         record: bool = True,
+        tcp: str | None = None,
+        rfc2217: str | None = None,
     ) -> None:
         super().__init__(record=record)
+        if tcp is not None and rfc2217 is not None:
+            raise ValueError("choose tcp or rfc2217, not both")
         self.profile = get_vendor(vendor)
         self.config = SimConfig(
             pin=pin,
@@ -59,6 +66,8 @@ class VirtualModem(EventLog):
             redeliver_delay=redeliver_delay,
             sim_busy=sim_busy,
             seed=seed,
+            transport="tcp" if tcp is not None else "rfc2217" if rfc2217 is not None else "pty",
+            listen=tcp or rfc2217 or "127.0.0.1:0",
         )
         if ussd_text is not None:
             self.config.ussd_text = ussd_text
