@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desk.base.clock import Clock, SystemClock, to_db
-from desk.store.migrations import SCHEMA_VERSION
+from desk.store.migrations import SCHEMA_VERSION, newer_schema_refusal
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,7 @@ def inspect(backup_file: str | os.PathLike[str]) -> int:
     if missing or version < 1:
         raise BackupError(f"{path} is not a TextDesk backup (it has no {', '.join(missing)}).")
     if version > SCHEMA_VERSION:
-        raise BackupError(
-            f"{path} was made by a newer TextDesk (schema {version}; this version knows up to "
-            f"{SCHEMA_VERSION}). Install the newer version to restore it."
-        )
+        raise BackupError(newer_schema_refusal(version, subject=str(path)))
     return version
 
 

@@ -2,6 +2,9 @@
 
 ``db`` is the DatabaseProxy every model is bound to. peewee gives each thread its own connection,
 so the engine's core thread (the only writer) and the GUI thread (a reader) never share one.
+
+Imports run one way inside desk.store: models -> db -> migrations. The migrations package reads
+frozen SQL and knows no model, so it also defines DatabaseError, which open_database raises too.
 """
 
 from __future__ import annotations
@@ -10,6 +13,11 @@ import os
 from pathlib import Path
 
 import peewee as pw
+
+from desk.store import migrations
+from desk.store.migrations import DatabaseError
+
+__all__ = ["PRAGMAS", "DatabaseError", "close_database", "db", "open_database"]
 
 db = pw.DatabaseProxy()
 
@@ -23,10 +31,6 @@ PRAGMAS: dict[str, object] = {
 }
 
 
-class DatabaseError(RuntimeError):
-    """The database cannot be opened or migrated; the message is for staff."""
-
-
 def _touch_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -37,34 +41,14 @@ def _touch_private(path: Path) -> None:
         pass
 
 
-def _check_before_opening(path: Path) -> None:
-    """Refuse a file that is not ours, or is newer than us, before any pragma can change it."""
-    import sqlite3
-
-    from desk.store.migrations import SCHEMA_VERSION
-
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a TextDesk database ({exc}).") from exc
-    if version > SCHEMA_VERSION:
-        raise DatabaseError(
-            f"This database was written by a newer TextDesk (schema {version}, this version knows "
-            f"up to {SCHEMA_VERSION}). Install the newer version again; nothing was changed."
-        )
-
-
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> pw.SqliteDatabase:
-    """Open (creating if needed) the database at ``path`` and bind the models to it."""
-    from desk.store import migrations
+    """Open (creating if needed) the database at ``path`` and bind the models to it.
 
+    A file that is not a database, or comes from a newer TextDesk, is refused (DatabaseError)
+    before anything writes to it; an older schema is upgraded, a copy of the file kept first."""
     path = Path(path)
     if path.exists() and path.stat().st_size > 0:
-        _check_before_opening(path)
+        migrations.check_file(path)
     _touch_private(path)
     # BEGIN IMMEDIATE for every top-level transaction: a deferred one that reads first cannot
     # wait for the write lock when another process (textdesk send, the engine) wrote meanwhile,
