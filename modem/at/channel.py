@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from modem.at import urc
-from modem.at.errors import code_from_text, describe_cme, describe_cms
+from modem.at.errors import describe_cme, describe_cms
+from modem.at.lines import LineBuffer, expected_prefix, final_kind
 
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"
-MAX_LINE = 4096  # a line longer than this without a terminator is garbage: cut it there
 INTERRUPT_SLICE = 0.2  # how often a long wait looks at AtChannel.interrupt
 
 
@@ -40,7 +40,10 @@ class SerialLike(Protocol):
 
 
 class AtError(Exception):
-    """Base for everything the channel raises."""
+    """Base for everything the channel raises. ``written``: an SMS PDU had already been handed
+    to the modem when it happened (so the part may or may not have gone out)."""
+
+    written: bool = False
 
 
 class PortGone(AtError):
@@ -105,91 +108,11 @@ class Response:
         return None
 
 
-_FINAL_WORDS = frozenset(
-    {"OK", "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE", "COMMAND NOT SUPPORT"}
-)
-
-
 # Answers of the commands the service issues; one of them during another command is a late reply.
 _POLLED = frozenset(
     {"+CSQ", "+CREG", "+CGREG", "+CEREG", "+COPS", "+CPMS", "+CMGL", "+CMGR", "+CPIN", "+CMGS"}
     | {"+CSCA", "+CNMI", "+CSMS", "+CMGF", "+CGSN", "+CIMI"}
 )
-
-
-def final_kind(line: str) -> tuple[str, int | None] | None:
-    """("ok"|"error"|"cme"|"cms", code) when ``line`` is a final result code, else None."""
-    if line == "OK":
-        return ("ok", None)
-    if line in _FINAL_WORDS or line == "TOO MANY PARAMETERS":
-        return ("error", None)
-    if line.startswith("+CME ERROR:"):
-        return ("cme", code_from_text("cme", line[11:]))
-    if line.startswith("+CMS ERROR:"):
-        return ("cms", code_from_text("cms", line[11:]))
-    return None
-
-
-def expected_prefix(command: str) -> str | None:
-    """The prefix a command's information response uses: AT+CSQ -> "+CSQ", AT^SYSINFO -> "^SYSINFO"."""
-    body = command[2:] if command.upper().startswith("AT") else command
-    if not body or body[0] not in "+^$%*#":
-        return None
-    end = 1
-    while end < len(body) and (body[end].isalnum() or body[end] == "_"):
-        end += 1
-    return body[:end].upper()
-
-
-class LineBuffer:
-    """Bytes in, complete lines out. Any of CR / LF ends a line; empty lines are dropped."""
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-
-    def feed(self, data: bytes) -> None:
-        self._buf += data
-
-    def _lstrip(self) -> None:
-        i = 0
-        while i < len(self._buf) and self._buf[i] in (10, 13):
-            i += 1
-        if i:
-            del self._buf[:i]
-
-    def next_line(self) -> str | None:
-        self._lstrip()
-        cut = -1
-        for i, b in enumerate(self._buf):
-            if b in (10, 13):
-                cut = i
-                break
-        if cut < 0:
-            if len(self._buf) <= MAX_LINE:
-                return None
-            cut = MAX_LINE
-            raw = bytes(self._buf[:cut])
-            del self._buf[:cut]
-        else:
-            raw = bytes(self._buf[:cut])
-            del self._buf[: cut + 1]
-        return raw.decode("utf-8", errors="replace").strip(" \t\x00")
-
-    def take_prompt(self) -> bool:
-        """Consume a "> " SMS prompt ending the unterminated tail (the modem sends nothing after
-        it until it has the PDU; noise glued in front of it is dropped with it)."""
-        self._lstrip()
-        if self._buf.rstrip(b" ").endswith(b">"):
-            self._buf.clear()
-            return True
-        return False
-
-    @property
-    def pending(self) -> bytes:
-        return bytes(self._buf)
-
-    def clear(self) -> None:
-        self._buf.clear()
 
 
 class AtChannel:
@@ -413,7 +336,7 @@ class AtChannel:
             self.write(pdu_hex.encode("ascii") + CTRL_Z)
             return self._collect_pdu_reply(cmd, pdu_hex, time.monotonic() + reply_timeout)
         except (PortGone, ModemRestarted) as exc:
-            exc.written = True  # type: ignore[attr-defined]
+            exc.written = True
             raise
 
     def _collect_pdu_reply(self, cmd: str, pdu_hex: str, deadline: float) -> Response:

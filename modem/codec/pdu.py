@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from typing import Any
 
-from modem.codec import gsm7, ucs2
+from modem.codec import gsm7, planning, ucs2
 from modem.codec.addresses import (
     PduError,
     Reader,
@@ -38,8 +39,10 @@ from modem.codec.addresses import (
     read_smsc,
     read_timestamp,
 )
+from modem.codec.planning import MAX_PARTS, Plan, plan, split
 
 __all__ = [
+    "MAX_PARTS",
     "Concat",
     "Pdu",
     "PduError",
@@ -55,12 +58,7 @@ __all__ = [
 ]
 
 VALIDITY_PERIOD = 0xAA  # TP-VP relative: (170 - 166) days = 4 days
-MAX_PARTS = 255
 _HEX = re.compile(r"[0-9A-Fa-f]*")
-_LIMITS = {  # encoding -> (single part, per part with 8-bit concat, per part with 16-bit concat)
-    "gsm7": (160, 153, 152),
-    "ucs2": (70, 67, 66),
-}
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,8 @@ class Pdu:
     dcs: int = 0
     pid: int = 0
     udh: bytes | None = None
-    # Added beyond docs/ARCHITECTURE.md: TP-UD after the header, unpacked septets for gsm7 (one
-    # per byte), octets otherwise. ``join`` uses it to reassemble parts losslessly.
+    # TP-UD after the header: unpacked septets for gsm7 (one per byte), octets otherwise.
+    # ``join`` uses it to reassemble parts losslessly.
     body: bytes = b""
 
     @property
@@ -104,15 +102,6 @@ class Pdu:
         if group == 0xF:
             return self.dcs & 0x03
         return None
-
-
-@dataclass(frozen=True)
-class Plan:
-    encoding: str  # "gsm7" | "ucs2"
-    parts: int
-    remaining: int  # units left in the last part
-    per_part: int  # 160 / 153 (gsm7) or 70 / 67 (ucs2)
-    units: int  # septets (extension characters count two) or UTF-16 code units
 
 
 @dataclass(frozen=True)
@@ -172,7 +161,7 @@ def _ucs2_text(body: bytes) -> str:
         raise PduError(str(exc)) from None
 
 
-def _read_user_data(reader: Reader, dcs: int, udhi: bool) -> dict:
+def _read_user_data(reader: Reader, dcs: int, udhi: bool) -> dict[str, Any]:
     encoding = _dcs_encoding(dcs)
     udl = reader.byte("TP-UDL")
     if encoding == "gsm7":
@@ -188,7 +177,7 @@ def _read_user_data(reader: Reader, dcs: int, udhi: bool) -> dict:
             f"user data is truncated: TP-UDL {udl} needs {need} octets, {reader.remaining} left"
         )
     ud = reader.take(need, "user data")
-    fields: dict = {"encoding": "8bit" if encoding == "compressed" else encoding}
+    fields: dict[str, Any] = {"encoding": "8bit" if encoding == "compressed" else encoding}
     header_octets = 0
     if udhi:
         if not ud:
@@ -250,14 +239,14 @@ def _decode_submit(reader: Reader, first: int, smsc: str | None) -> Pdu:
     )
 
 
-def _status_report_extras(reader: Reader, first: int) -> tuple[int, int, dict]:
+def _status_report_extras(reader: Reader, first: int) -> tuple[int, int, dict[str, Any]]:
     """TP-PI and the TP-PID / TP-DCS / TP-UD it announces (all optional, 23.040 §9.2.3.27).
 
     The caller ignores a malformed tail (or padding after TP-ST) rather than lose the delivery
     report over it. Reserved TP-PI bits are ignored, as 23.040 says.
     """
     pid = dcs = 0
-    fields: dict = {"text": None}
+    fields: dict[str, Any] = {"text": None}
     indicator = reader.byte("TP-PI") if reader.remaining else 0
     extension = indicator
     while extension & 0x80:
@@ -340,55 +329,6 @@ def join(parts: Iterable[Pdu]) -> str | None:
     return "".join(text)
 
 
-# --- planning --------------------------------------------------------------------------------
-
-
-def _units(text: str, encoding: str) -> list[int]:
-    if encoding == "gsm7":
-        return [gsm7.char_septets(ch) for ch in text]
-    return [ucs2.char_units(ch) for ch in text]
-
-
-def _segments(text: str, concat_bits: int) -> tuple[str, list[str], list[int]]:
-    if concat_bits not in (8, 16):
-        raise PduError(f"concat_bits must be 8 or 16, not {concat_bits!r}")
-    text = ucs2.clean(text)
-    encoding = "gsm7" if gsm7.is_gsm7(text) else "ucs2"
-    single, multi8, multi16 = _LIMITS[encoding]
-    units = _units(text, encoding)
-    if sum(units) <= single:
-        return encoding, [text], [sum(units)]
-    limit = multi8 if concat_bits == 8 else multi16
-    segments, counts = [], []
-    start = used = 0
-    for i, unit in enumerate(units):
-        if used + unit > limit:
-            segments.append(text[start:i])
-            counts.append(used)
-            start, used = i, 0
-        used += unit
-    segments.append(text[start:])
-    counts.append(used)
-    return encoding, segments, counts
-
-
-def split(text: str, *, concat_bits: int = 8) -> tuple[str, list[str]]:
-    """(encoding, segments) exactly as ``encode_submit`` sends them.
-
-    ``concat_bits=16`` matches ``encode_submit`` with a ``concat_ref`` above 255.
-    """
-    encoding, segments, _ = _segments(text, concat_bits)
-    return encoding, segments
-
-
-def plan(text: str, *, concat_bits: int = 8) -> Plan:
-    """How ``text`` will be sent: encoding, parts, units left in the last part, and so on."""
-    encoding, segments, counts = _segments(text, concat_bits)
-    single, multi8, multi16 = _LIMITS[encoding]
-    per_part = single if len(segments) == 1 else (multi8 if concat_bits == 8 else multi16)
-    return Plan(encoding, len(segments), per_part - counts[-1], per_part, sum(counts))
-
-
 # --- encoding --------------------------------------------------------------------------------
 
 
@@ -410,17 +350,18 @@ def _user_data(segment: str, encoding: str, udh: bytes) -> tuple[int, bytes]:
     return len(header) + len(body), header + body
 
 
-def _prepare(text: str, concat_ref: int | None) -> tuple[str, list[str], int, int | None]:
-    """Segments, the concat header width and the reference to use (picked when None)."""
+def _prepare(text: str, concat_ref: int | None) -> tuple[str, list[str], int, int]:
+    """Segments, the concat header width and the reference to use (picked when None; 0 for a
+    single part, which has no concatenation header)."""
     if concat_ref is not None and not (isinstance(concat_ref, int) and 0 <= concat_ref <= 0xFFFF):
         raise PduError(f"concat_ref {concat_ref!r} is not in 0..65535")
     bits = 16 if concat_ref is not None and concat_ref > 0xFF else 8
-    encoding, segments, _ = _segments(text, bits)
+    encoding, segments, _ = planning.segments(text, bits)
     if len(segments) > MAX_PARTS:
         raise PduError(f"message too long: {len(segments)} parts, at most {MAX_PARTS}")
     if len(segments) > 1 and concat_ref is None:
         concat_ref = random.randrange(256)
-    return encoding, segments, bits, concat_ref
+    return encoding, segments, bits, concat_ref or 0
 
 
 def _check_octet(value: int, what: str) -> None:

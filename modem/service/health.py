@@ -7,40 +7,55 @@ and notices when the modem lost the settings we gave it (it restarted behind our
 
 from __future__ import annotations
 
+import enum
 import time
-from typing import TYPE_CHECKING
 
 from modem.at.channel import CommandError, ModemRestarted
 from modem.events import ModemState
 from modem.service import init_ops
+from modem.service.host import ServiceHost
 from modem.service.sms_ops import parse_cpms_query
 
-if TYPE_CHECKING:
-    from modem.service.modem_service import ModemService
+
+class PinKeeper:
+    """The PIN TextDesk may enter: the configured one, then the last one staff typed. After the
+    SIM refused it, ``refused`` is set and it is not tried again by itself."""
+
+    def __init__(self, pin: str | None) -> None:
+        self.pin = pin
+        self.refused = False
 
 
-def check_pin(svc: ModemService) -> None:
-    """Ask for the PIN state; enter the configured PIN once; finish init when ready."""
+class PinEntry(enum.Enum):
+    READY = "ready"  # the SIM is unlocked: finish setting up
+    BUSY = "busy"  # the SIM is still being read: keep the PIN and try again shortly
+    WAITING = "waiting"  # still locked (refused, PUK, ...): the status says why
+
+
+def _pin_state(svc: ServiceHost) -> init_ops.PinState:
     ch = svc.channel
-    deadline = time.monotonic() + svc.sim_busy_wait
-    state = init_ops.wait_sim(lambda: init_ops.pin_state(ch, svc.command_timeout), deadline)
-    if not state.ready and state.kind == "SIM PIN" and svc._pin and not svc._pin_refused:
-        if try_pin(svc, svc._pin):
-            state = init_ops.wait_sim(
-                lambda: init_ops.pin_state(ch, svc.command_timeout),
-                time.monotonic() + svc.sim_busy_wait,
-            )
-        else:
-            return
+    return init_ops.wait_sim(
+        lambda: init_ops.pin_state(ch, svc.command_timeout), time.monotonic() + svc.sim_busy_wait
+    )
+
+
+def check_pin(svc: ServiceHost, keeper: PinKeeper) -> bool:
+    """Ask for the PIN state and enter the kept PIN once. True when the SIM is ready (the caller
+    finishes setting up); otherwise the status says what the SIM wants."""
+    state = _pin_state(svc)
+    if not state.ready and state.kind == "SIM PIN" and keeper.pin and not keeper.refused:
+        if not try_pin(svc, keeper, keeper.pin):
+            return False
+        state = _pin_state(svc)
     if state.ready:
-        svc._finish_init()
-    elif state.error:
+        return True
+    if state.error:
         svc.set_status(state=ModemState.ERROR, pin_kind=None, last_error=state.error)
     elif state.kind == "SIM PIN":
         svc.set_status(
             state=ModemState.PIN_NEEDED,
             pin_kind=state.kind,
-            last_error=svc.status.last_error if svc._pin_refused else "Enter the SIM PIN.",
+            last_error=svc.status.last_error if keeper.refused else "Enter the SIM PIN.",
         )
     else:
         puk = "PUK" in (state.kind or "")
@@ -53,13 +68,15 @@ def check_pin(svc: ModemService) -> None:
                 else f"The modem asks for {state.kind}."
             ),
         )
+    return False
 
 
-def try_pin(svc: ModemService, pin: str) -> bool:
+def try_pin(svc: ServiceHost, keeper: PinKeeper, pin: str) -> bool:
+    """Enter ``pin``; True when the SIM took it (it is then kept for later restarts)."""
     try:
         init_ops.send_pin(svc.channel, pin, svc.command_timeout)
     except CommandError as exc:
-        svc._pin_refused = True
+        keeper.refused = True
         svc.set_status(
             state=ModemState.PIN_NEEDED,
             pin_kind="SIM PIN",
@@ -71,31 +88,29 @@ def try_pin(svc: ModemService, pin: str) -> bool:
             ),
         )
         return False
-    svc._pin, svc._pin_refused = pin, False
+    keeper.pin, keeper.refused = pin, False
     return True
 
 
-def enter_user_pin(svc: ModemService, pin: str) -> None:
-    ch = svc.channel
+def enter_user_pin(svc: ServiceHost, keeper: PinKeeper, pin: str) -> PinEntry:
+    """A PIN staff typed: enter it unless the SIM is ready already."""
     try:
-        state = init_ops.pin_state(ch, svc.command_timeout)
+        state = init_ops.pin_state(svc.channel, svc.command_timeout)
     except init_ops.SimBusy:
-        svc._pins.appendleft(pin)
-        svc._sleep(0.3)
-        return
+        return PinEntry.BUSY
     if state.ready:
-        if not svc._sim_ready:
-            svc._finish_init()
-        return
-    if try_pin(svc, pin):
-        check_pin(svc)
+        return PinEntry.READY
+    if try_pin(svc, keeper, pin) and check_pin(svc, keeper):
+        return PinEntry.READY
+    return PinEntry.WAITING
 
 
-def poll_status(svc: ModemService) -> None:
+def poll_status(svc: ServiceHost, cnmi: str | None, storage: str) -> None:
+    """Signal, registration, operator and storage use; ModemRestarted when the modem shows it
+    lost the +CNMI setting ``cnmi`` we gave it."""
     ch = svc.channel
     t = svc.command_timeout
-    svc._next_poll = time.monotonic() + svc.poll_interval
-    if not init_ops.cnmi_intact(ch, svc._cnmi, t):
+    if not init_ops.cnmi_intact(ch, cnmi, t):
         raise ModemRestarted("settings lost")
     rssi = init_ops.signal(ch, t)
     stat = init_ops.registration(ch, t)
@@ -103,12 +118,12 @@ def poll_status(svc: ModemService) -> None:
     counts = None
     resp = init_ops.optional(ch, "AT+CPMS?", t)
     if resp is not None:
-        counts = parse_cpms_query(resp.first("+CPMS") or "", svc._incoming.storage)
+        counts = parse_cpms_query(resp.first("+CPMS") or "", storage)
     apply_registration(svc, stat, signal=rssi, operator=op, counts=counts)
 
 
 def apply_registration(
-    svc: ModemService,
+    svc: ServiceHost,
     stat: int | None,
     *,
     signal: int | bool | None = False,

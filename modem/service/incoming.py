@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from modem.at import urc
 from modem.at.channel import CommandError, ModemRestarted
 from modem.codec import gsm7, pdu
 from modem.events import DeliveryReport, IncomingSms, UssdResult
 from modem.service import health, sms_ops
-
-if TYPE_CHECKING:
-    from modem.service.modem_service import ModemService
+from modem.service.host import ServiceHost
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +36,22 @@ class _Entry:
 
 
 class Incoming:
-    def __init__(self, svc: ModemService) -> None:
+    """Everything that comes in: URCs, stored and direct messages and reports, USSD answers.
+
+    It owns the tokens handed out, the acks still to do (kept across a reconnect), the sweep
+    schedule and the USSD code waiting for its answer; the service asks ``busy`` / ``has_acks`` /
+    ``sweep_due`` / ``ussd_due`` what to do next.
+    """
+
+    def __init__(self, svc: ServiceHost, *, sweep_interval: float = 30.0) -> None:
         self.svc = svc
         self.storage = "SM"
         self.csms = 0
+        self.sweep_interval = sweep_interval
+        self._next_sweep = 0.0
+        self._acks: deque[str] = deque()
+        self._ussd_pending: tuple[str, float] | None = None
+        self._sim_ready_seen = False
         self._mem1: str | None = None
         self._storages: list[str] = []
         self._available: list[str] | None = None  # AT+CPMS=? of this connection
@@ -62,6 +72,28 @@ class Incoming:
 
     def busy(self) -> bool:
         return bool(self._todo)
+
+    def queue_ack(self, token: str) -> None:
+        self._acks.append(token)
+
+    def has_acks(self) -> bool:
+        return bool(self._acks)
+
+    def ack_next(self) -> None:
+        """Do the oldest ack waiting (put back first in line if the modem fails meanwhile)."""
+        self.ack(self._acks.popleft())
+
+    def sweep_due(self, now: float) -> bool:
+        return now >= self._next_sweep
+
+    def sweep_soon(self) -> None:
+        """Make the next idle moment sweep the storages (a message could not be read now)."""
+        self._next_sweep = 0.0
+
+    def take_sim_ready(self) -> bool:
+        """Whether the SIM said it is ready (+CPIN: READY) since the last call."""
+        seen, self._sim_ready_seen = self._sim_ready_seen, False
+        return seen
 
     def _token(self, entry: _Entry) -> str:
         token = f"{entry.storage or 'direct'}:{entry.index}:{next(self._seq)}"
@@ -94,11 +126,35 @@ class Incoming:
                 self._ussd(u)
             elif isinstance(u, urc.Boot):
                 raise ModemRestarted(u.line)
-            elif isinstance(u, urc.SimState) and u.ready and not self.svc._sim_ready:
-                self.svc._refresh = True
+            elif isinstance(u, urc.SimState) and u.ready:
+                self._sim_ready_seen = True
+
+    # --- USSD ---------------------------------------------------------------------------------
+
+    def ussd_waiting(self) -> bool:
+        return self._ussd_pending is not None
+
+    def start_ussd(self, code: str, timeout: float) -> None:
+        try:
+            self.svc.command(f'AT+CUSD=1,"{code}",15', expect=None)
+        except CommandError as exc:
+            self.svc.emit(
+                UssdResult(None, code, f"The network refused the USSD code: {exc.reason}")
+            )
+            return
+        self._ussd_pending = (code, time.monotonic() + timeout)
+
+    def ussd_due(self, now: float) -> bool:
+        """True (and the code given up, with a UssdResult) when the answer is overdue."""
+        if self._ussd_pending is None or now < self._ussd_pending[1]:
+            return False
+        code, self._ussd_pending = self._ussd_pending[0], None
+        self.svc.emit(UssdResult(None, code, "No answer to the USSD code in time."))
+        return True
 
     def _ussd(self, u: urc.Ussd) -> None:
-        code = self.svc.ussd_answered() or ""
+        pending, self._ussd_pending = self._ussd_pending, None
+        code = pending[0] if pending else ""
         text = decode_ussd(u.text, u.dcs) if u.text is not None else None
         errors = {
             2: "The network ended the USSD session.",
@@ -114,9 +170,6 @@ class Incoming:
             except CommandError:
                 pass
 
-    def ussd_timed_out(self, code: str) -> None:
-        self.svc.emit(UssdResult(None, code, "No answer to the USSD code in time."))
-
     # --- reading ------------------------------------------------------------------------------
 
     def work(self) -> None:
@@ -126,7 +179,7 @@ class Incoming:
             self._use(storage)
             got = sms_ops.read(self.svc.channel, index, self.svc.command_timeout)
         except CommandError:
-            self.svc._next_sweep = 0.0  # could not read it now: the sweep will find it
+            self.sweep_soon()  # could not read it now: the sweep will find it
             return
         if got is not None:
             stat, raw = got
@@ -137,6 +190,7 @@ class Incoming:
         too: reports left there by a killed process are never announced again) and every one
         used so far; hands whatever is not pending already, then selects the working storage
         for reading again."""
+        self._next_sweep = time.monotonic() + self.sweep_interval
         if self._available is None:
             self._available = sms_ops.readable_storages(self.svc.channel, self.svc.command_timeout)
         order = [self.storage, *self._available, *self._storages]
@@ -227,7 +281,7 @@ class Incoming:
             else:
                 self._delete(entry)
         except BaseException:
-            self.svc._acks.appendleft(token)  # not done: try again after reconnecting
+            self._acks.appendleft(token)  # not done: try again after reconnecting
             raise
         self._tokens.pop(token, None)
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from modem.at.channel import AtChannel, AtTimeout, CommandError, Response
+
+T = TypeVar("T")
 
 REGISTRATION = {
     0: "not registered",
@@ -128,7 +132,18 @@ def identity(ch: AtChannel, timeout: float) -> dict[str, str | None]:
     return out
 
 
-def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> dict[str, object]:
+@dataclass(frozen=True)
+class SmsSetup:
+    """What ``set_up_sms`` chose: the storage that took (None: none did), the +CNMI values set
+    (None: the modem took none), AT+CSMS 0 or 1, and the +CPMS answer with its counts."""
+
+    storage: str | None
+    cnmi: str | None
+    csms: int
+    counts: str | None
+
+
+def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> SmsSetup:
     """PDU mode, storage, new-message indications. Returns what was chosen."""
     try:
         ch.command("AT+CMGF=0", timeout)  # required: PDU mode
@@ -136,21 +151,22 @@ def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> 
         if is_sim_busy(exc) or (exc.kind == "cms" and exc.code in (302, 500, 515)):
             raise SimBusy("AT+CMGF=0") from exc
         raise
-    chosen: dict[str, object] = {"storage": None, "cnmi": None, "csms": 0, "counts": None}
+    chosen: str | None = None
+    counts: str | None = None
     for mem in (storage, "SM", "ME"):
         resp = optional(ch, f'AT+CPMS="{mem}","{mem}","{mem}"', timeout)
         if resp is not None:
-            chosen["storage"] = mem
-            chosen["counts"] = resp.first("+CPMS")
+            chosen, counts = mem, resp.first("+CPMS")
             break
+    csms = 0
     if direct:
-        resp = optional(ch, "AT+CSMS=1", timeout)
-        chosen["csms"] = 1 if resp is not None else 0
-    for cnmi in (CNMI_DIRECT if direct else ()) + CNMI_CHOICES:
-        if optional(ch, f"AT+CNMI={cnmi}", timeout) is not None:
-            chosen["cnmi"] = cnmi
+        csms = 1 if optional(ch, "AT+CSMS=1", timeout) is not None else 0
+    cnmi: str | None = None
+    for choice in (CNMI_DIRECT if direct else ()) + CNMI_CHOICES:
+        if optional(ch, f"AT+CNMI={choice}", timeout) is not None:
+            cnmi = choice
             break
-    return chosen
+    return SmsSetup(chosen, cnmi, csms, counts)
 
 
 def set_up_network(ch: AtChannel, timeout: float, manufacturer: str | None) -> None:
@@ -211,7 +227,7 @@ def operator(ch: AtChannel, timeout: float) -> str | None:
     return m.group(1) if m and m.group(1) else None
 
 
-def wait_sim(fn, deadline: float, pause: float = 0.3):  # type: ignore[no-untyped-def]
+def wait_sim(fn: Callable[[], T], deadline: float, pause: float = 0.3) -> T:
     """Call ``fn()`` until it stops raising SimBusy or ``deadline`` passes (then re-raise)."""
     while True:
         try:

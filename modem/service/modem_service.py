@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from modem import ports
+from modem.at import urc
 from modem.at.channel import (
     AtChannel,
     AtError,
@@ -32,13 +33,20 @@ from modem.at.channel import (
     Interrupted,
     ModemRestarted,
     PortGone,
-    urc,
+    Response,
 )
-from modem.events import ModemEvent, ModemState, ModemStatus, SendFailed, SendJob, StatusChanged
+from modem.events import (
+    ModemEvent,
+    ModemState,
+    ModemStatus,
+    PortChanged,
+    SendJob,
+    StatusChanged,
+)
 from modem.service import health, init_ops
 from modem.service.incoming import Incoming
 from modem.service.reconnect import Backoff
-from modem.service.sending import CLOSING, part_count, send_job
+from modem.service.sending import CLOSING, fail, part_count, send_job
 from modem.service.sms_ops import parse_cpms_counts
 
 log = logging.getLogger(__name__)
@@ -74,8 +82,7 @@ class ModemService:
     ) -> None:
         self.port = port
         self._sink = sink
-        self._pin = pin
-        self._pin_refused = False
+        self._pin = health.PinKeeper(pin)
         self.baudrate = baudrate
         self.sweep_interval = sweep_interval
         self.command_timeout = command_timeout
@@ -97,15 +104,12 @@ class ModemService:
         self._device: str | None = None
         self._sim_ready = False
         self._jobs: deque[SendJob] = deque()
-        self._acks: deque[str] = deque()
         self._pins: deque[str] = deque()
         self._ussd: deque[str] = deque()
-        self._ussd_pending: tuple[str, float] | None = None
         self._refresh = False
         self._next_poll = 0.0
-        self._next_sweep = 0.0
         self._cnmi: str | None = None
-        self._incoming = Incoming(self)
+        self._incoming = Incoming(self, sweep_interval=sweep_interval)
 
     # --- public API (any thread) ------------------------------------------------------------
 
@@ -174,11 +178,13 @@ class ModemService:
             self._status = new
         self.emit(StatusChanged(new))
 
-    def command(self, cmd: str, **kw: object):  # type: ignore[no-untyped-def]
+    def command(
+        self, cmd: str, *, expect: str | bool | None = True, final_on_info: bool = False
+    ) -> Response:
         """One AT command with the service's timeout and hang detection."""
         ch = self.channel
         try:
-            return ch.command(cmd, self.command_timeout, **kw)  # type: ignore[arg-type]
+            return ch.command(cmd, self.command_timeout, expect=expect, final_on_info=final_on_info)
         except AtTimeout:
             self.check_alive()
             raise
@@ -221,18 +227,8 @@ class ModemService:
         while self._jobs:
             job = self._jobs.popleft()
             part = max(1, job.start_part)
-            self.emit(
-                SendFailed(
-                    job.job_id,
-                    part,
-                    max(part, part_count(job)),
-                    job.concat_ref,
-                    code=None,
-                    reason=CLOSING,
-                    retryable=True,
-                    uncertain=False,
-                )
-            )
+            fail(self, job, part, max(part, part_count(job)), job.concat_ref, CLOSING,
+                 retryable=True)  # fmt: skip
 
     def _step(self) -> None:
         if self._ch is None:
@@ -291,7 +287,7 @@ class ModemService:
             if kind == "send":
                 self._jobs.append(value)  # type: ignore[arg-type]
             elif kind == "ack":
-                self._acks.append(value)  # type: ignore[arg-type]
+                self._incoming.queue_ack(value)  # type: ignore[arg-type]
             elif kind == "pin":
                 self._pins.append(value)  # type: ignore[arg-type]
             elif kind == "ussd":
@@ -334,8 +330,6 @@ class ModemService:
             return
         device = os.path.realpath(path)
         if self._device is not None and device != self._device:
-            from modem.events import PortChanged
-
             self.emit(PortChanged(self._device, device))
         self._device = device
         self._serial = serial_port
@@ -410,7 +404,8 @@ class ModemService:
         )
         self.set_status(**info)
         self._sim_ready = False
-        health.check_pin(self)
+        if health.check_pin(self, self._pin):
+            self._finish_init()
 
     def _finish_init(self) -> None:
         ch = self.channel
@@ -419,12 +414,12 @@ class ModemService:
             lambda: init_ops.set_up_sms(ch, self.storage, t, direct=self.direct_delivery),
             time.monotonic() + self.sim_busy_wait,
         )
-        self._cnmi = chosen["cnmi"]  # type: ignore[assignment]
-        self._incoming.storage = chosen["storage"] or self.storage  # type: ignore[assignment]
-        self._incoming.csms = int(chosen["csms"])  # type: ignore[call-overload]
+        self._cnmi = chosen.cnmi
+        self._incoming.storage = chosen.storage or self.storage
+        self._incoming.csms = chosen.csms
         init_ops.set_up_network(ch, t, self.status.manufacturer)
         self._sim_ready = True
-        counts = parse_cpms_counts(str(chosen["counts"] or ""))
+        counts = parse_cpms_counts(chosen.counts or "")
         self.set_status(
             pin_kind=None,
             storage_used=counts[0] if counts else None,
@@ -433,8 +428,11 @@ class ModemService:
         # everything left in any storage (a killed process's reports in SR too) is handed over
         # before READY, so the first sends do not wait behind the sweep
         self._incoming.sweep()
-        self._next_sweep = time.monotonic() + self.sweep_interval
-        health.poll_status(self)
+        self._poll()
+
+    def _poll(self) -> None:
+        self._next_poll = time.monotonic() + self.poll_interval
+        health.poll_status(self, self._cnmi, self._incoming.storage)
 
     # --- serving ------------------------------------------------------------------------------
 
@@ -442,49 +440,43 @@ class ModemService:
         self._take_requests()
         ch = self.channel
         self._incoming.handle_urcs()
+        if self._incoming.take_sim_ready() and not self._sim_ready:
+            self._refresh = True
         if ch.echo_seen:
             raise ModemRestarted("echo came back on")
         now = time.monotonic()
         if self._pins:
-            health.enter_user_pin(self, self._pins.popleft())
+            self._enter_pin(self._pins.popleft())
         elif not self._sim_ready:
             if self._refresh or now >= self._next_poll:
                 self._refresh = False
                 self._next_poll = now + self.poll_interval
-                health.check_pin(self)
+                if health.check_pin(self, self._pin):
+                    self._finish_init()
             else:
                 ch.pump(0.05)
         elif self._incoming.busy():
             self._incoming.work()
-        elif self._acks:
-            self._incoming.ack(self._acks.popleft())
+        elif self._incoming.has_acks():
+            self._incoming.ack_next()
         elif self._jobs:
             send_job(self, self._jobs.popleft())
-        elif self._ussd and self._ussd_pending is None:
-            self._start_ussd(self._ussd.popleft())
-        elif self._ussd_pending is not None and now >= self._ussd_pending[1]:
-            self._incoming.ussd_timed_out(self._ussd_pending[0])
-            self._ussd_pending = None
-        elif now >= self._next_sweep:
-            self._next_sweep = now + self.sweep_interval
+        elif self._ussd and not self._incoming.ussd_waiting():
+            self._incoming.start_ussd(self._ussd.popleft(), self.ussd_timeout)
+        elif self._incoming.ussd_due(now):
+            pass
+        elif self._incoming.sweep_due(now):
             self._incoming.sweep()
         elif self._refresh or now >= self._next_poll:
             self._refresh = False
-            health.poll_status(self)
+            self._poll()
         else:
             ch.pump(0.05)
 
-    def _start_ussd(self, code: str) -> None:
-        from modem.events import UssdResult
-
-        try:
-            self.command(f'AT+CUSD=1,"{code}",15', expect=None)
-        except CommandError as exc:
-            self.emit(UssdResult(None, code, f"The network refused the USSD code: {exc.reason}"))
-            return
-        self._ussd_pending = (code, time.monotonic() + self.ussd_timeout)
-
-    def ussd_answered(self) -> str | None:
-        """The pending USSD code, cleared (called when +CUSD arrives)."""
-        pending, self._ussd_pending = self._ussd_pending, None
-        return pending[0] if pending else None
+    def _enter_pin(self, pin: str) -> None:
+        outcome = health.enter_user_pin(self, self._pin, pin)
+        if outcome is health.PinEntry.BUSY:
+            self._pins.appendleft(pin)  # the SIM is still being read: try again shortly
+            self._sleep(0.3)
+        elif outcome is health.PinEntry.READY and not self._sim_ready:
+            self._finish_init()

@@ -10,16 +10,13 @@ written, else retryable with the reason CLOSING.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
 from modem.at.channel import AtTimeout, CommandError, Interrupted, ModemRestarted, PortGone
 from modem.at.errors import describe_cms, is_retryable_cme, is_retryable_cms
 from modem.codec import pdu
 from modem.events import PartSent, PartSubmitting, SendFailed, SendJob
+from modem.service.host import ServiceHost
 from modem.service.sms_ops import parse_cmgs
-
-if TYPE_CHECKING:
-    from modem.service.modem_service import ModemService
 
 _UNCERTAIN = (
     "The modem {what} after the message was handed to it: it may or may not have gone out. "
@@ -57,11 +54,24 @@ class _ConcatRefs:
 _refs = _ConcatRefs()
 
 
-def _failed(job: SendJob, part: int, parts: int, ref: int | None, **kw: object) -> SendFailed:
-    return SendFailed(job.job_id, part, parts, ref, **kw)  # type: ignore[arg-type]
+def fail(
+    svc: ServiceHost,
+    job: SendJob,
+    part: int,
+    parts: int,
+    ref: int | None,
+    reason: str,
+    *,
+    retryable: bool,
+    uncertain: bool = False,
+    code: int | None = None,
+) -> None:
+    """Emit SendFailed for part ``part`` of ``job`` (that part and the rest were not sent, or
+    with ``uncertain`` may have been)."""
+    svc.emit(SendFailed(job.job_id, part, parts, ref, code, reason, retryable, uncertain))
 
 
-def send_job(svc: ModemService, job: SendJob) -> None:
+def send_job(svc: ServiceHost, job: SendJob) -> None:
     """Send ``job``; emits the events. Re-raises PortGone / ModemRestarted / Hung after emitting
     SendFailed so the service reconnects."""
     ref = job.concat_ref if job.concat_ref is not None else _refs.take()
@@ -70,32 +80,15 @@ def send_job(svc: ModemService, job: SendJob) -> None:
             job.number, job.text, concat_ref=ref, request_status_report=job.request_report
         )
     except (pdu.PduError, ValueError) as exc:
-        svc.emit(
-            _failed(
-                job,
-                max(1, job.start_part),
-                max(1, job.start_part),
-                job.concat_ref,
-                code=None,
-                reason=f"The message cannot be sent: {exc}",
-                retryable=False,
-            )
-        )
+        first = max(1, job.start_part)
+        fail(svc, job, first, first, job.concat_ref, f"The message cannot be sent: {exc}",
+             retryable=False)  # fmt: skip
         return
     total = len(parts)
     ref_out = ref if total > 1 else None
     if not 1 <= job.start_part <= total:
-        svc.emit(
-            _failed(
-                job,
-                job.start_part,
-                total,
-                ref_out,
-                code=None,
-                reason=f"There is no part {job.start_part}: the message has {total} part(s).",
-                retryable=False,
-            )
-        )
+        reason = f"There is no part {job.start_part}: the message has {total} part(s)."
+        fail(svc, job, job.start_part, total, ref_out, reason, retryable=False)
         return
     ch = svc.channel
     for part in parts[job.start_part - 1 :]:
@@ -116,61 +109,31 @@ def send_job(svc: ModemService, job: SendJob) -> None:
             else:
                 reason, retry = "The modem refused the message without saying why.", True
             code = exc.code if exc.kind == "cms" else None
-            svc.emit(_failed(job, n, total, ref_out, code=code, reason=reason, retryable=retry))
+            fail(svc, job, n, total, ref_out, reason, retryable=retry, code=code)
             return
         except AtTimeout as exc:
             if exc.after_pdu:
                 reason = _UNCERTAIN.format(what="went silent")
             else:
                 reason = "The modem did not ask for the message (no prompt); it was not sent."
-            svc.emit(
-                _failed(
-                    job,
-                    n,
-                    total,
-                    ref_out,
-                    code=None,
-                    reason=reason,
-                    retryable=not exc.after_pdu,
-                    uncertain=exc.after_pdu,
-                )
-            )
+            after = exc.after_pdu
+            fail(svc, job, n, total, ref_out, reason, retryable=not after, uncertain=after)
             svc.check_alive()  # raises Hung when the modem is silent: reconnect
             return
         except Interrupted as exc:  # stop() while waiting for the prompt or the reply
-            svc.emit(
-                _failed(
-                    job,
-                    n,
-                    total,
-                    ref_out,
-                    code=None,
-                    reason=_CLOSING_UNCERTAIN if exc.written else CLOSING,
-                    retryable=not exc.written,
-                    uncertain=exc.written,
-                )
-            )
+            reason = _CLOSING_UNCERTAIN if exc.written else CLOSING
+            w = exc.written
+            fail(svc, job, n, total, ref_out, reason, retryable=not w, uncertain=w)
             raise
         except (PortGone, ModemRestarted) as exc:
-            written = bool(getattr(exc, "written", False))
+            written = exc.written
             what = "was disconnected" if isinstance(exc, PortGone) else "restarted"
             reason = (
                 _UNCERTAIN.format(what=what)
                 if written
                 else f"The modem {what} before the message was handed to it; it was not sent."
             )
-            svc.emit(
-                _failed(
-                    job,
-                    n,
-                    total,
-                    ref_out,
-                    code=None,
-                    reason=reason,
-                    retryable=not written,
-                    uncertain=written,
-                )
-            )
+            fail(svc, job, n, total, ref_out, reason, retryable=not written, uncertain=written)
             raise
         mr = parse_cmgs(resp.lines)
         svc.emit(PartSent(job.job_id, n, total, mr if mr is not None else -1, ref_out))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modem.at import errors, urc
-from modem.at.channel import LineBuffer, expected_prefix, final_kind
+from modem.at.lines import LineBuffer, expected_prefix, final_kind
 
 
 def lines_of(buf: LineBuffer) -> list[str]:

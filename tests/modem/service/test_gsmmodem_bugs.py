@@ -166,7 +166,7 @@ def test_unplug_reconnects_and_in_flight_send_fails_in_seconds(tmp_path: Path) -
     try:
         h.ready()
         h.svc.submit(SendJob("a", "+15557775555", "cut off"))
-        h.vm.wait_event("submitted")
+        h.vm.wait_event("submitting")
         mark = h.mark()
         h.vm.control({"cmd": "unplug"})
         failed = h.wait_for(SendFailed, timeout=10)[0]  # not 35 s, not 30 s
@@ -188,12 +188,12 @@ def test_late_reply_is_not_taken_as_the_answer_to_the_next_command() -> None:
         h.ready()
         h.vm.control({"cmd": "late_reply", "seconds": 30})
         h.svc.submit(SendJob("late", "+15557776666", "answer comes late"))
-        first = h.vm.wait_event("submitted")
+        first = h.vm.wait_event("submitting")
         failed = h.wait_for(SendFailed)[0]
         assert failed.uncertain  # it did go out, but we could not know: never resent blindly
         h.svc.submit(SendJob("next", "+15557776667", "my own answer"))
         sent = h.wait_for(PartSent)[0]
-        second = h.vm.wait_event("submitted")
+        second = h.vm.wait_event("submitting")
         assert sent.job_id == "next"
         assert sent.reference == second["reference"] != first["reference"]
         assert h.svc.status.state == ModemState.READY

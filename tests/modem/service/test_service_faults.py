@@ -48,7 +48,7 @@ def test_send_in_flight_at_unplug_fails_promptly_as_uncertain(tmp_path: Path) ->
         h.ready()
         h.svc.submit(SendJob("inflight", "+15550000002", "going out as the cable goes"))
         h.svc.submit(SendJob("next", "+15550000003", "after the replug"))
-        h.vm.wait_event("submitted")  # the PDU is with the modem, its answer 30 s away
+        h.vm.wait_event("submitting")  # the PDU is with the modem, its answer 30 s away
         h.vm.control({"cmd": "unplug"})
         # promptly: well before the 30 s the modem would take, let alone a 35 s library timeout
         failed = h.wait_for(SendFailed, timeout=10)[0]
@@ -83,7 +83,7 @@ def test_silence_after_the_pdu_is_uncertain_then_hang_is_detected() -> None:
         h.ready()
         mark = h.mark()
         h.svc.submit(SendJob("silent", "+15550000005", "into the void"))
-        h.vm.wait_event("submitted")
+        h.vm.wait_event("submitting")
         h.vm.control({"cmd": "hang"})
         failed = h.wait_for(SendFailed)[0]
         assert failed.uncertain and not failed.retryable

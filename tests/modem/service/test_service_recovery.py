@@ -90,7 +90,7 @@ def test_stop_during_a_slow_send_is_prompt_and_accounts_for_every_job() -> None:
         h.svc.submit(SendJob("inflight", "+15550000002", "the modem takes its time"))
         h.svc.submit(SendJob("queued1", "+15550000003", "waiting in line"))
         h.svc.submit(SendJob("queued2", "+15550000004", "x" * 200))  # two parts
-        h.vm.wait_event("submitted")  # the PDU is with the modem, its answer 30 s away
+        h.vm.wait_event("submitting")  # the PDU is with the modem, its answer 30 s away
         started = time.monotonic()
         h.svc.stop(timeout=15.0)
         took = time.monotonic() - started
