@@ -1,38 +1,34 @@
-"""Template placeholders: {first_name} {name} {shop} {signature}. Unknown ones stay for staff."""
+"""Template placeholders in the composer: the core's renderer (``desk.messaging.placeholders``),
+so a template reads the same here as in a reminder or a consent reply.
+
+``Context`` holds the values the composer knows ({first_name} {name} {shop} {signature}); any
+other placeholder ({date}, {item}) stays in the text for staff to fill in.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from desk.messaging import placeholders
 
-PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+Context = placeholders.Values
 KNOWN = ("first_name", "name", "shop", "signature")
 
 
-@dataclass(frozen=True)
-class Context:
-    first_name: str = ""
-    name: str = ""
-    shop: str = ""
-    signature: str = ""
-
-
 def expand(body: str, ctx: Context) -> str:
-    values = {
-        "first_name": ctx.first_name or "there",
-        "name": ctx.name or "there",
-        "shop": ctx.shop,
-        "signature": ctx.signature,
-    }
-
-    def sub(match: re.Match[str]) -> str:
-        key = match.group(1)
-        return values[key] if key in values else match.group(0)
-
-    text = PLACEHOLDER.sub(sub, body)
-    return re.sub(r"[ \t]+$", "", re.sub(r" {2,}", " ", text), flags=re.M).strip()
+    """``body`` with the composer's placeholders filled (empty ones by the core's rule)."""
+    return placeholders.render(
+        body,
+        Context(
+            first_name=ctx.first_name or "",
+            name=ctx.name or "",
+            shop=ctx.shop or "",
+            signature=ctx.signature or "",
+            service=ctx.service,
+            date=ctx.date,
+            time=ctx.time,
+        ),
+    )
 
 
 def unfilled(text: str) -> list[str]:
     """Placeholders still in the text (like {item}) that staff must fill in before sending."""
-    return [f"{{{k}}}" for k in PLACEHOLDER.findall(text)]
+    return placeholders.fields_in(text)

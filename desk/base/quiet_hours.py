@@ -84,3 +84,9 @@ def next_allowed(when: datetime, tz: ZoneInfo, window: Window | None) -> datetim
             return candidate
     # Unreachable for any sane window; never send in quiet hours by accident.
     raise RuntimeError(f"no allowed time found after {when} for window {window}")
+
+
+def hold(when: datetime, tz: ZoneInfo, window: Window | None) -> datetime | None:
+    """None when a text may go at ``when``; else the next allowed instant (aware UTC)."""
+    allowed = next_allowed(when, tz, window)
+    return allowed if allowed > when else None

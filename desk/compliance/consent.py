@@ -31,20 +31,11 @@ from datetime import timedelta
 from typing import Literal
 
 from desk.base.clock import Clock, to_db
-from desk.store.models import (
-    DELIVERED,
-    OUT,
-    SENT,
-    UNCERTAIN,
-    Appointment,
-    ConsentEvent,
-    Contact,
-    Conversation,
-    Message,
-    Reminder,
-    ReminderRun,
-)
-from desk.store.settings import Settings
+from desk.messaging import outbox, placeholders
+from desk.messaging.contacts import is_textable
+from desk.reminders.appointments import awaiting_reply
+from desk.store.models import OUT, ConsentEvent, Contact, Conversation, Message
+from desk.store.settings import SettingsReader
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +62,6 @@ HELP_WORDS = frozenset({"help", "info"})
 OPT_OUT, OPT_IN, HELP, OPTOUT_TEXT = "opt_out", "opt_in", "help", "optout_text"
 
 HELP_REPLY_GAP = timedelta(minutes=10)
-# An appointment this far in the past no longer takes CANCEL as an appointment reply.
-APPOINTMENT_REPLY_GRACE = timedelta(hours=12)
 
 # "stop please", "unsubscribe me now": an unambiguous keyword plus only polite filler.
 _PREFIX_WORDS = frozenset({"stop", "stopall", "unsubscribe", "optout", "revoke"})
@@ -173,32 +162,10 @@ def set_opt_out(
 
 
 def awaiting_appointment_reply(contact: Contact, *, clock: Clock) -> bool:
-    """True when the contact has a pending appointment whose reminder has gone out.
-
-    Asks ``desk.reminders.appointments.awaiting_reply`` (the same rule its reply handling uses, so a CANCEL
-    is always either an opt-out or an appointment reply, never neither); without that module,
-    a pending appointment with a reminder message sent, delivered or uncertain.
-    """
-    try:
-        from desk.reminders.appointments import awaiting_reply
-    except ImportError:
-        awaiting_reply = None
-    if awaiting_reply is not None:
-        return awaiting_reply(contact, clock=clock) is not None
-    since = to_db(clock.now() - APPOINTMENT_REPLY_GRACE)
-    query = (
-        Appointment.select(Appointment.id)
-        .join(Reminder, on=(Reminder.appointment == Appointment.id))
-        .join(ReminderRun, on=(ReminderRun.reminder == Reminder.id))
-        .join(Message, on=(ReminderRun.message == Message.id))
-        .where(
-            (Appointment.contact == contact)
-            & (Appointment.state == "pending")
-            & (Appointment.starts_at >= since)
-            & (Message.state.in_((SENT, DELIVERED, UNCERTAIN)))
-        )
-    )
-    return query.exists()
+    """True when the contact has a pending appointment whose reminder has gone out: the very
+    rule appointment reply handling uses (``desk.reminders.appointments.awaiting_reply``), so a
+    CANCEL is always either an opt-out or an appointment reply, never neither."""
+    return awaiting_reply(contact, clock=clock) is not None
 
 
 def _add_flag(message: Message, flag: str) -> None:
@@ -209,16 +176,15 @@ def _add_flag(message: Message, flag: str) -> None:
         Message.update(flags=message.flags).where(Message.id == message.id).execute()
 
 
-def _fill(template: str, settings: Settings) -> str:
-    return template.replace("{shop}", str(settings.get("shop_name")))
+def reply_text(key: str, contact: Contact, settings: SettingsReader) -> str:
+    """The consent reply in setting ``key`` (help_text, optout_confirmation...) as ``contact``
+    gets it: placeholders by the same renderer as templates and reminders."""
+    return placeholders.render(str(settings.get(key)), placeholders.for_contact(contact, settings))
 
 
 def _queue_reply(
-    contact: Contact, text: str, *, source: str, settings: Settings, clock: Clock
+    contact: Contact, text: str, *, source: str, settings: SettingsReader, clock: Clock
 ) -> list[int]:
-    from desk.messaging import outbox
-    from desk.messaging.contacts import is_textable
-
     if not is_textable(contact.number) or not text.strip():
         return []
     try:
@@ -244,7 +210,7 @@ def _help_recently_sent(contact: Contact, clock: Clock) -> bool:
     )
 
 
-def on_incoming(message: Message, *, settings: Settings, clock: Clock) -> list[int]:
+def on_incoming(message: Message, *, settings: SettingsReader, clock: Clock) -> list[int]:
     """Act on a complete incoming message; returns the ids of auto replies queued.
 
     Keywords get the flag ``keyword`` (so appointment handling leaves them alone); a CANCEL left
@@ -264,7 +230,7 @@ def on_incoming(message: Message, *, settings: Settings, clock: Clock) -> list[i
             return []
         return _queue_reply(
             contact,
-            _fill(settings.get("optout_confirmation"), settings),
+            reply_text("optout_confirmation", contact, settings),
             source="consent",
             settings=settings,
             clock=clock,
@@ -277,7 +243,7 @@ def on_incoming(message: Message, *, settings: Settings, clock: Clock) -> list[i
             return []
         return _queue_reply(
             contact,
-            _fill(settings.get("optin_confirmation"), settings),
+            reply_text("optin_confirmation", contact, settings),
             source="consent",
             settings=settings,
             clock=clock,
@@ -296,7 +262,7 @@ def on_incoming(message: Message, *, settings: Settings, clock: Clock) -> list[i
             return []
         return _queue_reply(
             contact,
-            _fill(settings.get("help_text"), settings),
+            reply_text("help_text", contact, settings),
             source="help",
             settings=settings,
             clock=clock,

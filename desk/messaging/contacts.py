@@ -6,20 +6,26 @@ These helpers run inside the caller's transaction (the engine's core thread is t
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desk.base import phones
+from desk.base import phones, quiet_hours
 from desk.base.clock import Clock, to_db
 from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
+from desk.store.settings import SettingsReader
 
 PREVIEW_CHARS = 120
 
 
-def contact_for_number(number: str, *, clock: Clock) -> Contact:
-    """The contact with this number, created (nameless) if it is new."""
-    contact = Contact.get_or_none(Contact.number == number)
+def contact_for_number(number: str, *, clock: Clock, name: str | None = None) -> Contact:
+    """The contact with this number, created if it is new. ``name`` (from an import, say) is
+    filled in only when the contact has none yet: a name staff typed is never overwritten."""
+    contact: Contact | None = Contact.get_or_none(Contact.number == number)
     if contact is None:
-        contact = Contact.create(number=number, created_at=to_db(clock.now()))
+        contact = Contact.create(number=number, name=name or None, created_at=to_db(clock.now()))
+    elif name and not contact.name:
+        contact.name = name
+        contact.save(only=[Contact.name])
     return contact
 
 
@@ -74,3 +80,12 @@ def contact_zone(contact: Contact, fallback: ZoneInfo) -> ZoneInfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return fallback
+
+
+def quiet_hold(when: datetime, contact: Contact, settings: SettingsReader) -> datetime | None:
+    """Until when quiet hours hold back an automated text to ``contact`` due at ``when`` (aware):
+    the next allowed minute in the contact's zone (``contact_zone``, the shop's as fallback), as
+    aware UTC, or None when it may go at ``when``. The send queue and the scheduler both ask this."""
+    return quiet_hours.hold(
+        when, contact_zone(contact, settings.shop_zone()), settings.quiet_window()
+    )

@@ -25,13 +25,7 @@ from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
 from desk.messaging.contacts import contact_for_number, conversation_for, touch
 from desk.messaging.delivery import on_delivery_report, settle_message
-from desk.messaging.send_queue import (  # noqa: F401 (take_jobs and its settings are the outbox API too)
-    CONSENT_SOURCES,
-    TAKE_BATCH,
-    TAKE_SCAN_LIMIT,
-    read_settings,
-    take_jobs,
-)
+from desk.messaging.send_queue import CONSENT_SOURCES, take_jobs
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
 from desk.store.db import db
@@ -48,7 +42,7 @@ from desk.store.models import (
     Message,
     MessagePart,
 )
-from desk.store.settings import Settings
+from desk.store.settings import SettingsReader
 from modem.codec import pdu as pdu_codec
 from modem.events import PartSent, PartSubmitting, SendFailed
 
@@ -93,7 +87,9 @@ class SendRefused(ValueError):
 # --- queueing --------------------------------------------------------------------------------
 
 
-def _resolve_contact(number_or_contact: Contact | int | str, settings: Settings, clock: Clock):
+def _resolve_contact(
+    number_or_contact: Contact | int | str, settings: SettingsReader, clock: Clock
+):
     country = settings.get("default_country")
     if isinstance(number_or_contact, Contact):
         contact = number_or_contact
@@ -118,7 +114,7 @@ def _resolve_contact(number_or_contact: Contact | int | str, settings: Settings,
     return contact
 
 
-def staff_text(text: str, settings: Settings) -> str:
+def staff_text(text: str, settings: SettingsReader) -> str:
     """A staff reply as it will be sent: the ``signature`` setting on its own line at the end
     ("\\n" + signature). Unchanged when there is no signature, the text is empty, or it already
     ends with the signature (trailing spaces aside). The composer counts SMS parts on this."""
@@ -144,7 +140,7 @@ def queue_message(
     automated: bool = False,
     not_before: datetime | None = None,
     reminder_run_id: int | None = None,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
 ) -> Message:
     """Commit a new outgoing message as ``queued``; raises SendRefused with a plain reason.

@@ -1,24 +1,21 @@
 """Choosing what goes to the modem next: staff first, then automated texts within the rate limit
 and quiet hours, due retries; marked ``sending`` and committed before the jobs are handed over.
 
-Split from desk.messaging.outbox (which re-exports ``take_jobs``); each call's cost is bounded whatever the
-length of the queue.
+``desk.messaging.outbox`` offers ``take_jobs`` as part of its API; each call's cost is bounded
+whatever the length of the queue.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import peewee as pw
 
 from desk.base import phones
 from desk.base.clock import Clock, to_db
-from desk.base.quiet_hours import is_allowed, next_allowed, parse_window
 from desk.messaging import ratelimit
-from desk.messaging.contacts import contact_zone
+from desk.messaging.contacts import quiet_hold
 from desk.store.db import db
 from desk.store.models import (
     FAILED,
@@ -29,9 +26,8 @@ from desk.store.models import (
     Conversation,
     Message,
     MessagePart,
-    Setting,
 )
-from desk.store.settings import SPECS, Settings, local_zone
+from desk.store.settings import SettingsReader
 from modem.events import SendJob
 
 log = logging.getLogger(__name__)
@@ -66,26 +62,14 @@ def fail_message(
 # a later call (the engine calls every fraction of a second) goes on past them.
 TAKE_BATCH = 50
 TAKE_SCAN_LIMIT = 500
-_TAKE_KEYS = ("rate_per_minute", "rate_per_day", "quiet_hours", "timezone")
 
 
-def read_settings(settings: Settings, keys: tuple[str, ...]) -> dict[str, object]:
-    """``keys`` of ``settings`` in one query (per key for anything that is not a plain
-    Settings, e.g. a caching wrapper)."""
-    if type(settings).get is not Settings.get:
-        return {key: settings.get(key) for key in keys}
-    rows = dict(Setting.select(Setting.key, Setting.value).where(Setting.key.in_(keys)).tuples())
-    values: dict[str, object] = {}
-    for key in keys:
-        default = SPECS[key].default
-        try:
-            values[key] = json.loads(rows[key]) if key in rows else default
-        except ValueError:
-            values[key] = default
-    return values
+SendOrder = tuple[int, object, int]  # (priority, created_at as stored, id)
 
 
-def _due_batch(now_db: datetime, after: tuple | None, staff_only: bool, size: int) -> list:
+def _due_batch(
+    now_db: datetime, after: SendOrder | None, staff_only: bool, size: int
+) -> list[Message]:
     """Up to ``size`` queued outgoing messages that are due, in send order, after ``after``
     (priority, created_at, id); due-ness, the order and the LIMIT are all in SQL."""
     query = (
@@ -106,10 +90,10 @@ def _due_batch(now_db: datetime, after: tuple | None, staff_only: bool, size: in
     return list(query.order_by(Message.priority, Message.created_at, Message.id).limit(size))
 
 
-def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[SendJob]:
+def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> list[SendJob]:
     """The next messages that may go now, marked ``sending`` and committed before returning.
 
-    Cost does not grow with the queue: settings are read once, the rate limit is one query of
+    Cost does not grow with the queue: settings are read once (a snapshot), the rate limit is one query of
     COUNTs, and candidates come ``TAKE_BATCH`` at a time (at most ``TAKE_SCAN_LIMIT`` per call)
     from an ordered, filtered, LIMITed query.
     """
@@ -121,17 +105,13 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
     if limit <= 0:
         return jobs
     with db.atomic():
-        values = read_settings(settings, _TAKE_KEYS)
+        snap = settings.snapshot()
         budget = ratelimit.budget(
-            clock=clock,
-            per_minute=int(values["rate_per_minute"]),
-            per_day=int(values["rate_per_day"]),
+            clock=clock, per_minute=snap.rate_per_minute, per_day=snap.rate_per_day
         )
-        window = parse_window(str(values["quiet_hours"]))
-        shop_zone: ZoneInfo | None = None
         minute_blocked = False
         day_blocked = False
-        after: tuple | None = None
+        after: SendOrder | None = None
         scanned = 0
         while len(jobs) < limit and not minute_blocked and scanned < TAKE_SCAN_LIMIT:
             size = min(TAKE_BATCH, TAKE_SCAN_LIMIT - scanned)
@@ -153,13 +133,9 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
                 if message.automated:
                     if day_blocked:
                         continue
-                    if shop_zone is None:
-                        shop_zone = _shop_zone(str(values["timezone"] or ""))
-                    zone = contact_zone(contact, shop_zone)
-                    if not is_allowed(now, zone, window):
-                        held.setdefault(to_db(next_allowed(now, zone, window)), []).append(
-                            message.id
-                        )
+                    hold = quiet_hold(now, contact, snap)
+                    if hold is not None:
+                        held.setdefault(to_db(hold), []).append(message.id)
                         continue
                 remaining = max(1, message.parts - message.parts_sent)
                 if not budget.fits_minute(remaining):
@@ -186,15 +162,6 @@ def take_jobs(*, settings: Settings, clock: Clock, limit: int = 10) -> list[Send
             Message.update(not_before=when).where(Message.id.in_(ids)).execute()
         _mark_sending([m.id for m in taken])
     return jobs
-
-
-def _shop_zone(name: str) -> ZoneInfo:
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return local_zone()
 
 
 def _mark_sending(ids: list[int]) -> None:

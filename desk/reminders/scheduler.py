@@ -12,7 +12,11 @@ second. For every reminder whose ``next_at`` has come it writes, in ONE transact
 
 So a crash before the commit leaves the occurrence due (it is redone), a crash after it leaves the
 messages queued (the outbox sends them once); a clock set backwards finds nothing due, and the
-unique run index refuses a second run for the same occurrence whatever happens.
+unique run index refuses a second run for the same occurrence whatever happens. Settings are
+read once per tick (``Settings.snapshot()``): the same values for every occurrence in it.
+
+Direction: the scheduler uses ``desk.reminders.manage`` (states, the text), never the other way;
+"send now" is ``send_now`` here.
 """
 
 from __future__ import annotations
@@ -21,20 +25,18 @@ import logging
 import time as _time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import peewee as pw
 
-from desk.base import quiet_hours
 from desk.base.clock import Clock, to_db, utc
 from desk.base.events import DeskEvent, RemindersChanged
-from desk.messaging import contacts
-from desk.reminders.manage import CANCELLED, DONE, MISSED, SCHEDULED, render
+from desk.messaging.contacts import contact_zone, quiet_hold
+from desk.messaging.outbox import SendRefused, queue_message
+from desk.reminders.manage import DONE, MISSED, SCHEDULED, render
 from desk.reminders.recurrence import Rule
 from desk.store.db import db
 from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient, ReminderRun
-from desk.store.settings import Settings
+from desk.store.settings import Settings, SettingsReader, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -42,49 +44,6 @@ RUN_QUEUED, RUN_SKIPPED, RUN_MISSED = "queued", "skipped", "missed"
 BATCH = 200  # reminders per transaction
 MAX_RUNS_PER_TICK = 5000  # keep the core thread responsive; the rest goes next tick
 MAX_SECONDS_PER_TICK = 1.0
-
-
-def recipient_zone(contact: Contact, settings: Settings) -> ZoneInfo:
-    """The zone quiet hours are judged in: the contact's own, its number's country (when that
-    country has one zone), else the shop's."""
-    return contacts.contact_zone(contact, settings.shop_zone())
-
-
-def deferral(when: datetime, contact: Contact, settings: Settings) -> datetime | None:
-    """When quiet hours hold a text due at ``when`` back: the next allowed minute (aware UTC), or
-    None when it may go at ``when``."""
-    window = settings.quiet_window()
-    allowed = quiet_hours.next_allowed(when, recipient_zone(contact, settings), window)
-    return allowed if allowed > when else None
-
-
-class TickSettings:
-    """Settings read once per tick (a tick is a fraction of a second): the same values for every
-    occurrence in it, and no query per reminder. Read-only; anything else goes to the real one."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._values: dict[str, Any] = {}
-        self._zone: ZoneInfo | None = None
-        self._window: Any = False
-
-    def get(self, key: str) -> Any:
-        if key not in self._values:
-            self._values[key] = self._settings.get(key)
-        return self._values[key]
-
-    def shop_zone(self) -> ZoneInfo:
-        if self._zone is None:
-            self._zone = self._settings.shop_zone()
-        return self._zone
-
-    def quiet_window(self) -> Any:
-        if self._window is False:
-            self._window = self._settings.quiet_window()
-        return self._window
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._settings, name)
 
 
 class Scheduler:
@@ -96,7 +55,8 @@ class Scheduler:
         emit: Callable[[DeskEvent], None] | None = None,
     ) -> None:
         self.base_settings = settings
-        self.settings: Any = settings
+        # Read at the start of every tick / materialise: one query, the same values throughout.
+        self.settings: Snapshot | None = None
         self.clock = clock
         self.emit = emit
         self._broken: set[int] = set()  # reminders that raised; skipped until restart
@@ -105,7 +65,7 @@ class Scheduler:
     def tick(self) -> list[int]:
         """Materialise every due occurrence; returns the ids of the outbox messages queued."""
         now = self.clock.now()
-        self.settings = TickSettings(self.base_settings)
+        self.settings = self.base_settings.snapshot()
         started = _time.monotonic()
         queued: list[int] = []
         runs = 0
@@ -139,7 +99,7 @@ class Scheduler:
         """Materialise one reminder's next occurrence now (``force``: even if not yet due, as
         "send now" does). Returns the message ids queued."""
         now = self.clock.now()
-        self.settings = TickSettings(self.base_settings)
+        self.settings = self.base_settings.snapshot()
         with db.atomic():
             reminder = Reminder.get_or_none(Reminder.id == reminder_id)
             if reminder is None or reminder.state != SCHEDULED or reminder.next_at is None:
@@ -152,10 +112,18 @@ class Scheduler:
         return ids
 
     # --- one occurrence -----------------------------------------------------------------------
-    def _occurrence(self, reminder: Reminder, now: datetime, *, force: bool) -> tuple[list, int]:
+    def _snapshot(self) -> Snapshot:
+        if self.settings is None:
+            self.settings = self.base_settings.snapshot()
+        return self.settings
+
+    def _occurrence(
+        self, reminder: Reminder, now: datetime, *, force: bool
+    ) -> tuple[list[int], int]:
+        settings = self._snapshot()
         due = utc(reminder.next_at)
         appointment: Appointment | None = reminder.appointment
-        grace = timedelta(minutes=int(self.settings.get("grace_minutes")))
+        grace = timedelta(minutes=settings.grace_minutes)
         missed_reason = None
         skip_reason = None
         if not force and now - due > grace:
@@ -163,7 +131,7 @@ class Scheduler:
         if appointment is not None:
             if appointment.state == "cancelled":
                 skip_reason = "appointment cancelled"
-            elif appointment.state == "confirmed" and self.settings.get("skip_after_confirm"):
+            elif appointment.state == "confirmed" and settings.skip_after_confirm:
                 skip_reason = "appointment already confirmed"
             elif utc(appointment.starts_at) <= now:
                 missed_reason = missed_reason or "not sent: the appointment time has passed"
@@ -206,19 +174,18 @@ class Scheduler:
         send_at: datetime,
         now: datetime,
     ) -> int | None:
-        from desk.messaging.outbox import SendRefused, queue_message
-
+        settings = self._snapshot()
         text = render(
             reminder.text,
             contact=contact,
-            settings=self.settings,
+            settings=settings,
             when=due,
             appointment=appointment,
         )
-        hold = deferral(send_at, contact, self.settings)
+        hold = quiet_hold(send_at, contact, settings)
         run = self._run(reminder, contact, due, now, RUN_QUEUED, None)
         if hold is not None:
-            run.reason = f"waits for quiet hours to end ({_local(hold, contact, self.settings)})"
+            run.reason = f"waits for quiet hours to end ({_local(hold, contact, settings)})"
         try:
             message = queue_message(
                 contact,
@@ -227,7 +194,7 @@ class Scheduler:
                 automated=True,
                 not_before=hold,
                 reminder_run_id=run.id,
-                settings=self.settings,
+                settings=settings,
                 clock=self.clock,
             )
         except SendRefused as exc:
@@ -288,9 +255,12 @@ def _late(delta: timedelta) -> str:
     return f"{hours // 24} days"
 
 
-def _local(when: datetime, contact: Contact, settings: Settings) -> str:
-    tz = recipient_zone(contact, settings)
+def _local(when: datetime, contact: Contact, settings: SettingsReader) -> str:
+    tz = contact_zone(contact, settings.shop_zone())
     return f"{when.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
 
 
-__all__ = ["CANCELLED", "RUN_MISSED", "RUN_QUEUED", "RUN_SKIPPED", "Scheduler", "deferral"]
+def send_now(reminder_id: int, *, settings: Settings, clock: Clock) -> list[int]:
+    """Send the next occurrence now (quiet hours and the rate limit still apply in the outbox);
+    a recurring reminder then moves on to the following one. Returns the message ids."""
+    return Scheduler(settings=settings, clock=clock).materialise(reminder_id, force=True)

@@ -7,19 +7,28 @@ bad value gets the same clear message everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+import tzlocal
 
 from desk.base import quiet_hours
 from desk.store.models import Setting
 
+log = logging.getLogger(__name__)
+
 
 class SettingError(ValueError):
     pass
+
+
+class ZoneUnknown(RuntimeError):
+    """Neither the ``timezone`` setting nor this computer says which time zone the shop is in."""
 
 
 def _int_range(lo: int, hi: int) -> Callable[[str], int]:
@@ -60,13 +69,14 @@ def _quiet(text: str) -> str:
         raise SettingError(str(exc)) from None
 
 
-def _offsets(text: str) -> list[int]:
+def _offsets(text: str | list[int]) -> list[int]:
     """ "48h,2h" or "2880,120" (minutes) -> minutes before the appointment, largest first."""
+    items: list[object]
     if isinstance(text, list):
-        items = text
+        items = list(text)
     else:
         items = [p for p in str(text).replace(" ", "").split(",") if p]
-    out = []
+    out: list[int] = []
     for item in items:
         s = str(item).lower()
         try:
@@ -159,24 +169,45 @@ SPECS: dict[str, Spec] = {
 }
 
 
+def _decode(key: str, raw: str | None) -> Any:
+    """A stored JSON value, or the key's default when there is none or it does not decode."""
+    default = SPECS[key].default
+    if raw is None:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return default
+
+
+class SettingsReader(Protocol):
+    """What code that only reads settings needs: ``Settings`` (a query per read) and a
+    ``Snapshot`` (values read once) both provide it."""
+
+    def get(self, key: str) -> Any: ...
+
+    def shop_zone(self) -> ZoneInfo: ...
+
+    def quiet_window(self) -> quiet_hours.Window | None: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+
 class Settings:
     """Typed access to settings. Reads hit the database each time (values are tiny and WAL
-    readers are cheap), so a change from the CLI is seen by a running engine."""
+    readers are cheap), so a change from the CLI is seen by a running engine. Code that reads
+    settings in a loop takes a ``snapshot()`` first: one query, then plain attributes."""
 
     def get(self, key: str) -> Any:
-        spec = self._spec(key)
+        self._spec(key)
         row = Setting.get_or_none(Setting.key == key)
-        if row is None:
-            return spec.default
-        try:
-            return json.loads(row.value)
-        except ValueError:
-            return spec.default
+        return _decode(key, None if row is None else str(row.value))
 
     def set(self, key: str, value: Any) -> Any:
         spec = self._spec(key)
-        parsed = spec.parse(value) if isinstance(value, str) else value
-        if not isinstance(value, str):
+        if isinstance(value, str):
+            parsed = spec.parse(value)
+        else:
             parsed = spec.parse(
                 ",".join(map(str, value)) if isinstance(value, list) else str(value)
             )
@@ -190,7 +221,7 @@ class Settings:
             raise SettingError(f"{key} {exc}") from None
 
     def all(self) -> dict[str, Any]:
-        return {key: self.get(key) for key in SPECS}
+        return dict(self.snapshot().values)
 
     def display(self, key: str) -> str:
         spec = self._spec(key)
@@ -203,6 +234,13 @@ class Settings:
             return ",".join(map(str, value))
         return str(value)
 
+    def snapshot(self) -> Snapshot:
+        """Every setting as it is now, read in one query: for a loop (a scheduler tick, a pass
+        over the send queue, a listing) that must see the same values throughout and must not
+        query once per item."""
+        rows = {str(row.key): str(row.value) for row in Setting.select(Setting.key, Setting.value)}
+        return Snapshot({key: _decode(key, rows.get(key)) for key in SPECS})
+
     @staticmethod
     def _spec(key: str) -> Spec:
         try:
@@ -214,35 +252,119 @@ class Settings:
 
     # Conveniences used all over the core.
     def shop_zone(self) -> ZoneInfo:
-        name = self.get("timezone")
-        if name:
-            return ZoneInfo(name)
-        return local_zone()
+        return zone_named(str(self.get("timezone") or ""))
 
     def quiet_window(self) -> quiet_hours.Window | None:
-        return quiet_hours.parse_window(self.get("quiet_hours"))
+        return quiet_hours.parse_window(str(self.get("quiet_hours")))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Settings read once (``Settings.snapshot()``): frozen, with a typed attribute per setting
+    used in the core's loops. ``get`` and the zone and window helpers answer like ``Settings``,
+    so a snapshot can be handed to anything that only reads."""
+
+    values: Mapping[str, Any] = field(repr=False)
+
+    def get(self, key: str) -> Any:
+        Settings._spec(key)
+        return self.values[key]
+
+    def snapshot(self) -> Snapshot:
+        return self
+
+    @property
+    def shop_name(self) -> str:
+        return str(self.values["shop_name"])
+
+    @property
+    def signature(self) -> str:
+        return str(self.values["signature"] or "")
+
+    @property
+    def default_country(self) -> str:
+        return str(self.values["default_country"])
+
+    @property
+    def timezone(self) -> str:
+        return str(self.values["timezone"] or "")
+
+    @property
+    def rate_per_minute(self) -> int:
+        return int(self.values["rate_per_minute"])
+
+    @property
+    def rate_per_day(self) -> int:
+        return int(self.values["rate_per_day"])
+
+    @property
+    def grace_minutes(self) -> int:
+        return int(self.values["grace_minutes"])
+
+    @property
+    def skip_after_confirm(self) -> bool:
+        return bool(self.values["skip_after_confirm"])
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return [int(v) for v in self.values["reminder_offsets"]]
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The shop's zone, looked up once per snapshot."""
+        return zone_named(self.timezone)
+
+    @cached_property
+    def window(self) -> quiet_hours.Window | None:
+        """Quiet hours, parsed once per snapshot."""
+        return quiet_hours.parse_window(str(self.values["quiet_hours"]))
+
+    def shop_zone(self) -> ZoneInfo:
+        return self.zone
+
+    def quiet_window(self) -> quiet_hours.Window | None:
+        return self.window
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The shop's zone: the ``timezone`` setting when it names one, else this computer's.
+
+    One lookup for the whole core (settings, the send queue, the scheduler). A stored name that
+    no longer resolves (validated when set, so only a damaged database or zone data) is logged
+    and this computer's zone is used."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning(
+                "the timezone setting “%s” is not a known zone; using this computer's", name
+            )
+    return local_zone()
 
 
 def local_zone() -> ZoneInfo:
-    """This computer's IANA zone (TZ, /etc/localtime), UTC when unknown."""
-    import os
-    from pathlib import Path
+    """This computer's IANA zone, from ``tzlocal`` (TZ, then the system's configuration: the
+    Windows registry, /etc/localtime, /etc/timezone...), resolved with the system zone
+    database or the ``tzdata`` package.
 
-    tz = os.environ.get("TZ", "").lstrip(":")
-    if tz:
-        try:
-            return ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    link = Path("/etc/localtime")
+    Raises ``ZoneUnknown`` in plain words when none is found: quiet hours and reminder times
+    judged in a guessed zone (UTC) would be hours off, so the shop must say."""
     try:
-        target = str(link.resolve())
-        if "zoneinfo/" in target:
-            return ZoneInfo(target.split("zoneinfo/", 1)[1])
-    except (OSError, ZoneInfoNotFoundError, ValueError):
-        pass
+        name = tzlocal.get_localzone_name()
+    except (ZoneInfoNotFoundError, LookupError, OSError, ValueError) as exc:
+        raise ZoneUnknown(_NO_ZONE + f" ({exc})") from None
+    if not name:
+        raise ZoneUnknown(_NO_ZONE)
     try:
-        tzname = Path("/etc/timezone").read_text().strip()
-        return ZoneInfo(tzname)
-    except (OSError, ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ZoneUnknown(
+            f"This computer's time zone “{name}” is not in the zone database. " + _SET_ZONE
+        ) from None
+
+
+_SET_ZONE = (
+    "Set the shop's time zone in Settings, or with "
+    "“textdesk config timezone Europe/London” (your zone in place of Europe/London)."
+)
+_NO_ZONE = "TextDesk cannot tell which time zone this computer is in. " + _SET_ZONE

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from desk.base.clock import to_db
 from desk.compliance import consent
 from desk.messaging import outbox
+from desk.engine.incoming_rules import RULES
 from desk.messaging.inbox import store_incoming
 from desk.store.models import (
     SENT,
@@ -121,7 +122,7 @@ def test_any_case_and_punctuation_around_a_stop_word_is_stop(word, before, after
 def _incoming(body, settings, clock):
     clock.advance(30)
     return store_incoming(
-        sms_event(ANNA, body, timestamp=clock.now()), settings=settings, clock=clock
+        sms_event(ANNA, body, timestamp=clock.now()), settings=settings, clock=clock, rules=RULES
     )
 
 
@@ -282,7 +283,9 @@ def test_stop_is_an_opt_out_even_with_a_pending_appointment(database, settings, 
 
 
 def test_stop_from_an_alphanumeric_sender_is_recorded_without_reply(database, settings, clock):
-    result = store_incoming(sms_event("MyBank", "STOP"), settings=settings, clock=clock)
+    result = store_incoming(
+        sms_event("MyBank", "STOP"), settings=settings, clock=clock, rules=RULES
+    )
     assert result.auto_replies == []
     assert Contact.get().opted_out
     assert Message.select().where(Message.direction == "out").count() == 0

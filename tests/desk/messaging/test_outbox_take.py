@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from desk.messaging import outbox, ratelimit
-from desk.messaging.outbox import on_part_sent, queue_message, read_settings, take_jobs
+from desk.messaging import send_queue
+from desk.messaging.outbox import on_part_sent, queue_message, take_jobs
 from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart, Setting
 from desk.store.settings import Settings
 from tests.desk.conftest import sent
@@ -88,7 +89,7 @@ def test_statement_count_does_not_grow_with_the_queue(database, settings, clock)
     jobs, large = _take(database, settings, clock, limit=10)
     assert [j.job_id for j in jobs] == small_ids[10:20]
     assert large == small
-    assert large <= 12  # settings, budget, one batch, two updates, transaction statements
+    assert large <= 12  # settings snapshot, budget, one batch, two updates, transaction statements
     states = dict(
         Message.select(Message.id, Message.state).where(Message.id.in_(small_ids[:20])).tuples()
     )
@@ -97,7 +98,7 @@ def test_statement_count_does_not_grow_with_the_queue(database, settings, clock)
 
 
 def test_batches_continue_past_opted_out_messages_in_send_order(database, settings, clock):
-    blocked = _bulk_queue(settings, clock, outbox.TAKE_BATCH + 20)
+    blocked = _bulk_queue(settings, clock, send_queue.TAKE_BATCH + 20)
     Contact.update(opted_out=True).where(Contact.number == NY).execute()
     clock.advance(1)
     wanted = _bulk_queue(settings, clock, 5, number="+12015550124")
@@ -111,7 +112,7 @@ def test_batches_continue_past_opted_out_messages_in_send_order(database, settin
 
 def test_many_held_for_quiet_hours_are_passed_over_in_bounded_calls(database, settings, clock):
     settings.set("rate_per_minute", 60)
-    held = _bulk_queue(settings, clock, outbox.TAKE_SCAN_LIMIT + 100, number=TOKYO, automated=True)
+    held = _bulk_queue(settings, clock, send_queue.TAKE_SCAN_LIMIT + 100, number=TOKYO, automated=True)
     clock.advance(1)
     (allowed,) = _bulk_queue(settings, clock, 1, automated=True)
     taken: list[int] = []
@@ -129,7 +130,7 @@ def test_many_held_for_quiet_hours_are_passed_over_in_bounded_calls(database, se
 def test_staff_still_go_when_the_day_budget_stops_automated_ones(database, settings, clock):
     settings.set("rate_per_day", 2)
     settings.set("rate_per_minute", 60)
-    automated = _bulk_queue(settings, clock, outbox.TAKE_BATCH * 2, automated=True)
+    automated = _bulk_queue(settings, clock, send_queue.TAKE_BATCH * 2, automated=True)
     jobs = take_jobs(settings=settings, clock=clock, limit=5)
     assert [j.job_id for j in jobs] == automated[:2]
     staff = _bulk_queue(settings, clock, 3, number="+12015550124")
@@ -155,24 +156,16 @@ def test_multipart_resume_marks_only_the_parts_not_sent(database, settings, cloc
     assert Message.get_by_id(message).attempts == 2
 
 
-def test_settings_are_read_in_one_query_with_defaults_and_bad_values(database, settings):
-    settings.set("rate_per_minute", 7)
-    Setting.insert(key="rate_per_day", value="{not json").on_conflict_replace().execute()
+def test_take_reads_the_settings_once_whatever_the_batch(database, settings, clock):
+    """The settings come in one snapshot query however many automated messages are judged
+    against quiet hours and the rate limit."""
+    settings.set("rate_per_minute", 60)
+    _bulk_queue(settings, clock, 120, automated=True)
+    _bulk_queue(settings, clock, 30, number=TOKYO, automated=True)
     with statements(database) as seen:
-        values = read_settings(settings, ("rate_per_minute", "rate_per_day", "quiet_hours"))
-    assert values == {"rate_per_minute": 7, "rate_per_day": 300, "quiet_hours": "08:00-21:00"}
-    assert len(seen) == 1
-
-
-def test_read_settings_goes_through_a_wrapper_s_get(database):
-    class Fixed(Settings):
-        def get(self, key):
-            return {"rate_per_minute": 1}.get(key, "x")
-
-    assert read_settings(Fixed(), ("rate_per_minute", "timezone")) == {
-        "rate_per_minute": 1,
-        "timezone": "x",
-    }
+        jobs = take_jobs(settings=settings, clock=clock, limit=40)
+    assert len(jobs) == 40
+    assert sum('FROM "setting"' in s for s in seen) == 1
 
 
 def test_rate_limit_usage_is_one_query(database, settings, clock):

@@ -12,16 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
-from desk.reminders.csv_import import (
-    FieldError,
-    import_rows,
-    mark_existing,
-    parse,
-    parse_date,
-    parse_datetime,
-    parse_time,
-    preview_file,
-)
+from desk.reminders.csv_import import import_rows, mark_existing, preview_file
+from desk.reminders.csv_parse import FieldError, parse, parse_date, parse_datetime, parse_time
 from desk.store.db import close_database, open_database
 from desk.store.models import Appointment, Contact, Reminder
 from desk.store.settings import Settings

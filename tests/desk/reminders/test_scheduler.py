@@ -15,9 +15,10 @@ from desk.base import quiet_hours
 from desk.base.clock import FakeClock, to_db, utc
 from desk.messaging import outbox
 from desk.messaging.contacts import contact_for_number
-from desk.reminders.manage import ReminderError, cancel_reminder, create_reminder, send_now
+from desk.messaging.contacts import quiet_hold
+from desk.reminders.manage import ReminderError, cancel_reminder, create_reminder
 from desk.reminders.recurrence import parse_every
-from desk.reminders.scheduler import Scheduler, deferral
+from desk.reminders.scheduler import Scheduler, send_now
 from desk.store.db import close_database, open_database
 from desk.store.models import Contact, Message, Reminder, ReminderRun
 from desk.store.settings import Settings
@@ -211,9 +212,9 @@ def test_deferral_respects_a_night_window_and_off(env):
     settings, _clock = env
     c = contact(NY_NUMBER)
     evening = datetime(2026, 12, 2, 3, 30, tzinfo=UTC)  # 22:30 New York
-    assert deferral(evening, c, settings) == datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    assert quiet_hold(evening, c, settings) == datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
     settings.set("quiet_hours", "off")
-    assert deferral(evening, c, settings) is None
+    assert quiet_hold(evening, c, settings) is None
 
 
 def test_opt_out_during_a_series_skips_with_the_reason_and_opt_in_resumes(env):
@@ -361,7 +362,7 @@ def test_deferral_is_the_first_allowed_minute_in_the_recipients_zone(
         when = when.replace(second=0, microsecond=0, tzinfo=UTC)
         tz = ZoneInfo(zone or "America/New_York")
         parsed = quiet_hours.parse_window(window)
-        held = deferral(when, c, settings)
+        held = quiet_hold(when, c, settings)
     finally:
         database.close()
         close_database()
@@ -376,7 +377,7 @@ def test_deferral_is_the_first_allowed_minute_in_the_recipients_zone(
 def test_upcoming_list_reads_settings_once_however_many_reminders(env):
     """The Reminders page calls upcoming() on the GUI thread: its queries must not grow with the
     number of reminders (each preview fills placeholders and checks quiet hours)."""
-    from desk.reminders.manage import upcoming
+    from desk.reminders.listing import upcoming
     from desk.store.db import db
 
     settings, clock = env
