@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.reminders import csv_import as appointments_csv
-from desk.reminders.manage import format_date, format_time
+from desk.messaging.placeholders import format_date, format_time
 from ui.reminders_model import Row, RowsModel
 
 log = logging.getLogger(__name__)

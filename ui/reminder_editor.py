@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desk.read import queries
 from desk.reminders import appointments
-from desk.reminders import manage as reminders
+from desk.reminders import api as reminders
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
 from desk.store.models import Contact
 from desk.store.settings import SPECS
@@ -347,7 +347,7 @@ class ReminderEditor(QDialog):
         self.deferral.setText(self._deferral_note(contact, when))
 
     def _deferral_note(self, contact: Contact, when: datetime) -> str:
-        from desk.reminders.scheduler import deferral
+        from desk.messaging.contacts import quiet_hold as deferral
 
         if contact.name == SAMPLE_NAME or self.appointment.isChecked():
             return ""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.reminders import appointments
-from desk.reminders import manage as reminders
+from desk.reminders import api as reminders
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 

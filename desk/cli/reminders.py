@@ -130,7 +130,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     )
     when = reminder.next_at
     from desk.base.clock import utc
-    from desk.reminders.manage import format_date, format_time
+    from desk.messaging.placeholders import format_date, format_time
 
     local = utc(when)
     text = (
@@ -147,7 +147,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
-    from desk.reminders import manage as reminders
+    from desk.reminders import api as reminders
 
     settings, clock = _setup(args)
     if args.cancel is not None:
@@ -205,7 +205,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     tz = settings.shop_zone()
     country = settings.get("default_country")
     preview = appointments_csv.preview_file(args.file, settings=settings, clock=clock)
-    from desk.reminders.manage import format_date, format_time
+    from desk.messaging.placeholders import format_date, format_time
 
     new = preview.new_rows
     print(
