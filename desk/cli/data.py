@@ -1,9 +1,9 @@
 """Data subcommands for ``textdesk``: export, backup, restore, erase, search, retention.
 
-Contract with desk/cli.py (as built there): ``register(subparsers)`` adds the parsers and sets
-``func``; each handler is ``handler(args) -> int`` and opens the profile's database itself with
-``desk.cli.main.open_profile(args)``; errors are raised as ``CliError`` (one line, exit 1). cli.py adds
-``--profile``/``--port`` to every parser registered here.
+``register(subparsers)`` adds the parsers and sets ``func`` (desk.cli.main adds ``--profile`` and
+``--port`` to each); each handler is ``handler(args) -> int`` and opens the profile's database
+itself with ``desk.cli.profiles.open_profile(args)``; errors are raised as ``CliError`` (one line,
+exit 1).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import argparse
 import sys
 
 from desk.base.clock import SystemClock
+from desk.cli.output import CliError, out
+from desk.cli.profiles import open_profile, profile_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,13 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _out(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def _fail(message: str, code: int = 1):
-    from desk.cli.main import CliError
-
+def _fail(message: str, code: int = 1) -> CliError:
     return CliError(message, code)
 
 
@@ -89,7 +85,6 @@ def _contact_for(number: str):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desk.cli.main import open_profile
     from desk.data import export
     from desk.store.models import Conversation
 
@@ -122,7 +117,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from desk.cli.main import open_profile
     from desk.data import backup
 
     profile = open_profile(args, create=False)
@@ -130,12 +124,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
         path = backup.backup(args.file, source=profile.db_path, backup_dir=profile.backup_dir)
     except backup.BackupError as exc:
         raise _fail(str(exc)) from None
-    _out(f"backup written to {path}")
+    out(f"backup written to {path}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from desk.cli.main import profile_of
     from desk.data import backup
     from desk.store.db import close_database, db
 
@@ -153,7 +146,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         if result.previous_copy
         else ""
     )
-    _out(f"restored {profile.db_path} from {args.file}{kept}")
+    out(f"restored {profile.db_path} from {args.file}{kept}")
     return 0
 
 
@@ -161,7 +154,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from desk.cli.main import open_profile
     from desk.compliance import erase
     from desk.store.models import Conversation, Message
 
@@ -183,7 +175,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
     except erase.EraseError as exc:
         raise _fail(str(exc)) from None
     kept = " (the opt-out is kept so they are never texted again)" if result.kept_opt_out else ""
-    _out(f"erased {args.number}: {result.messages} messages{kept}")
+    out(f"erased {args.number}: {result.messages} messages{kept}")
     return 0
 
 
@@ -192,7 +184,6 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from desk.base import phones
-    from desk.cli.main import open_profile
     from desk.read import search
     from desk.store.settings import Settings
 
@@ -202,7 +193,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     hits = search.search(query, limit=args.limit)
     if not hits:
-        _out(f"nothing found for “{query}”")
+        out(f"nothing found for “{query}”")
         return 0
     country = Settings().get("default_country")
     for hit in hits:
@@ -212,7 +203,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             who += f" ({hit.name})"
         what = "contact" if hit.is_contact else f"message {hit.message_id}"
         text = " ".join(search.plain_snippet(hit.snippet).split())
-        _out(f"{when}  {who}  [{what}]  {text}")
+        out(f"{when}  {who}  [{what}]  {text}")
     return 0
 
 
@@ -220,7 +211,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from desk.cli.main import open_profile
     from desk.compliance import retention
     from desk.store.settings import Settings
 
@@ -230,12 +220,12 @@ def cmd_retention(args: argparse.Namespace) -> int:
     if days < 0:
         raise _fail("--days must be 0 or more", 2)
     if days == 0:
-        _out("retention is off (retention_days = 0): messages are kept")
+        out("retention is off (retention_days = 0): messages are kept")
         return 0
     if not args.apply:
         n = retention.count_expired(days, clock=clock)
-        _out(f"{n} messages are older than {days} days; --apply deletes them")
+        out(f"{n} messages are older than {days} days; --apply deletes them")
         return 0
     n = retention.apply_retention(days, clock=clock, staff=_staff())
-    _out(f"deleted {n} messages older than {days} days")
+    out(f"deleted {n} messages older than {days} days")
     return 0

@@ -6,8 +6,9 @@ retention; desk.cli.reminders: remind, reminders, import-appointments).
 after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage).
 
 A registered subcommand sets ``func`` with ``parser.set_defaults(func=handler)``; ``handler(args)
--> int | None`` gets ``args.profile`` (the DIR given, or None) and may call ``open_profile(args)``
-for a migrated database; it reports errors by raising ``CliError`` (or a ValueError/LookupError
+-> int | None`` gets ``args.profile`` (the DIR given, or None) and may call
+``desk.cli.profiles.open_profile(args)`` for a migrated database; it prints with
+``desk.cli.output.out`` and reports errors by raising ``CliError`` (or a ValueError/LookupError
 subclass, or DatabaseError) with the sentence to show.
 """
 
@@ -15,34 +16,34 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import importlib
 import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import IO, Any, NoReturn
+from types import FrameType
+from typing import IO, NoReturn
 
-from desk.base.paths import Profile, resolve_profile
+from desk.base import events as ev
+from desk.base.paths import Profile
+from desk.cli import data as data_commands
+from desk.cli import reminders as reminder_commands
+from desk.cli.output import CliError, out
+from desk.cli.profiles import open_profile, profile_of
+from modem import ports
+
+__all__ = ["SUBCOMMANDS", "CliError", "build_parser", "is_subcommand", "main", "open_profile"]
 
 log = logging.getLogger("desk.cli.main")
 
 CORE_COMMANDS = ("serve", "send", "config", "ports", "status")
 REGISTERED = {
-    "desk.cli.data": ("export", "backup", "restore", "erase", "search", "retention"),
-    "desk.cli.reminders": ("remind", "reminders", "import-appointments"),
+    data_commands: ("export", "backup", "restore", "erase", "search", "retention"),
+    reminder_commands: ("remind", "reminders", "import-appointments"),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
 GLOBAL_WITH_VALUE = ("--profile", "--port")
-
-
-class CliError(Exception):
-    """A failure to report as one line on stderr, exit status ``code``."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def is_subcommand(argv: Sequence[str]) -> bool:
@@ -115,60 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--last", type=int, default=5, help="how many recent messages to show")
     p.set_defaults(func=cmd_status)
 
-    for module_name in REGISTERED:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module, names in REGISTERED.items():
         before = set(subs.choices)
         module.register(subs)
-        for name in set(subs.choices) - before:
+        added = set(subs.choices) - before
+        if added != set(names):  # SUBCOMMANDS (the window's is_subcommand) must know them all
+            raise RuntimeError(f"{module.__name__} registered {sorted(added)}, not {names}")
+        for name in added:
             _globals(subs.choices[name], sub=True)
     return parser
-
-
-# --- helpers for every command ------------------------------------------------------------------
-
-
-def profile_of(args: argparse.Namespace) -> Profile:
-    return resolve_profile(getattr(args, "profile", None))
-
-
-def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
-    """Resolve the profile and open (migrating if needed) its database for this command."""
-    from desk.store.db import db, open_database
-
-    profile = profile_of(args)
-    if not create and not profile.db_path.exists():
-        raise CliError(f"There is no TextDesk data in {profile.data_dir} yet.")
-    profile.ensure()
-    current = db.obj
-    if current is not None and getattr(current, "database", None) == str(profile.db_path):
-        # Already open in this process (the window, an engine): keep that database object, as
-        # rebinding the models under a running core thread would split its transactions.
-        from desk.store import migrations
-
-        migrations.migrate(current, profile.db_path)  # refuses a newer schema; else a no-op
-        return profile
-    open_database(profile.db_path)
-    return profile
-
-
-def _out(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- serve --------------------------------------------------------------------------------------
 
 
-_last_status: list[Any] = [None]
+_last_status: list[tuple[str, str | None, str | None] | None] = [None]
 
 
-def _event_logger(event: Any) -> None:
-    from desk.base import events as ev
-
+def _event_logger(event: ev.DeskEvent) -> None:
     if isinstance(event, ev.MessageAdded):
         log.info("message %d %s (conversation %d)", event.message_id,
                  "received" if event.direction == "in" else "queued", event.conversation_id)  # fmt: skip
@@ -223,7 +188,7 @@ def _serve(args: argparse.Namespace, profile: Profile) -> int:
     engine.subscribe(_event_logger)
     stop = threading.Event()
 
-    def on_signal(signum: int, _frame: Any) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
         stop.set()
 
@@ -275,7 +240,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         else "it goes out when TextDesk starts"
     )
     parts = f", {message.parts} parts" if message.parts > 1 else ""
-    _out(f"queued message {message.id} to {number}{parts}: {when}")
+    out(f"queued message {message.id} to {number}{parts}: {when}")
     return 0
 
 
@@ -294,15 +259,15 @@ def cmd_config(args: argparse.Namespace) -> int:
         for key, spec in SPECS.items():
             value = settings.display(key)
             value = value if len(value) <= 30 else value[:29] + "…"
-            _out(f"{key:<{width}}  {value:<30}  {spec.help}")
+            out(f"{key:<{width}}  {value:<30}  {spec.help}")
         return 0
     if args.value is None:
-        _out(settings.display(args.key) if args.key in SPECS else _unknown(args.key))
+        out(settings.display(args.key) if args.key in SPECS else _unknown(args.key))
         return 0
     with db.atomic("IMMEDIATE"):
         settings.set_text(args.key, args.value)
         audit.record("settings", f"{args.key} changed from the command line")
-    _out(f"{args.key} = {settings.display(args.key)}")
+    out(f"{args.key} = {settings.display(args.key)}")
     return 0
 
 
@@ -317,25 +282,19 @@ def _unknown(key: str) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    try:
-        from modem import ports
-    except ImportError:
-        raise CliError("Port discovery is not available in this build.") from None
     from desk.base.lock import holder
 
     busy = holder(profile_of(args).lock_path)
     probe = not args.no_probe
     if busy is not None and probe:
-        _out(
-            f"TextDesk is running ({busy.describe()}) and owns the modem: listing without probing."
-        )
+        out(f"TextDesk is running ({busy.describe()}) and owns the modem: listing without probing.")
         probe = False
     if args.port:
-        candidates: list[Any] = [ports.PortInfo(device=args.port, description="given with --port")]
+        candidates = [ports.PortInfo(device=args.port, description="given with --port")]
     else:
         candidates = ports.list_candidates()
     if not candidates:
-        _out("No serial ports found. Is the modem plugged in?")
+        out("No serial ports found. Is the modem plugged in?")
         return 1
     answered = 0
     for info in candidates:
@@ -349,7 +308,7 @@ def cmd_ports(args: argparse.Namespace) -> int:
                 line += f"\n    answers AT: {model}"
             else:
                 line += f"\n    no modem: {result.error}"
-        _out(line)
+        out(line)
     if probe and answered == 0:
         return 1
     return 0
@@ -363,10 +322,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     profile = profile_of(args)
     running = holder(profile.lock_path)
-    _out(f"profile: {profile.data_dir}")
-    _out(f"engine:  {'running (' + running.describe() + ')' if running else 'not running'}")
+    out(f"profile: {profile.data_dir}")
+    out(f"engine:  {'running (' + running.describe() + ')' if running else 'not running'}")
     if not profile.db_path.exists():
-        _out("no messages yet (no database)")
+        out("no messages yet (no database)")
         return 0
     open_profile(args)
     _status_body(max(0, args.last))
@@ -389,8 +348,8 @@ def _status_body(last: int) -> None:
     )
     received = Message.select().where(Message.direction == IN).count()
     unread = Conversation.select(pw.fn.COALESCE(pw.fn.SUM(Conversation.unread), 0)).scalar()
-    _out("outgoing: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in OUT_STATES))
-    _out(f"incoming: {received} received, {unread or 0} unread")
+    out("outgoing: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in OUT_STATES))
+    out(f"incoming: {received} received, {unread or 0} unread")
     if last <= 0:
         return
     country = Settings().get("default_country")
@@ -409,14 +368,14 @@ def _status_body(last: int) -> None:
         .limit(last)
         .tuples()
     )
-    _out("last messages:")
+    out("last messages:")
     for mid, created, direction, state, body, number in rows:
         when = utc(created).astimezone().strftime("%Y-%m-%d %H:%M")
         arrow = "<-" if direction == IN else "->"
         preview = " ".join(body.split())
         preview = preview if len(preview) <= 50 else preview[:49] + "…"
         who = phones.display(number, country)
-        _out(f"  {mid:>6} {when} {arrow} {who:<18} {state:<10} {preview}")
+        out(f"  {mid:>6} {when} {arrow} {who:<18} {state:<10} {preview}")
 
 
 # --- main ---------------------------------------------------------------------------------------

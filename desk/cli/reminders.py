@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from desk.base.clock import Clock, SystemClock
+from desk.cli.output import out
+from desk.cli.profiles import open_profile
 
 _RELATIVE = re.compile(r"^\+\s*(\d+(?:\.\d+)?)\s*(m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
 
@@ -100,7 +102,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _setup(args: argparse.Namespace, clock: Clock | None = None):
-    from desk.cli.main import open_profile
     from desk.store.settings import Settings
 
     open_profile(args)
@@ -142,7 +143,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
         text += ", " + Rule.from_json(reminder.recurrence).describe()
     text += f", to {len(numbers)} recipient{'s' if len(numbers) != 1 else ''}"
-    print(text)
+    out(text)
     return 0
 
 
@@ -153,36 +154,36 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     if args.cancel is not None:
         if not reminders.cancel_reminder(args.cancel, clock=clock):
             raise reminders.ReminderError(f"Reminder {args.cancel} is not scheduled.")
-        print(f"reminder {args.cancel} cancelled")
+        out(f"reminder {args.cancel} cancelled")
         return 0
     if args.history:
         items = reminders.history(settings=settings, limit=args.limit)
         if not items:
-            print("no reminders sent yet")
+            out("no reminders sent yet")
         for h in items:
             reason = f"  ({h.reason})" if h.reason else ""
-            print(f"{h.reminder_id:>5}  {h.local:<20} {h.recipient:<22} {h.state}{reason}")
+            out(f"{h.reminder_id:>5}  {h.local:<20} {h.recipient:<22} {h.state}{reason}")
         return 0
     if args.appointments:
         appts = reminders.appointment_list(settings=settings, clock=clock, limit=args.limit)
         if not appts:
-            print("no upcoming appointments")
+            out("no upcoming appointments")
         for a in appts:
             reply = f"  reply: “{a.reply}”" if a.reply else ""
             service = f" {a.service}" if a.service else ""
-            print(
+            out(
                 f"{a.appointment_id:>5}  {a.local:<20} {a.who:<22} {a.state:<10}"
                 f" {a.reminders} reminder(s) to go{service}{reply}"
             )
         return 0
     items = reminders.upcoming(settings=settings, clock=clock, limit=args.limit)
     if not items:
-        print("no upcoming reminders")
+        out("no upcoming reminders")
     group = None
     for item in items:
         if item.group != group:
             group = item.group
-            print(f"{group}:")
+            out(f"{group}:")
         who = ", ".join(item.recipients[:3]) + (
             f" +{len(item.recipients) - 3}" if len(item.recipients) > 3 else ""
         )
@@ -191,7 +192,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             extra.append(f"appointment {item.appointment_at}: {item.appointment_state}")
         preview = " ".join(item.text.split())
         preview = preview if len(preview) <= 40 else preview[:39] + "…"
-        print(
+        out(
             f"  {item.reminder_id:>5}  {item.local:<20} {who:<24} {preview}"
             + (f"  [{'; '.join(extra)}]" if extra else "")
         )
@@ -208,7 +209,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from desk.messaging.placeholders import format_date, format_time
 
     new = preview.new_rows
-    print(
+    out(
         f"{args.file}: {len(new)} to create, {preview.existing} already imported, "
         f"{len(preview.rejected)} rejected ({preview.encoding}, delimiter {preview.delimiter!r})"
     )
@@ -217,16 +218,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         when = f"{format_date(row.starts_at, tz)} {format_time(row.starts_at, tz, country)}"
         service = f"  {row.service}" if row.service else ""
         note = "  (already imported)" if row.exists else ""
-        print(f"  {mark} line {row.line:>4}: {row.name}, {row.phone}, {when}{service}{note}")
+        out(f"  {mark} line {row.line:>4}: {row.name}, {row.phone}, {when}{service}{note}")
     for bad in preview.rejected:
-        print(f"  ! line {bad.line:>4}: {bad.reason}" + (f"  [{bad.raw}]" if bad.raw else ""))
+        out(f"  ! line {bad.line:>4}: {bad.reason}" + (f"  [{bad.raw}]" if bad.raw else ""))
     if args.dry_run:
-        print("dry run: nothing created")
+        out("dry run: nothing created")
         return 0
     result = appointments_csv.import_rows(new, settings=settings, clock=clock, text=args.text)
     for bad in result.failed:
-        print(f"  ! line {bad.line:>4}: {bad.reason}")
-    print(
+        out(f"  ! line {bad.line:>4}: {bad.reason}")
+    out(
         f"created {len(result.created)} appointment(s)"
         + (f", {result.existing} already there" if result.existing else "")
         + (f", {len(result.failed)} failed" if result.failed else "")

@@ -32,7 +32,13 @@ from typing import Any
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.base.paths import Profile
+from desk.compliance import retention
+from desk.data import backup
+from desk.engine.incoming_rules import RULES
 from desk.engine.modem_side import Flight, ModemSide, ServiceGone
+from desk.messaging import inbox, outbox
+from desk.messaging.inbox import IncomingRules
+from desk.reminders.scheduler import Scheduler
 from desk.store.db import db
 from desk.store.models import IN, OUT, QUEUED, SENDING, Message
 from desk.store.settings import Settings
@@ -104,8 +110,10 @@ class Core(ModemSide):
         max_in_flight: int = 2,
         watch_settings: Callable[[], tuple[Any, ...]] | None = None,
         profile: Profile | None = None,
+        rules: IncomingRules = RULES,
     ) -> None:
         self.queue: queue.Queue[Any] = queue.Queue()
+        self.rules = rules  # what the inbox runs on incoming texts: privacy, consent, appointments
         self.settings = settings
         self.clock = clock
         self._emit_now = emit
@@ -127,9 +135,8 @@ class Core(ModemSide):
         self._retention_total = 0
         self._next_backup = 0.0
         self._backup_thread: threading.Thread | None = None
-        self._inbox: Any = None
-        self._outbox: Any = None
-        self._scheduler: Any = None
+        # emit: RemindersChanged also when a tick only marks runs missed or skipped.
+        self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
         self._init_modem_side()
 
     # --- called from any thread ---------------------------------------------------------------
@@ -192,16 +199,6 @@ class Core(ModemSide):
             self._close_db()
 
     def _startup(self) -> None:
-        from desk.messaging import inbox, outbox
-
-        self._inbox, self._outbox = inbox, outbox
-        try:
-            from desk.reminders.scheduler import Scheduler
-
-            # emit: RemindersChanged also when a tick only marks runs missed or skipped.
-            self._scheduler = Scheduler(settings=self.settings, clock=self.clock, emit=self.emit)
-        except ImportError:
-            log.warning("reminders are not available (desk.reminders.scheduler missing)")
         recovered = write(outbox.recover_interrupted, clock=self.clock) or []
         if recovered:
             log.warning(
@@ -309,12 +306,12 @@ class Core(ModemSide):
         self._step(self._scan_new_rows)  # MessageAdded before any update of a new message
         if not final and not self.stopping:
             self._step(self._send_jobs)
-            if self._scheduler is not None and now >= self._next_sched:
+            if now >= self._next_sched:
                 self._next_sched = now + SCHEDULER_EVERY
                 self._step(self._tick)
             if now >= self._next_flush:
                 self._next_flush = now + FLUSH_EVERY
-                self._step(self._inbox.flush_incomplete, clock=self.clock)
+                self._step(inbox.flush_incomplete, clock=self.clock, rules=self.rules)
             if self._retention_more or now >= self._next_retention:
                 self._next_retention = now + RETENTION_EVERY
                 self._step(self._retention)
@@ -349,10 +346,6 @@ class Core(ModemSide):
         """Delete messages past the retention period (the retention_days setting; 0 is off), at
         most RETENTION_CHUNK in this turn; a full chunk means more wait for the next turn."""
         self._retention_more = False
-        try:
-            from desk.compliance import retention
-        except ImportError:
-            return
         chunk = RETENTION_CHUNK
         deleted = retention.apply_from_settings(
             settings=self.settings, clock=self.clock, limit=chunk
@@ -385,8 +378,6 @@ class Core(ModemSide):
 
     def _backup(self) -> None:
         """On the backup thread: its own connection; events go back through the core's queue."""
-        from desk.data import backup
-
         assert self.profile is not None
         try:
             made = backup.auto_backup(self.profile, keep=BACKUP_KEEP, clock=self.clock)

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk.base import events as ev
-from desk.store.models import Message
+from desk.messaging import inbox, outbox
+from desk.messaging.inbox import IncomingRules
+from desk.store.models import Appointment, Message
 from modem import events as me
 
 log = logging.getLogger("desk.engine.api")
@@ -54,8 +56,7 @@ class ModemSide:
     max_in_flight: int
     make_service: Callable[[], Any]
     watch_settings: Callable[[], tuple[Any, ...]] | None
-    _inbox: Any
-    _outbox: Any
+    rules: IncomingRules
     _last_id: int
 
     def emit(self, event: ev.DeskEvent) -> None: ...
@@ -72,7 +73,6 @@ class ModemSide:
     # --- events ---------------------------------------------------------------------------------
 
     def _modem_event(self, event: me.ModemEvent) -> None:
-        outbox = self._outbox
         if isinstance(event, me.IncomingSms):
             self._incoming(event)
         elif isinstance(event, me.PartSubmitting):
@@ -112,13 +112,13 @@ class ModemSide:
             log.debug("ignored modem event %r", event)
 
     def _incoming(self, event: me.IncomingSms) -> None:
-        result = self.write(
-            self._inbox.store_incoming, event, settings=self.settings, clock=self.clock
+        result: inbox.StoreResult = self.write(
+            inbox.store_incoming, event, settings=self.settings, clock=self.clock, rules=self.rules
         )
         # Only once this is committed may the modem delete it from the SIM.
         if self.service is not None:
             self.later("ack", (self.service, event.token))
-        problem = getattr(result, "problem", None)
+        problem = result.problem
         if problem is None and event.pdu is None:
             problem = (
                 f"An incoming text could not be read ({event.error or 'malformed'}); "
@@ -126,14 +126,12 @@ class ModemSide:
             )
         if problem:
             self.emit(ev.Problem(problem))
-        mid = getattr(result, "message_id", None)
+        mid = result.message_id
         if mid is not None and mid <= self._last_id:
             # An incomplete message completed by a late part.
             self._message_updated(mid)
-        appointment = getattr(result, "appointment_id", None)
+        appointment = result.appointment_id
         if appointment is not None:
-            from desk.store.models import Appointment
-
             row = Appointment.get_or_none(Appointment.id == appointment)
             if row is not None:
                 self.emit(ev.AppointmentUpdated(appointment, row.state))
@@ -164,9 +162,7 @@ class ModemSide:
         room = self.max_in_flight - len(self.flights)
         if room <= 0:
             return
-        jobs = self.write(
-            self._outbox.take_jobs, settings=self.settings, clock=self.clock, limit=room
-        )
+        jobs = self.write(outbox.take_jobs, settings=self.settings, clock=self.clock, limit=room)
         for job in jobs:
             self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
             self.later("submit", (service, job))
@@ -182,7 +178,7 @@ class ModemSide:
                 job.job_id, job.start_part, job.start_part, job.concat_ref, None,
                 f"The modem could not take the text ({exc}).", True,
             )  # fmt: skip
-            self._message_updated(self.write(self._outbox.on_send_failed, failed, clock=self.clock))
+            self._message_updated(self.write(outbox.on_send_failed, failed, clock=self.clock))
 
     # --- the service's life ---------------------------------------------------------------------
 
@@ -260,4 +256,4 @@ class ModemSide:
                 if uncertain else "The modem was restarted before this text went out.",
                 not uncertain, uncertain=uncertain,
             )  # fmt: skip
-            self._message_updated(self.write(self._outbox.on_send_failed, failed, clock=self.clock))
+            self._message_updated(self.write(outbox.on_send_failed, failed, clock=self.clock))

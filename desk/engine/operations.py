@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.base import events as ev
 from desk.base.clock import Clock
+from desk.compliance import consent
+from desk.compliance.erase import ErasureResult
+from desk.compliance.erase import erase_contact as erase
+from desk.messaging import outbox
 from desk.store import audit
 from desk.store.db import db
 from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
@@ -35,8 +39,6 @@ def send(
     clock: Clock,
     source: str = "staff",
 ) -> int:
-    from desk.messaging import outbox
-
     staff = staff or settings.get("staff_name") or None
     message = outbox.queue_message(
         target, text, source=source, staff=staff, settings=settings, clock=clock
@@ -45,14 +47,10 @@ def send(
 
 
 def resend(message_id: int, *, clock: Clock) -> int:
-    from desk.messaging import outbox
-
     return outbox.resend(message_id, clock=clock).id
 
 
 def resolve_uncertain(message_id: int, *, went_out: bool, clock: Clock) -> int:
-    from desk.messaging import outbox
-
     return outbox.resolve_uncertain(message_id, went_out=went_out, clock=clock).id
 
 
@@ -150,8 +148,6 @@ def update_contact(contact_id: int, fields: dict[str, Any], *, emit: Emit) -> No
 def set_opt_out(
     contact_id: int, opted_out: bool, *, staff: str | None, clock: Clock, emit: Emit
 ) -> None:
-    from desk.compliance import consent
-
     with db.atomic():
         contact = _contact(contact_id)
         consent.set_opt_out(
@@ -172,12 +168,9 @@ def set_opt_out(
         emit(ev.ConversationUpdated(conv))
 
 
-def erase_contact(contact_id: int, *, staff: str | None, clock: Clock, emit: Emit) -> Any:
-    """Erase one customer (desk.compliance.erase.erase_contact); ConversationRemoved for their threads."""
-    try:
-        from desk.compliance.erase import erase_contact as erase
-    except ImportError:
-        raise NotImplementedError("Erasing a customer is not available in this build.") from None
+def erase_contact(contact_id: int, *, staff: str | None, clock: Clock, emit: Emit) -> ErasureResult:
+    """Erase one customer (desk.compliance.erase.erase_contact); ConversationRemoved for their
+    threads."""
     convs = _conversation_ids(contact_id)
     result = erase(contact_id, staff=staff, clock=clock)
     for conv in convs:

@@ -11,16 +11,20 @@
   ``incomplete`` with visible gap markers; when the rest arrives the same Message row is completed
   (state ``received``).
 - Undecodable PDUs are kept verbatim in ``RawIncoming`` and reported (``StoreResult.problem``).
-- Once a message is complete: privacy scan (flag ``sensitive``), consent keywords
-  (``desk.compliance.consent.on_incoming``) and appointment replies (``desk.reminders.appointments.on_incoming``), each
-  in its own savepoint so a bug in one of them can never lose the message itself.
+- The rules that act on a message live above messaging (privacy, consent, appointments), so the
+  inbox does not import them: the engine hands them in as ``IncomingRules`` (desk.engine.incoming)
+  and every ``store_incoming`` / ``flush_incomplete`` call must pass them. ``is_sensitive`` runs on
+  every assembled body (flag ``sensitive``); the ``on_complete`` rules run in order on a complete
+  message, each in its own savepoint so a bug in one of them can never lose the message itself.
+  A rule that fails is logged and reported in ``StoreResult.problem`` (a Problem event): a STOP
+  that was not handled is something staff must see.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,6 +42,38 @@ log = logging.getLogger(__name__)
 GROUP_WINDOW = timedelta(hours=6)  # SMSC timestamps of one multipart message's parts
 DEFAULT_INCOMPLETE_TIMEOUT = timedelta(minutes=10)
 UNKNOWN_SENDER = "unknown"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule did with a complete incoming message."""
+
+    auto_replies: tuple[int, ...] = ()  # messages it queued in answer (STOP confirmation, HELP)
+    appointment_id: int | None = None  # the appointment the message answered
+    final: bool = False  # the message was handled for good (a keyword): later rules skip it
+
+
+@dataclass(frozen=True)
+class MessageRule:
+    """A named rule for a complete incoming message: ``run(message, settings, clock)``. It runs
+    inside its own savepoint of the inbox's transaction; raising undoes what it wrote."""
+
+    name: str
+    run: Callable[[Message, Settings, Clock], RuleOutcome]
+
+
+@dataclass(frozen=True)
+class IncomingRules:
+    """What the engine has the inbox run on incoming messages (see the module docstring)."""
+
+    is_sensitive: Callable[[str], bool]
+    on_complete: tuple[MessageRule, ...]
+
+    def __post_init__(self) -> None:
+        if not callable(self.is_sensitive):
+            raise TypeError("IncomingRules.is_sensitive must be a function of the text")
+        if not all(isinstance(r, MessageRule) for r in self.on_complete):
+            raise TypeError("IncomingRules.on_complete must hold MessageRule items")
 
 
 @dataclass
@@ -89,15 +125,14 @@ def dedupe_key(
     return f"{sender}|{scts}|{cat}|{digest}"
 
 
-def _scan_sensitive(text: str) -> bool:
-    try:
-        privacy = importlib.import_module("desk.compliance.privacy")
-    except ImportError:
+def _scan_sensitive(text: str, rules: IncomingRules, problems: list[str]) -> bool:
+    if not text:
         return False
     try:
-        return bool(privacy.scan(text))
-    except Exception:
-        log.exception("privacy scan failed; message stored unflagged")
+        return bool(rules.is_sensitive(text))
+    except Exception as exc:
+        log.exception("the sensitive-data scan failed; message stored unflagged")
+        problems.append(f"TextDesk could not check an incoming text for card numbers ({exc}).")
         return False
 
 
@@ -129,8 +164,11 @@ def _store_raw(event: IncomingSms, reason: str, clock: Clock) -> StoreResult:
     return StoreResult(None, None, False, False, problem=problem, raw_id=row.id)
 
 
-def store_incoming(event: IncomingSms, *, settings: Settings, clock: Clock) -> StoreResult:
-    """Commit one received SMS part (and its message when complete) before returning."""
+def store_incoming(
+    event: IncomingSms, *, settings: Settings, clock: Clock, rules: IncomingRules
+) -> StoreResult:
+    """Commit one received SMS part (and its message when complete) before returning; ``rules``
+    (required: there is no inbox without STOP handling) run on the assembled message."""
     pdu = event.pdu
     if pdu is None:
         return _store_raw(event, event.error or "the PDU could not be decoded", clock)
@@ -172,10 +210,10 @@ def store_incoming(event: IncomingSms, *, settings: Settings, clock: Clock) -> S
             raw=event.raw or "",
         )
         if concat is None:
-            return _assemble([part], settings=settings, clock=clock)
+            return _assemble([part], settings=settings, clock=clock, rules=rules)
         group = _group_for(part)
         if _is_complete(group) or any(p.message_id for p in group):
-            return _assemble(group, settings=settings, clock=clock)
+            return _assemble(group, settings=settings, clock=clock, rules=rules)
     return StoreResult(None, None, duplicate=False, complete=False)
 
 
@@ -268,8 +306,10 @@ def _body(group: list[IncomingPart]) -> str:
     return "".join(pieces)
 
 
-def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Clock) -> StoreResult:
-    """Create (or update) the message for ``group``; run the after-complete steps if it is
+def _assemble(
+    group: list[IncomingPart], *, settings: Settings | None, clock: Clock, rules: IncomingRules
+) -> StoreResult:
+    """Create (or update) the message for ``group``; run the after-complete rules if it is
     complete. Runs inside the caller's transaction."""
     complete = _is_complete(group)
     body = _body(group)
@@ -302,7 +342,8 @@ def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Cl
             source="modem",
             dedupe_key="m:" + first.dedupe_key,
         )
-    _set_flag(message, "sensitive", _scan_sensitive(body) if body else False)
+    problems: list[str] = []
+    _set_flag(message, "sensitive", _scan_sensitive(body, rules, problems))
     message.save()
     ids = [p.id for p in group if p.message_id != message.id]
     if ids:
@@ -312,7 +353,7 @@ def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Cl
     appointment_id = None
     if complete:
         replies, appointment_id = _after_complete(
-            message, settings=settings or Settings(), clock=clock
+            message, settings=settings or Settings(), clock=clock, rules=rules, problems=problems
         )
     return StoreResult(
         message.id,
@@ -320,37 +361,41 @@ def _assemble(group: list[IncomingPart], *, settings: Settings | None, clock: Cl
         duplicate=False,
         complete=complete,
         auto_replies=replies,
+        problem=" ".join(problems) or None,
         appointment_id=appointment_id,
     )
 
 
 def _after_complete(
-    message: Message, *, settings: Settings, clock: Clock
+    message: Message,
+    *,
+    settings: Settings,
+    clock: Clock,
+    rules: IncomingRules,
+    problems: list[str],
 ) -> tuple[list[int], int | None]:
-    """Consent keywords, then appointment replies, each in a savepoint: a failure is logged and
-    undone, and the message itself is still stored. Returns (auto reply ids, appointment id)."""
-    from desk.compliance import consent
-
+    """The rules in order, each in a savepoint: a failure is logged, undone and added to
+    ``problems``, and the message itself is still stored. A rule whose outcome is ``final``
+    ends the list. Returns (auto reply ids, appointment id)."""
     replies: list[int] = []
-    try:
-        with db.atomic():
-            replies = consent.on_incoming(message, settings=settings, clock=clock)
-    except Exception:
-        log.exception("consent handling failed for message %s (message kept)", message.id)
-        replies = []
-    if "keyword" in message.flag_list:
-        return replies, None
-    try:
-        appointments = importlib.import_module("desk.reminders.appointments")
-    except ImportError:
-        return replies, None
-    appointment_id = None
-    try:
-        with db.atomic():
-            appointment_id = appointments.on_incoming(message, clock=clock)
-    except Exception:
-        log.exception("appointment reply handling failed for message %s", message.id)
-        appointment_id = None
+    appointment_id: int | None = None
+    for rule in rules.on_complete:
+        try:
+            with db.atomic():
+                outcome = rule.run(message, settings, clock)
+        except Exception as exc:
+            log.exception("%s failed for message %s (message kept)", rule.name, message.id)
+            problems.append(
+                f"TextDesk could not apply its {rule.name} rule to incoming message "
+                f"#{message.id} ({exc}); please read it and act on it by hand."
+            )
+            message = Message.get_by_id(message.id)  # what the undone savepoint left stored
+            continue
+        replies.extend(outcome.auto_replies)
+        if outcome.appointment_id is not None:
+            appointment_id = outcome.appointment_id
+        if outcome.final:
+            break
     return replies, appointment_id
 
 
@@ -358,7 +403,10 @@ def _after_complete(
 
 
 def flush_incomplete(
-    *, clock: Clock, timeout: timedelta | float = DEFAULT_INCOMPLETE_TIMEOUT
+    *,
+    clock: Clock,
+    rules: IncomingRules,
+    timeout: timedelta | float = DEFAULT_INCOMPLETE_TIMEOUT,
 ) -> list[int]:
     """Parts waiting longer than ``timeout`` become one message marked ``incomplete`` (with gap
     markers); returns the ids of messages created. Completed later if the rest arrives."""
@@ -382,7 +430,7 @@ def flush_incomplete(
                 continue
             group = [p for p in _group_for(part) if p.message_id is None]
             done.update(p.id for p in group)
-            result = _assemble(group, settings=None, clock=clock)
+            result = _assemble(group, settings=None, clock=clock, rules=rules)
             if result.message_id is not None:
                 created.append(result.message_id)
     return created

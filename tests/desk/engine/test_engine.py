@@ -7,8 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from desk.base import events as ev
 from desk.base.lock import ProfileLocked
 from desk.base.paths import Profile, resolve_profile
 from desk.engine.api import Engine, EngineNotRunning
-from desk.store.db import open_database
 from desk.store.models import (
     DELIVERED,
     DONE,
@@ -38,64 +36,18 @@ from desk.store.settings import Settings
 from modem.events import ModemState
 from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
+from tests.desk.engine.harness import (
+    CUSTOMER,
+    Recorder,
+    prepare,
+    start_engine,
+    updated_to,
+    wait_ready,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
-CUSTOMER = "+12025550143"
 OTHER = "+12025550178"
-
-
-class Recorder:
-    """Collects engine events (called on the core thread) and waits for one."""
-
-    def __init__(self) -> None:
-        self.events: list[ev.DeskEvent] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, event: ev.DeskEvent) -> None:
-        with self.cond:
-            self.events.append(event)
-            self.cond.notify_all()
-
-    def wait(self, pred: Callable[[ev.DeskEvent], bool], timeout: float = 30.0) -> ev.DeskEvent:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for event in self.events:
-                    if pred(event):
-                        return event
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no matching event; got {self.events[-15:]}")
-                self.cond.wait(left)
-
-    def of(self, kind: type) -> list[Any]:
-        with self.cond:
-            return [e for e in self.events if isinstance(e, kind)]
-
-
-def wait_until(pred: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def updated_to(mid: int, state: str) -> Callable[[ev.DeskEvent], bool]:
-    return lambda e: isinstance(e, ev.MessageUpdated) and e.message_id == mid and e.state == state
-
-
-def prepare(profile: Profile, **settings: Any) -> None:
-    """Settings written before the engine starts (as the owner would with textdesk config)."""
-    profile.ensure()
-    open_database(profile.db_path)
-    s = Settings()
-    s.set("rate_per_minute", 60)
-    for key, value in settings.items():
-        s.set(key, value)
 
 
 @pytest.fixture
@@ -111,21 +63,6 @@ def profile(tmp_path: Path) -> Profile:
     p = resolve_profile(tmp_path / "profile")
     prepare(p)
     return p
-
-
-def start_engine(profile: Profile, port: str | None, **kw: Any) -> tuple[Engine, Recorder]:
-    rec = Recorder()
-    engine = Engine(profile, port=port, mode="test", interval=0.1, **kw)
-    engine.subscribe(rec)
-    engine.start()
-    return engine, rec
-
-
-def wait_ready(rec: Recorder) -> None:
-    rec.wait(
-        lambda e: isinstance(e, ev.ModemStatusChanged) and e.status.state == ModemState.READY,
-        timeout=60,
-    )
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from desk.reminders.manage import MISSED, create_reminder
 from desk.store.models import IN, OUT, SENT, Appointment, Message, Reminder, ReminderRun
 from desk.store.settings import Settings
 from modem.sim import VirtualModem
-from tests.desk.engine.test_engine import (
+from tests.desk.engine.harness import (
     CUSTOMER,
     prepare,
     start_engine,

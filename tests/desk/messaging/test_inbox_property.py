@@ -13,6 +13,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
+from desk.engine.incoming_rules import RULES
 from desk.messaging.inbox import flush_incomplete, store_incoming
 from desk.store.db import close_database, open_database
 from desk.store.models import RECEIVED, IncomingPart, Message
@@ -77,12 +78,12 @@ def test_any_interleaving_stores_each_message_once_with_its_text(scenario):
                     open_database(path)
                 if step in flushes:  # parts waited too long: shown as incomplete for a while
                     clock.advance(timedelta(minutes=11))
-                    flush_incomplete(clock=clock, timeout=timedelta(minutes=10))
-                store_incoming(parts[position][1], settings=config, clock=clock)
+                    flush_incomplete(clock=clock, rules=RULES, timeout=timedelta(minutes=10))
+                store_incoming(parts[position][1], settings=config, clock=clock, rules=RULES)
                 clock.advance(1)
             # nothing is left waiting: a flush long after changes nothing
             clock.advance(timedelta(days=1))
-            assert flush_incomplete(clock=clock, timeout=600) == []
+            assert flush_incomplete(clock=clock, rules=RULES, timeout=600) == []
             stored = sorted(
                 (m.conversation.contact.number, m.body)
                 for m in Message.select().where(Message.state == RECEIVED)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from desk.engine.incoming_rules import RULES
 from desk.messaging.inbox import flush_incomplete, gap_marker, store_incoming
 from desk.store.models import INCOMPLETE, RECEIVED, IncomingPart, Message
 from modem.codec import gsm7
@@ -76,7 +77,7 @@ def test_the_crafted_parts_really_split_the_character():
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)])
 def test_split_character_is_stored_whole(database, settings, clock, make, text, order):
     parts = events(make())
-    results = [store_incoming(parts[i], settings=settings, clock=clock) for i in order]
+    results = [store_incoming(parts[i], settings=settings, clock=clock, rules=RULES) for i in order]
     assert results[-1].complete
     message = Message.get_by_id(results[-1].message_id)
     assert (message.body, message.state) == (text, RECEIVED)
@@ -86,7 +87,7 @@ def test_split_character_is_stored_whole(database, settings, clock, make, text, 
 def test_without_raw_pdus_the_stored_texts_are_joined(database, settings, clock):
     parts = events(emoji_parts(), keep_raw=False)
     for event in parts:
-        result = store_incoming(event, settings=settings, clock=clock)
+        result = store_incoming(event, settings=settings, clock=clock, rules=RULES)
     body = Message.get_by_id(result.message_id).body
     assert body == "".join(e.pdu.text for e in parts)  # the old way: U+FFFD where it was cut
     assert "\ufffd" in body
@@ -94,9 +95,9 @@ def test_without_raw_pdus_the_stored_texts_are_joined(database, settings, clock)
 
 def test_a_raw_pdu_that_no_longer_decodes_falls_back_to_the_texts(database, settings, clock):
     first, second = events(emoji_parts())
-    store_incoming(first, settings=settings, clock=clock)
+    store_incoming(first, settings=settings, clock=clock, rules=RULES)
     IncomingPart.update(raw="ZZ").execute()  # damaged in storage
-    result = store_incoming(second, settings=settings, clock=clock)
+    result = store_incoming(second, settings=settings, clock=clock, rules=RULES)
     body = Message.get_by_id(result.message_id).body
     assert body == first.pdu.text + second.pdu.text
 
@@ -106,14 +107,14 @@ def test_incomplete_message_joins_the_runs_it_has_around_the_gap(database, setti
     a = utf16.index("😀".encode("utf-16-be")) + 2
     b = utf16.rindex("😀".encode("utf-16-be")) + 2
     parts = events(split_deliver([utf16[:a], utf16[a:b], utf16[b:]], encoding="ucs2"))
-    store_incoming(parts[0], settings=settings, clock=clock)
-    store_incoming(parts[1], settings=settings, clock=clock)
+    store_incoming(parts[0], settings=settings, clock=clock, rules=RULES)
+    store_incoming(parts[1], settings=settings, clock=clock, rules=RULES)
     clock.advance(timedelta(minutes=11))
-    (mid,) = flush_incomplete(clock=clock)
+    (mid,) = flush_incomplete(clock=clock, rules=RULES)
     message = Message.get_by_id(mid)
     assert message.state == INCOMPLETE
     # parts 1-2 mend the first emoji; the second one's other half is in the missing part 3
     assert message.body == "Hi 😀 and \ufffd" + gap_marker(3, 3)
-    result = store_incoming(parts[2], settings=settings, clock=clock)
+    result = store_incoming(parts[2], settings=settings, clock=clock, rules=RULES)
     assert result.message_id == mid and result.complete
     assert Message.get_by_id(mid).body == "Hi 😀 and 😀 bye"

@@ -1,0 +1,48 @@
+"""The rules the engine has the inbox run on every incoming text (desk.messaging.inbox.IncomingRules).
+
+The inbox sits below privacy, consent and appointments in the layering, so it receives them from
+here instead of importing upward:
+
+- ``is_sensitive``: desk.compliance.privacy.scan; a card number, ID number, password or IBAN flags
+  the message ``sensitive`` (its preview is hidden, the window warns).
+- ``consent``: STOP / START / HELP keywords (desk.compliance.consent.on_incoming) record the
+  opt-out or opt-in and queue the confirmation; a keyword is final, so no later rule sees it.
+- ``appointment replies``: C / R answers to an appointment reminder
+  (desk.reminders.appointments.on_incoming).
+
+Plain imports: a build that lacks one of these modules fails at start, it never runs without them.
+"""
+
+from __future__ import annotations
+
+from desk.base.clock import Clock
+from desk.compliance import consent, privacy
+from desk.messaging.inbox import IncomingRules, MessageRule, RuleOutcome
+from desk.reminders import appointments
+from desk.store.models import Message
+from desk.store.settings import Settings
+
+__all__ = ["RULES", "appointment_rule", "consent_rule", "is_sensitive"]
+
+
+def is_sensitive(text: str) -> bool:
+    """True when the text holds something the privacy scan would warn about."""
+    return bool(privacy.scan(text))
+
+
+def consent_rule(message: Message, settings: Settings, clock: Clock) -> RuleOutcome:
+    replies = consent.on_incoming(message, settings=settings, clock=clock)
+    return RuleOutcome(auto_replies=tuple(replies), final="keyword" in message.flag_list)
+
+
+def appointment_rule(message: Message, settings: Settings, clock: Clock) -> RuleOutcome:
+    return RuleOutcome(appointment_id=appointments.on_incoming(message, clock=clock))
+
+
+RULES = IncomingRules(
+    is_sensitive=is_sensitive,
+    on_complete=(
+        MessageRule("consent", consent_rule),
+        MessageRule("appointment replies", appointment_rule),
+    ),
+)
