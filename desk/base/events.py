@@ -3,13 +3,32 @@
 Subscribers are called on the engine's core thread and must not block: the window's bridge
 re-emits them as queued Qt signals. Ids only, never model instances: a subscriber reads what it
 needs through its own database connection.
+
+``ModemStatus`` (carried by ModemStatusChanged) and its ``ModemState`` are the modem layer's; they
+are re-exported here so the window reads the modem's state from the core, never from modem/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modem.events import ModemStatus
+from modem.events import ModemState, ModemStatus
+
+__all__ = [
+    "AppointmentUpdated",
+    "BalanceReceived",
+    "ConversationRemoved",
+    "ConversationUpdated",
+    "DeskEvent",
+    "MessageAdded",
+    "MessageUpdated",
+    "ModemState",
+    "ModemStatus",
+    "ModemStatusChanged",
+    "Problem",
+    "QueueChanged",
+    "RemindersChanged",
+]
 
 
 @dataclass(frozen=True)
