@@ -1,7 +1,8 @@
-"""Sample customers and history for ``textdesk --demo`` and the screenshots: a dental practice.
+"""``textdesk --demo`` and the screenshots: fill a database with the demo shop (a dental practice).
 
 ``populate()`` writes straight through the models, so call it before the engine starts (the one
-writer) or through ``engine.call(populate, ...)``. Numbers are in the fictional 555-01xx range.
+writer) or through ``engine.call(populate, ...)``. The data itself is in ``desk.demo.sample_data``;
+the in-process virtual modem for the demo and the self-test is ``desk.demo.virtual``.
 """
 
 from __future__ import annotations
@@ -10,402 +11,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, SystemClock, to_db
+from desk.compliance import privacy
+from desk.demo.sample_data import (
+    CALLBACK,
+    CUSTOMERS,
+    DONE,
+    ERRORS,
+    MASKED,
+    OPTED_OUT,
+    SHOP,
+    SIGNATURE,
+    TEMPLATES,
+    UNREAD,
+)
+from desk.demo.virtual import virtual_modem
 from desk.store import models as m
 from desk.store.db import db
 from desk.store.settings import Settings
 
-SHOP = "Smile Dental"
-SIGNATURE = "– Anna at Smile Dental"
-
-TEMPLATES = {
-    "hours": "Hi {first_name}, we are open Mon–Fri 8–18 and Sat 9–13. {signature}",
-    "ready": "Hi {first_name}, your {item} is ready to pick up at {shop}. {signature}",
-    "recall": "Hi {first_name}, it's time for your six-month check-up at {shop}. "
-    "Reply with a day that suits you. {signature}",
-    "confirm": "Thanks {first_name}, you're booked in. See you then! {signature}",
-    "callback": "Hi {first_name}, we tried to call you back. When is a good time? {signature}",
-}
-
-# (name, number, tags, notes, minutes-ago of the last message, thread). Thread items:
-# ("in"|"out", text, minutes before the last message, state or None).
-Thread = list[tuple[str, str, int, str | None]]
-CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
-    (
-        "Maria Lopez",
-        "+12025550101",
-        "patient,cleaning",
-        "Prefers mornings.",
-        3,
-        [
-            (
-                "out",
-                "Hi Maria, a reminder of your cleaning tomorrow at 9:30. Reply C to confirm.",
-                1500,
-                "delivered",
-            ),
-            ("in", "C", 1490, None),
-            ("out", "Thanks Maria, see you tomorrow! – Anna", 1480, "delivered"),
-            ("in", "Running 10 min late, so sorry! Parking is full 😬", 0, None),
-        ],
-    ),
-    (
-        "James O'Connor",
-        "+12025550102",
-        "patient",
-        "",
-        12,
-        [
-            ("in", "Hi, is Dr. Patel in on Saturday?", 20, None),
-            (
-                "out",
-                "Hi James, Dr. Patel works Saturdays 9–13. Shall I book you in?",
-                15,
-                "delivered",
-            ),
-            ("in", "Yes please, 10am if possible", 0, None),
-        ],
-    ),
-    (
-        "Priya Shah",
-        "+12025550103",
-        "patient,ortho",
-        "Invisalign, week 12.",
-        25,
-        [
-            ("in", "My aligner cracked, can I come in today?", 0, None),
-        ],
-    ),
-    (
-        "Tom Becker",
-        "+12025550104",
-        "patient",
-        "Asked to be called back about the invoice.",
-        48,
-        [
-            ("in", "Can someone call me back about my bill? After 4pm is best", 0, None),
-        ],
-    ),
-    (
-        "Chloé Dubois",
-        "+12025550105",
-        "patient",
-        "",
-        75,
-        [
-            (
-                "out",
-                "Hi Chloé, your crown has arrived from the lab. Can you come in Thursday?",
-                60,
-                "delivered",
-            ),
-            ("in", "Jeudi c'est parfait, merci ! À 14h ?", 0, None),
-        ],
-    ),
-    (
-        "Ahmed Karimi",
-        "+12025550106",
-        "patient",
-        "",
-        95,
-        [
-            (
-                "out",
-                "Hi Ahmed, your son's x-rays are ready – all looks good!",
-                60 * 24 * 3,
-                "delivered",
-            ),
-            ("in", "Great news, thank you!", 60 * 24 * 3 - 30, None),
-            ("out", "You're welcome. Say hi to Sami from us.", 60 * 24 * 3 - 35, "sent"),
-            ("in", "Hello, I'd like to book a check-up for my son (7)", 30, None),
-            (
-                "out",
-                "Hi Ahmed, happy to. We have Tuesday 15:30 or Wednesday 16:00 free – which suits "
-                "you better? Please bring his insurance card. – Anna at Smile Dental",
-                0,
-                "uncertain",
-            ),
-        ],
-    ),
-    (
-        "Sofia Rossi",
-        "+12025550107",
-        "patient",
-        "",
-        130,
-        [
-            ("in", "Do you take walk-ins for a chipped tooth?", 10, None),
-            ("out", "Hi Sofia, yes – come by before 5pm and we'll fit you in.", 0, "failed"),
-        ],
-    ),
-    (
-        "Greg Wilson",
-        "+12025550108",
-        "patient",
-        "Opted out by text.",
-        200,
-        [
-            (
-                "out",
-                "Hi Greg, it's time for your six-month check-up at Smile Dental.",
-                30,
-                "delivered",
-            ),
-            ("in", "STOP", 20, None),
-            (
-                "out",
-                "You will get no more texts from Smile Dental. Reply START to opt back in.",
-                19,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        "Hannah Kim",
-        "+12025550109",
-        "patient",
-        "",
-        260,
-        [
-            ("in", "Thanks for fitting me in today, tooth feels great!", 5, None),
-            ("out", "So glad to hear it, Hannah! – Anna", 0, "delivered"),
-        ],
-    ),
-    (
-        "Lukas Novak",
-        "+12025550110",
-        "patient",
-        "",
-        320,
-        [
-            ("in", "Here is my insurance card: 4111 1111 1111 1111 exp 04/28", 2, None),
-            (
-                "out",
-                "Thanks Lukas – please don't send card numbers by text, we'll take it at the desk.",
-                0,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        None,
-        "+12025550111",
-        "",
-        "",
-        400,
-        [
-            (
-                "in",
-                "Hi, do you do teeth whitening and how much is it? I saw your sign on Main Street and wondered whether you have any offers this month, as my wedding is in June and I would like to",
-                0,
-                "incomplete",
-            ),
-        ],
-    ),
-    (
-        "Olivia Brown",
-        "+12025550112",
-        "patient,cleaning",
-        "",
-        60 * 8,
-        [
-            (
-                "out",
-                "Hi Olivia, your cleaning is booked for Friday 11:00. Reply C to confirm or R to reschedule.",
-                40,
-                "delivered",
-            ),
-            ("in", "R please, can we do next week?", 0, None),
-        ],
-    ),
-    (
-        "Daniel Meyer",
-        "+12025550113",
-        "patient",
-        "",
-        60 * 20,
-        [
-            ("in", "Is the parking behind the building free for patients?", 10, None),
-            (
-                "out",
-                "Yes, the first two hours are free – just tell reception your plate.",
-                0,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        "Grace Taylor",
-        "+12025550114",
-        "patient",
-        "Nervous patient – be gentle.",
-        60 * 26,
-        [
-            ("in", "I'm a bit nervous about the extraction on Monday", 20, None),
-            (
-                "out",
-                "That's completely normal, Grace. Dr. Patel will talk you through everything first.",
-                10,
-                "delivered",
-            ),
-            ("in", "Thank you, that helps a lot!", 0, None),
-        ],
-    ),
-    (
-        "Noah Garcia",
-        "+12025550115",
-        "patient",
-        "",
-        60 * 30,
-        [
-            (
-                "out",
-                "Hi Noah, a reminder of your appointment today at 15:00 at Smile Dental.",
-                0,
-                "sent",
-            ),
-        ],
-    ),
-    (
-        "Emma Johansson",
-        "+12025550116",
-        "patient,ortho",
-        "",
-        60 * 49,
-        [
-            ("in", "Can I get a copy of my x-rays emailed?", 30, None),
-            ("out", "Of course Emma, what email address should we use?", 20, "delivered"),
-            ("in", "emma.j@example.com thanks", 0, None),
-        ],
-    ),
-    (
-        "Liam Murphy",
-        "+12025550117",
-        "patient",
-        "",
-        60 * 52,
-        [
-            ("in", "What time do you close on Fridays?", 5, None),
-            (
-                "out",
-                "Hi Liam, we are open Mon–Fri 8–18 and Sat 9–13. – Anna at Smile Dental",
-                0,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        "Yuki Tanaka",
-        "+12025550118",
-        "patient",
-        "",
-        60 * 70,
-        [
-            ("in", "Is my night guard ready?", 60, None),
-            (
-                "out",
-                "Hi Yuki, your night guard is ready to pick up at Smile Dental.",
-                0,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        "Ben Carter",
-        "+12025550119",
-        "patient",
-        "",
-        60 * 75,
-        [
-            ("in", "Need to cancel Thursday, sorry – work trip", 0, None),
-        ],
-    ),
-    (
-        "Isabella Silva",
-        "+12025550120",
-        "patient,cleaning",
-        "",
-        60 * 96,
-        [
-            (
-                "out",
-                "Hi Isabella, it's time for your six-month check-up. Reply with a day that suits you.",
-                120,
-                "delivered",
-            ),
-            ("in", "Tuesday morning?", 100, None),
-            ("out", "Tuesday 9:00 is yours. See you then!", 0, "delivered"),
-        ],
-    ),
-    (
-        "Ethan Wright",
-        "+12025550121",
-        "",
-        "",
-        60 * 120,
-        [
-            ("in", "Do you accept Delta Dental insurance?", 10, None),
-            ("out", "Yes, we do. Bring your card to your first visit.", 0, "delivered"),
-        ],
-    ),
-    (
-        "Mia Fischer",
-        "+12025550122",
-        "patient",
-        "",
-        60 * 150,
-        [
-            ("in", "Thank you for the reminder, see you Monday", 0, None),
-        ],
-    ),
-    (
-        "Oscar Hughes",
-        "+12025550123",
-        "patient",
-        "",
-        60 * 200,
-        [
-            ("out", "Hi Oscar, your new bridge is ready. When can you come in?", 30, "delivered"),
-            ("in", "Next Wednesday after work", 0, None),
-        ],
-    ),
-    (
-        "Ava Petrova",
-        "+12025550124",
-        "patient",
-        "",
-        60 * 300,
-        [
-            ("in", "Is there a dentist on call on Sunday? Wisdom tooth pain", 20, None),
-            (
-                "out",
-                "Sorry to hear it, Ava. For Sunday emergencies call (202) 555-0199.",
-                0,
-                "delivered",
-            ),
-        ],
-    ),
-    (
-        "Leo Martin",
-        "+12025550125",
-        "patient",
-        "",
-        60 * 400,
-        [
-            ("in", "Got it, thanks!", 0, None),
-        ],
-    ),
-]
-
-UNREAD = {"Maria Lopez", "James O'Connor", "Priya Shah", "Tom Becker", "Chloé Dubois", None}
-DONE = {"Hannah Kim", "Daniel Meyer", "Liam Murphy", "Isabella Silva", "Leo Martin", "Mia Fischer"}
-CALLBACK = "Tom Becker"
-OPTED_OUT = "Greg Wilson"
-MASKED = "Lukas Novak"
-ERRORS = {
-    "failed": "The network refused the number (+CMS ERROR 38: network out of order).",
-    "uncertain": "The modem stopped answering while this was being sent: it may or may not "
-    "have gone out.",
-}
+__all__ = ["DemoSummary", "populate", "virtual_modem"]
 
 
 @dataclass(frozen=True)
@@ -413,10 +37,6 @@ class DemoSummary:
     contacts: int
     conversations: int
     messages: int
-
-
-def _mask(text: str) -> str:
-    return "Here is my insurance card: •••• •••• •••• 1111 exp ••/••"
 
 
 def populate(*, clock: Clock | None = None, settings: Settings | None = None) -> DemoSummary:
@@ -431,8 +51,8 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
         settings.set("shop_name", SHOP)
         settings.set("signature", SIGNATURE)
         settings.set("staff_name", "Anna")
-        for name, body in TEMPLATES.items():
-            m.Template.create(name=name, body=body)
+        for template, body in TEMPLATES.items():
+            m.Template.create(name=template, body=body)
         for name, number, tags, notes, ago, thread in CUSTOMERS:
             last_at = now - timedelta(minutes=ago)
             contact = m.Contact.create(
@@ -458,10 +78,9 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
                 if direction == m.IN and name in UNREAD and before == 0:
                     unread += 1
             assert last is not None
-            if name in UNREAD:
-                m.Message.update(read=False).where(
-                    m.Message.id == last.id, m.Message.direction == m.IN
-                ).execute()
+            if name in UNREAD and last.direction == m.IN:
+                last.read = False
+                last.save(only=[m.Message.read])
             conv.unread = unread
             conv.last_preview = last.body[:120]
             conv.last_direction = last.direction
@@ -497,7 +116,7 @@ def _message(
     return m.Message.create(
         conversation=conv,
         direction=direction,
-        body=_mask(text) if masked else text,
+        body=privacy.mask(text) if masked else text,
         encoding=p.encoding,
         parts=p.parts,
         parts_sent=p.parts if state in (m.SENT, m.DELIVERED) else 0,
@@ -532,7 +151,7 @@ def _long_history(now: datetime) -> None:
             t = at + timedelta(minutes=5 * i)
             rows.append(
                 {
-                    "conversation": conv.id,
+                    "conversation": conv,
                     "direction": direction,
                     "body": text,
                     "state": m.DELIVERED if direction == m.OUT else m.RECEIVED,
@@ -543,15 +162,3 @@ def _long_history(now: datetime) -> None:
                 }
             )
     m.Message.insert_many(rows).execute()
-
-
-def virtual_modem(*, customer: bool = True, **options: object):  # -> modem.sim.VirtualModem
-    """An in-process virtual modem for --demo / --self-test (the window may not import modem.sim).
-
-    Returns the started VirtualModem; its ``device`` path is what the engine opens."""
-    from modem.sim import VirtualModem
-
-    vm = VirtualModem(customer=customer, **options)  # type: ignore[arg-type]
-    device = vm.start()
-    vm.device_path = device  # type: ignore[attr-defined]
-    return vm

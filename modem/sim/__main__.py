@@ -18,6 +18,7 @@ import sys
 import threading
 from typing import Any
 
+from modem.sim.tcp_port import split_address
 from modem.sim.vendors import VENDORS
 from modem.sim.virtual_modem import VirtualModem
 
@@ -27,12 +28,25 @@ DESCRIPTION = (
 )
 
 
+def address(text: str) -> str:
+    """argparse type for HOST:PORT: the text itself, or argparse's one-line error."""
+    try:
+        split_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="textdesk-modem-sim", description=DESCRIPTION)
     p.add_argument("--kind", default="at", choices=KINDS, help="which device (default: at)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--tcp", metavar="HOST:PORT", help="serve raw TCP instead of a pty")
-    where.add_argument("--rfc2217", metavar="HOST:PORT", help="serve RFC 2217 instead of a pty")
+    where.add_argument(
+        "--tcp", metavar="HOST:PORT", type=address, help="serve raw TCP instead of a pty"
+    )
+    where.add_argument(
+        "--rfc2217", metavar="HOST:PORT", type=address, help="serve RFC 2217 instead of a pty"
+    )
     p.add_argument("--vendor", default="generic", choices=sorted(VENDORS))
     p.add_argument("--pin", help="the SIM asks for this PIN at power-on")
     p.add_argument("--puk", default="12345678")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modem.codec import gsm7
 from modem.codec.pdu import Pdu, PduError, decode, encode_submit
@@ -36,7 +36,10 @@ def parse_submit(hex_text: str, length: int) -> tuple[str, Pdu]:
 
 
 def finish_send(m: ModemCore, number: str, pdu: Pdu | None, text: str | None, srr: bool) -> int:
-    """The network accepts a message: returns TP-MR, emits "submitted", schedules the report."""
+    """The network takes a message: returns TP-MR. "submitting" is emitted now (the modem has
+    the PDU); "submitted" and the status report's clock start after the simulated network delay
+    (``cmgs_delay``), just before +CMGS answers, and not at all if the modem is unplugged or
+    rebooted meanwhile."""
     if m.cfun != 1 or not m.registered:
         raise CmsError(331)
     f = m.faults
@@ -45,7 +48,7 @@ def finish_send(m: ModemCore, number: str, pdu: Pdu | None, text: str | None, sr
         m.emit({"event": "send_failed", "to": number, "error": f.cms_code})
         raise CmsError(f.cms_code)
     mr = m.next_mr()
-    event: dict = {"event": "submitted", "to": number, "text": text, "reference": mr}
+    event: dict[str, Any] = {"event": "submitted", "to": number, "text": text, "reference": mr}
     if pdu is not None:
         if pdu.text is None and pdu.data is not None:
             event["data"] = pdu.data.hex().upper()
@@ -54,10 +57,15 @@ def finish_send(m: ModemCore, number: str, pdu: Pdu | None, text: str | None, sr
                 part=pdu.concat.sequence, parts=pdu.concat.total, concat_ref=pdu.concat.reference
             )
     event["report_requested"] = srr
-    m.emit(event)
+    m.emit({**event, "event": "submitting"})
     m.reply_delay += m.config.cmgs_delay
-    if srr:
-        _schedule_report(m, mr, number)
+
+    def accepted() -> None:
+        m.emit(event)
+        if srr:
+            _schedule_report(m, mr, number)
+
+    m.after_delay.append(accepted)
     return mr
 
 

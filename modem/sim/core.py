@@ -12,11 +12,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from modem.sim import commands_basic, commands_network, commands_send, commands_sms  # noqa: F401
 from modem.sim.at_parser import Assembler, Command, Form, ParseError, find_at, parse_line
+from modem.sim.config import SimConfig
 from modem.sim.errors import AtError, CmeError, CmsError, error_text
 from modem.sim.inbound import Inbound
 from modem.sim.line import Line
@@ -27,6 +26,8 @@ from modem.sim.scheduler import Scheduler, Timer
 from modem.sim.sms_store import Storage
 from modem.sim.state import Faults, Settings, SimCard
 from modem.sim.tcp_port import TcpPort, split_address
+
+__all__ = ["ModemCore", "SimConfig"]
 from modem.sim.vendors import VendorProfile
 
 log = logging.getLogger(__name__)
@@ -37,37 +38,6 @@ SIM_ERRORS = {  # SIM state -> (+CME code, +CMS code)
     "absent": (10, 310),
     "blocked": (13, 313),
 }
-
-
-TRANSPORTS = ("pty", "tcp", "rfc2217")
-
-
-@dataclass
-class SimConfig:
-    pin: str | None = None  # a PIN the SIM asks for at power-on (None: PIN lock off)
-    puk: str = "12345678"
-    baud: int | None = None
-    cmgs_delay: float = 0.0
-    report_delay: float = 0.2
-    link: str | None = None
-    trace: bool = False
-    customer: bool = False
-    customer_delay: float = 1.0
-    cnma_timeout: float = 5.0  # +CMT not acknowledged (AT+CSMS=1) within this: 27.005 3.4.1
-    redeliver_delay: float = 2.0  # the network tries an unacknowledged / rejected SMS again
-    ussd_text: str = "Your balance is 12.34 USD. Valid until 31/12."
-    ussd_delay: float = 0.3
-    sim_busy: float | None = None  # override the vendor's SIM-busy seconds after power-on
-    seed: int | None = None
-    transport: str = "pty"  # pty | tcp | rfc2217
-    listen: str = "127.0.0.1:0"  # HOST:PORT for tcp / rfc2217 (port 0: any free port)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.transport not in TRANSPORTS:
-            raise ValueError(f"transport is one of {', '.join(TRANSPORTS)}, not {self.transport!r}")
-        if self.transport != "pty":
-            split_address(self.listen)
 
 
 class ModemCore:
@@ -100,6 +70,7 @@ class ModemCore:
         self.tp_mr = 0
         self.prompt: Prompt | None = None
         self.reply_delay = 0.0
+        self.after_delay: list[Callable[[], None]] = []  # what happens once reply_delay is over
         self._urc_queue: list[bytes] = []
         self._coalesce: list[bytes] | None = None
         self._late_timer: Timer | None = None
@@ -319,11 +290,21 @@ class ModemCore:
                 self.emit({"event": "error", "error": repr(exc), "input": text[:200]})
                 self.prompt = None
                 self.assembler.prompt = False
+                self.after_delay.clear()
                 delay, out = 0.0, self.final(AtError())
+            after, self.after_delay = self.after_delay, []
+            generation = self.generation
         if delay > 0:
-            time.sleep(delay)
+            time.sleep(delay)  # the network (or a slow modem) at work; input still arrives
         with self.lock:
             self.busy = False
+            if generation == self.generation:  # not unplugged or rebooted meanwhile
+                for fn in after:
+                    try:
+                        fn()
+                    except Exception as exc:
+                        log.exception("virtual modem follow-up failed")
+                        self.emit({"event": "error", "error": repr(exc)})
             self.write(out)
             self.flush_urcs()
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT = 2.0  # a client that stops reading: drop output after this long, like a real UART
 CHUNK = 256  # paced output goes out in pieces this big, so pacing is smooth
+RX_PIECE = 16  # paced input reaches the modem in pieces this big (a UART's FIFO trigger level)
 
 
 class Line:
@@ -59,9 +60,19 @@ class Line:
         raise NotImplementedError
 
     def _deliver(self, data: bytes) -> None:
-        """Bytes the client sent: they take their time on the wire, then the modem sees them."""
-        if self.baud:
-            time.sleep(len(data) * 10 / self.baud)
+        """Bytes the client sent: they take their time on the wire, then the modem sees them. At
+        a baud rate they arrive a few at a time, so the echo of a long line runs alongside it."""
+        if not self.baud:
+            self._hand_over(data)
+            return
+        for start in range(0, len(data), RX_PIECE):
+            piece = data[start : start + RX_PIECE]
+            time.sleep(len(piece) * 10 / self.baud)
+            if self._closed.is_set():
+                return
+            self._hand_over(piece)
+
+    def _hand_over(self, data: bytes) -> None:
         try:
             self._on_data(data)
         except Exception:  # the modem must never die from one bad input

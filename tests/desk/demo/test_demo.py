@@ -22,7 +22,10 @@ def test_demo_shop_has_every_state(tmp_path: Path) -> None:
         assert m.Conversation.select().where(m.Conversation.unread > 0).count() >= 4
         assert m.Contact.select().where(m.Contact.opted_out == True).count() == 1  # noqa: E712
         assert m.Contact.select().where(m.Contact.callback_requested == True).count() == 1  # noqa: E712
-        assert m.Message.select().where(m.Message.masked == True).count() == 1  # noqa: E712
+        (masked,) = m.Message.select().where(m.Message.masked == True)  # noqa: E712
+        # the masked text is the customer's own, card hidden as the app would hide it
+        assert masked.body.startswith("Here is my insurance card: •••• •••• •••• 1111")
+        assert "4111" not in masked.body and masked.flags == "sensitive"
         assert Settings().get("shop_name") == "Smile Dental"
         assert m.Template.select().count() >= 4
         # Unread counts agree with the unread messages.
