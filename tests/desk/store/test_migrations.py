@@ -310,6 +310,13 @@ def test_each_dialect_folder_holds_exactly_one_file_per_step():
         assert frozen.statements(step), step.filename
 
 
+def test_a_database_without_frozen_files_of_its_kind_is_refused_before_connecting():
+    other = pw.PostgresqlDatabase("textdesk")  # never connected: the runner stops first
+    with pytest.raises(DatabaseError, match="no migrations for a PostgresqlDatabase"):
+        migrations.migrate(other)
+    assert other.is_closed()
+
+
 def test_fts_sql_is_the_full_text_part_of_schema_1():
     assert len(migrations.FTS_SQL) == 8
     assert sum("message_fts_ai" in s for s in migrations.FTS_SQL) == 1

@@ -2,9 +2,10 @@
 --
 -- Frozen: once released this file is never edited; a change to the schema is a new numbered
 -- file. The quoted table and index DDL is what peewee's create_tables emitted for the models of
--- schema 1, kept byte for byte so that sqlite_master reads the same in a fresh database and in
--- one made by any earlier release. message_fts and contact_fts are external-content FTS5
--- indexes over message and contact, kept in step by the triggers after each of them.
+-- schema 1, byte for byte, so sqlite_master of a fresh database reads as it does in databases
+-- made while schema 1 was built from the models. message_fts and contact_fts are
+-- external-content FTS5 indexes over message and contact, kept in step by the triggers after
+-- each of them.
 
 -- audit_log
 CREATE TABLE "audit_log" ("id" INTEGER NOT NULL PRIMARY KEY, "at" DATETIME NOT NULL, "action" VARCHAR(255) NOT NULL, "detail" TEXT NOT NULL, "staff" VARCHAR(255));
