@@ -151,14 +151,7 @@ def set_opt_out(
     if contact.opted_out != opted_out:
         contact.opted_out = opted_out
         Contact.update(opted_out=opted_out).where(Contact.id == contact.id).execute()
-    return ConsentEvent.create(
-        contact=contact,
-        number=contact.number,
-        kind=OPT_OUT if opted_out else OPT_IN,
-        method=method,
-        text=text,
-        at=to_db(clock.now()),
-    )
+    return _record(contact, OPT_OUT if opted_out else OPT_IN, method, text, clock)
 
 
 def awaiting_appointment_reply(contact: Contact, *, clock: Clock) -> bool:
@@ -183,8 +176,11 @@ def reply_text(key: str, contact: Contact, settings: SettingsReader) -> str:
 
 
 def _queue_reply(
-    contact: Contact, text: str, *, source: str, settings: SettingsReader, clock: Clock
+    contact: Contact, key: str, *, source: str, settings: SettingsReader, clock: Clock
 ) -> list[int]:
+    """Queue the reply in setting ``key`` to ``contact``; nothing for a number that cannot be
+    texted, an empty reply, or one the outbox refuses (logged)."""
+    text = reply_text(key, contact, settings)
     if not is_textable(contact.number) or not text.strip():
         return []
     try:
@@ -193,6 +189,33 @@ def _queue_reply(
         log.warning("no %s reply to contact %s: %s", source, contact.id, exc)
         return []
     return [message.id]
+
+
+def _record(
+    contact: Contact, kind: str, method: str, text: str | None, clock: Clock
+) -> ConsentEvent:
+    created: ConsentEvent = ConsentEvent.create(
+        contact=contact,
+        number=contact.number,
+        kind=kind,
+        method=method,
+        text=text,
+        at=to_db(clock.now()),
+    )
+    return created
+
+
+def _keyword_opt(
+    message: Message, contact: Contact, opted_out: bool, *, settings: SettingsReader, clock: Clock
+) -> list[int]:
+    """STOP or START: record it; confirm only when it changes the contact's state."""
+    _add_flag(message, "keyword")
+    was_out = contact.opted_out
+    set_opt_out(contact, opted_out, method="keyword", text=message.body, clock=clock)
+    if was_out == opted_out:
+        return []
+    key = "optout_confirmation" if opted_out else "optin_confirmation"
+    return _queue_reply(contact, key, source="consent", settings=settings, clock=clock)
 
 
 def _help_recently_sent(contact: Contact, clock: Clock) -> bool:
@@ -223,61 +246,19 @@ def on_incoming(message: Message, *, settings: SettingsReader, clock: Clock) -> 
     if kind == "stop":
         if is_cancel(message.body) and awaiting_appointment_reply(contact, clock=clock):
             return []  # an appointment reply: desk.reminders.appointments handles it
-        _add_flag(message, "keyword")
-        was_out = contact.opted_out
-        set_opt_out(contact, True, method="keyword", text=message.body, clock=clock)
-        if was_out:
-            return []
-        return _queue_reply(
-            contact,
-            reply_text("optout_confirmation", contact, settings),
-            source="consent",
-            settings=settings,
-            clock=clock,
-        )
+        return _keyword_opt(message, contact, True, settings=settings, clock=clock)
     if kind == "start":
-        _add_flag(message, "keyword")
-        was_out = contact.opted_out
-        set_opt_out(contact, False, method="keyword", text=message.body, clock=clock)
-        if not was_out:
-            return []
-        return _queue_reply(
-            contact,
-            reply_text("optin_confirmation", contact, settings),
-            source="consent",
-            settings=settings,
-            clock=clock,
-        )
+        return _keyword_opt(message, contact, False, settings=settings, clock=clock)
     if kind == "help":
         _add_flag(message, "keyword")
-        ConsentEvent.create(
-            contact=contact,
-            number=contact.number,
-            kind=HELP,
-            method="keyword",
-            text=message.body,
-            at=to_db(clock.now()),
-        )
+        _record(contact, HELP, "keyword", message.body, clock)
         if _help_recently_sent(contact, clock):
             return []
-        return _queue_reply(
-            contact,
-            reply_text("help_text", contact, settings),
-            source="help",
-            settings=settings,
-            clock=clock,
-        )
+        return _queue_reply(contact, "help_text", source="help", settings=settings, clock=clock)
     # Free-text opt-out: flag for a person, do not act.
     _add_flag(message, "optout_text")
     Conversation.update(needs_attention=True).where(
         Conversation.id == message.conversation_id
     ).execute()
-    ConsentEvent.create(
-        contact=contact,
-        number=contact.number,
-        kind=OPTOUT_TEXT,
-        method="free_text",
-        text=message.body,
-        at=to_db(clock.now()),
-    )
+    _record(contact, OPTOUT_TEXT, "free_text", message.body, clock)
     return []

@@ -29,6 +29,25 @@ def contact_for_number(number: str, *, clock: Clock, name: str | None = None) ->
     return contact
 
 
+class NoSuchContact(LookupError):
+    """A contact id that names no contact (deleted meanwhile)."""
+
+
+def contact_for(item: Contact | int | str, *, country: str, clock: Clock) -> Contact:
+    """The contact ``item`` means: a Contact row as given, the contact with that id, or the
+    contact for a number as typed (normalised with ``country``, created when new). Raises
+    ``NoSuchContact`` for an unknown id and ``phones.InvalidNumber`` (plain words) for text
+    that is not a phone number."""
+    if isinstance(item, Contact):
+        return item
+    if isinstance(item, int):
+        contact: Contact | None = Contact.get_or_none(Contact.id == item)
+        if contact is None:
+            raise NoSuchContact(item)
+        return contact
+    return contact_for_number(phones.normalize(str(item), country), clock=clock)
+
+
 def conversation_for(contact: Contact, *, clock: Clock) -> Conversation:
     """The contact's conversation, created (open, empty) if there is none yet."""
     conversation = Conversation.get_or_none(Conversation.contact == contact)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
-from desk.messaging.contacts import contact_for_number, conversation_for, touch
+from desk.messaging.contacts import NoSuchContact, contact_for, conversation_for, touch
 from desk.messaging.delivery import on_delivery_report, settle_message
 from desk.messaging.send_queue import CONSENT_SOURCES, take_jobs
 from desk.messaging.send_queue import fail_message as _fail
@@ -89,20 +89,16 @@ class SendRefused(ValueError):
 
 def _resolve_contact(
     number_or_contact: Contact | int | str, settings: SettingsReader, clock: Clock
-):
-    country = settings.get("default_country")
-    if isinstance(number_or_contact, Contact):
-        contact = number_or_contact
-    elif isinstance(number_or_contact, int):
-        contact = Contact.get_or_none(Contact.id == number_or_contact)
-        if contact is None:
-            raise SendRefused(f"There is no contact {number_or_contact} (deleted?).")
-    else:
-        try:
-            number = phones.normalize(str(number_or_contact), country)
-        except phones.InvalidNumber as exc:
-            raise SendRefused(str(exc)) from None
-        return contact_for_number(number, clock=clock)
+) -> Contact:
+    country = str(settings.get("default_country"))
+    try:
+        contact = contact_for(number_or_contact, country=country, clock=clock)
+    except NoSuchContact:
+        raise SendRefused(f"There is no contact {number_or_contact} (deleted?).") from None
+    except phones.InvalidNumber as exc:
+        raise SendRefused(str(exc)) from None
+    if isinstance(number_or_contact, str):
+        return contact  # just normalised: a phone number
     if phones.is_alphanumeric(contact.number):
         raise SendRefused(
             f"“{contact.number}” is a sender name, not a phone number: it cannot be texted back."

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
 from desk.messaging import placeholders
-from desk.messaging.contacts import contact_for_number
+from desk.messaging.contacts import NoSuchContact, contact_for
 from desk.reminders.recurrence import Rule
 from desk.store.db import db
 from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient
@@ -76,16 +76,14 @@ def resolve_recipients(
     """Contacts from ids, Contact rows or phone numbers (created when new; core thread)."""
     out: list[Contact] = []
     seen: set[int] = set()
+    country = str(settings.get("default_country"))
     for item in items:
-        if isinstance(item, Contact):
-            contact = item
-        elif isinstance(item, int):
-            contact = Contact.get_or_none(Contact.id == item)
-            if contact is None:
-                raise ReminderError(f"No contact with id {item}.")
-        else:
-            number = phones.normalize(str(item), settings.get("default_country"))
-            contact = contact_for_number(number, clock=clock)
+        try:
+            contact = contact_for(item, country=country, clock=clock)
+        except NoSuchContact:
+            raise ReminderError(f"No contact with id {item}.") from None
+        except phones.InvalidNumber as exc:
+            raise ReminderError(str(exc)) from None
         if contact.id not in seen:
             seen.add(contact.id)
             out.append(contact)

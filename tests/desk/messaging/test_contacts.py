@@ -82,3 +82,43 @@ def test_is_textable():
     assert is_textable(ANNA)
     assert not is_textable("MyBank")
     assert not is_textable("12345")
+
+
+def test_a_name_is_given_to_a_nameless_contact_only(database, clock):
+    new = contact_for_number(ANNA, clock=clock, name="Anna Lee")
+    assert new.name == "Anna Lee"
+    Contact.update(name=None).where(Contact.id == new.id).execute()
+    assert contact_for_number(ANNA, clock=clock, name="Anna L.").name == "Anna L."
+    kept = contact_for_number(ANNA, clock=clock, name="Someone Else")
+    assert kept.name == "Anna L."  # a name already there is never overwritten
+    assert Contact.get_by_id(new.id).name == "Anna L." and Contact.select().count() == 1
+
+
+def test_contact_for_an_id_a_row_or_a_number_as_typed(database, clock):
+    import pytest
+
+    from desk.base.phones import InvalidNumber
+    from desk.messaging.contacts import NoSuchContact, contact_for
+
+    anna = contact_for("(201) 555-0123", country="US", clock=clock)
+    assert anna.number == ANNA
+    assert contact_for(anna.id, country="US", clock=clock).id == anna.id
+    assert contact_for(anna, country="US", clock=clock) is anna
+    with pytest.raises(NoSuchContact):
+        contact_for(anna.id + 1, country="US", clock=clock)
+    with pytest.raises(InvalidNumber):
+        contact_for("not a number", country="US", clock=clock)
+    assert Contact.select().count() == 1
+
+
+def test_quiet_hold_in_the_contact_s_zone(database, settings, clock):
+    from datetime import UTC, datetime
+
+    from desk.messaging.contacts import quiet_hold
+
+    tokyo = contact_for_number("+81312345678", clock=clock)  # 00:00 there at 15:00 UTC
+    ny = contact_for_number(ANNA, clock=clock)  # 10:00 there
+    assert quiet_hold(clock.now(), ny, settings) is None
+    assert quiet_hold(clock.now(), tokyo, settings.snapshot()) == datetime(
+        2026, 1, 5, 23, 0, tzinfo=UTC
+    )
