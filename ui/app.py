@@ -8,6 +8,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desk.base.lock import ProfileLocked
+from desk.base.paths import Profile
+from desk.cli import main as cli
+
+if TYPE_CHECKING:  # Qt is imported when the window opens, not for a CLI subcommand
+    from PySide6.QtWidgets import QWidget
+
+    from ui.session import Session
 
 log = logging.getLogger("textdesk")
 
@@ -29,11 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        from desk.cli import main as cli
-    except ImportError:
-        cli = None  # type: ignore[assignment]
-    if cli is not None and cli.is_subcommand(argv):
+    if cli.is_subcommand(argv):
         return int(cli.main(argv) or 0)
     args = parse_args(argv)
     if args.self_test:
@@ -63,7 +70,12 @@ def _run_window(args: argparse.Namespace) -> int:
     from ui.crash import CrashHandler
     from ui.single_instance import InstanceServer, ask_running
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "textdesk"])
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "textdesk"])
+    )
     app.setApplicationName("TextDesk")
     app.setDesktopFileName("textdesk")
     app.setWindowIcon(resources.app_icon())
@@ -110,12 +122,19 @@ def _run_window(args: argparse.Namespace) -> int:
         return 1
 
     if wizard_choice is not None and wizard_choice.mode == "modem":
-        from ui.main_window import _save_settings
+        from desk.engine import window_ops
 
         changes = {"modem_port": wizard_choice.port}
         if wizard_choice.shop_name:
             changes["shop_name"] = wizard_choice.shop_name
-        s.engine.call(_save_settings, s.engine.settings, changes)
+        saved = s.engine.call(
+            window_ops.save_settings,
+            changes,
+            settings=s.engine.settings,
+            clock=s.engine.clock,
+            where="the first-run wizard",
+        )
+        s.window.bridge.when_done(saved)  # a refusal is logged and shown in the status bar
 
     server = InstanceServer(profile.data_dir)
     if not demo:
@@ -138,8 +157,8 @@ def _run_window(args: argparse.Namespace) -> int:
         crash.uninstall()
 
 
-def _start_error(exc: Exception, profile) -> str:
-    if type(exc).__name__ == "ProfileLocked":
+def _start_error(exc: Exception, profile: Profile) -> str:
+    if isinstance(exc, ProfileLocked):
         return (
             f"{exc}\n\nTextDesk is already running for this shop's data — maybe as the background "
             "service (“textdesk serve”). Stop that first, or use the window that is already open."
@@ -147,7 +166,7 @@ def _start_error(exc: Exception, profile) -> str:
     return f"{exc}\n\nDetails are in the log: {profile.log_path}"
 
 
-def _show_previous_crash(parent, text: str, path) -> None:
+def _show_previous_crash(parent: QWidget, text: str, path: Path) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     box = QMessageBox(parent)
@@ -159,7 +178,7 @@ def _show_previous_crash(parent, text: str, path) -> None:
     box.open()
 
 
-def _demo_incoming(s) -> None:
+def _demo_incoming(s: Session) -> None:
     if s.vm is None or s.closed:
         return
     try:

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desk.base import events as ev
+from desk.engine.api import Engine
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,6 @@ class Bridge(QObject):
     problem = Signal(str, str)  # text, severity
     remindersChanged = Signal()
     appointmentUpdated = Signal(int, str)
-    event = Signal(object)  # every DeskEvent, for anything not covered above
     _call = Signal(object)  # a callable to run on the GUI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -40,7 +40,7 @@ class Bridge(QObject):
         self._call.connect(self._run)
 
     # --- engine events ---------------------------------------------------------------------
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: Engine) -> None:
         self.detach()
         self._unsubscribe = engine.subscribe(self.dispatch)
 
@@ -75,22 +75,17 @@ class Bridge(QObject):
                 self.remindersChanged.emit()
             case ev.AppointmentUpdated():
                 self.appointmentUpdated.emit(event.appointment_id, event.state)
-        self.event.emit(event)
 
     # --- futures ---------------------------------------------------------------------------
-    def run_on_gui(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the GUI thread (from any thread)."""
-        self._call.emit(fn)
-
     def when_done(
         self,
-        future: Future,
+        future: Future[Any],
         on_ok: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Call ``on_ok(result)`` or ``on_error(exc)`` on the GUI thread when ``future`` is done."""
 
-        def done(f: Future) -> None:
+        def done(f: Future[Any]) -> None:
             exc = f.exception()
             if exc is not None:
                 if on_error is not None:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -20,15 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.messaging import sms_plan
 from desk.messaging.outbox import sign
 from desk.read.queries import TemplateRow
-from modem.codec.pdu import plan
 from ui import templates as tpl
-
-
-@lru_cache(maxsize=4096)
-def _needs_unicode(ch: str) -> bool:
-    return plan(ch).encoding != "gsm7"
 
 
 def counter_text(text: str, signature: str = "") -> tuple[str, bool]:
@@ -37,19 +30,16 @@ def counter_text(text: str, signature: str = "") -> tuple[str, bool]:
     full = sign(text, signature)
     if not full:
         return "0 SMS · 160 left", False
-    p = plan(full)
+    p = sms_plan.plan(full)
     base = f"{p.parts} SMS · {p.remaining} left"
     if p.encoding == "gsm7":
         return base, False
-    culprits = []
-    for ch in full:
-        if _needs_unicode(ch) and ch not in culprits:
-            culprits.append(ch)
+    culprits = sms_plan.unicode_characters(full)
     shown = " ".join(
         f"“{ch}”" if ch in text else f"“{ch}” in the signature" for ch in culprits[:4]
     ) + (" …" if len(culprits) > 4 else "")
-    plain = "".join(ch for ch in full if not _needs_unicode(ch))
-    alt = plan(plain).parts if plain else 0
+    plain = "".join(ch for ch in full if not sms_plan.needs_unicode(ch))
+    alt = sms_plan.plan(plain).parts if plain else 0
     cost = f"; without them {alt} SMS" if alt and alt != p.parts else ""
     return f"{base} · Unicode (70 per SMS) because of {shown}{cost}", True
 

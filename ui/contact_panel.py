@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -155,7 +156,7 @@ class ContactPanel(QScrollArea):
     def refresh(self) -> None:
         self.show_contact(self.details.id if self.details else self._pending)
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.details is None and self._pending is not None:
             self.show_contact(self._pending)

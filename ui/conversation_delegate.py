@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.read.queries import ConversationRow
@@ -20,16 +20,23 @@ PAD = 8
 
 
 class ConversationDelegate(QStyledItemDelegate):
-    def __init__(self, zone: tzinfo, parent=None) -> None:
+    def __init__(self, zone: tzinfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.zone = zone
         self.now: datetime | None = None  # fixed "now" for screenshots/tests
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         fm = QFontMetrics(option.font)
         return QSize(200, fm.height() * 2 + int(fm.height() * 0.35) + PAD * 2)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         row: ConversationRow | None = index.data(RowRole)
         style = option.widget.style() if option.widget else None
         opt = QStyleOptionViewItem(option)
@@ -117,8 +124,8 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.restore()
 
     @staticmethod
-    def _markers(row: ConversationRow) -> list[tuple[str, object]]:
-        out: list[tuple[str, object]] = []
+    def _markers(row: ConversationRow) -> list[tuple[str, QColor]]:
+        out: list[tuple[str, QColor]] = []
         if row.needs_attention:
             out.append(("!", theme.FAILED))
         if row.callback_requested:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import tzinfo
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.read import queries
+from desk.read import search as desk_search
 from ui import resources
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
@@ -32,18 +33,11 @@ log = logging.getLogger(__name__)
 
 FILTER_LABELS = {"all": "All", "unread": "Unread", "open": "Open", "callback": "Call back"}
 HitRole = Qt.ItemDataRole.UserRole + 10
-_TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
-def _snippet(hit: object) -> str:
-    raw = str(getattr(hit, "snippet", "") or "")
-    try:
-        from desk.read.search import plain_snippet
-
-        raw = plain_snippet(raw)
-    except ImportError:
-        raw = _TAGS.sub("", raw)
-    if getattr(hit, "message_id", None) is None:
+def _snippet(hit: desk_search.Hit) -> str:
+    raw = desk_search.plain_snippet(hit.snippet or "")
+    if hit.message_id is None:
         raw = "Customer: " + raw
     return raw.replace("\n", " ")
 
@@ -166,7 +160,7 @@ class ConversationList(QWidget):
         for c in range(5):
             self.bar.setColumnStretch(c, 1 if c == columns else 0)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._arrange_filters()
 
@@ -244,14 +238,7 @@ class ConversationList(QWidget):
             return
         self.results.clear()
         try:
-            from desk.read import search as desk_search
-
             hits = desk_search.search(text, limit=100, offset=0)
-        except ImportError:
-            hits = []
-            item = QListWidgetItem("Search is not available in this build.")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.results.addItem(item)
         except Exception as exc:  # a malformed query: say so, keep the list
             log.info("search failed: %s", exc)
             hits = []
@@ -262,11 +249,11 @@ class ConversationList(QWidget):
             list({h.conversation_id for h in hits if h.conversation_id})
         )
         for hit in hits:
-            row = rows.get(hit.conversation_id)
+            row = rows.get(hit.conversation_id) if hit.conversation_id else None
             title = row.title(self.country) if row else "?"
             snippet = _snippet(hit)
             item = QListWidgetItem(f"{title}\n{snippet}")
-            item.setData(HitRole, (hit.conversation_id, getattr(hit, "message_id", None) or 0))
+            item.setData(HitRole, (hit.conversation_id, hit.message_id or 0))
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}: {snippet}")
             self.results.addItem(item)
         if not hits and self.results.count() == 0:

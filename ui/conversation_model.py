@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from desk.read import queries
 from desk.read.queries import ConversationRow
@@ -24,7 +24,14 @@ UnreadRole = Qt.ItemDataRole.UserRole + 3
 
 
 class ConversationListModel(QAbstractListModel):
-    def __init__(self, *, zone: tzinfo, country: str = "US", page: int = 200, parent=None) -> None:
+    def __init__(
+        self,
+        *,
+        zone: tzinfo,
+        country: str = "US",
+        page: int = 200,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.zone = zone
         self.country = country

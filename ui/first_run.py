@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from desk.engine.ports import PortInfo
 from ui import ports
 
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -57,8 +56,8 @@ class FirstRunWizard(QWizard):
         self.use_modem.setChecked(True)
         self.list = QListWidget(modem)
         self.list.setAccessibleName("Serial ports found")
-        self.result = QLabel("", modem)
-        self.result.setWordWrap(True)
+        self.probe_result = QLabel("", modem)
+        self.probe_result.setWordWrap(True)
         self.again = QPushButton("Look again", modem)
         self.test = QPushButton("Test", modem)
         self.again.clicked.connect(self.refresh)
@@ -70,7 +69,7 @@ class FirstRunWizard(QWizard):
         ml.addWidget(self.use_modem)
         ml.addWidget(self.list, 1)
         row = QHBoxLayout()
-        row.addWidget(self.result, 1)
+        row.addWidget(self.probe_result, 1)
         row.addWidget(self.again)
         row.addWidget(self.test)
         ml.addLayout(row)
@@ -84,18 +83,18 @@ class FirstRunWizard(QWizard):
         auto.setData(PathRole, "")
         self.list.addItem(auto)
         self.list.setCurrentRow(0)
-        self.result.setText("Looking for modems…")
+        self.probe_result.setText("Looking for modems…")
         ports.list_ports_async(self, self._found)
 
-    def _found(self, found: list[Any], err: str | None) -> None:
+    def _found(self, found: list[PortInfo], err: str | None) -> None:
         for info in found:
             item = QListWidgetItem(ports.port_label(info))
-            item.setData(PathRole, ports.port_path(info))
+            item.setData(PathRole, info.device)
             self.list.addItem(item)
         if err:
-            self.result.setText(err)
+            self.probe_result.setText(err)
         else:
-            self.result.setText(
+            self.probe_result.setText(
                 f"Found {len(found)} possible port(s)."
                 if found
                 else "No modem found. Is it plugged in?"
@@ -105,11 +104,11 @@ class FirstRunWizard(QWizard):
         item = self.list.currentItem()
         path = item.data(PathRole) if item else ""
         if not path:
-            self.result.setText("Pick a port to test.")
+            self.probe_result.setText("Pick a port to test.")
             return
-        self.result.setText(f"Testing {path}…")
+        self.probe_result.setText(f"Testing {path}…")
         ports.probe_async(
-            self, path, lambda r, e: self.result.setText(ports.describe_probe(r, e)[1])
+            self, path, lambda r, e: self.probe_result.setText(ports.describe_probe(r, e)[1])
         )
 
     def accept(self) -> None:

@@ -61,9 +61,3 @@ def day_label(dt: datetime, zone: tzinfo, now: datetime | None = None) -> str:
 
 def clock_time(dt: datetime, zone: tzinfo) -> str:
     return local(dt, zone).strftime("%H:%M")
-
-
-def plan_text(encoding: str, parts: int, remaining: int, per_part: int) -> str:
-    """'1 SMS · 43 left' and, for Unicode, why it costs more."""
-    sms = f"{parts} SMS" if parts else "0 SMS"
-    return f"{sms} · {remaining} left"

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.reminders import csv_import as appointments_csv
+from desk.engine.api import Engine
 from desk.messaging.placeholders import format_date, format_time
+from desk.reminders import csv_import as appointments_csv
+from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ class _ParseJob(QRunnable):
 class ImportDialog(QDialog):
     imported = Signal(object)  # ImportResult
 
-    def __init__(self, engine: Any, bridge: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import appointments")
         self.engine = engine
@@ -85,7 +87,7 @@ class ImportDialog(QDialog):
         self.zone = self.settings.shop_zone()
         self.country = self.settings.get("default_country")
         self.preview: appointments_csv.Preview | None = None
-        self.result: appointments_csv.ImportResult | None = None
+        self.import_result: appointments_csv.ImportResult | None = None
         self._job: _ParseJob | None = None
 
         self.path = QLineEdit(self)
@@ -217,7 +219,7 @@ class ImportDialog(QDialog):
         self.bridge.when_done(future, self._imported, self._import_failed)
 
     def _imported(self, result: appointments_csv.ImportResult) -> None:
-        self.result = result
+        self.import_result = result
         text = f"Created {len(result.created)} appointment(s)"
         if result.existing:
             text += f", {result.existing} were already there"

@@ -4,6 +4,8 @@ on the right. It reads through desk.read.queries and sends every change through 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.base.events import ModemState, ModemStatus
+from desk.compliance import privacy
+from desk.engine import window_ops
+from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from modem.events import ModemState, ModemStatus
 from ui import menus, resources
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
@@ -29,6 +34,7 @@ from ui.conversation_list import ConversationList
 from ui.new_conversation import NewConversationDialog
 from ui.notifier import Notifier
 from ui.pin_dialog import PinDialog
+from ui.reminders_view import RemindersView
 from ui.settings_dialog import SettingsDialog
 from ui.status_bar import StatusBar
 from ui.templates import Context
@@ -37,23 +43,13 @@ from ui.thread_view import ThreadView
 log = logging.getLogger(__name__)
 
 
-def _open_conversation(number: str, clock: Any) -> int:
-    """Runs on the engine's core thread (the one writer): get or create the conversation."""
-    from desk.messaging import contacts
-
-    contact = contacts.contact_for_number(number, clock=clock)
-    return contacts.conversation_for(contact, clock=clock).id
-
-
-def _save_settings(settings: Settings, changes: dict[str, str]) -> None:
-    """Runs on the engine's core thread."""
-    for key, text in changes.items():
-        settings.set_text(key, text)
-
-
 class MainWindow(QMainWindow):
+    # The thread view keeps its short name although it hides QObject.thread(), which nothing calls
+    # on the window.
+    thread: ThreadView  # type: ignore[assignment]
+
     def __init__(
-        self, engine: Any, *, log_path: Path | None = None, parent: QWidget | None = None
+        self, engine: Engine, *, log_path: Path | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -88,8 +84,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.splitter, "Conversations")
-        self.reminders = self._reminders_tab()
-        self.tabs.setTabBarAutoHide(self.reminders is None)
+        self.reminders = RemindersView(engine, self, bridge=self.bridge)
+        self.tabs.addTab(self.reminders, "Reminders")
         self.setCentralWidget(self.tabs)
 
         self.status = StatusBar(self)
@@ -112,19 +108,6 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
     # --- construction ----------------------------------------------------------------------
-    def _reminders_tab(self) -> QWidget | None:
-        try:
-            from ui.reminders_view import RemindersView
-        except ImportError:
-            return None
-        try:
-            view = RemindersView(self.engine, self)
-        except Exception:
-            log.exception("the reminders page could not be built")
-            return None
-        self.tabs.addTab(view, "Reminders")
-        return view
-
     def _wire(self) -> None:
         b = self.bridge
         b.messageAdded.connect(self.on_message_added)
@@ -169,7 +152,12 @@ class MainWindow(QMainWindow):
         self.notifier.sound = bool(s.get("sound"))
 
     # --- engine calls ----------------------------------------------------------------------
-    def _call(self, future, done_text: str | None = None, on_ok=None) -> None:
+    def _call(
+        self,
+        future: Future[Any],
+        done_text: str | None = None,
+        on_ok: Callable[[Any], None] | None = None,
+    ) -> None:
         def ok(result: Any) -> None:
             if done_text:
                 self.status.showMessage(done_text, 4000)
@@ -280,10 +268,7 @@ class MainWindow(QMainWindow):
         self.bridge.when_done(self.engine.send(row.number, text, staff=staff), ok, failed)
 
     def _privacy_ok(self, text: str) -> bool:
-        try:
-            from desk.compliance import privacy
-        except ImportError:
-            return True
+        """Ask before sending a card number, an ID number, a password or an IBAN."""
         findings = privacy.scan(text)
         if not findings:
             return True
@@ -368,7 +353,13 @@ class MainWindow(QMainWindow):
             self.thread.composer.edit.setFocus()
 
         self._call(
-            self.engine.call(_open_conversation, dlg.number, self.engine.clock), on_ok=opened
+            self.engine.call(
+                window_ops.open_conversation,
+                dlg.number,
+                settings=self.settings,
+                clock=self.engine.clock,
+            ),
+            on_ok=opened,
         )
 
     def set_opt_out(self, contact_id: int, opted_out: bool) -> None:
@@ -407,13 +398,20 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Saved to {path}", 6000)
 
     def open_settings(self) -> None:
-        def apply(changes: dict[str, str], done) -> None:
-            fut = self.engine.call(_save_settings, self.settings, changes)
-            self.bridge.when_done(
-                fut,
-                lambda _r: (done(None), self._apply_settings(), self.update_counts()),
-                lambda e: done(str(e)),
+        def apply(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
+            def saved(_result: Any) -> None:
+                done(None)
+                self._apply_settings()
+                self.update_counts()
+
+            fut = self.engine.call(
+                window_ops.save_settings,
+                changes,
+                settings=self.settings,
+                clock=self.engine.clock,
+                staff=self.settings.get("staff_name") or None,
             )
+            self.bridge.when_done(fut, saved, lambda e: done(str(e)))
 
         st = self.engine.modem_status
         connected = " · ".join(x for x in (st.port, st.manufacturer, st.model) if x) or None

@@ -2,18 +2,19 @@
 
 Probing opens serial ports and waits for answers, so it runs on a worker thread; the answer comes
 back as a queued signal on a relay owned by the asking widget (dropped if that widget is gone).
-(modem.ports is the one modem module the window uses besides modem.events and modem.codec.pdu.plan;
-there is no desk wrapper for it.)
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+
+from desk.engine import ports
+from desk.engine.ports import PortInfo, ProbeResult
 
 
 class _Relay(QObject):
@@ -21,9 +22,12 @@ class _Relay(QObject):
 
 
 _pending: set[_Relay] = set()
+T = TypeVar("T")
 
 
-def _run(owner: QObject, work: Callable[[], Any], done: Callable[[Any, str | None], None]) -> None:
+def _run(
+    owner: QObject, work: Callable[[], T], done: Callable[[T | None, str | None], None]
+) -> None:
     relay = _Relay()  # no parent: lives until it has answered, even if the owner is closed
     _pending.add(relay)
 
@@ -36,6 +40,8 @@ def _run(owner: QObject, work: Callable[[], Any], done: Callable[[Any, str | Non
     relay.done.connect(deliver)
 
     def thread() -> None:
+        result: T | None
+        err: str | None
         try:
             result, err = work(), None
         except Exception as exc:
@@ -45,45 +51,27 @@ def _run(owner: QObject, work: Callable[[], Any], done: Callable[[Any, str | Non
     threading.Thread(target=thread, name="modem-ports", daemon=True).start()
 
 
-def list_ports_async(owner: QObject, done: Callable[[list[Any], str | None], None]) -> None:
-    def work() -> list[Any]:
-        from modem import ports
-
-        return list(ports.list_candidates())
-
-    _run(owner, work, lambda result, err: done(result or [], err))
+def list_ports_async(owner: QObject, done: Callable[[list[PortInfo], str | None], None]) -> None:
+    _run(owner, ports.list_ports, lambda result, err: done(result or [], err))
 
 
-def probe_async(owner: QObject, path: str, done: Callable[[Any, str | None], None]) -> None:
-    def work() -> Any:
-        from modem import ports
-
-        return ports.probe(path)
-
-    _run(owner, work, done)
+def probe_async(
+    owner: QObject, path: str, done: Callable[[ProbeResult | None, str | None], None]
+) -> None:
+    _run(owner, lambda: ports.probe(path), done)
 
 
-def describe_probe(result: Any, err: str | None) -> tuple[bool, str]:
+def describe_probe(result: ProbeResult | None, err: str | None) -> tuple[bool, str]:
+    """(answered?, one line for staff) for a probe's outcome."""
     if err:
         return False, err
-    ok = bool(getattr(result, "ok", False))
-    for attr in ("summary", "error"):
-        text = getattr(result, attr, None)
-        if text:
-            return ok, str(text)
-    model = " ".join(str(getattr(result, a, "") or "") for a in ("manufacturer", "model")).strip()
-    if ok:
-        return ok, f"A modem answered: {model}" if model else "A modem answered."
-    return ok, "No modem answered on this port."
+    if result is None:
+        return False, "No modem answered on this port."
+    return result.ok, result.summary
 
 
-def port_label(info: Any) -> str:
-    path = port_path(info)
-    desc = getattr(info, "description", "") or ""
-    maker = getattr(info, "maker", None)
-    words = " · ".join(x for x in (maker, desc if desc != "n/a" else "") if x)
-    return f"{path} — {words}" if words else path
-
-
-def port_path(info: Any) -> str:
-    return str(getattr(info, "device", None) or getattr(info, "path", None) or info)
+def port_label(info: PortInfo) -> str:
+    """ "/dev/ttyUSB0 — Huawei · HUAWEI Mobile" for a port list."""
+    desc = info.description if info.description != "n/a" else ""
+    words = " · ".join(x for x in (info.maker, desc) if x)
+    return f"{info.device} — {words}" if words else info.device

@@ -34,13 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.engine.api import Engine
+from desk.messaging import sms_plan
 from desk.read import queries
-from desk.reminders import appointments
 from desk.reminders import api as reminders
+from desk.reminders import appointments
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
-from desk.store.models import Contact
+from desk.store.models import Appointment, Contact
 from desk.store.settings import SPECS
-from modem.codec import pdu
+from ui.bridge import Bridge
 
 ROLE = Qt.ItemDataRole.UserRole
 REPEATS = [("Once", None), ("Daily", "daily"), ("Weekly", "weekly"), ("Monthly", "monthly"),
@@ -65,8 +67,8 @@ class ReminderEditor(QDialog):
 
     def __init__(
         self,
-        engine: Any,
-        bridge: Any,
+        engine: Engine,
+        bridge: Bridge,
         *,
         reminder_id: int | None = None,
         parent: QWidget | None = None,
@@ -234,8 +236,10 @@ class ReminderEditor(QDialog):
             self.error.setText(f"Reminder {reminder_id} no longer exists.")
             return
         self.text.setPlainText(d.text)
-        for contact in Contact.select().where(Contact.id.in_(list(d.contact_ids))):
-            self.add_contact(contact.id, contact.name or contact.number)
+        for contact_id in d.contact_ids:
+            contact = queries.contact_details(contact_id)
+            if contact is not None:
+                self.add_contact(contact.id, contact.name or contact.number)
         if d.next_at is not None:
             self.set_local_time(d.next_at.astimezone(self.zone).replace(tzinfo=None))
         if d.rule is not None:
@@ -320,9 +324,9 @@ class ReminderEditor(QDialog):
     def _preview_contact(self) -> Contact:
         for value in self.recipients():
             if isinstance(value, int):
-                contact = Contact.get_or_none(Contact.id == value)
-                if contact is not None:
-                    return contact
+                found = queries.contact_details(value)
+                if found is not None:  # an unsaved copy: only its name and number are read
+                    return Contact(name=found.name, number=found.number)
         return Contact(name=SAMPLE_NAME, number="+10000000000")
 
     def update_preview(self, *_args: Any) -> None:
@@ -331,12 +335,12 @@ class ReminderEditor(QDialog):
         when = self.when_utc()
         appt = None
         if self.appointment.isChecked():
-            appt = appointments.Appointment(service=self.service.text(), starts_at=when)
+            appt = Appointment(service=self.service.text(), starts_at=when)
         rendered = reminders.render(
             text, contact=contact, settings=self.settings, when=when, appointment=appt
         )
         self.preview.setText(rendered or "—")
-        plan = pdu.plan(rendered)
+        plan = sms_plan.plan(rendered)
         unicode_note = " (Unicode: 70 characters per text)" if plan.encoding == "ucs2" else ""
         self.count.setText(f"{plan.parts} SMS · {plan.remaining} characters left{unicode_note}")
         unknown = reminders.unknown_placeholders(text)
@@ -379,13 +383,13 @@ class ReminderEditor(QDialog):
         """(function, args, kwargs) to run on the engine's core thread."""
         text = self.text.toPlainText().strip()
         at = self.when_utc()
-        base = {"settings": self.settings, "clock": self.clock}
+        base: dict[str, Any] = {"settings": self.settings, "clock": self.clock}
         if self.appointment.isChecked():
             people = self.recipients()
             if len(people) != 1:
                 raise reminders.ReminderError("An appointment is for exactly one recipient.")
             offsets = SPECS["reminder_offsets"].parse(self.offsets.text())
-            kwargs = {"service": self.service.text().strip(), "text": text or None}
+            kwargs: dict[str, Any] = {"service": self.service.text().strip(), "text": text or None}
             return appointments.create_for, (people[0], at), {**base, **kwargs, "offsets": offsets}
         freq = self.repeat.currentData()
         every = None

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.reminders import appointments
+from desk.engine.api import Engine
 from desk.reminders import api as reminders
+from desk.reminders import appointments
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 
@@ -62,7 +64,9 @@ MAX_COLUMN = 260  # px: columns other than the text are capped; the full text is
 
 
 class RemindersView(QWidget):
-    def __init__(self, engine: Any, parent: QWidget | None = None, *, bridge: Any = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, bridge: Bridge | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("RemindersView")
         self.engine = engine
@@ -174,7 +178,7 @@ class RemindersView(QWidget):
         return table
 
     # --- reading -------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         # Reminders made elsewhere (textdesk remind, an import) send no event: look when shown.
         super().showEvent(event)
         self.schedule_refresh()
@@ -277,9 +281,10 @@ class RemindersView(QWidget):
 
     # --- selection -----------------------------------------------------------------------------
     @staticmethod
-    def _selected(table: QTableView, model: RowsModel) -> Any:
+    def _selected(table: QTableView, model: RowsModel) -> int | None:
         rows = table.selectionModel().selectedRows()
-        return model.key(rows[0].row()) if rows else None
+        key = model.key(rows[0].row()) if rows else None
+        return key if isinstance(key, int) else None
 
     def selected_reminder(self) -> int | None:
         return self._selected(self.upcoming, self.upcoming_model)
@@ -292,13 +297,6 @@ class RemindersView(QWidget):
         if i < 0:
             return False
         self.upcoming.selectRow(i)
-        return True
-
-    def select_appointment(self, appointment_id: int) -> bool:
-        i = self.appointments_model.find(appointment_id)
-        if i < 0:
-            return False
-        self.appointments.selectRow(i)
         return True
 
     def _update_buttons(self) -> None:

@@ -21,7 +21,7 @@ class Session:
     engine: Any
     window: Any = None
     vm: Any = None
-    tmp: tempfile.TemporaryDirectory | None = None
+    tmp: tempfile.TemporaryDirectory[str] | None = None
     closed: bool = field(default=False)
 
     def close(self) -> None:
@@ -44,7 +44,7 @@ class Session:
             self.tmp.cleanup()
 
 
-def temp_profile(prefix: str) -> tuple[Profile, tempfile.TemporaryDirectory]:
+def temp_profile(prefix: str) -> tuple[Profile, tempfile.TemporaryDirectory[str]]:
     tmp = tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
     return resolve_profile(tmp.name).ensure(), tmp
 
@@ -69,7 +69,7 @@ def start(
     virtual: bool = False,
     customer: bool = True,
     demo_data: bool = False,
-    tmp: tempfile.TemporaryDirectory | None = None,
+    tmp: tempfile.TemporaryDirectory[str] | None = None,
     clock: Any = None,
     window: bool = True,
 ) -> Session:
@@ -82,7 +82,10 @@ def start(
         from desk.demo.shop import virtual_modem
 
         vm = virtual_modem(customer=customer)
-        port = vm.device_path
+        port = vm.device
+        if port is None:
+            vm.stop()
+            raise RuntimeError("The virtual modem started without a port to open.")
     engine = Engine(profile, port=port, clock=clock)
     try:
         engine.start()

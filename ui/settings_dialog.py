@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.engine.ports import PortInfo, ProbeResult
 from desk.store.settings import SPECS, SettingError
 from ui import ports
 
@@ -189,13 +190,13 @@ class SettingsDialog(QDialog):
         self.probe_result.setText("Looking for modems…")
         ports.list_ports_async(self, self._ports_found)
 
-    def _ports_found(self, found: list[Any], err: str | None) -> None:
+    def _ports_found(self, found: list[PortInfo], err: str | None) -> None:
         combo = self.fields["modem_port"]
         assert isinstance(combo, QComboBox)
         current = self.text_of("modem_port")
         known = {combo.itemData(i) for i in range(combo.count())}
         for info in found:
-            path = ports.port_path(info)
+            path = info.device
             if path not in known:
                 combo.addItem(ports.port_label(info), path)
         if err:
@@ -223,7 +224,7 @@ class SettingsDialog(QDialog):
         self.probe_result.setText(f"Testing {path}…")
         ports.probe_async(self, path, self._tested)
 
-    def _tested(self, result: Any, err: str | None) -> None:
+    def _tested(self, result: ProbeResult | None, err: str | None) -> None:
         self.test_button.setEnabled(True)
         ok, text = ports.describe_probe(result, err)
         self.probe_result.setText(("✓ " if ok else "✕ ") + text)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from modem.events import ModemState, ModemStatus
+from desk.base.events import ModemState, ModemStatus
 from ui import theme
 
 STATE_WORDS = {
@@ -54,7 +54,7 @@ class SignalBars(QWidget):
         h = self.fontMetrics().height()
         return QSize(int(h * 1.3), h)
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         h = self.height() - 2

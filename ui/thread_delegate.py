@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
-from PySide6.QtCore import QEvent, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
@@ -66,11 +77,11 @@ def note_for(row: MessageRow) -> str:
 class ThreadDelegate(QStyledItemDelegate):
     actionClicked = Signal(str, int)  # "resend" | "went_out", message id
 
-    def __init__(self, zone: tzinfo, parent=None) -> None:
+    def __init__(self, zone: tzinfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.zone = zone
         self.width = 600
-        self._cache: dict[tuple, Layout] = {}
+        self._cache: dict[tuple[MessageRow, int, str], Layout] = {}
 
     def set_width(self, width: int) -> None:
         if width != self.width:
@@ -138,14 +149,21 @@ class ThreadDelegate(QStyledItemDelegate):
         self._cache[key] = lay
         return lay
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         item = index.data(ItemRole)
         if isinstance(item, DayItem) or item is None:
             return QSize(self.width, QFontMetrics(option.font).height() + 16)
         return self.layout(item, option.font).size
 
     # --- painting --------------------------------------------------------------------------
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         item = index.data(ItemRole)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -216,7 +234,11 @@ class ThreadDelegate(QStyledItemDelegate):
 
     # --- clicks on the painted buttons -----------------------------------------------------
     def editorEvent(
-        self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
     ) -> bool:
         if event.type() != QEvent.Type.MouseButtonRelease:
             return False

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from desk.read import queries
 from desk.read.queries import MessageRow
@@ -31,7 +31,7 @@ Item = DayItem | MessageRow
 
 
 class ThreadModel(QAbstractListModel):
-    def __init__(self, *, zone: tzinfo, page: int = 60, parent=None) -> None:
+    def __init__(self, *, zone: tzinfo, page: int = 60, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.zone = zone
         self.page = page

@@ -120,16 +120,21 @@ def test_second_launch_brings_the_window_forward(qtbot, tmp_path: Path) -> None:
 
 
 def test_start_error_explains_a_running_service(tmp_path: Path) -> None:
+    from desk.base.lock import ProfileLock, ProfileLocked
     from desk.base.paths import resolve_profile
     from ui.app import _start_error
 
-    class ProfileLocked(RuntimeError):
-        pass
-
-    text = _start_error(
-        ProfileLocked("locked by textdesk serve (pid 42)"), resolve_profile(tmp_path)
-    )
+    profile = resolve_profile(tmp_path).ensure()
+    service = ProfileLock(profile.lock_path, mode="serve")
+    service.acquire()
+    try:
+        with pytest.raises(ProfileLocked) as refused:
+            ProfileLock(profile.lock_path, mode="window").acquire()
+    finally:
+        service.release()
+    text = _start_error(refused.value, profile)
     assert "textdesk serve" in text and "already running" in text
+    assert "Stop that first" in text
 
 
 @pytest.mark.parametrize("argv", [["--demo", "--self-test"]])

@@ -357,7 +357,7 @@ def test_import_dialog_previews_in_a_worker_and_imports_once(qtbot, engine, tmp_
     assert dlg.import_button.isEnabled()
     with qtbot.waitSignal(dlg.imported, timeout=60_000):
         dlg.import_button.click()
-    assert dlg.result is not None and len(dlg.result.created) == 2000
+    assert dlg.import_result is not None and len(dlg.import_result.created) == 2000
     assert Appointment.select().count() == 2000
     # The same file again: nothing new to create.
     dlg.load(str(path))

@@ -1,0 +1,49 @@
+"""Writes the window asks for that have no Engine method of their own, run on the engine's core
+thread through ``Engine.call`` (which wraps each in one write transaction).
+
+```python
+future = engine.call(window_ops.open_conversation, "+12025550177", settings=s, clock=c)
+future = engine.call(window_ops.save_settings, {"shop_name": "Main St"}, settings=s, clock=c)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from desk.base import phones
+from desk.base.clock import Clock
+from desk.messaging import contacts
+from desk.store import audit
+from desk.store.settings import Settings
+
+__all__ = ["open_conversation", "save_settings"]
+
+
+def open_conversation(number: str, *, settings: Settings, clock: Clock) -> int:
+    """The id of the conversation with ``number``, creating the (nameless) contact and the empty
+    conversation when they are new. The number is read in the shop's default country; one that is
+    not a phone number raises phones.InvalidNumber with a plain-words reason and writes nothing."""
+    e164 = phones.normalize(number, settings.get("default_country"))
+    contact = contacts.contact_for_number(e164, clock=clock)
+    conversation = contacts.conversation_for(contact, clock=clock)
+    conversation_id: int = conversation.id
+    return conversation_id
+
+
+def save_settings(
+    changes: Mapping[str, str],
+    *,
+    settings: Settings,
+    clock: Clock,
+    staff: str | None = None,
+    where: str = "the window",
+) -> None:
+    """Set each setting from its text (as typed in the settings dialog) and note the changed keys
+    in the audit log (never the values: the SIM PIN is one). A bad value raises SettingError
+    naming the key; since Engine.call runs this in one transaction, nothing is saved then."""
+    if not changes:
+        return
+    for key, text in changes.items():
+        settings.set_text(key, text)
+    audit.record("settings", f"{', '.join(sorted(changes))} changed in {where}", staff, clock=clock)
