@@ -15,7 +15,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from desk.base.clock import Clock, to_db
+from desk.base.clock import Clock, to_db, utc
 from desk.store.db import db
 from desk.store.models import (
     DELIVERED,
@@ -140,9 +140,14 @@ def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
         return candidates[0] if candidates else None
     submitted = _submitted_at(event)
     if submitted is not None:
-        target = to_db(submitted)
-        closest = min(candidates, key=lambda p: abs((p.sent_at - target).total_seconds()))
-        if abs((closest.sent_at - target).total_seconds()) <= SCTS_SLACK.total_seconds():
+        target = utc(submitted)
+
+        def gap(part: MessagePart) -> float:
+            sent = part.sent_at
+            return abs((utc(sent) - target).total_seconds()) if sent else float("inf")
+
+        closest = min(candidates, key=gap)
+        if gap(closest) <= SCTS_SLACK.total_seconds():
             return closest
     return candidates[0]
 

@@ -31,7 +31,7 @@ from desk.reminders.manage import (
 )
 from desk.store.db import db
 from desk.store.models import Appointment, Contact, Conversation, Message, Reminder, ReminderRun
-from desk.store.settings import Settings
+from desk.store.settings import SettingsReader
 
 PENDING, CONFIRMED, RESCHEDULE = "pending", "confirmed", "reschedule"
 STATES = (PENDING, CONFIRMED, RESCHEDULE, CANCELLED)
@@ -78,7 +78,7 @@ def create_appointment(
     contact: Contact,
     starts_at: datetime,
     *,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
     service: str = "",
     note: str = "",
@@ -118,7 +118,7 @@ def create_for(
     recipient: int | str | Contact,
     starts_at: datetime,
     *,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
     **kwargs: Any,
 ) -> Appointment:
@@ -133,7 +133,7 @@ def _create_reminders(
     text: str | None,
     offsets: Sequence[int] | None,
     *,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
     created_by: str | None = None,
 ) -> list[Reminder]:
@@ -166,7 +166,7 @@ def reschedule_appointment(
     appointment_id: int,
     starts_at: datetime,
     *,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
     offsets: Sequence[int] | None = None,
     text: str | None = None,

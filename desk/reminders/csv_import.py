@@ -36,9 +36,11 @@ def mark_existing(preview: Preview) -> Preview:
     found: set[str] = set()
     for chunk in chunks([r.key for r in preview.rows]):
         found.update(
-            k for (k,) in Appointment.select(Appointment.source_key)
-            .where(Appointment.source_key.in_(chunk)).tuples()
-        )  # fmt: skip
+            str(a.source_key)
+            for a in Appointment.select(Appointment.source_key).where(
+                Appointment.source_key.in_(chunk)
+            )
+        )
     for row in preview.rows:
         row.exists = row.key in found
     return preview
@@ -83,6 +85,7 @@ def import_rows(
     Rows imported before are counted, not created again; a row that fails now (its time has
     passed since the preview) is reported and the others go on."""
     result = ImportResult()
+    snap = settings.snapshot()  # one read for every row and reminder created
     with db.atomic():
         for row in rows:
             if Appointment.select().where(Appointment.source_key == row.key).exists():
@@ -94,7 +97,7 @@ def import_rows(
                     appointment = create_appointment(
                         contact,
                         row.starts_at,
-                        settings=settings,
+                        settings=snap,
                         clock=clock,
                         service=row.service,
                         note=row.note,

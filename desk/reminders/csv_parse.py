@@ -235,23 +235,23 @@ def parse_date(text: str, *, country: str = "US") -> date:
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
         words = [w for w in re.split(r"[\s\-/.]+", value) if w]
         words = [w for w in words if w[:3] not in WEEKDAYS and w not in ("the", "of")]
-        month = None
+        named: int | None = None
         numbers: list[str] = []
         for w in words:
-            if w[:3] in MONTHS and w.isalpha() and month is None:
-                month = MONTHS.index(w[:3]) + 1
+            if w[:3] in MONTHS and w.isalpha() and named is None:
+                named = MONTHS.index(w[:3]) + 1
             else:
                 digits = re.fullmatch(r"(\d{1,4})(?:st|nd|rd|th)?", w)
                 if not digits:
                     raise ValueError(w)
                 numbers.append(digits[1])
-        if month is None or len(numbers) != 2:
+        if named is None or len(numbers) != 2:
             raise ValueError(value)
         if len(numbers[0]) == 4:  # 2026 Dec 1
             year, day = int(numbers[0]), int(numbers[1])
         else:  # 1 Dec 2026, Dec 1 2026, 01-Dec-26
             day, year = int(numbers[0]), _year(numbers[1])
-        return date(year, month, day)
+        return date(year, named, day)
     except (ValueError, TypeError):
         raise FieldError(f"date “{raw}” not understood") from None
 

@@ -194,7 +194,12 @@ def update_reminder(
                 raise ReminderError("The reminder has no text.")
             reminder.text = text
         if at is not None or every is not None or repeat is False:
-            when = at or utc(reminder.next_at)
+            if at is not None:
+                when = at
+            elif reminder.next_at is not None:
+                when = utc(reminder.next_at)
+            else:
+                raise ReminderError(f"Reminder {reminder_id} has no next time; give one.")
             if at is not None and at < clock.now() - timedelta(minutes=1):
                 raise ReminderError("That time has already passed.")
             if repeat is False:

@@ -144,10 +144,10 @@ class Scheduler:
         queued: list[int] = []
         send_at = now  # due already, or "send now": quiet hours may still hold it back
         done = {
-            cid
-            for (cid,) in ReminderRun.select(ReminderRun.contact)
-            .where((ReminderRun.reminder == reminder) & (ReminderRun.due_at == to_db(due)))
-            .tuples()
+            run.contact_id
+            for run in ReminderRun.select(ReminderRun.contact).where(
+                (ReminderRun.reminder == reminder) & (ReminderRun.due_at == to_db(due))
+            )
         }
         for contact in contacts:
             if contact.id in done:
