@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desk.engine.api import Engine
 from desk.messaging.placeholders import format_date, format_time
 from desk.reminders import csv_import as appointments_csv
+from desk.reminders.csv_parse import Preview
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 
@@ -86,7 +87,7 @@ class ImportDialog(QDialog):
         self.clock = engine.clock
         self.zone = self.settings.shop_zone()
         self.country = self.settings.get("default_country")
-        self.preview: appointments_csv.Preview | None = None
+        self.preview: Preview | None = None
         self.import_result: appointments_csv.ImportResult | None = None
         self._job: _ParseJob | None = None
 
@@ -170,7 +171,7 @@ class ImportDialog(QDialog):
         self.progress.hide()
         self.summary.setText(f"Could not read the file: {text}")
 
-    def _on_parsed(self, preview: appointments_csv.Preview) -> None:
+    def _on_parsed(self, preview: Preview) -> None:
         self._job = None
         self.progress.setValue(1000)
         self.progress.hide()
@@ -183,7 +184,7 @@ class ImportDialog(QDialog):
         )
         self.import_button.setEnabled(new > 0)
 
-    def _fill(self, preview: appointments_csv.Preview) -> None:
+    def _fill(self, preview: Preview) -> None:
         rows: list[tuple[int, Row]] = []
         for r in preview.rows:
             when = f"{format_date(r.starts_at, self.zone)} " + format_time(

@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Sensitive data in this text?")
         box.setText(privacy.warning_text(findings))
-        box.setInformativeText("Texts are not private. Send it anyway?")
+        box.setInformativeText("Texts are not private: anyone holding the phone can read them.")
         send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
         edit = box.addButton("Edit the text", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(edit)
