@@ -120,6 +120,8 @@ def upcoming(*, settings: SettingsReader, clock: Clock, limit: int = 1000) -> li
             people.setdefault(link.reminder_id, []).append(link.contact)
     out = []
     for r in reminders:
+        if r.next_at is None:
+            continue  # not selected (next_at IS NOT NULL); here for the type checker
         when = utc(r.next_at)
         contacts = people.get(r.id, [])
         held = [d for d in (quiet_hold(max(when, now), c, snap) for c in contacts[:50]) if d]

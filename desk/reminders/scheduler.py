@@ -121,6 +121,8 @@ class Scheduler:
         self, reminder: Reminder, now: datetime, *, force: bool
     ) -> tuple[list[int], int]:
         settings = self._snapshot()
+        if reminder.next_at is None:
+            return [], 0  # finished meanwhile: nothing is due
         due = utc(reminder.next_at)
         appointment: Appointment | None = reminder.appointment
         grace = timedelta(minutes=settings.grace_minutes)
