@@ -40,6 +40,11 @@ class ModemStatus:
     storage_total: int | None = None
     pin_kind: str | None = None  # "SIM PIN", "SIM PUK" when state is PIN_NEEDED / ERROR
     last_error: str | None = None  # plain words for staff
+    # while reconnecting repeats (3 times in 2 minutes): how often, what the modem last
+    # answered and what TextDesk expected (also spelled out in ``last_error``)
+    repeats: int = 0
+    modem_answer: str | None = None
+    expected: str | None = None
 
     @property
     def bars(self) -> int:

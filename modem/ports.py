@@ -151,8 +151,21 @@ def explain_open_error(exc: BaseException, path: str, *, platform: str | None = 
     return f"{path} could not be opened: {text}"
 
 
+URL_SCHEMES = ("socket://", "rfc2217://")
+
+
+def is_url(path: str) -> bool:
+    """Whether ``path`` is a pyserial URL of a modem on the network (``socket://host:port``
+    raw TCP, e.g. ser2net; ``rfc2217://host:port``) rather than a device path."""
+    return path.strip().lower().startswith(URL_SCHEMES)
+
+
 def open_port(path: str, baudrate: int = 115200) -> serial.Serial:
-    """Open a modem port the way the service does (raises serial.SerialException / OSError)."""
+    """Open a modem port the way the service does (raises serial.SerialException / OSError):
+    a device path, or a network URL with ``serial.serial_for_url`` (its connection loss raises
+    like an unplug)."""
+    if is_url(path):
+        return serial.serial_for_url(path.strip(), baudrate=baudrate, timeout=0.05, write_timeout=5)
     return serial.Serial(
         path,
         baudrate=baudrate,

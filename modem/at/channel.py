@@ -41,9 +41,11 @@ class SerialLike(Protocol):
 
 class AtError(Exception):
     """Base for everything the channel raises. ``written``: an SMS PDU had already been handed
-    to the modem when it happened (so the part may or may not have gone out)."""
+    to the modem when it happened (so the part may or may not have gone out). ``expected``:
+    what TextDesk waited for instead, in plain words (shown when a reconnect loop repeats)."""
 
     written: bool = False
+    expected: str | None = None
 
 
 class PortGone(AtError):
@@ -51,7 +53,12 @@ class PortGone(AtError):
 
 
 class ModemRestarted(AtError):
-    """The modem announced a (re)start in the middle of a command."""
+    """Real evidence that the modem restarted (echo back on, the PIN asked again, our +CNMI
+    setting gone): everything set up at init is lost. A boot line alone is only a hint."""
+
+    def __init__(self, message: str, *, expected: str | None = None) -> None:
+        super().__init__(message)
+        self.expected = expected
 
 
 class AtTimeout(AtError):
@@ -59,6 +66,7 @@ class AtTimeout(AtError):
 
     def __init__(self, command: str, lines: list[str], *, after_pdu: bool = False) -> None:
         super().__init__(f"no answer to {command!r} in time")
+        self.expected = f"an answer to {command}"
         self.command = command
         self.lines = lines
         self.after_pdu = after_pdu
@@ -129,8 +137,11 @@ class AtChannel:
         self.read_slice = read_slice
         self.urcs: deque[urc.Urc] = deque()
         self.dirty = False  # a command timed out: its late reply may still come
-        self.echo_seen = False  # an echo of our command came back (echo was off: a restart?)
-        self.raise_on_boot = True  # off while initialising: boot lines are expected then
+        self.echo_seen = False  # an echo of our command came back
+        self.echo_off = False  # a command was answered without its echo (ATE0 took)
+        # the last command and every line it got (final result included), for diagnosis
+        self.last_command: str | None = None
+        self.last_lines: list[str] = []
         self.stray: deque[str] = deque(maxlen=50)  # discarded lines, for diagnosis
         self.bytes_in = 0
         self.bytes_out = 0
@@ -251,18 +262,21 @@ class AtChannel:
     ) -> Response:
         info: list[str] = []
         foreign = False  # a prefixed line that belongs to some other (late) command
+        echoed = False
+        self.last_command, self.last_lines = cmd, []
         while True:
             limit = deadline
             if final_on_info and info:
                 limit = min(deadline, time.monotonic() + 0.5)
             line = self._next(limit)
             if line is None:
+                self.last_lines = list(info)
                 if final_on_info and info:
                     return Response(cmd, info, "")
                 self.dirty = True
                 raise AtTimeout(cmd, info)
             if self._is_echo(line, cmd):
-                self.echo_seen = True
+                self.echo_seen = echoed = True
                 continue
             fin = final_kind(line)
             if fin is not None:
@@ -270,13 +284,15 @@ class AtChannel:
                     self.stray.append(line)
                     foreign = False
                     continue
+                self.last_lines = [*info, line]
+                if not echoed:
+                    self.echo_off = True
                 kind, code = fin
                 if kind == "ok":
                     return Response(cmd, info, line)
                 raise CommandError(cmd, line, kind, code, info)
             if urc.is_urc(line, prefix):
-                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
-                    raise ModemRestarted(line)
+                self._take_urc(line, deadline)  # a boot line too: the service weighs it
                 continue
             lp = urc.prefix_of(line)
             if prefix is not None and lp in _POLLED and lp != prefix:
@@ -328,8 +344,7 @@ class AtChannel:
                 kind, code = fin
                 raise CommandError(cmd, line, kind if kind != "ok" else "error", code, [])
             if urc.is_urc(line, "+CMGS"):
-                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
-                    raise ModemRestarted(line)
+                self._take_urc(line, deadline)
                 continue
             self.stray.append(line)
         try:
@@ -358,8 +373,7 @@ class AtChannel:
                 info.append(line)
                 continue
             if urc.is_urc(line, "+CMGS"):
-                if isinstance(self._take_urc(line, deadline), urc.Boot) and self.raise_on_boot:
-                    raise ModemRestarted(line)
+                self._take_urc(line, deadline)
                 continue
             self.stray.append(line)
 

@@ -198,6 +198,10 @@ def parse(lines: list[str]) -> Urc:
             return DirectStatusReport(head, body.strip())
         elif head.startswith(("+CREG:", "+CGREG:", "+CEREG:")):
             nums = _ints(head.split(":", 1)[1].split('"', 1)[0])
+            # "+CREG: 1" / "+CREG: 1,"1A2B",..." is the URC; "+CREG: 2,1" is a (late) answer
+            # to AT+CREG? whose second number is the stat
+            if len(nums) >= 2:
+                return Registration(head, nums[1])
             if nums:
                 return Registration(head, nums[0])
         elif head.startswith("^RSSI:") or head.startswith(("+CSQN:", "+CSQ:")):

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from modem.at import urc
-from modem.at.channel import CommandError, ModemRestarted
+from modem.at.channel import CommandError
 from modem.codec import gsm7, pdu
 from modem.events import DeliveryReport, IncomingSms, UssdResult
 from modem.service import health, sms_ops
@@ -52,6 +52,7 @@ class Incoming:
         self._acks: deque[str] = deque()
         self._ussd_pending: tuple[str, float] | None = None
         self._sim_ready_seen = False
+        self._boot_hint: str | None = None
         self._mem1: str | None = None
         self._storages: list[str] = []
         self._available: list[str] | None = None  # AT+CPMS=? of this connection
@@ -90,6 +91,12 @@ class Incoming:
         """Make the next idle moment sweep the storages (a message could not be read now)."""
         self._next_sweep = 0.0
 
+    def take_boot_hint(self) -> str | None:
+        """A line that may mean the modem restarted (RDY, +CFUN: 1, +CPIN: SIM PIN ...) seen
+        since the last call, or None. Only a hint: the service looks for real evidence."""
+        hint, self._boot_hint = self._boot_hint, None
+        return hint
+
     def take_sim_ready(self) -> bool:
         """Whether the SIM said it is ready (+CPIN: READY) since the last call."""
         seen, self._sim_ready_seen = self._sim_ready_seen, False
@@ -125,9 +132,11 @@ class Incoming:
             elif isinstance(u, urc.Ussd):
                 self._ussd(u)
             elif isinstance(u, urc.Boot):
-                raise ModemRestarted(u.line)
+                self._boot_hint = u.line
             elif isinstance(u, urc.SimState) and u.ready:
                 self._sim_ready_seen = True
+            elif isinstance(u, urc.SimState) and ("PIN" in u.line or "PUK" in u.line):
+                self._boot_hint = u.line
 
     # --- USSD ---------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class PinState:
     ready: bool
     kind: str | None  # "SIM PIN", "SIM PUK", ... when not ready
     error: str | None = None  # "no SIM" and similar, in plain words
+    unknown: bool = False  # the modem did not say (taken as ready; later answers tell)
 
 
 def is_sim_busy(exc: CommandError) -> bool:
@@ -71,7 +72,21 @@ def wake(ch: AtChannel, timeout: float, attempts: int = 3) -> None:
     raise last or AtTimeout("ATE0", [])
 
 
+_CME_PIN = {11: "SIM PIN", 12: "SIM PUK", 17: "SIM PIN2", 18: "SIM PUK2"}
+_KNOWN_PIN = re.compile(
+    r"^(READY|NOT READY|(PH[-_ ])?(SIM|NET|NETSUB|SP|CORP|FSIM)[ _]P(IN|UK)2?)$"
+)
+
+
+def pin_asked(exc: CommandError) -> str | None:
+    """ "SIM PIN" / "SIM PUK" ... when ``exc`` is the modem saying it needs that first."""
+    return _CME_PIN.get(exc.code or -1) if exc.kind == "cme" else None
+
+
 def pin_state(ch: AtChannel, timeout: float) -> PinState:
+    """What the SIM wants. Only a readable answer counts: a bare OK, a plain ERROR or a line we
+    cannot read is "unknown" and taken as ready (``unknown=True``), so setting up goes on and
+    the modem's answers to the next commands tell the truth (+CME ERROR: 11 asks for the PIN)."""
     try:
         resp = ch.command("AT+CPIN?", timeout, final_on_info=True)
     except CommandError as exc:
@@ -81,12 +96,16 @@ def pin_state(ch: AtChannel, timeout: float) -> PinState:
             return PinState(False, None, "No SIM card is inserted in the modem.")
         if exc.kind == "cme" and exc.code == 13:
             return PinState(False, None, "The SIM card failed or is blocked.")
-        raise
-    value = (resp.first("+CPIN") or "").strip().strip('"').upper()
+        if exc.kind == "cme" and exc.code in _CME_PIN:
+            return PinState(False, _CME_PIN[exc.code])
+        return PinState(True, None, unknown=True)
+    value = " ".join((resp.first("+CPIN") or "").strip().strip('"').upper().split())
     if value == "READY":
         return PinState(True, None)
-    if not value or value == "NOT READY":
+    if value == "NOT READY":
         raise SimBusy("AT+CPIN?")
+    if not _KNOWN_PIN.match(value):
+        return PinState(True, None, unknown=True)
     return PinState(False, value)
 
 
@@ -179,16 +198,16 @@ def set_up_network(ch: AtChannel, timeout: float, manufacturer: str | None) -> N
         optional(ch, "AT^USSDMODE=0", timeout)
 
 
-def cnmi_intact(ch: AtChannel, expected: str | None, timeout: float) -> bool:
-    """False when the modem's +CNMI no longer is what we set (it restarted behind our back)."""
-    if expected is None:
-        return True
+def cnmi_values(ch: AtChannel, timeout: float) -> list[str] | None:
+    """The modem's +CNMI values (``["2", "1", "0", "2", "0"]``), or None when it does not say:
+    a bare OK, ERROR, or a line without numbers."""
     resp = optional(ch, "AT+CNMI?", timeout)
     if resp is None:
-        return True
-    value = (resp.first("+CNMI") or "").replace(" ", "")
-    want = expected.split(",")[:2]
-    return value.split(",")[:2] == want
+        return None
+    values = [v.strip() for v in (resp.first("+CNMI") or "").split(",")]
+    if not values or not all(v.isdigit() for v in values):
+        return None
+    return values
 
 
 def signal(ch: AtChannel, timeout: float) -> int | None:

@@ -1,4 +1,4 @@
-"""ModemService: the one thread that owns the serial port.
+"""ModemService: the one thread that owns the serial port (or network serial URL).
 
 Callers submit work through a queue (never blocking) and get ``modem.events`` dataclasses back
 through ``sink`` (called on the modem thread; it must not block). The thread opens the port,
@@ -6,15 +6,18 @@ initialises the modem, sends jobs part by part, hands every stored / delivered S
 report to the consumer (deleting it only after ``ack_incoming``), polls status, and on unplug /
 restart / hang reconnects with backoff (to a replugged modem's new path too).
 
-Every connect starts with ESC and a drain (a modem left in the "> " SMS prompt by a killed
-process is cancelled, never sent). stop() interrupts a send waiting for its prompt or +CMGS reply
-(AtChannel.interrupt is the stop event); every job not sent by then gets SendFailed.
+Only positive evidence changes what it believes: a bare OK, an ERROR to an optional query or a
+line it cannot read is "unknown" (unknown registration sends; the network's answer decides). A
+restart needs real evidence (echo back on, our +CNMI gone, the PIN asked again); a boot line is
+a hint that makes it look. Repeating trouble shows in the status in plain words.
+Every connect starts with ESC and a drain (a modem left in the "> " SMS prompt is cancelled,
+never sent). stop() interrupts a send waiting for its prompt or reply; every job not sent by
+then gets SendFailed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
@@ -34,6 +37,7 @@ from modem.at.channel import (
     ModemRestarted,
     PortGone,
     Response,
+    SerialLike,
 )
 from modem.events import (
     ModemEvent,
@@ -43,10 +47,10 @@ from modem.events import (
     SendJob,
     StatusChanged,
 )
-from modem.service import health, init_ops
+from modem.service import connect, health, init_ops
 from modem.service.incoming import Incoming
-from modem.service.reconnect import Backoff
-from modem.service.sending import CLOSING, fail, part_count, send_job
+from modem.service.reconnect import Backoff, TroubleLog
+from modem.service.sending import fail_closing, send_job
 from modem.service.sms_ops import parse_cpms_counts
 
 log = logging.getLogger(__name__)
@@ -79,7 +83,11 @@ class ModemService:
         sim_busy_wait: float = 30.0,
         storage: str = "SM",
         direct_delivery: bool = False,
+        opener: connect.Opener | None = None,
     ) -> None:
+        """``port``: a device path, a pyserial URL (``socket://host:port``,
+        ``rfc2217://host:port``) or None to discover the modem. ``opener`` opens it
+        (``modem.ports.open_port`` by default; tests give a scripted port)."""
         self.port = port
         self._sink = sink
         self._pin = health.PinKeeper(pin)
@@ -92,14 +100,17 @@ class ModemService:
         self.sim_busy_wait = sim_busy_wait
         self.storage = storage
         self.direct_delivery = direct_delivery
+        self._opener: connect.Opener = opener or ports.open_port
         self._backoff = Backoff(backoff_initial, backoff_max)
+        self._troubles = TroubleLog()
+        self._last_exchange: tuple[str | None, list[str]] = (None, [])
         self._requests: queue.Queue[tuple[str, object]] = queue.Queue()
         self._status = ModemStatus()
         self._status_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         # owned by the modem thread
-        self._serial: object | None = None
+        self._serial: SerialLike | None = None
         self._ch: AtChannel | None = None
         self._device: str | None = None
         self._sim_ready = False
@@ -206,7 +217,7 @@ class ModemService:
                     raise _Stop from None
                 except Exception as exc:  # the thread must outlive any surprise: reconnect
                     log.exception("modem thread: unexpected error")
-                    self._drop(f"Internal error in the modem layer ({type(exc).__name__}).")
+                    self._drop(f"Internal error in the modem layer ({type(exc).__name__}).", exc)
         except _Stop:
             pass
         finally:
@@ -224,11 +235,7 @@ class ModemService:
                 break
             if kind == "send":
                 self._jobs.append(value)  # type: ignore[arg-type]
-        while self._jobs:
-            job = self._jobs.popleft()
-            part = max(1, job.start_part)
-            fail(self, job, part, max(part, part_count(job)), job.concat_ref, CLOSING,
-                 retryable=True)  # fmt: skip
+        fail_closing(self, self._jobs)
 
     def _step(self) -> None:
         if self._ch is None:
@@ -241,38 +248,57 @@ class ModemService:
         except ModemRestarted as exc:
             self._restarted(exc)
         except (PortGone, Hung) as exc:
-            self._drop(self._reason(exc))
+            self._drop(connect.init_failure(exc), exc)
         except (CommandError, init_ops.SimBusy) as exc:
             reason = exc.reason if isinstance(exc, CommandError) else "The SIM stayed busy."
-            self._drop(f"The modem refused to be set up: {reason}")
+            self._drop(f"The modem refused to be set up: {reason}", exc)
 
     def _after_timeout(self) -> None:
         """A command timed out: go on if the modem still answers, else reconnect."""
         try:
             self.check_alive()
         except (PortGone, Hung) as exc:
-            self._drop(self._reason(exc))
+            self._drop(connect.init_failure(exc), exc)
 
     def _restarted(self, exc: ModemRestarted) -> None:
-        """The modem restarted (boot line, echo back on, settings lost): set it up again on the
-        same port; if that fails, reconnect."""
+        """Real evidence the modem restarted (echo back on, the PIN asked again, our +CNMI
+        gone): set it up again on the same port (after a growing wait when this repeats); if
+        that fails, reconnect."""
         log.info("modem restarted: %s", exc)
         self._sim_ready = False
         self._incoming.on_disconnect()
-        self.set_status(state=ModemState.DISCONNECTED, last_error=self._reason(exc))
+        reason = self._trouble(connect.init_failure(exc), exc)
+        self.set_status(state=ModemState.DISCONNECTED, last_error=reason)
+        if self._troubles.looping():
+            self._sleep(self._backoff.next_delay(looping=True))
         self.set_status(state=ModemState.CONNECTING)
         try:
             self._initialise()
         except (PortGone, ModemRestarted, Hung, AtTimeout, CommandError, init_ops.SimBusy) as err:
-            self._drop(self._reason(err) if isinstance(err, AtError) else "The SIM stayed busy.")
+            self._drop(connect.init_failure(err), err)
 
-    @staticmethod
-    def _reason(exc: BaseException) -> str:
-        if isinstance(exc, PortGone):
-            return "The modem was disconnected (unplugged?)."
-        if isinstance(exc, ModemRestarted):
-            return "The modem restarted."
-        return "The modem stopped answering."
+    def _trouble(self, reason: str, exc: BaseException | None = None) -> str:
+        """Record a reconnect / re-initialisation; the words for ``last_error``: ``reason``,
+        or, once it repeats, with what the modem last answered and what was expected."""
+        ch = self._ch
+        exchange = (ch.last_command, ch.last_lines) if ch else self._last_exchange
+        text = self._troubles.note(reason, exc, exchange)
+        if text is None:
+            return reason
+        log.warning("modem trouble repeats: %s", text)
+        last = self._troubles.last
+        assert last is not None
+        self.set_status(
+            repeats=self._troubles.repeats(),
+            modem_answer=last.answer if last.command else None,
+            expected=last.expected,
+        )
+        return text
+
+    def _calm(self) -> None:
+        """No trouble for a while: clear the repeat details from the status."""
+        if self.status.repeats and not self._troubles.repeats():
+            self.set_status(repeats=0, modem_answer=None, expected=None)
 
     def _take_requests(self, wait: float = 0.0) -> None:
         """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
@@ -309,26 +335,20 @@ class ModemService:
 
     def _connect(self) -> None:
         self._take_requests()
-        path = self.port
-        if path is not None and not os.path.exists(path) and self._backoff.attempts >= 3:
-            # replugged under another name (/dev/ttyUSB0 -> ttyUSB1) and no stable link given
-            found = ports.discover(timeout=min(self.command_timeout, 1.0))
-            if found is not None:
-                path = found.path
+        path = connect.choose_path(
+            self.port, self._backoff.attempts, min(self.command_timeout, 1.0)
+        )
         if path is None:
-            found = ports.discover(timeout=min(self.command_timeout, 1.0))
-            if found is None:
-                self._wait_retry("No modem found. Plug the modem in.", ModemState.DISCONNECTED)
-                return
-            path = found.path
+            self._wait_retry("No modem found. Plug the modem in.", ModemState.DISCONNECTED)
+            return
         try:
-            serial_port = ports.open_port(path, self.baudrate)
+            serial_port = self._opener(path, self.baudrate)
         except Exception as exc:
             text = ports.explain_open_error(exc, path)
             denied = "Permission denied" in text
             self._wait_retry(text, ModemState.ERROR if denied else ModemState.DISCONNECTED)
             return
-        device = os.path.realpath(path)
+        device = connect.device_of(path)
         if self._device is not None and device != self._device:
             self.emit(PortChanged(self._device, device))
         self._device = device
@@ -346,52 +366,45 @@ class ModemService:
         except Exception as exc:
             if not isinstance(exc, AtError | init_ops.SimBusy):
                 log.exception("modem initialisation failed")
-            reason = (
-                f"The modem did not initialise: {exc.reason}"
-                if isinstance(exc, CommandError)
-                else "The SIM stayed busy."
-                if isinstance(exc, init_ops.SimBusy)
-                else self._reason(exc)
-                if isinstance(exc, AtError)
-                else f"Internal error in the modem layer ({type(exc).__name__})."
-            )
-            self._close()
-            self._wait_retry(reason, ModemState.DISCONNECTED)
+            reason = connect.init_failure(exc)
+            self._wait_retry(reason, ModemState.DISCONNECTED, exc)
             return
-        self._backoff.reset()
+        if not self._troubles.looping():
+            self._backoff.reset()
 
-    def _wait_retry(self, reason: str, state: ModemState) -> None:
-        self._sim_ready = False
+    def _wait_retry(self, reason: str, state: ModemState, exc: BaseException | None = None) -> None:
+        reason = self._trouble(reason, exc)
+        self._close()
         self.set_status(state=state, last_error=reason)
-        self._sleep(self._backoff.next_delay())
+        self._sleep(self._backoff.next_delay(looping=self._troubles.looping()))
 
     def _close(self) -> None:
         ch, self._ch = self._ch, None
+        if ch is not None:
+            self._last_exchange = (ch.last_command, list(ch.last_lines))
         port, self._serial = self._serial, None
         self._sim_ready = False
         self._incoming.on_disconnect()
-        if ch is not None or port is not None:
+        if port is not None:
             try:
-                port.close()  # type: ignore[union-attr]
+                port.close()
             except Exception:
                 pass
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, reason: str, exc: BaseException | None = None) -> None:
         log.info("modem connection lost: %s", reason)
-        self._close()
-        self.set_status(state=ModemState.DISCONNECTED, last_error=reason)
-        self._sleep(self._backoff.next_delay())
+        self._wait_retry(reason, ModemState.DISCONNECTED, exc)
 
     def _initialise(self) -> None:
         ch = self.channel
-        ch.raise_on_boot = False
         try:
             self._init_steps()
         finally:
-            ch.raise_on_boot = True
+            # boot lines while setting up are expected (a modem just powered on): no hint
             kept = [u for u in ch.urcs if not isinstance(u, urc.Boot)]
             ch.urcs.clear()
             ch.urcs.extend(kept)
+            self._incoming.take_boot_hint()
 
     def _init_steps(self) -> None:
         ch = self.channel
@@ -410,10 +423,20 @@ class ModemService:
     def _finish_init(self) -> None:
         ch = self.channel
         t = self.command_timeout
-        chosen = init_ops.wait_sim(
-            lambda: init_ops.set_up_sms(ch, self.storage, t, direct=self.direct_delivery),
-            time.monotonic() + self.sim_busy_wait,
-        )
+        try:
+            chosen = init_ops.wait_sim(
+                lambda: init_ops.set_up_sms(ch, self.storage, t, direct=self.direct_delivery),
+                time.monotonic() + self.sim_busy_wait,
+            )
+        except CommandError as exc:
+            kind = init_ops.pin_asked(exc)
+            if kind is None:
+                raise
+            # the PIN state was unknown (AT+CPIN? said nothing readable); this says it
+            self.set_status(
+                state=ModemState.PIN_NEEDED, pin_kind=kind, last_error=f"Enter the {kind}."
+            )
+            return
         self._cnmi = chosen.cnmi
         self._incoming.storage = chosen.storage or self.storage
         self._incoming.csms = chosen.csms
@@ -442,8 +465,12 @@ class ModemService:
         self._incoming.handle_urcs()
         if self._incoming.take_sim_ready() and not self._sim_ready:
             self._refresh = True
-        if ch.echo_seen:
-            raise ModemRestarted("echo came back on")
+        if ch.echo_seen and ch.echo_off:
+            raise ModemRestarted("its echo came back on", expected="no echo (set with ATE0)")
+        hint = self._incoming.take_boot_hint()
+        if hint is not None and self._sim_ready:
+            health.weigh_boot_hint(self, hint, self._cnmi)
+        self._calm()
         now = time.monotonic()
         if self._pins:
             self._enter_pin(self._pins.popleft())

@@ -2,6 +2,8 @@
 
 For each part from ``start_part``: PartSubmitting, AT+CMGS + "> " + PDU + Ctrl-Z, +CMGS: <mr>,
 PartSent. A +CMS ERROR stops the job with SendFailed (plain words, retryable per modem.at.errors);
+one that means "no network service" is the truth about registration and holds the queue
+(``health.no_service``), whatever AT+CREG? said or did not say;
 silence or a vanished modem after the PDU was written is ``uncertain`` and never retried. A
 stop() while waiting (at.Interrupted) ends the job with SendFailed: ``uncertain`` if the PDU was
 written, else retryable with the reason CLOSING.
@@ -10,11 +12,13 @@ written, else retryable with the reason CLOSING.
 from __future__ import annotations
 
 import random
+from collections import deque
 
 from modem.at.channel import AtTimeout, CommandError, Interrupted, ModemRestarted, PortGone
 from modem.at.errors import describe_cms, is_retryable_cme, is_retryable_cms
 from modem.codec import pdu
 from modem.events import PartSent, PartSubmitting, SendFailed, SendJob
+from modem.service import health
 from modem.service.host import ServiceHost
 from modem.service.sms_ops import parse_cmgs
 
@@ -71,6 +75,14 @@ def fail(
     svc.emit(SendFailed(job.job_id, part, parts, ref, code, reason, retryable, uncertain))
 
 
+def fail_closing(svc: ServiceHost, jobs: deque[SendJob]) -> None:
+    """Stopping: every job in ``jobs`` gets SendFailed (retryable, certainly not sent)."""
+    while jobs:
+        job = jobs.popleft()
+        part = max(1, job.start_part)
+        fail(svc, job, part, max(part, part_count(job)), job.concat_ref, CLOSING, retryable=True)
+
+
 def send_job(svc: ServiceHost, job: SendJob) -> None:
     """Send ``job``; emits the events. Re-raises PortGone / ModemRestarted / Hung after emitting
     SendFailed so the service reconnects."""
@@ -110,6 +122,9 @@ def send_job(svc: ServiceHost, job: SendJob) -> None:
                 reason, retry = "The modem refused the message without saying why.", True
             code = exc.code if exc.kind == "cms" else None
             fail(svc, job, n, total, ref_out, reason, retryable=retry, code=code)
+            no_service = health.NO_SERVICE_CMS if exc.kind == "cms" else health.NO_SERVICE_CME
+            if exc.code in no_service:
+                health.no_service(svc, reason)
             return
         except AtTimeout as exc:
             if exc.after_pdu:
