@@ -43,7 +43,7 @@ def contact_for(item: Contact | int | str, *, country: str, clock: Clock) -> Con
     if isinstance(item, int):
         contact: Contact | None = Contact.get_or_none(Contact.id == item)
         if contact is None:
-            raise NoSuchContact(item)
+            raise NoSuchContact(f"There is no contact {item} (deleted?).")
         return contact
     return contact_for_number(phones.normalize(str(item), country), clock=clock)
 

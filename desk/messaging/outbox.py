@@ -93,9 +93,7 @@ def _resolve_contact(
     country = str(settings.get("default_country"))
     try:
         contact = contact_for(number_or_contact, country=country, clock=clock)
-    except NoSuchContact:
-        raise SendRefused(f"There is no contact {number_or_contact} (deleted?).") from None
-    except phones.InvalidNumber as exc:
+    except (NoSuchContact, phones.InvalidNumber) as exc:
         raise SendRefused(str(exc)) from None
     if isinstance(number_or_contact, str):
         return contact  # just normalised: a phone number

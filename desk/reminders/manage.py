@@ -80,9 +80,7 @@ def resolve_recipients(
     for item in items:
         try:
             contact = contact_for(item, country=country, clock=clock)
-        except NoSuchContact:
-            raise ReminderError(f"No contact with id {item}.") from None
-        except phones.InvalidNumber as exc:
+        except (NoSuchContact, phones.InvalidNumber) as exc:
             raise ReminderError(str(exc)) from None
         if contact.id not in seen:
             seen.add(contact.id)

@@ -104,7 +104,7 @@ def test_contact_for_an_id_a_row_or_a_number_as_typed(database, clock):
     assert anna.number == ANNA
     assert contact_for(anna.id, country="US", clock=clock).id == anna.id
     assert contact_for(anna, country="US", clock=clock) is anna
-    with pytest.raises(NoSuchContact):
+    with pytest.raises(NoSuchContact, match="There is no contact"):
         contact_for(anna.id + 1, country="US", clock=clock)
     with pytest.raises(InvalidNumber):
         contact_for("not a number", country="US", clock=clock)
