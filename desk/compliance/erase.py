@@ -137,7 +137,7 @@ def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult
         DeliveryReport.delete().where(DeliveryReport.number == number).execute()
         pattern = _semi_octets(number)
         if len(pattern) >= 6:
-            RawIncoming.delete().where(RawIncoming.raw.contains(pattern)).execute()
+            RawIncoming.delete().where(RawIncoming.raw_data.contains(pattern)).execute()
 
         # Appointments (their reminders cascade), then reminders left with nobody to remind.
         appointments = [a.id for a in Appointment.select().where(Appointment.contact == contact.id)]

@@ -380,7 +380,7 @@ def mask_message(message_id: int, *, staff: str | None = None, clock: Clock) -> 
             Message.id == message_id
         ).execute()
         for part in IncomingPart.select().where(IncomingPart.message == message_id):
-            IncomingPart.update(text=mask(part.text), raw="").where(
+            IncomingPart.update(text=mask(part.text), raw_data="").where(
                 IncomingPart.id == part.id
             ).execute()
         audit.record(

@@ -160,7 +160,8 @@ def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | Non
             event.raw
             and DeliveryReport.select()
             .where(
-                (DeliveryReport.reference == event.reference) & (DeliveryReport.raw == event.raw)
+                (DeliveryReport.reference == event.reference)
+                & (DeliveryReport.raw_data == event.raw)
             )
             .exists()
         ):
@@ -174,7 +175,7 @@ def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | Non
             final=event.final,
             discharge_time=to_db(event.discharge_time),
             received_at=to_db(now),
-            raw=event.raw or "",
+            raw_data=event.raw or "",
             part=part,
         )
         if part is None:

@@ -148,11 +148,11 @@ def _set_flag(message: Message, flag: str, on: bool = True) -> None:
 
 def _store_raw(event: IncomingSms, reason: str, clock: Clock) -> StoreResult:
     with db.atomic():
-        existing = RawIncoming.get_or_none(RawIncoming.raw == event.raw)
+        existing = RawIncoming.get_or_none(RawIncoming.raw_data == event.raw)
         if existing is not None:
             return StoreResult(None, None, True, False, raw_id=existing.id)
         row = RawIncoming.create(
-            raw=event.raw or "",
+            raw_data=event.raw or "",
             error=reason,
             storage=event.storage,
             received_at=to_db(clock.now()),
@@ -207,7 +207,7 @@ def store_incoming(
             encoding=pdu.encoding,
             sender_time=to_db(pdu.timestamp),
             received_at=now,
-            raw=event.raw or "",
+            raw_data=event.raw or "",
         )
         if concat is None:
             return _assemble([part], settings=settings, clock=clock, rules=rules)
@@ -267,10 +267,10 @@ def _pdus(parts: list[IncomingPart]) -> list[pdu_codec.Pdu] | None:
     longer decodes (then the stored texts are used)."""
     pdus = []
     for part in parts:
-        if not part.raw:
+        if not part.raw_data:
             return None
         try:
-            pdus.append(pdu_codec.decode(part.raw))
+            pdus.append(pdu_codec.decode(part.raw_data))
         except pdu_codec.PduError:
             return None
     return pdus

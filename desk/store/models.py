@@ -6,6 +6,8 @@ command line, each with its own connection to one SQLite file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import peewee as pw
 
 from desk.store.db import db
@@ -33,12 +35,23 @@ OPEN, DONE = "open", "done"
 
 
 class BaseModel(pw.Model):
+    """Every table's base. Each model declares ``id`` (the AutoField peewee would add unseen)
+    and, under each foreign key ``x``, the ``x_id`` peewee sets beside it, so both are typed."""
+
     class Meta:
         database = db
         legacy_table_names = False
 
+    if TYPE_CHECKING:
+        # types-peewee declares ``delete`` as ``classmethod_only[Self, ModelDelete]``, which mypy
+        # refuses on every class access ("generic instance variables via class is ambiguous").
+        # At run time it is peewee's own descriptor, unchanged; this is its type as a classmethod.
+        @classmethod
+        def delete(cls) -> pw.ModelDelete: ...
+
 
 class Contact(BaseModel):
+    id = pw.AutoField()
     number = pw.CharField(unique=True)  # E.164, or an alphanumeric sender as received
     name = pw.CharField(null=True)
     notes = pw.TextField(default="")
@@ -47,6 +60,11 @@ class Contact(BaseModel):
     opted_out = pw.BooleanField(default=False)
     callback_requested = pw.BooleanField(default=False)
     created_at = pw.DateTimeField()
+    # backrefs (peewee adds them from the foreign keys pointing here)
+    conversations: pw.ModelSelect[Conversation]
+    consent_events: pw.ModelSelect[ConsentEvent]
+    appointments: pw.ModelSelect[Appointment]
+    reminder_links: pw.ModelSelect[ReminderRecipient]
 
     @property
     def tag_list(self) -> list[str]:
@@ -58,17 +76,22 @@ class Contact(BaseModel):
 
 
 class Conversation(BaseModel):
+    id = pw.AutoField()
     contact = pw.ForeignKeyField(Contact, unique=True, backref="conversations", on_delete="CASCADE")
+    contact_id: int
     status = pw.CharField(default=OPEN, index=True)
     unread = pw.IntegerField(default=0)
     last_activity_at = pw.DateTimeField(index=True)
     last_preview = pw.CharField(default="")
     last_direction = pw.CharField(null=True)
     needs_attention = pw.BooleanField(default=False)  # free-text opt-out, failed/uncertain send…
+    messages: pw.ModelSelect[Message]  # backref
 
 
 class Message(BaseModel):
+    id = pw.AutoField()
     conversation = pw.ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
+    conversation_id: int
     direction = pw.CharField()  # IN / OUT
     body = pw.TextField(default="")
     encoding = pw.CharField(default="gsm7")
@@ -94,6 +117,8 @@ class Message(BaseModel):
     masked = pw.BooleanField(default=False)
     dedupe_key = pw.CharField(null=True, unique=True)  # incoming: sender|scts|concat|hash
     reminder_run_id = pw.IntegerField(null=True, index=True)
+    part_rows: pw.ModelSelect[MessagePart]  # backrefs
+    incoming_parts: pw.ModelSelect[IncomingPart]
 
     class Meta:
         indexes = ((("conversation", "created_at"), False), (("direction", "state"), False))
@@ -106,7 +131,9 @@ class Message(BaseModel):
 class MessagePart(BaseModel):
     """One SMS part of an outgoing message, with its TP-MR for delivery-report matching."""
 
+    id = pw.AutoField()
     message = pw.ForeignKeyField(Message, backref="part_rows", on_delete="CASCADE")
+    message_id: int
     seq = pw.IntegerField()
     reference = pw.IntegerField(null=True, index=True)
     number = pw.CharField()  # destination, for matching reports
@@ -114,6 +141,7 @@ class MessagePart(BaseModel):
     sent_at = pw.DateTimeField(null=True, index=True)  # rate limit counts parts by this
     delivered_at = pw.DateTimeField(null=True)
     report_status = pw.IntegerField(null=True)
+    reports: pw.ModelSelect[DeliveryReport]  # backref
 
     class Meta:
         indexes = ((("message", "seq"), True),)
@@ -122,6 +150,7 @@ class MessagePart(BaseModel):
 class IncomingPart(BaseModel):
     """A received SMS part, kept until its message is complete (reassembly survives restarts)."""
 
+    id = pw.AutoField()
     dedupe_key = pw.CharField(unique=True)
     sender = pw.CharField(index=True)
     concat_ref = pw.IntegerField(null=True)
@@ -131,11 +160,13 @@ class IncomingPart(BaseModel):
     encoding = pw.CharField(default="gsm7")
     sender_time = pw.DateTimeField(null=True)
     received_at = pw.DateTimeField()
-    raw = pw.TextField(default="")
+    raw_data = pw.TextField(default="", column_name="raw")  # as received: hex PDU or JSON
     message = pw.ForeignKeyField(Message, null=True, backref="incoming_parts", on_delete="SET NULL")
+    message_id: int | None
 
 
 class DeliveryReport(BaseModel):
+    id = pw.AutoField()
     reference = pw.IntegerField(index=True)
     number = pw.CharField(null=True)
     status = pw.IntegerField()
@@ -143,20 +174,23 @@ class DeliveryReport(BaseModel):
     final = pw.BooleanField()
     discharge_time = pw.DateTimeField(null=True)
     received_at = pw.DateTimeField()
-    raw = pw.TextField(default="")
+    raw_data = pw.TextField(default="", column_name="raw")  # as received: hex PDU or JSON
     part = pw.ForeignKeyField(MessagePart, null=True, backref="reports", on_delete="SET NULL")
+    part_id: int | None
 
 
 class RawIncoming(BaseModel):
     """An incoming PDU we could not decode: kept verbatim so nothing is lost, shown to staff."""
 
-    raw = pw.TextField()
+    id = pw.AutoField()
+    raw_data = pw.TextField(column_name="raw")  # as received: hex PDU or JSON
     error = pw.TextField()
     storage = pw.CharField(null=True)
     received_at = pw.DateTimeField()
 
 
 class Template(BaseModel):
+    id = pw.AutoField()
     name = pw.CharField(unique=True)  # typed as /name in the composer
     body = pw.TextField()
 
@@ -164,7 +198,9 @@ class Template(BaseModel):
 class ConsentEvent(BaseModel):
     """Opt-out / opt-in / help. Keeps the number, so an opt-out survives erasing the contact."""
 
+    id = pw.AutoField()
     contact = pw.ForeignKeyField(Contact, null=True, backref="consent_events", on_delete="SET NULL")
+    contact_id: int | None
     number = pw.CharField(index=True)
     kind = pw.CharField()  # opt_out, opt_in, help, optout_text (flagged for staff)
     method = pw.CharField()  # keyword, staff, import, erasure
@@ -178,6 +214,7 @@ class Setting(BaseModel):
 
 
 class AuditLog(BaseModel):
+    id = pw.AutoField()
     at = pw.DateTimeField(index=True)
     action = pw.CharField()  # sent, deleted, exported, erased, retention, restored, settings…
     detail = pw.TextField(default="")
@@ -188,17 +225,22 @@ class AuditLog(BaseModel):
 
 
 class Appointment(BaseModel):
+    id = pw.AutoField()
     contact = pw.ForeignKeyField(Contact, backref="appointments", on_delete="CASCADE")
+    contact_id: int
     starts_at = pw.DateTimeField(index=True)
     service = pw.CharField(default="")
     note = pw.TextField(default="")
     state = pw.CharField(default="pending")  # pending, confirmed, reschedule, cancelled
     source_key = pw.CharField(null=True, unique=True)  # CSV import idempotency
     reply_message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    reply_message_id: int | None
     created_at = pw.DateTimeField()
+    reminders: pw.ModelSelect[Reminder]  # backref
 
 
 class Reminder(BaseModel):
+    id = pw.AutoField()
     text = pw.TextField()
     next_at = pw.DateTimeField(null=True, index=True)  # next occurrence (UTC); None when finished
     recurrence = pw.TextField(null=True)  # JSON rule, None for one-off
@@ -206,15 +248,21 @@ class Reminder(BaseModel):
     appointment = pw.ForeignKeyField(
         Appointment, null=True, backref="reminders", on_delete="CASCADE"
     )
+    appointment_id: int | None
     offset_minutes = pw.IntegerField(null=True)  # minutes before the appointment
     occurrences = pw.IntegerField(default=0)  # how many times it has fired
     created_at = pw.DateTimeField()
     created_by = pw.CharField(null=True)
+    recipients: pw.ModelSelect[ReminderRecipient]  # backrefs
+    runs: pw.ModelSelect[ReminderRun]
 
 
 class ReminderRecipient(BaseModel):
+    id = pw.AutoField()
     reminder = pw.ForeignKeyField(Reminder, backref="recipients", on_delete="CASCADE")
+    reminder_id: int
     contact = pw.ForeignKeyField(Contact, backref="reminder_links", on_delete="CASCADE")
+    contact_id: int
 
     class Meta:
         indexes = ((("reminder", "contact"), True),)
@@ -223,12 +271,16 @@ class ReminderRecipient(BaseModel):
 class ReminderRun(BaseModel):
     """One occurrence for one recipient: exactly once, by the unique index."""
 
+    id = pw.AutoField()
     reminder = pw.ForeignKeyField(Reminder, backref="runs", on_delete="CASCADE")
+    reminder_id: int
     contact = pw.ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    contact_id: int | None
     due_at = pw.DateTimeField()
     state = pw.CharField()  # queued, skipped, missed
     reason = pw.TextField(null=True)
     message = pw.ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    message_id: int | None
     created_at = pw.DateTimeField()
 
     class Meta:

@@ -53,7 +53,7 @@ def make_customer(number: str, name: str, *, opted_out: bool) -> Contact:
     inc = Message.create(conversation=conv, direction="in", body=f"Hi it's {name}, card 4111",
                          state="received", created_at=t(1))  # fmt: skip
     IncomingPart.create(dedupe_key=f"{number}|1", sender=number, text=inc.body, received_at=t(1),
-                        message=inc, raw="07911326040000F0040B91" + erase._semi_octets(number))  # fmt: skip
+                        message=inc, raw_data="07911326040000F0040B91" + erase._semi_octets(number))  # fmt: skip
     out = Message.create(conversation=conv, direction="out", body="Your crown is ready",
                          state="delivered", created_at=t(2), staff="anna")  # fmt: skip
     part = MessagePart.create(message=out, seq=1, reference=42, number=number, state="delivered")
@@ -62,7 +62,7 @@ def make_customer(number: str, name: str, *, opted_out: bool) -> Contact:
     DeliveryReport.create(reference=43, number=number, status=0, delivered=True, final=True,
                           received_at=t(4))  # unmatched  # fmt: skip
     RawIncoming.create(
-        raw="0791" + erase._semi_octets(number) + "FFFF", error="bad", received_at=t(5)
+        raw_data="0791" + erase._semi_octets(number) + "FFFF", error="bad", received_at=t(5)
     )
     ConsentEvent.create(
         contact=contact, number=number, kind="help", method="keyword", text="HELP", at=t(6)

@@ -218,7 +218,7 @@ def test_mask_message_replaces_body_scrubs_parts_and_audits(dbfile) -> None:
         flags="sensitive",
     )  # fmt: skip
     IncomingPart.create(
-        dedupe_key="k1", sender=contact.number, text=body, received_at=now, raw="0791ABCDEF",
+        dedupe_key="k1", sender=contact.number, text=body, received_at=now, raw_data="0791ABCDEF",
         message=msg,
     )  # fmt: skip
     from desk.read import search
@@ -231,7 +231,7 @@ def test_mask_message_replaces_body_scrubs_parts_and_audits(dbfile) -> None:
     assert msg.body == "Here is my card •••• •••• •••• 1111 and pin *****"
     assert "sensitive" in msg.flag_list
     part = IncomingPart.get(IncomingPart.message == msg.id)
-    assert "4111" not in part.text and part.raw == ""
+    assert "4111" not in part.text and part.raw_data == ""
     log = AuditLog.get(AuditLog.action == "masked")
     assert log.staff == "anna" and "a card number" in log.detail and "4111" not in log.detail
     # The full-text index followed the new body.

@@ -141,7 +141,7 @@ def test_eight_bit_data_gets_a_readable_placeholder(database, settings, clock):
     message = Message.get_by_id(result.message_id)
     assert message.body == "[data message of 12 bytes, not text: it cannot be shown]"
     assert message.encoding == "8bit"
-    assert IncomingPart.get().raw == raw  # the bytes themselves are kept
+    assert IncomingPart.get().raw_data == raw  # the bytes themselves are kept
     again = store_incoming(
         IncomingSms(token="y", raw=raw, pdu=pdu), settings=settings, clock=clock, rules=RULES
     )
@@ -163,7 +163,7 @@ def test_undecodable_pdu_is_kept_raw_with_a_problem_and_nothing_else_lost(
     assert result.message_id is None and not result.duplicate
     assert result.problem and "could not be read" in result.problem and error in result.problem
     row = RawIncoming.get_by_id(result.raw_id)
-    assert row.raw == garbage and row.error == error and row.storage == "SM"
+    assert row.raw_data == garbage and row.error == error and row.storage == "SM"
     # read again by a sweep: kept once
     assert store_incoming(bad, settings=settings, clock=clock, rules=RULES).duplicate
     assert RawIncoming.select().count() == 1

@@ -96,7 +96,7 @@ def test_without_raw_pdus_the_stored_texts_are_joined(database, settings, clock)
 def test_a_raw_pdu_that_no_longer_decodes_falls_back_to_the_texts(database, settings, clock):
     first, second = events(emoji_parts())
     store_incoming(first, settings=settings, clock=clock, rules=RULES)
-    IncomingPart.update(raw="ZZ").execute()  # damaged in storage
+    IncomingPart.update(raw_data="ZZ").execute()  # damaged in storage
     result = store_incoming(second, settings=settings, clock=clock, rules=RULES)
     body = Message.get_by_id(result.message_id).body
     assert body == first.pdu.text + second.pdu.text

@@ -155,7 +155,7 @@ def test_unmatched_report_is_kept_and_a_duplicate_is_stored_once(database, setti
     assert on_delivery_report(event, clock=clock) is None
     assert on_delivery_report(event, clock=clock) is None
     report = DeliveryReport.get()
-    assert report.part is None and report.reference == 99 and report.raw == event.raw
+    assert report.part is None and report.reference == 99 and report.raw_data == event.raw
 
 
 def test_duplicate_report_does_not_touch_another_part(database, settings, clock):
