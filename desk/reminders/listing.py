@@ -197,6 +197,8 @@ def history(
 def appointment_list(
     *, settings: SettingsReader, clock: Clock, include_past: bool = False, limit: int = 1000
 ) -> list[AppointmentItem]:
+    """Appointments from 12 hours ago on (all with ``include_past``), soonest first, with the
+    reminders still to go and the customer's reply; a fixed number of queries per page."""
     snap = settings.snapshot()
     tz = snap.zone
     country = snap.default_country
@@ -217,12 +219,15 @@ def appointment_list(
             .group_by(Reminder.appointment)
             .tuples()
         )
+    replies: dict[int, str] = {}
+    for ids in chunks([a.reply_message_id for a in appts if a.reply_message_id]):
+        replies.update(
+            (m.id, m.body)
+            for m in Message.select(Message.id, Message.body).where(Message.id.in_(ids))
+        )
     out = []
     for a in appts:
-        reply = None
-        if a.reply_message_id:
-            msg = Message.get_or_none(Message.id == a.reply_message_id)
-            reply = msg.body if msg is not None else None
+        reply = replies.get(a.reply_message_id) if a.reply_message_id else None
         start = utc(a.starts_at)
         out.append(
             AppointmentItem(

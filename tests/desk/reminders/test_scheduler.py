@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from desk.base import quiet_hours
 from desk.base.clock import FakeClock, to_db, utc
 from desk.messaging import outbox
-from desk.messaging.contacts import contact_for_number
-from desk.messaging.contacts import quiet_hold
+from desk.messaging.contacts import contact_for_number, quiet_hold
 from desk.reminders.manage import ReminderError, cancel_reminder, create_reminder
 from desk.reminders.recurrence import parse_every
 from desk.reminders.scheduler import Scheduler, send_now
@@ -391,6 +390,7 @@ def test_upcoming_list_reads_settings_once_however_many_reminders(env):
         finally:
             db.connection().set_trace_callback(None)
         assert all("{" not in item.preview for item in items)
+        assert sum('FROM "setting"' in s for s in seen) == 1  # one snapshot
         return len(seen)
 
     def add(n: int, start: int) -> None:
@@ -408,3 +408,63 @@ def test_upcoming_list_reads_settings_once_however_many_reminders(env):
     add(200, 5)
     many = statements()
     assert many == few, f"{few} statements for 5 reminders, {many} for 205"
+
+
+def _setting_reads(fn) -> tuple[object, int, int]:
+    from desk.store.db import db
+
+    seen: list[str] = []
+    db.connection().set_trace_callback(seen.append)
+    try:
+        result = fn()
+    finally:
+        db.connection().set_trace_callback(None)
+    return result, sum('FROM "setting"' in s for s in seen), len(seen)
+
+
+def test_a_tick_reads_the_settings_once_however_many_occurrences(env):
+    """One snapshot per tick: rendering, quiet hours and the outbox all use it."""
+    settings, clock = env
+    people = [contact(f"+1202555{i:04d}", f"Person {i}") for i in range(30)]
+    for i in range(60):
+        create_reminder(
+            recipients=[people[i % 30].id, people[(i + 1) % 30].id],
+            text="Hi {first_name}, {shop}: {date} at {time}.",
+            at=clock.now() + timedelta(minutes=1),
+            settings=settings,
+            clock=clock,
+        )
+    clock.advance(timedelta(minutes=2))
+    ids, setting_reads, _ = _setting_reads(Scheduler(settings=settings, clock=clock).tick)
+    assert len(ids) == 120
+    assert setting_reads == 1
+
+
+def test_the_appointment_page_costs_the_same_for_5_or_50_appointments(env):
+    from desk.reminders import appointments
+    from desk.reminders.listing import appointment_list
+
+    settings, clock = env
+    settings.set("reminder_offsets", "1h")
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            c = contact(f"+1202556{i:04d}", f"P {i}")
+            appt = appointments.create_appointment(
+                c, clock.now() + timedelta(days=1, minutes=i), settings=settings, clock=clock
+            )
+            reply = outbox.queue_message(c, "ok", source="staff", settings=settings, clock=clock)
+            appt.reply_message = reply.id
+            appt.save()
+
+    add(5, 0)
+    few_items, few_settings, few = _setting_reads(
+        lambda: appointment_list(settings=settings, clock=clock)
+    )
+    assert len(few_items) == 5
+    add(45, 5)
+    items, many_settings, many = _setting_reads(
+        lambda: appointment_list(settings=settings, clock=clock)
+    )
+    assert len(items) == 50 and all(i.reply and i.reminders == 1 for i in items)
+    assert many == few and few_settings == many_settings == 1
