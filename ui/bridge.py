@@ -40,9 +40,12 @@ class Bridge(QObject):
         self._call.connect(self._run)
 
     # --- engine events ---------------------------------------------------------------------
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: Engine) -> Callable[[], None]:
+        """Receive the engine's events; returns the engine's unsubscribe function (safe to call
+        more than once, and after this bridge is gone)."""
         self.detach()
-        self._unsubscribe = engine.subscribe(self.dispatch)
+        self._unsubscribe = unsubscribe = engine.subscribe(self.dispatch)
+        return unsubscribe
 
     def detach(self) -> None:
         if self._unsubscribe is not None:

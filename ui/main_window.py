@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QMainWindow,
@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
     # The thread view keeps its short name although it hides QObject.thread(), which nothing calls
     # on the window.
     thread: ThreadView  # type: ignore[assignment]
+    act_new: QAction  # File > New conversation (menus.build)
 
     def __init__(
         self, engine: Engine, *, log_path: Path | None = None, parent: QWidget | None = None

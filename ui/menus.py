@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ui import resources
 
+if TYPE_CHECKING:  # the window imports this module to build itself
+    from ui.main_window import MainWindow
 
-def _action(w: Any, text: str, shortcut: str | None, slot: Any, menu: QMenu) -> QAction:
+
+def _action(
+    w: QWidget, text: str, shortcut: str | None, slot: Callable[[], object], menu: QMenu
+) -> QAction:
     act = QAction(text, w)
     if shortcut:
         act.setShortcut(QKeySequence(shortcut))
@@ -20,7 +26,7 @@ def _action(w: Any, text: str, shortcut: str | None, slot: Any, menu: QMenu) -> 
     return act
 
 
-def build(w: Any) -> None:
+def build(w: MainWindow) -> None:
     """The menu bar; every action also works by its shortcut anywhere in the window."""
     bar = w.menuBar()
     f = bar.addMenu("&File")

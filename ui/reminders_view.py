@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -75,9 +75,8 @@ class RemindersView(QWidget):
         if bridge is None:
             # Our own bridge; detached when this page goes so the engine never calls a dead one.
             bridge = Bridge(self)
-            bridge.attach(engine)
-            unsubscribe = bridge._unsubscribe
-            self.destroyed.connect(lambda *_: unsubscribe() if unsubscribe else None)
+            unsubscribe = bridge.attach(engine)
+            self.destroyed.connect(lambda *_: unsubscribe())
             self._own_bridge = True
         else:
             self._own_bridge = False
@@ -384,7 +383,7 @@ class RemindersView(QWidget):
     def import_appointments(self) -> None:
         self.import_dialog().open()
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self._own_bridge:
             self.bridge.detach()
         super().closeEvent(event)

@@ -8,9 +8,13 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from desk.base.clock import Clock
 from desk.base.paths import Profile, resolve_profile
+
+if TYPE_CHECKING:
+    from desk.engine.api import Engine
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +22,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class Session:
     profile: Profile
-    engine: Any
-    window: Any = None
-    vm: Any = None
+    engine: Engine
+    window: Any = None  # ui.main_window.MainWindow, or None for a session without a window
+    vm: Any = None  # the demo's virtual modem (modem.sim.VirtualModem), which ui never imports
     tmp: tempfile.TemporaryDirectory[str] | None = None
     closed: bool = field(default=False)
 
@@ -70,7 +74,7 @@ def start(
     customer: bool = True,
     demo_data: bool = False,
     tmp: tempfile.TemporaryDirectory[str] | None = None,
-    clock: Any = None,
+    clock: Clock | None = None,
     window: bool = True,
 ) -> Session:
     """Start the engine (and the window). ``virtual`` runs an in-process virtual modem as the port."""

@@ -92,7 +92,7 @@ class Desk:
 
 @pytest.fixture
 def desk(qtbot: Any, tmp_path: Path) -> Iterator[Desk]:
-    from modem.events import ModemState
+    from desk.base.events import ModemState
     from ui import session
 
     profile = resolve_profile(tmp_path / "profile").ensure()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desk.base import events as ev
-from modem.events import ModemState, ModemStatus
+from desk.base.events import ModemState, ModemStatus
 from ui.bridge import Bridge
 from ui.crash import CrashHandler
 from ui.single_instance import InstanceServer, ask_running

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 
 from desk.base import events
 from desk.base.clock import FakeClock, utc
+from desk.base.events import ModemState
 from desk.base.paths import resolve_profile
 from desk.engine.api import Engine
 from desk.messaging.contacts import contact_for_number
@@ -24,7 +25,6 @@ from desk.reminders.recurrence import Rule, parse_every
 from desk.store.db import close_database, open_database
 from desk.store.models import Appointment, Message, Reminder, ReminderRun
 from desk.store.settings import Settings
-from modem.events import ModemState
 from modem.sim import VirtualModem
 from ui.import_dialog import ImportDialog
 from ui.reminder_editor import ReminderEditor

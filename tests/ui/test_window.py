@@ -195,7 +195,7 @@ def test_export_writes_the_conversation(desk: Desk, tmp_path, monkeypatch) -> No
 
 
 def test_pin_prompt_when_the_sim_asks(desk: Desk, monkeypatch) -> None:
-    from modem.events import ModemState, ModemStatus
+    from desk.base.events import ModemState, ModemStatus
 
     w = desk.window
     sent: list[str] = []
