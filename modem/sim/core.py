@@ -13,10 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from modem.sim import commands_basic, commands_network, commands_send, commands_sms  # noqa: F401
+from modem.sim import commands_basic, commands_network, commands_send, commands_sms, framing  # noqa: F401
 from modem.sim.at_parser import Assembler, Command, Form, ParseError, find_at, parse_line
 from modem.sim.config import SimConfig
-from modem.sim.errors import AtError, CmeError, CmsError, error_text
+from modem.sim.errors import AtError, CmeError, CmsError
 from modem.sim.inbound import Inbound
 from modem.sim.line import Line
 from modem.sim.network import Network
@@ -76,6 +76,8 @@ class ModemCore:
         self._late_timer: Timer | None = None
         self._periodic: dict[str, Timer] = {}
         self.generation = 0  # bumped at every power change: stale boot URCs stay quiet
+        self.set_since_power_on: set[str] = set()  # for the profile's needs_first
+        self.answers = 0  # commands answered since power-on (for the profile's answer_urc)
         self.last_device: str | None = None
 
     # ------------------------------------------------------------------ events and timers
@@ -157,20 +159,26 @@ class ModemCore:
         self.faults.late_stash = None
         for delay, line in self.profile.boot_urcs:
             self.call_later(delay, lambda line=line, gen=self.generation: self._boot_urc(gen, line))
+        self.set_since_power_on.clear()
+        self.answers = 0
         self._stop_periodic()
         for interval, line in self.profile.periodic_urcs:
             self._start_periodic(interval, line)
+        for interval, line in self.profile.chatter:
+            self._start_periodic(interval, line, always=True)
         self.call_later(busy + 0.05, self.inbound.pump)
 
     def _boot_urc(self, generation: int, line: str) -> None:
         if generation == self.generation:
             self.urc(self.vendor_line(line))
 
-    def _start_periodic(self, interval: float, line: str) -> None:
+    def _start_periodic(self, interval: float, line: str, *, always: bool = False) -> None:
+        """Print ``line`` every ``interval`` s; ^CURC=0 stops it unless ``always``."""
+
         def tick() -> None:
             if self.power != "on":
                 return
-            if self.settings.curc:
+            if always or self.settings.curc:
                 self.urc(self.vendor_line(line))
             self._periodic[line] = self.call_later(interval, tick)
 
@@ -318,7 +326,7 @@ class ModemCore:
             if self.config.trace:
                 self.emit({"event": "rx", "data": text})
             self.reply_delay = 0.0
-            out = self.execute(body)
+            out = framing.answer_urc(self, self.execute(body))
             return self._shape(out)
         if kind == "overflow":
             self.prompt = None
@@ -393,6 +401,8 @@ class ModemCore:
                 log.exception("handler for %s failed", cmd.name)
                 self.emit({"event": "error", "error": repr(exc), "command": cmd.name})
                 return bytes(out) + self.final(AtError())
+            if cmd.form is Form.SET:
+                self.set_since_power_on.add(cmd.name)
             if isinstance(result, Prompt):
                 self.prompt = result
                 self.assembler.prompt = True
@@ -414,7 +424,14 @@ class ModemCore:
             raise AtError()
         if spec.sim and cmd.form is not Form.TEST:
             self.require_sim(sms=spec.sms)
-        return spec.fn(self, cmd)
+        if cmd.form is Form.SET:
+            for name, first in self.profile.needs_first:
+                if cmd.name == name and first not in self.set_since_power_on:
+                    raise AtError()
+        result = spec.fn(self, cmd)
+        if cmd.form is Form.READ and cmd.name + "?" in self.profile.bare_reads:
+            return []  # done, but the modem does not say what it holds
+        return result
 
     def refused(self, cmd: Command) -> bool:
         text = cmd.name + ("=" + cmd.raw if cmd.form is Form.SET else "")
@@ -440,34 +457,10 @@ class ModemCore:
 
     # ------------------------------------------------------------------ formatting
     def info(self, lines: list[str]) -> bytes:
-        if not lines:
-            return b""
-        text = "\r\n".join(lines)
-        if self.settings.verbose:
-            text = "\r\n" + text + "\r\n"
-        else:
-            text += "\r\n"
-        if self.config.trace:
-            self.emit({"event": "response", "lines": list(lines)})
-        return text.encode("latin-1", "replace")
+        return framing.info(self, lines)
 
     def final(self, exc: AtError | None) -> bytes:
-        s = self.settings
-        if exc is None:
-            if s.quiet:
-                return b""
-            text = "OK" if s.verbose else "0"
-        else:
-            text = error_text(exc, s.cmee)
-            if text == "ERROR" and not s.verbose:
-                text = "4"
-            if s.quiet and text in ("ERROR", "4"):
-                return b""
-        if self.config.trace:
-            self.emit({"event": "response", "final": text})
-        if s.verbose:
-            return f"\r\n{text}\r\n".encode()
-        return f"{text}\r".encode()
+        return framing.final(self, exc)
 
     # ------------------------------------------------------------------ helpers for handlers
     @property

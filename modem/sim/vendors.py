@@ -32,6 +32,28 @@ Quirks (all observed in the field or documented by the makers):
   ``AT^USSDMODE=0`` selects plain text.
 * ``extra_commands``: vendor commands answered with OK (so AT+CLAC lists them and init scripts that
   use them work): ^CURC, ^USSDMODE, ^CVOICE (Huawei), +ZPAS (ZTE), +WIND (Wavecom), ...
+
+The terse answers (what made clients that trust every answer give up, issue 10):
+
+* ``bare_reads``: read commands answered with a bare ``OK`` and no information line, e.g.
+  ``AT+CNMI?`` on Huawei sticks and phones, ``AT+CREG?`` on ZTE sticks before the first network
+  scan finished. The setting still takes effect; the modem just does not say so.
+* ``refused`` (above) doubles as "ERROR to optional queries": ``AT+CGREG?``, ``AT+CSCA?``,
+  ``AT+CLAC``, ``AT+CIMI``... answered ``ERROR`` by models or firmware that lack them.
+* ``blank_lines``: an extra empty line before every information and final line (Sierra and
+  u-blox modules in verbose mode, several phones).
+* ``chatter``: URCs the modem prints at any time, every few seconds, whatever ^CURC says
+  (``^RSSI``, ``+ZPASR``, ``+CIEV``, ``#QSS``, ``+WIND``).
+* ``answer_urc``: a URC that lands inside a command's answer, between the echo and the result,
+  every ``answer_urc_every`` commands (``^RSSI`` on Huawei, ``+CIEV`` on u-blox).
+* ``rewrites``: (regex, replacement) pairs applied to information lines: answers in another
+  spacing or case (``+CSQ: 17, 99``, ``+CREG:0,1``, ``+cpms:``...).
+* ``needs_first``: (command, prerequisite) pairs: the command answers ``ERROR`` until the
+  prerequisite was set since power-on (``AT+CNMI`` before ``AT+CMGF`` on SIMCom and Telit).
+
+Which profile carries which terse answer follows the makers' AT manuals and field reports where
+they say; where they are silent, a quirk is placed so that every kind of terse answer is met by
+at least two profiles. A profile is a test device, not a certificate for that firmware.
 """
 
 from __future__ import annotations
@@ -63,6 +85,13 @@ class VendorProfile:
     ussd_packed: bool = False
     extra_commands: tuple[str, ...] = ()
     clac: bool = True
+    bare_reads: tuple[str, ...] = ()
+    blank_lines: bool = False
+    chatter: tuple[tuple[float, str], ...] = ()
+    answer_urc: str | None = None
+    answer_urc_every: int = 4
+    rewrites: tuple[tuple[str, str], ...] = ()
+    needs_first: tuple[tuple[str, str], ...] = ()
 
 
 GENERIC = VendorProfile(
@@ -81,7 +110,7 @@ HUAWEI = VendorProfile(
     index_base=0,
     capacity={"SM": 20, "ME": 100, "SR": 10},
     sim_busy=1.0,
-    refused=("+CGREG=2",),
+    refused=("+CGREG=2", "+CEREG"),
     boot_urcs=((0.2, "^SIMST: 1"), (0.4, "^SRVST: 2"), (0.5, "^MODE: 5,4"), (0.6, "^RSSI: {rssi}")),
     periodic_urcs=((3.0, "^BOOT:20952991,0,0,0,77"),),
     signal_urc="^RSSI: {rssi}",
@@ -90,6 +119,8 @@ HUAWEI = VendorProfile(
     sms_pin_cme=True,
     ussd_packed=True,
     extra_commands=("^CURC", "^USSDMODE", "^CVOICE", "^DTMF", "^SYSCFG", "^PORTSEL", "^U2DIAG"),
+    bare_reads=("+CNMI?",),
+    answer_urc="^RSSI: {rssi}",
 )
 
 ZTE = VendorProfile(
@@ -100,12 +131,15 @@ ZTE = VendorProfile(
     imei="358511020123457",
     capacity={"SM": 25, "ME": 100, "SR": 10},
     sim_busy=1.5,
+    refused=("+CEREG", "+CMMS"),
     cpms_before_cnmi=True,
     boot_urcs=((0.3, "+ZUSIMR:2"), (0.6, '+ZPASR: "UMTS"')),
     registration_urc='+ZPASR: "{zpas}"',
     iccid={"+ZGETICCID": "+ZGETICCID: ", "+CCID": "+CCID: "},
     sms_pin_cme=True,
     extra_commands=("+ZPAS", "+ZOPRT", "+ZSNT", "+ZCDRUN"),
+    bare_reads=("+CREG?",),
+    chatter=((4.0, '+ZPASR: "{zpas}"'),),
 )
 
 SIMCOM = VendorProfile(
@@ -116,6 +150,7 @@ SIMCOM = VendorProfile(
     imei="865067020123458",
     capacity={"SM": 30, "ME": 50, "SR": 10},
     sim_busy=1.4,  # until just before "SMS Ready"
+    refused=("+CEREG",),  # a 2G module: no LTE registration
     boot_urcs=(
         (0.1, "RDY"),
         (0.3, "+CFUN: 1"),
@@ -127,6 +162,24 @@ SIMCOM = VendorProfile(
     cmgr_empty_ok=True,
     cpin_ready_urc=True,
     extra_commands=("+DDET", "+CSCLK", "+CLTS", "+CIURC"),
+    bare_reads=("+CSCS?",),
+    needs_first=(("+CNMI", "+CMGF"),),
+)
+
+SIM7600 = VendorProfile(
+    name="sim7600",
+    manufacturer="SIMCOM INCORPORATED",
+    model="SIMCOM_SIM7600E-H",
+    revision="+CGMR: LE20B04SIM7600M22",  # the LTE series prefixes its revision
+    imei="862636050123451",
+    capacity={"SM": 30, "ME": 255, "SR": 20},
+    sim_busy=0.9,
+    refused=("+CMMS",),
+    boot_urcs=((0.1, "RDY"), (0.4, "+CPIN: {cpin}"), (1.0, "SMS DONE"), (1.2, "PB DONE")),
+    extra_commands=("+CSCLK", "+CNMP", "+CICCID"),
+    bare_reads=("+CNMI?", "+CSCS?"),
+    needs_first=(("+CNMI", "+CMGF"),),
+    rewrites=((r"^\+CSQ: (\d+),(\d+)$", r"+CSQ: \1,\2 "),),  # a trailing space
 )
 
 QUECTEL = VendorProfile(
@@ -147,6 +200,54 @@ QUECTEL = VendorProfile(
     iccid={"+QCCID": "+QCCID: ", "+CCID": "+CCID: "},
     cpin_ready_urc=True,
     extra_commands=("+QURCCFG", "+QINDCFG", "+QCFG", "+QSCLK"),
+    bare_reads=("+CSCS?",),
+    chatter=((5.0, '+QIND: "csq",{rssi},99'),),
+)
+
+SIERRA = VendorProfile(
+    name="sierra",
+    manufacturer="Sierra Wireless, Incorporated",
+    model="MC7710",
+    revision="SWI9200X_03.05.29.03ap r6485 CARMD-EV-FRMWR1 2013/05/29 21:41:28",
+    imei="359225050123452",
+    capacity={"SM": 30, "ME": 100, "SR": 20},
+    sim_busy=0.5,
+    refused=("+CMMS", "+COPS=3"),
+    extra_commands=("!GSTATUS", "!SELRAT", "!BAND"),
+    bare_reads=("+CREG?",),
+    blank_lines=True,
+    rewrites=((r"^\+CSQ: (\d+),(\d+)$", r"+CSQ: \1, \2"),),
+)
+
+TELIT = VendorProfile(
+    name="telit",
+    manufacturer="Telit",
+    model="LE910C1-EU",
+    revision="25.21.660",
+    imei="354938080123453",
+    capacity={"SM": 30, "ME": 100, "SR": 20},
+    sim_busy=0.6,
+    boot_urcs=((0.4, "#QSS: 1"),),
+    extra_commands=("#QSS", "#SELINT", "#SMSMODE"),
+    needs_first=(("+CNMI", "+CMGF"),),
+    chatter=((5.0, "#QSS: 1"),),
+    rewrites=((r"^\+CMGS: ", "+CMGS:  "), (r"^\+CREG: (\d),(\d)$", r"+CREG: \1, \2")),
+)
+
+UBLOX = VendorProfile(
+    name="ublox",
+    manufacturer="u-blox",
+    model="SARA-U201",
+    revision="23.60",
+    imei="357520070123454",
+    capacity={"SM": 30, "ME": 23, "SR": 20},
+    sim_busy=0.7,
+    refused=("+CEREG", "+CIMI"),
+    extra_commands=("+UPSV", "+UCIND", "+UGPIOC"),
+    bare_reads=("+CNMI?",),
+    blank_lines=True,
+    answer_urc="+CIEV: 2,3",
+    answer_urc_every=3,
 )
 
 WAVECOM = VendorProfile(
@@ -158,14 +259,43 @@ WAVECOM = VendorProfile(
     capacity={"SM": 20, "ME": 99, "SR": 10},
     sim_busy=0.8,
     cpin_no_ok=True,
-    refused=("+CLAC",),
+    refused=("+CLAC", "+CEREG"),
     boot_urcs=((0.2, "+WIND: 1"), (0.5, "+WIND: 3"), (0.8, "+WIND: 4")),
     extra_commands=("+WIND", "+WOPEN", "+WIPC"),
     clac=False,
+    bare_reads=("+CSCS?",),
+    chatter=((6.0, '+WIND: 10,"SM",1,"FD",1,"ON",1'),),
+)
+
+PHONE = VendorProfile(
+    name="phone",
+    manufacturer="Nokia",
+    model="Nokia 6230i",
+    revision="V 03.88",
+    imei="354349011234563",
+    capacity={"SM": 20, "ME": 150, "SR": 10},
+    refused=("+CLAC", "+CUSD", "+CEREG", "+CGREG", "+CSMS=1", "+CMMS", "+CIMI"),
+    clac=False,
+    bare_reads=("+CNMI?", "+CREG?"),
+    blank_lines=True,
+    rewrites=((r"^(\+[A-Z]+): ", r"\1:"), (r"^\+CMGS:", "+cmgs:")),  # "+CSQ:18,99", "+cmgs:5"
 )
 
 VENDORS: dict[str, VendorProfile] = {
-    p.name: p for p in (GENERIC, HUAWEI, ZTE, SIMCOM, QUECTEL, WAVECOM)
+    p.name: p
+    for p in (
+        GENERIC,
+        HUAWEI,
+        ZTE,
+        SIMCOM,
+        SIM7600,
+        QUECTEL,
+        SIERRA,
+        TELIT,
+        UBLOX,
+        WAVECOM,
+        PHONE,
+    )
 }
 
 
