@@ -1,18 +1,79 @@
 """``textdesk --self-test``: the real window, offscreen, on a throwaway profile with the virtual
-modem. A customer texts in; the test waits for it in the list, replies from the composer, checks
-the virtual modem received the reply and the window shows it delivered. Exit 0, or 1 with why."""
+modem; exit 0, or 1 with one line saying what failed.
+
+Run from source and inside the built bundle (packaging/smoke.py), where a module PyInstaller missed
+shows up as an ImportError. So the test imports every module a safety feature needs by name, and
+then exercises each feature end to end:
+
+- the conversation: a customer texts in, the text shows unread in the list, a reply typed in the
+  composer reaches the virtual modem and is shown delivered;
+- privacy: a card number typed in the composer brings up the warning (answered "Edit the text":
+  nothing is sent); a card number texted in is flagged sensitive and kept out of the list preview;
+- STOP: the opt-out is recorded and the confirmation goes out to the modem;
+- reminders: a reminder due now is materialised by the scheduler and sent through the modem;
+- retention: a message older than retention_days, written before the engine starts, is deleted
+  by the engine's first housekeeping turn.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desk.base import events as ev
+from desk.base import logs as logsetup
+from desk.base.clock import SystemClock, to_db
+from desk.base.paths import Profile
+from desk.read import queries
+from desk.reminders.manage import create_reminder
+from desk.store import models as m
+from desk.store.db import close_database, open_database
+from desk.store.settings import Settings
+from ui import qtlog, session
+
+T = TypeVar("T")
 
 CUSTOMER = "+12025550142"
+OPTING_OUT = "+12025550166"
 INCOMING = "Self-test: is my repair ready?"
 REPLY = "Yes - it's ready at the counter. See you soon!"
+CARD = "4111 1111 1111 1111"
+CARD_REPLY = f"Your card on file is {CARD}, is that right?"
+CARD_INCOMING = f"Self-test: pay with my card {CARD} exp 12/28"
+REMINDER = "Self-test reminder: your check-up is tomorrow at 9:00."
+OLD_TEXT = "Self-test: a text from long ago"
+RETENTION_DAYS = 365
+
+# What the safety features are made of: imported by name first, so a module the bundle lacks is
+# named in the failure instead of surfacing as some later symptom.
+SAFETY_MODULES = (
+    "desk.compliance.privacy",
+    "desk.compliance.consent",
+    "desk.compliance.retention",
+    "desk.compliance.erase",
+    "desk.reminders.scheduler",
+    "desk.reminders.appointments",
+    "desk.reminders.manage",
+    "desk.engine.incoming_rules",
+    "desk.engine.core_loop",
+    "desk.messaging.inbox",
+    "desk.messaging.outbox",
+    "desk.cli.main",
+    "desk.cli.data",
+    "desk.cli.reminders",
+    "ui.main_window",
+    "ui.reminders_view",
+)
 
 
 class SelfTestFailed(RuntimeError):
@@ -25,31 +86,114 @@ def say(text: str) -> None:
         print(f"self-test: {text}", file=out, flush=True)
 
 
-def wait_for(
-    app: Any, cond: Callable[[], Any], what: str, timeout: float = 20.0, on_poll=None
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        app.processEvents()
-        if on_poll is not None:
-            on_poll()
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SelfTestFailed(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
+def check_modules() -> None:
+    """Import each module a safety feature needs; a missing one fails the test by name."""
+    missing: dict[str, list[str]] = {}
+    for name in SAFETY_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            missing.setdefault(exc.name or name, []).append(name)
+    if missing:
+        raise SelfTestFailed(
+            "this build lacks "
+            + "; ".join(f"{lost} (needed by {', '.join(users)})" for lost, users in missing.items())
+        )
+
+
+def seed(profile: Profile) -> int:
+    """Before the engine starts (it is the one writer once it runs): the settings the checks
+    need and one message older than the retention period. Returns that message's id."""
+    database = open_database(profile.db_path)
+    try:
+        settings = Settings()
+        settings.set("retention_days", RETENTION_DAYS)
+        settings.set("quiet_hours", "off")  # the reminder goes out whatever the time of day
+        settings.set("rate_per_minute", 60)
+        old = to_db(SystemClock().now() - timedelta(days=RETENTION_DAYS + 30))
+        contact = m.Contact.create(number="+12025550177", created_at=old)
+        conversation = m.Conversation.create(
+            contact=contact, last_activity_at=old, last_preview=OLD_TEXT
+        )
+        message = m.Message.create(
+            conversation=conversation, direction=m.IN, body=OLD_TEXT, state=m.RECEIVED,
+            created_at=old, read=True,
+        )  # fmt: skip
+        old_id: int = message.get_id()
+        return old_id
+    finally:
+        database.close()
+        close_database()
+
+
+class Probe:
+    """Waits on the running window while collecting what the virtual modem sent and what the
+    engine reported."""
+
+    def __init__(self, app: QApplication, s: session.Session, timeout: float) -> None:
+        self.app = app
+        self.s = s
+        self.timeout = timeout
+        self.submitted: list[dict[str, Any]] = []
+        self.events: list[ev.DeskEvent] = []
+        self._lock = threading.Lock()
+        s.engine.subscribe(self._record)  # called on the engine's core thread
+
+    def _record(self, event: ev.DeskEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def problems(self) -> list[ev.Problem]:
+        with self._lock:
+            return [e for e in self.events if isinstance(e, ev.Problem)]
+
+    def drain(self) -> None:
+        while True:
+            try:
+                item = self.s.vm.events.get_nowait()
+            except Exception:
+                return
+            if isinstance(item, dict) and item.get("event") == "submitted":
+                self.submitted.append(item)
+
+    def wait(self, cond: Callable[[], T | None], what: str, factor: float = 1.0) -> T:
+        timeout = self.timeout * factor
+        deadline = time.monotonic() + timeout
+        while True:
+            self.app.processEvents()
+            self.drain()
+            value = cond()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise SelfTestFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.02)
+
+    def sent_to(self, number: str, text: str) -> dict[str, Any] | None:
+        for item in self.submitted:
+            if item.get("to") == number and text.startswith(str(item.get("text", ""))[:20]):
+                return item
+        return None
+
+    def type_and_send(self, text: str) -> None:
+        """Real key events, as a person types them (QtTest is not shipped in the built app)."""
+        edit = self.s.window.thread.composer.edit
+        edit.setFocus()
+        no_mod = Qt.KeyboardModifier.NoModifier
+        for ch in text:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(edit, QKeyEvent(kind, 0, no_mod, ch))
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(edit, QKeyEvent(kind, Qt.Key.Key_Return, ctrl))
 
 
 def run(timeout: float = 20.0) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from desk.base import logs as logsetup
-    from ui import qtlog, session
-
-    app = QApplication.instance()
-    if app is None:  # run from the command line: Qt's messages go to the log
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:  # run from the command line: Qt's messages go to the log
         qtlog.install()
         app = QApplication(["textdesk-self-test"])
     profile, tmp = session.temp_profile("textdesk-selftest-")
@@ -57,16 +201,26 @@ def run(timeout: float = 20.0) -> int:
     started = time.monotonic()
     s = None
     try:
+        check_modules()
+        say(f"all {len(SAFETY_MODULES)} safety modules present")
+        old_id = seed(profile)
         s = session.start(profile, virtual=True, customer=False, tmp=tmp)
         s.window.resize(1280, 800)
         s.window.show()
-        check(app, s, timeout)
+        probe = Probe(app, s, timeout)
+        cid = check_conversation(probe)
+        check_privacy(probe, cid)
+        check_stop(probe)
+        check_reminder(probe)
+        check_retention(probe, old_id)
+        check_no_problems(probe)
     except SelfTestFailed as exc:
         say(f"FAILED: {exc}")
         say(f"log: {profile.log_path}")
         return 1
     except Exception as exc:
         say(f"FAILED: {type(exc).__name__}: {exc}")
+        say(f"log: {profile.log_path}")
         return 1
     finally:
         if s is not None:
@@ -77,36 +231,14 @@ def run(timeout: float = 20.0) -> int:
     return 0
 
 
-def check(app: Any, s: Any, timeout: float) -> None:
-    from PySide6.QtCore import QEvent, Qt
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtWidgets import QApplication
+# --- the conversation ---------------------------------------------------------------------------
 
-    from desk.read import queries
-    from desk.store import models as m
-    from modem.events import ModemState
 
-    w = s.window
-    submitted: list[dict] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                ev = s.vm.events.get_nowait()
-            except Exception:
-                return
-            if isinstance(ev, dict) and ev.get("event") == "submitted":
-                submitted.append(ev)
-
-    wait_for(
-        app,
-        lambda: s.engine.modem_status.state == ModemState.READY,
-        "the modem to be ready",
-        timeout * 1.5,
-        drain,
-    )
+def check_conversation(p: Probe) -> int:
+    w = p.s.window
+    p.wait(lambda: p.s.engine.modem_status.state == ev.ModemState.READY, "the modem", 1.5)
     say("modem ready")
-    s.vm.control({"cmd": "deliver", "from": CUSTOMER, "text": INCOMING})
+    p.s.vm.control({"cmd": "deliver", "from": CUSTOMER, "text": INCOMING})
 
     def listed() -> int | None:
         cid = queries.conversation_for_number(CUSTOMER)
@@ -115,40 +247,19 @@ def check(app: Any, s: Any, timeout: float) -> None:
         row = queries.conversation_row(cid)
         return cid if row and row.unread and row.preview.startswith("Self-test") else None
 
-    cid = wait_for(app, listed, "the incoming text to show unread in the list", timeout, drain)
+    cid: int = p.wait(listed, "the incoming text to show unread in the list")
     say("incoming text listed as unread")
     if not w.list.select(cid):
         raise SelfTestFailed("could not select the conversation")
-    wait_for(
-        app,
-        lambda: w.thread.conversation and w.thread.conversation.id == cid,
+    p.wait(
+        lambda: w.thread.conversation is not None and w.thread.conversation.id == cid,
         "the thread to open",
-        timeout,
-        drain,
     )
     if not any(r.body == INCOMING for r in w.thread.model.messages()):
         raise SelfTestFailed("the incoming text is not in the thread")
-    edit = w.thread.composer.edit
-    edit.setFocus()
-    # Real key events, as a person types them (QtTest is not shipped in the built app).
-    no_mod = Qt.KeyboardModifier.NoModifier
-    for ch in REPLY:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(edit, QKeyEvent(kind, 0, no_mod, ch))
-    ctrl = Qt.KeyboardModifier.ControlModifier
-    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-        QApplication.sendEvent(edit, QKeyEvent(kind, Qt.Key.Key_Return, ctrl))
+    p.type_and_send(REPLY)
     say("reply sent from the composer")
-    wait_for(
-        app,
-        lambda: any(
-            e.get("to") == CUSTOMER and REPLY.startswith(str(e.get("text", ""))[:20])
-            for e in submitted
-        ),
-        "the virtual modem to receive the reply",
-        timeout,
-        drain,
-    )
+    p.wait(lambda: p.sent_to(CUSTOMER, REPLY), "the virtual modem to receive the reply")
     say("virtual modem received the reply")
 
     def delivered() -> bool:
@@ -157,7 +268,128 @@ def check(app: Any, s: Any, timeout: float) -> None:
         ]
         return bool(rows) and rows[-1].state == m.DELIVERED
 
-    wait_for(app, delivered, "the reply to be shown delivered", timeout, drain)
-    if edit.toPlainText():
+    p.wait(delivered, "the reply to be shown delivered")
+    if w.thread.composer.edit.toPlainText():
         raise SelfTestFailed("the composer was not cleared after sending")
     say("reply shown delivered")
+    return cid
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+def check_privacy(p: Probe, cid: int) -> None:
+    """The composer's card-number warning (answered "Edit the text"), then an incoming card
+    number flagged sensitive."""
+    warnings: list[str] = []
+
+    def answer() -> None:  # runs inside the warning's own event loop
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            warnings.append(box.text())
+            edit = next((b for b in box.buttons() if "Edit" in b.text()), None)
+            if edit is None:
+                box.reject()
+            else:
+                edit.click()
+            return
+        if len(warnings) == 0 and time.monotonic() < give_up:
+            QTimer.singleShot(50, answer)
+
+    give_up = time.monotonic() + p.timeout
+    QTimer.singleShot(50, answer)
+    p.type_and_send(CARD_REPLY)
+    if not warnings:
+        raise SelfTestFailed("no warning when a card number was about to be sent")
+    if "card number" not in warnings[0]:
+        raise SelfTestFailed(f"the privacy warning does not name the card number: {warnings[0]!r}")
+    edit = p.s.window.thread.composer.edit
+    if edit.toPlainText() != CARD_REPLY:
+        raise SelfTestFailed("the composer lost the text after the privacy warning")
+    outgoing = m.Message.select().where(
+        (m.Message.direction == m.OUT) & (m.Message.body == CARD_REPLY)
+    )
+    if outgoing.exists():
+        raise SelfTestFailed("a text with a card number was queued although staff chose to edit")
+    edit.clear()
+    say("privacy warning shown for a card number; nothing sent")
+
+    p.s.vm.control({"cmd": "deliver", "from": CUSTOMER, "text": CARD_INCOMING})
+    message = p.wait(
+        lambda: m.Message.get_or_none(
+            (m.Message.direction == m.IN) & (m.Message.body == CARD_INCOMING)
+        ),
+        "the incoming card number to be stored",
+    )
+    if "sensitive" not in message.flag_list:
+        raise SelfTestFailed("an incoming card number was not flagged sensitive")
+    row = queries.conversation_row(cid)  # touched in the transaction that stored the message
+    if row is None or CARD.replace(" ", "") in row.preview.replace(" ", ""):
+        raise SelfTestFailed("the list preview shows the incoming card number")
+    say("incoming card number flagged sensitive and kept out of the preview")
+
+
+# --- STOP ---------------------------------------------------------------------------------------
+
+
+def check_stop(p: Probe) -> None:
+    p.s.vm.control({"cmd": "deliver", "from": OPTING_OUT, "text": "STOP"})
+    confirmation = p.wait(
+        lambda: next((i for i in p.submitted if i.get("to") == OPTING_OUT), None),
+        "the STOP confirmation to reach the modem",
+    )
+    shop = str(Settings().get("shop_name"))
+    expected = str(Settings().get("optout_confirmation")).replace("{shop}", shop)
+    if not expected.startswith(str(confirmation.get("text", ""))[:20]):
+        raise SelfTestFailed(f"the STOP confirmation reads {confirmation.get('text')!r}")
+    contact = m.Contact.get_or_none(m.Contact.number == OPTING_OUT)
+    if contact is None or not contact.opted_out:
+        raise SelfTestFailed("STOP did not opt the customer out")
+    recorded = m.ConsentEvent.select().where(
+        (m.ConsentEvent.number == OPTING_OUT) & (m.ConsentEvent.kind == "opt_out")
+    )
+    if not recorded.exists():
+        raise SelfTestFailed("the opt-out was not recorded")
+    say("STOP recorded as an opt-out and the confirmation sent")
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def check_reminder(p: Probe) -> None:
+    engine = p.s.engine
+    future = engine.call(
+        create_reminder, recipients=[CUSTOMER], text=REMINDER, at=engine.clock.now(),
+        settings=engine.settings, clock=engine.clock,
+    )  # fmt: skip
+    reminder = p.wait(lambda: future.done() and future.result(), "the reminder to be saved")
+    p.wait(lambda: p.sent_to(CUSTOMER, REMINDER), "the reminder to reach the modem")
+    run_row = m.ReminderRun.get_or_none(m.ReminderRun.reminder == reminder.get_id())
+    if run_row is None or run_row.state != "queued" or run_row.message is None:
+        raise SelfTestFailed("the reminder went out without its run being recorded")
+    say("reminder materialised by the scheduler and sent")
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def check_retention(p: Probe, old_id: int) -> None:
+    """The engine's first housekeeping turn ran before the window showed: by now the old message
+    is gone (its id may have been reused since, hence the body) and the audit log says so."""
+
+    def gone() -> bool:
+        row = m.Message.get_or_none(m.Message.id == old_id)
+        return row is None or row.body != OLD_TEXT
+
+    p.wait(gone, f"the message older than {RETENTION_DAYS} days to be deleted")
+    audit = m.AuditLog.select().where(m.AuditLog.action == "retention")
+    if not any(f"older than {RETENTION_DAYS} days" in a.detail for a in audit):
+        raise SelfTestFailed("retention deleted the old message without an audit entry")
+    say(f"retention deleted the message older than {RETENTION_DAYS} days")
+
+
+def check_no_problems(p: Probe) -> None:
+    """A rule that failed on the way (a STOP not handled, a scan that broke) is a Problem event."""
+    bad = [e.text for e in p.problems() if e.severity == "error" or "could not" in e.text]
+    if bad:
+        raise SelfTestFailed("the engine reported: " + " | ".join(bad))
