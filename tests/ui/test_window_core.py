@@ -150,3 +150,26 @@ def test_port_list_arrives_on_the_gui_thread_and_reads_plainly(desk: Desk, qtbot
     stick = PortInfo("/dev/ttyUSB0", "HUAWEI Mobile", vid=0x12D1, maker="Huawei")
     assert ports.port_label(stick) == "/dev/ttyUSB0 — Huawei · HUAWEI Mobile"
     assert ports.port_label(PortInfo("/dev/ttyACM0", "n/a")) == "/dev/ttyACM0"
+
+
+def test_the_reminders_page_is_always_a_tab_of_the_window(desk: Desk, qtbot) -> None:
+    from datetime import timedelta
+
+    from desk.reminders.manage import create_reminder
+
+    w = desk.window
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == ["Conversations", "Reminders"]
+    assert w.tabs.widget(1) is w.reminders and w.reminders.bridge is w.bridge
+    reminder = desk.result(
+        desk.engine.call(
+            create_reminder,
+            recipients=["+12025550102"],
+            text="Your crown fitting is tomorrow, {first_name}.",
+            at=desk.engine.clock.now() + timedelta(days=2),
+            settings=desk.engine.settings,
+            clock=desk.engine.clock,
+        )
+    )
+    w.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: w.reminders.select_reminder(reminder.id), timeout=20000)
+    assert not w.reminders.status.text().startswith("Could not")
