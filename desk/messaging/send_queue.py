@@ -68,10 +68,11 @@ SendOrder = tuple[int, object, int]  # (priority, created_at as stored, id)
 
 
 def _due_batch(
-    now_db: datetime, after: SendOrder | None, staff_only: bool, size: int
+    now: datetime, after: SendOrder | None, staff_only: bool, size: int
 ) -> list[Message]:
     """Up to ``size`` queued outgoing messages that are due, in send order, after ``after``
     (priority, created_at, id); due-ness, the order and the LIMIT are all in SQL."""
+    now_db = to_db(now)
     query = (
         Message.select(Message, Conversation, Contact)
         .join(Conversation)
@@ -98,7 +99,6 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
     from an ordered, filtered, LIMITed query.
     """
     now = clock.now()
-    now_db = to_db(now)
     jobs: list[SendJob] = []
     taken: list[Message] = []
     held: dict[datetime, list[int]] = {}
@@ -115,12 +115,12 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
         scanned = 0
         while len(jobs) < limit and not minute_blocked and scanned < TAKE_SCAN_LIMIT:
             size = min(TAKE_BATCH, TAKE_SCAN_LIMIT - scanned)
-            batch = _due_batch(now_db, after, day_blocked, size)
+            batch = _due_batch(now, after, day_blocked, size)
             scanned += len(batch)
             for message in batch:
                 after = (
                     message.priority,
-                    Message.created_at.db_value(message.created_at),
+                    Message.created_at.db_value(message.created_at),  # type: ignore[no-untyped-call]  # the stored form, as SQL compares it
                     message.id,
                 )
                 if len(jobs) >= limit or minute_blocked:
@@ -135,7 +135,7 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
                         continue
                     hold = quiet_hold(now, contact, snap)
                     if hold is not None:
-                        held.setdefault(to_db(hold), []).append(message.id)
+                        held.setdefault(hold, []).append(message.id)
                         continue
                 remaining = max(1, message.parts - message.parts_sent)
                 if not budget.fits_minute(remaining):
@@ -159,7 +159,7 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
             if len(batch) < size:
                 break  # nothing more is due
         for when, ids in held.items():
-            Message.update(not_before=when).where(Message.id.in_(ids)).execute()
+            Message.update(not_before=to_db(when)).where(Message.id.in_(ids)).execute()
         _mark_sending([m.id for m in taken])
     return jobs
 

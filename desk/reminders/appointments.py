@@ -185,7 +185,9 @@ def reschedule_appointment(
         Reminder.update(state=CANCELLED, next_at=None).where(
             (Reminder.appointment == appointment) & (Reminder.state == SCHEDULED)
         ).execute()
-        appointment.starts_at = to_db(starts_at)
+        stored = to_db(starts_at)
+        assert stored is not None  # an aware time has a stored form
+        appointment.starts_at = stored
         appointment.state = PENDING
         appointment.save()
         _create_reminders(appointment, keep_text, keep_offsets, settings=settings, clock=clock)
@@ -215,7 +217,7 @@ def awaiting_reply(contact: Contact, *, clock: Clock) -> Appointment | None:
     """The contact's pending appointment that has had a reminder sent (the soonest), if any.
     The consent module asks this before treating CANCEL as an opt-out."""
     now = clock.now()
-    return (
+    found: Appointment | None = (
         Appointment.select()
         .join(Reminder)
         .join(ReminderRun)
@@ -229,6 +231,7 @@ def awaiting_reply(contact: Contact, *, clock: Clock) -> Appointment | None:
         .order_by(Appointment.starts_at)
         .first()
     )
+    return found
 
 
 def on_incoming(message: Message, *, clock: Clock) -> int | None:
@@ -245,7 +248,7 @@ def on_incoming(message: Message, *, clock: Clock) -> int | None:
         if appointment is None:
             return None
         appointment.state = answer
-        appointment.reply_message = message.id
+        appointment.reply_message = message
         appointment.save()
         flag = FLAG_CONFIRMED if answer == CONFIRMED else FLAG_RESCHEDULE
         flags = [f for f in (message.flags or "").split(",") if f]

@@ -7,6 +7,7 @@ Settings are read once per listing (a snapshot), not once per row.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -211,13 +212,14 @@ def appointment_list(
     if not include_past:
         query = query.where(Appointment.starts_at >= to_db(clock.now() - timedelta(hours=12)))
     appts = list(query)
-    counts: dict[int, int] = {}
+    counts: Counter[int] = Counter()
     for ids in chunks([a.id for a in appts]):
         counts.update(
-            Reminder.select(Reminder.appointment, pw.fn.COUNT(Reminder.id))
-            .where(Reminder.appointment.in_(ids) & (Reminder.state == SCHEDULED))
-            .group_by(Reminder.appointment)
-            .tuples()
+            r.appointment_id
+            for r in Reminder.select(Reminder.appointment).where(
+                Reminder.appointment.in_(ids) & (Reminder.state == SCHEDULED)
+            )
+            if r.appointment_id is not None
         )
     replies: dict[int, str] = {}
     for ids in chunks([a.reply_message_id for a in appts if a.reply_message_id]):
