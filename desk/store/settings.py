@@ -170,14 +170,31 @@ SPECS: dict[str, Spec] = {
 
 
 def _decode(key: str, raw: str | None) -> Any:
-    """A stored JSON value, or the key's default when there is none or it does not decode."""
+    """A stored JSON value, or the key's default when there is none, it does not decode, or it
+    is not of the default's kind (a damaged row never hands the core a text where it counts)."""
     default = SPECS[key].default
     if raw is None:
         return default
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except ValueError:
-        return default
+        value = None
+    if _same_kind(value, default):
+        return value
+    log.warning("setting %s holds %r, not a value it can have; using %r", key, raw, default)
+    return default
+
+
+def _same_kind(value: object, default: object) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        )
+    return isinstance(value, type(default))
 
 
 class SettingsReader(Protocol):

@@ -70,3 +70,21 @@ def test_unknown_keys_are_refused_as_by_settings(database):
 
 def test_a_snapshot_is_what_settings_readers_accept():
     assert isinstance(Snapshot({k: s.default for k, s in SPECS.items()}).timezone, str)
+
+
+@pytest.mark.parametrize(
+    ("key", "stored"),
+    [
+        ("rate_per_minute", '"lots"'),
+        ("rate_per_minute", "true"),
+        ("skip_after_confirm", "1"),
+        ("reminder_offsets", '["48h"]'),
+        ("shop_name", "42"),
+        ("quiet_hours", "null"),
+    ],
+)
+def test_a_stored_value_of_the_wrong_kind_reads_as_the_default(database, key, stored):
+    Setting.insert(key=key, value=stored).on_conflict_replace().execute()
+    settings = Settings()
+    assert settings.get(key) == SPECS[key].default
+    assert settings.snapshot().get(key) == SPECS[key].default
