@@ -10,7 +10,6 @@ from __future__ import annotations
 from desk.messaging import placeholders
 
 Context = placeholders.Values
-KNOWN = ("first_name", "name", "shop", "signature")
 
 
 def expand(body: str, ctx: Context) -> str:

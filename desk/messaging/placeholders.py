@@ -17,7 +17,7 @@ written (the composer has no {date}), is left exactly as typed: staff see it and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -48,9 +48,6 @@ class Values:
 
     def value(self, key: str) -> str | None:
         return getattr(self, key) if key in KNOWN else None
-
-
-assert tuple(f.name for f in fields(Values)) == KNOWN
 
 
 def for_contact(contact: Contact | None, settings: SettingsReader) -> Values:

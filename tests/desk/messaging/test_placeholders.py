@@ -3,6 +3,7 @@ every caller (the composer's templates, a reminder, a consent reply) for one tem
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -65,6 +66,10 @@ def test_a_name_is_inserted_as_given_or_the_rule_applies(name):
     else:
         assert text == "Hi there, bye."
     assert "\x00" not in text
+
+
+def test_every_known_placeholder_has_a_value_field():
+    assert tuple(f.name for f in dataclasses.fields(Values)) == placeholders.KNOWN
 
 
 def test_unknown_placeholders_are_reported_the_same_way_by_composer_and_reminders():
