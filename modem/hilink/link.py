@@ -25,9 +25,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -48,20 +47,13 @@ from modem.events import (
     UssdResult,
 )
 from modem.hilink import errors, parse
+from modem.hilink.outbox import NO_REFERENCE, REPORT_TYPES, SentCopies, digits
 from modem.hilink.session import BODY_LIMIT, BadAnswer, Cut, HiLinkSession
 from modem.link import EventSink, LinkLost, LinkWorker
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "hl-"
-NO_REFERENCE = -1  # a report that matches nothing we sent
-REPORT_TYPES = {7: True, 8: False}  # SmsType -> delivered
-MAX_OPEN_REFS = 256
-
-
-def digits(number: str | None) -> str:
-    d = "".join(ch for ch in number or "" if ch.isdigit())
-    return d[-9:] if len(d) >= 9 else d
 
 
 @dataclass
@@ -69,17 +61,6 @@ class _Sending:
     job: SendJob
     deadline: float
     next_check: float
-
-
-@dataclass
-class _SentCopy:
-    """A message TextDesk sent whose copy in the stick's Outbox/Drafts is still to be removed."""
-
-    number: str
-    text: str
-    reference: int
-    wants_report: bool
-    since: float = field(default_factory=time.monotonic)
 
 
 class HiLinkLink(LinkWorker):
@@ -125,9 +106,7 @@ class HiLinkLink(LinkWorker):
         self._pending: dict[str, int] = {}  # token -> stick index, handed over, not acked yet
         self._first_seen: dict[int, float] = {}
         self._bad_seen: set[str] = set()
-        self._open_refs: dict[str, deque[int]] = {}
-        self._next_ref = 0
-        self._copies: list[_SentCopy] = []
+        self.copies = SentCopies(self.session, self.emit, self.zone, report_wait)
         self._sending: _Sending | None = None
         self._next_status = 0.0
         self._next_sweep = 0.0
@@ -152,6 +131,7 @@ class HiLinkLink(LinkWorker):
         self._pending.clear()  # listed again: the core dedupes what it already stored
         self._first_seen.clear()
         self._inbox_seen = None
+        self._storage = parse.storage(self._get(lambda c: c.sms.sms_count()))
         self._poll_status()
 
     def _close(self) -> None:
@@ -188,9 +168,9 @@ class HiLinkLink(LinkWorker):
         if inbox is None or inbox > len(self._pending) or inbox != self._inbox_seen:
             self._read_inbox()
         self._inbox_seen = inbox
-        if now >= self._next_sweep and self._copies:
+        if now >= self._next_sweep and self.copies.waiting:
             self._next_sweep = now + self.sweep_interval
-            self._sweep_copies()
+            self.copies.sweep()
         if now >= self._next_status:
             self._poll_status()
 
@@ -263,7 +243,7 @@ class HiLinkLink(LinkWorker):
             delivered = REPORT_TYPES[kind]
             self.emit(
                 DeliveryReport(
-                    token, self._take_ref(phone), phone, 0x00 if delivered else 0x40,
+                    token, self.copies.take_ref(phone), phone, 0x00 if delivered else 0x40,
                     delivered, True, when, raw,
                 )
             )  # fmt: skip
@@ -377,6 +357,7 @@ class HiLinkLink(LinkWorker):
             self._sent(job)
         elif number and number in failed:
             self._sending = None
+            self.copies.add(job.number, job.text, NO_REFERENCE, False)  # its copy is in Drafts
             self._failed(job, "The stick could not send the text (the network refused it).", True)
         elif time.monotonic() >= sending.deadline:
             self._settle_uncertain("The stick took the text but never said whether it went out.")
@@ -398,7 +379,7 @@ class HiLinkLink(LinkWorker):
         uncertain: bool = False,
     ) -> None:
         if uncertain:  # its copy may be on the stick: clean it up if it shows
-            self._copies.append(_SentCopy(job.number, job.text, NO_REFERENCE, False))
+            self.copies.add(job.number, job.text, NO_REFERENCE, False)
         self.emit(
             SendFailed(
                 job.job_id,
@@ -414,77 +395,10 @@ class HiLinkLink(LinkWorker):
 
     def _sent(self, job: SendJob) -> None:
         self._sending = None
-        ref = self._next_ref
-        self._next_ref = (self._next_ref + 1) % 256
-        if job.request_report:
-            refs = self._open_refs.setdefault(digits(job.number), deque(maxlen=MAX_OPEN_REFS))
-            refs.append(ref)
-        self._copies.append(_SentCopy(job.number, job.text, ref, job.request_report))
+        ref = self.copies.new_ref(job.number, job.request_report)
+        self.copies.add(job.number, job.text, ref, job.request_report)
         self._next_sweep = min(self._next_sweep, time.monotonic() + 2.0)
         self.emit(PartSent(job.job_id, 1, 1, ref, job.concat_ref))
-
-    def _take_ref(self, number: str | None, ref: int | None = None) -> int:
-        refs = self._open_refs.get(digits(number))
-        if not refs:
-            return NO_REFERENCE
-        if ref is None:
-            return refs.popleft()
-        if ref in refs:
-            refs.remove(ref)
-        return ref
-
-    # --- the stick's Outbox and Drafts --------------------------------------------------------------
-
-    def _sweep_copies(self) -> None:
-        for box in (BoxTypeEnum.LOCAL_SENT, BoxTypeEnum.LOCAL_DRAFT):
-
-            def listing(c: Client, box: BoxTypeEnum = box) -> dict[str, Any]:
-                return c.sms.get_sms_list(1, box, 20)
-
-            try:
-                answer = self.session.call(listing)
-            except (ResponseErrorException, BadAnswer) as exc:
-                log.info("the stick could not list box %s: %s", box, exc)
-                continue
-            items, _ = parse.messages(answer)
-            for item in items:
-                self._clean_copy(item, box)
-        now = time.monotonic()
-        self._copies = [c for c in self._copies if now - c.since < self.report_wait]
-
-    def _clean_copy(self, item: Mapping[str, object], box: BoxTypeEnum) -> None:
-        index = parse.as_int(item.get("Index"))
-        phone = parse.as_text(item.get("Phone"))
-        content = item.get("Content")
-        copy = next(
-            (c for c in self._copies if digits(c.number) == digits(phone) and c.text == content),
-            None,
-        )
-        if index is None or copy is None:
-            return  # not TextDesk's: leave it alone
-        kind = parse.as_int(item.get("SmsType"))
-        if kind in REPORT_TYPES and copy.reference != NO_REFERENCE and copy.wants_report:
-            delivered = REPORT_TYPES[kind]
-            ref = self._take_ref(phone, copy.reference)
-            when = parse.local_to_utc(item.get("Date"), self.zone)
-            self.emit(
-                DeliveryReport(
-                    None, ref, phone, 0x00 if delivered else 0x40, delivered, True, when,
-                    parse.raw_text(item),
-                )
-            )  # fmt: skip
-        elif (
-            box == BoxTypeEnum.LOCAL_SENT
-            and copy.wants_report
-            and copy.reference in self._open_refs.get(digits(phone), ())
-        ):
-            return  # its report may still come as a flag on this copy
-        try:
-            self.session.call(lambda c: c.sms.delete_sms(index))
-        except (ResponseErrorException, BadAnswer) as exc:
-            log.info("the stick did not delete its copy %s: %s", index, exc)
-            return
-        self._copies.remove(copy)
 
     # --- USSD and PIN ---------------------------------------------------------------------------
 
