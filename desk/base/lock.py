@@ -156,8 +156,8 @@ class ProfileLock:
         return self._handle is not None
 
     def acquire(self) -> LockInfo:
-        if self._handle is not None:
-            return self.info  # type: ignore[return-value]
+        if self._handle is not None and self.info is not None:  # set together: already held
+            return self.info
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         handle = os.fdopen(fd, "r+b", buffering=0)

@@ -9,6 +9,8 @@ import sys
 from desk.base.paths import Profile
 
 FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+# Names of the handlers ``configure`` adds, so that configuring again replaces them.
+_FILE, _STDOUT = "textdesk.file", "textdesk.stdout"
 
 
 def configure(profile: Profile, *, stdout: bool = False, level: int = logging.INFO) -> None:
@@ -16,18 +18,18 @@ def configure(profile: Profile, *, stdout: bool = False, level: int = logging.IN
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
-        if getattr(handler, "_textdesk", False):
+        if handler.name in (_FILE, _STDOUT):
             root.removeHandler(handler)
             handler.close()
     file_handler = logging.handlers.RotatingFileHandler(
         profile.log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     file_handler.setFormatter(logging.Formatter(FORMAT))
-    file_handler._textdesk = True  # type: ignore[attr-defined]
+    file_handler.name = _FILE
     root.addHandler(file_handler)
     # A windowed (frozen, no console) build has no stderr/stdout at all.
     if stdout and sys.stdout is not None:
         out = logging.StreamHandler(sys.stdout)
         out.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
-        out._textdesk = True  # type: ignore[attr-defined]
+        out.name = _STDOUT
         root.addHandler(out)

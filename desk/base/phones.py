@@ -51,6 +51,17 @@ def normalize(raw: str, default_country: str = "US", *, allow_alphanumeric: bool
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def received_number(raw: str, default_country: str = "US") -> str:
+    """A sender as the network gave it, in the form TextDesk stores it: E.164 for phone numbers,
+    alphanumeric senders and short codes as they came (a number a network delivered from can
+    always be kept, whatever the numbering metadata says)."""
+    text = (raw or "").strip()
+    try:
+        return normalize(text, default_country, allow_alphanumeric=True)
+    except InvalidNumber:
+        return text
+
+
 def display(number: str, default_country: str = "US") -> str:
     """How staff read a stored number: national format at home, international abroad."""
     if not number or not number.startswith("+"):

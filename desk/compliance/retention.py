@@ -8,9 +8,12 @@ count goes to the AuditLog (never the content).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
-from desk.base.clock import Clock, to_db
+import peewee as pw
+
+from desk.base.clock import Clock, utc
 from desk.messaging.contacts import preview
 from desk.store import audit
 from desk.store.db import db
@@ -24,17 +27,19 @@ from desk.store.models import (
     Message,
     MessagePart,
 )
+from desk.store.settings import SettingsReader
 
 KEEP_STATES = (QUEUED, SENDING, UNCERTAIN)
 BATCH = 500  # messages per statement (SQLite's variable limit is far above; keeps locks short)
 
 
-def cutoff(days: int, *, clock: Clock):
+def cutoff(days: int, *, clock: Clock) -> datetime:
     """Messages created before this (naive UTC) are past retention."""
-    return to_db(clock.now() - timedelta(days=days))
+    return utc(clock.now() - timedelta(days=days)).replace(tzinfo=None)
 
 
-def expired_query(days: int, *, clock: Clock):
+def expired_query(days: int, *, clock: Clock) -> pw.ModelSelect[Message]:
+    """(id, conversation) of the messages past retention."""
     return Message.select(Message.id, Message.conversation).where(
         (Message.created_at < cutoff(days, clock=clock)) & Message.state.not_in(KEEP_STATES)
     )
@@ -102,7 +107,8 @@ def apply_retention(
         query = expired_query(days, clock=clock)
         if limit is not None:
             query = query.order_by(Message.created_at, Message.id).limit(max(0, limit))
-        rows = list(query.tuples())
+        # (id, conversation_id) pairs; types-peewee types .tuples() as the model query.
+        rows = cast("list[tuple[int, int]]", list(query.tuples()))
         ids = [r[0] for r in rows]
         conversations = sorted({r[1] for r in rows})
         delete_messages(ids)
@@ -126,6 +132,6 @@ def apply_retention(
     return len(ids)
 
 
-def apply_from_settings(*, settings, clock: Clock, limit: int | None = None) -> int:
+def apply_from_settings(*, settings: SettingsReader, clock: Clock, limit: int | None = None) -> int:
     """What the engine calls periodically: ``apply_retention(settings.get("retention_days"))``."""
     return apply_retention(int(settings.get("retention_days")), clock=clock, limit=limit)

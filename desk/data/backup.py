@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from desk.base import lock
 from desk.base.clock import Clock, SystemClock, to_db
+from desk.base.paths import Profile
+from desk.store.db import db
 from desk.store.migrations import SCHEMA_VERSION, newer_schema_refusal
 
 log = logging.getLogger(__name__)
@@ -50,8 +53,6 @@ def _stamp(clock: Clock) -> str:
 
 
 def _current_db_path() -> Path:
-    from desk.store.db import db
-
     if db.obj is None:
         raise BackupError("No database is open to back up.")
     return Path(db.obj.database)
@@ -140,8 +141,8 @@ def backup(
     return target
 
 
-def auto_backup(profile, keep: int = 14, *, clock: Clock | None = None) -> Path | None:
-    """The daily automatic backup of ``profile`` (a desk.base.paths.Profile).
+def auto_backup(profile: Profile, keep: int = 14, *, clock: Clock | None = None) -> Path | None:
+    """The daily automatic backup of ``profile``.
 
     Writes ``auto-<UTC stamp>.sqlite3`` into profile.backup_dir unless one was already written
     today (UTC), then deletes the oldest automatic backups beyond ``keep``. Returns the new
@@ -218,8 +219,6 @@ def inspect(backup_file: str | os.PathLike[str]) -> int:
 
 
 def _check_not_locked(lock_path: Path) -> None:
-    from desk.base import lock
-
     info = lock.holder(lock_path)
     if info is not None:
         raise BackupError(

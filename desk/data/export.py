@@ -2,23 +2,33 @@
 
 Times are given twice: ISO 8601 UTC ("2026-01-05T09:00:00Z") and the shop's local time with its
 offset ("2026-01-05T10:00:00+01:00"). Masked messages export their masked body (the original is
-gone). Read-mostly: only the one AuditLog line is written.
+gone). Incoming messages TextDesk could not read are listed in the JSON ("unreadable") with
+their sender when the data says it, and the words "this message could not be read; the raw data
+is kept" in place of a text: the raw data stays in the database and its backups (it may be
+damaged, and nothing in it could be masked). Read-mostly: only the one AuditLog line is written.
+
+Export files are the owner's alone (0600): a new file is written next to the target with that
+mode and then put in its place, so an export never lands in a file others could read, and a
+failed export leaves the previous file as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TextIO, TypedDict
 from zoneinfo import ZoneInfo
 
 from desk.base.clock import Clock, SystemClock, utc
+from desk.read import unreadable
 from desk.store import audit
 from desk.store.models import Contact, Conversation, Message
+from desk.store.settings import Settings
 
 FORMAT_VERSION = 1
 
@@ -47,6 +57,73 @@ class ExportError(RuntimeError):
     pass
 
 
+class MessageDoc(TypedDict):
+    id: int
+    direction: str
+    state: str
+    body: str
+    created_utc: str | None
+    created_local: str | None
+    sent_utc: str | None
+    sent_local: str | None
+    delivered_utc: str | None
+    delivered_local: str | None
+    sender_time_utc: str | None
+    parts: int
+    encoding: str
+    staff: str | None
+    source: str
+    automated: bool
+    error: str | None
+    flags: list[str]
+    masked: bool
+
+
+class ContactDoc(TypedDict):
+    id: int
+    number: str
+    name: str | None
+    notes: str
+    tags: list[str]
+    opted_out: bool
+    callback_requested: bool
+
+
+class ConversationDoc(TypedDict):
+    id: int
+    status: str
+    unread: int
+    last_activity_utc: str | None
+    last_activity_local: str | None
+    contact: ContactDoc
+    messages: list[MessageDoc]
+
+
+class UnreadableDoc(TypedDict):
+    """An incoming message that could not be read: who sent it (when known), when, and why."""
+
+    id: int
+    sender: str | None
+    conversation_id: int | None  # the conversation with that sender, if there is one
+    received_utc: str | None
+    received_local: str | None
+    text: str  # unreadable.NOTE
+    error: str
+    storage: str | None
+
+
+class ExportDoc(TypedDict):
+    format: str
+    version: int
+    exported_at: str | None
+    timezone: str
+    conversations: list[ConversationDoc]
+    unreadable: list[UnreadableDoc]
+
+
+CsvRow = dict[str, str | int | None]
+
+
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -60,11 +137,11 @@ def iso_local(value: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 def _zone(tz: ZoneInfo | None) -> ZoneInfo:
-    if tz is not None:
-        return tz
-    from desk.store.settings import Settings
+    return tz if tz is not None else Settings().shop_zone()
 
-    return Settings().shop_zone()
+
+def _country(country: str | None) -> str:
+    return country if country is not None else str(Settings().get("default_country"))
 
 
 def _conversations(conversation_ids: Iterable[int] | None) -> list[Conversation]:
@@ -92,7 +169,7 @@ def _messages(conversation: Conversation) -> Iterator[Message]:
     )
 
 
-def _message_dict(m: Message, tz: ZoneInfo) -> dict[str, Any]:
+def _message_dict(m: Message, tz: ZoneInfo) -> MessageDoc:
     return {
         "id": m.id,
         "direction": m.direction,
@@ -116,7 +193,7 @@ def _message_dict(m: Message, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def _contact_dict(c: Contact) -> dict[str, Any]:
+def _contact_dict(c: Contact) -> ContactDoc:
     return {
         "id": c.id,
         "number": c.number,
@@ -128,18 +205,48 @@ def _contact_dict(c: Contact) -> dict[str, Any]:
     }
 
 
+def _unreadable(
+    conversations: list[Conversation], *, everything: bool, zone: ZoneInfo, country: str
+) -> list[UnreadableDoc]:
+    """The unreadable messages of an export: all of them for a full one, else those from the
+    exported conversations' customers."""
+    by_number = {c.contact.number: c.id for c in conversations}
+    rows = (
+        unreadable.all_unreadable(default_country=country)
+        if everything
+        else unreadable.unreadable_from(by_number, default_country=country)
+    )
+    return [
+        {
+            "id": row.id,
+            "sender": row.sender,
+            "conversation_id": by_number.get(row.sender) if row.sender else None,
+            "received_utc": iso_utc(row.received_at),
+            "received_local": iso_local(row.received_at, zone),
+            "text": row.note,
+            "error": row.error,
+            "storage": row.storage,
+        }
+        for row in rows
+    ]
+
+
 def export_data(
     conversation_ids: Iterable[int] | None = None,
     *,
     tz: ZoneInfo | None = None,
+    country: str | None = None,
     clock: Clock | None = None,
-) -> dict[str, Any]:
-    """The export as a dict (no audit line): {"format", "exported_at", "timezone",
-    "conversations": [{id, status, contact, last_activity_utc, messages: [...]}, …]}."""
+) -> ExportDoc:
+    """The export (no audit line): {"format", "version", "exported_at", "timezone",
+    "conversations": [{id, status, contact, last_activity_utc, messages: [...]}, …],
+    "unreadable": [{id, sender, conversation_id, received_utc, text, error, …}, …]}.
+    ``country``: to read unreadable messages' national-format senders (default: the setting)."""
     zone = _zone(tz)
     now = (clock or SystemClock()).now()
-    out = []
-    for conv in _conversations(conversation_ids):
+    conversations = _conversations(conversation_ids)
+    out: list[ConversationDoc] = []
+    for conv in conversations:
         out.append(
             {
                 "id": conv.id,
@@ -157,6 +264,12 @@ def export_data(
         "exported_at": iso_utc(now),
         "timezone": zone.key,
         "conversations": out,
+        "unreadable": _unreadable(
+            conversations,
+            everything=conversation_ids is None,
+            zone=zone,
+            country=_country(country),
+        ),
     }
 
 
@@ -171,14 +284,18 @@ def export_json(
     conversation_ids: Iterable[int] | None = None,
     *,
     tz: ZoneInfo | None = None,
+    country: str | None = None,
     staff: str | None = None,
     clock: Clock | None = None,
-) -> dict[str, Any]:
+) -> ExportDoc:
     """``export_data`` plus an AuditLog line "exported"."""
     ids = list(conversation_ids) if conversation_ids is not None else None
-    data = export_data(ids, tz=tz, clock=clock)
+    data = export_data(ids, tz=tz, country=country, clock=clock)
     count = sum(len(c["messages"]) for c in data["conversations"])
-    audit.record("exported", f"JSON, {_scope(ids)}, {count} messages", staff, clock=clock)
+    detail = f"JSON, {_scope(ids)}, {count} messages"
+    if data["unreadable"]:
+        detail += f", {len(data['unreadable'])} unreadable"
+    audit.record("exported", detail, staff, clock=clock)
     return data
 
 
@@ -186,24 +303,63 @@ def write_json(
     path: str | os.PathLike[str] | None,
     conversation_ids: Iterable[int] | None = None,
     *,
-    stream=None,
+    stream: TextIO | None = None,
     tz: ZoneInfo | None = None,
+    country: str | None = None,
     staff: str | None = None,
     clock: Clock | None = None,
 ) -> int:
-    """Write the JSON export to ``path`` (or ``stream``); returns the number of messages."""
-    data = export_json(conversation_ids, tz=tz, staff=staff, clock=clock)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    if path is None:
-        stream.write(text + "\n")
+    """Write the JSON export to ``path`` (0600) or, when ``path`` is None, to ``stream``;
+    returns the number of messages."""
+    target = _target(path, stream)
+    data = export_json(conversation_ids, tz=tz, country=country, staff=staff, clock=clock)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if isinstance(target, Path):
+        write_private(target, text)
     else:
-        _write_private(Path(path), text + "\n")
+        target.write(text)
     return sum(len(c["messages"]) for c in data["conversations"])
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+def _target(path: str | os.PathLike[str] | None, stream: TextIO | None) -> Path | TextIO:
+    if path is not None:
+        return Path(path)
+    if stream is None:
+        raise ValueError("an export needs a file or a stream")
+    return stream
+
+
+@contextlib.contextmanager
+def private_file(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A text file (UTF-8) only its owner can read, to write an export into.
+
+    A regular file (or none yet) at ``path``: the text goes to a new file beside it, created
+    0600, which then replaces ``path`` (an old export's looser mode is not inherited; on an
+    error ``path`` is left as it was). Something else at ``path`` (a FIFO, /dev/null) is
+    written in place."""
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_private(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` as an owner-only file (see ``private_file``): for any export,
+    including the window's plain-text one."""
+    with private_file(path) as fh:
         fh.write(text)
 
 
@@ -217,7 +373,7 @@ def safe_cell(text: str) -> str:
 
 def csv_rows(
     conversation_ids: Iterable[int] | None = None, *, tz: ZoneInfo | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[CsvRow]:
     """One dict per message (CSV_COLUMNS), conversation by conversation, oldest first."""
     zone = _zone(tz)
     for conv in _conversations(conversation_ids):
@@ -248,27 +404,26 @@ def write_csv(
     path: str | os.PathLike[str] | None,
     conversation_ids: Iterable[int] | None = None,
     *,
-    stream=None,
+    stream: TextIO | None = None,
     tz: ZoneInfo | None = None,
     staff: str | None = None,
     clock: Clock | None = None,
 ) -> int:
-    """Write the CSV export (UTF-8, header row) to ``path`` or ``stream``; returns the number
-    of messages written. Audit-logged."""
+    """Write the CSV export (UTF-8, header row) to ``path`` (0600) or, when ``path`` is None,
+    to ``stream``; returns the number of messages written. Audit-logged."""
+    target = _target(path, stream)
     ids = list(conversation_ids) if conversation_ids is not None else None
     rows = csv_rows(ids, tz=tz)
-    n = 0
-    if path is None:
-        n = _write_rows(stream, rows)
-    else:
-        fd = os.open(Path(path), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+    if isinstance(target, Path):
+        with private_file(target) as fh:
             n = _write_rows(fh, rows)
+    else:
+        n = _write_rows(target, rows)
     audit.record("exported", f"CSV, {_scope(ids)}, {n} messages", staff, clock=clock)
     return n
 
 
-def _write_rows(fh, rows: Iterator[dict[str, Any]]) -> int:
+def _write_rows(fh: TextIO, rows: Iterator[CsvRow]) -> int:
     writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     n = 0

@@ -7,16 +7,27 @@ writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import Any, cast
 
 import peewee as pw
 
 from desk.base.phones import display
+from desk.read import unreadable
 from desk.store import models as m
 
 FILTERS = ("all", "unread", "open", "callback")
 PAGE = 200
+
+# One row of a ``.tuples()`` query: SQLite's values in the order selected.
+_Row = tuple[Any, ...]
+
+
+def _tuples(query: pw.ModelSelect[Any]) -> Iterator[_Row]:
+    """The rows of ``query`` as tuples (types-peewee types ``.tuples()`` as the model query)."""
+    return cast(Iterator[_Row], iter(query.tuples()))
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -49,7 +60,7 @@ class ConversationRow:
         return self.name or display(self.number, country)
 
 
-def _filtered(query: pw.ModelSelect, filter: str) -> pw.ModelSelect:
+def _filtered(query: pw.ModelSelect[m.Conversation], filter: str) -> pw.ModelSelect[m.Conversation]:
     if filter not in FILTERS:
         raise ValueError(f"unknown filter {filter!r}; known: {', '.join(FILTERS)}")
     if filter == "unread":
@@ -65,7 +76,7 @@ def conversation_ids(filter: str = "all", *, limit: int = PAGE, offset: int = 0)
     """Conversation ids, newest activity first (ties: newest id first)."""
     query = _filtered(m.Conversation.select(m.Conversation.id), filter)
     query = query.order_by(m.Conversation.last_activity_at.desc(), m.Conversation.id.desc())
-    return [row[0] for row in query.limit(limit).offset(offset).tuples()]
+    return [row[0] for row in _tuples(query.limit(limit).offset(offset))]
 
 
 _CONV_FIELDS = (
@@ -84,7 +95,7 @@ _CONV_FIELDS = (
 )
 
 
-def _conv_row(t: tuple) -> ConversationRow:
+def _conv_row(t: _Row) -> ConversationRow:
     return ConversationRow(
         id=t[0],
         contact_id=t[1],
@@ -106,13 +117,8 @@ def conversation_rows(ids: list[int]) -> dict[int, ConversationRow]:
     out: dict[int, ConversationRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        query = (
-            m.Conversation.select(*_CONV_FIELDS)
-            .join(m.Contact)
-            .where(m.Conversation.id.in_(chunk))
-            .tuples()
-        )
-        for t in query:
+        query = m.Conversation.select(*_CONV_FIELDS).join(m.Contact)
+        for t in _tuples(query.where(m.Conversation.id.in_(chunk))):
             out[t[0]] = _conv_row(t)
     return out
 
@@ -224,7 +230,7 @@ _MSG_FIELDS = (
 )
 
 
-def _msg_row(t: tuple) -> MessageRow:
+def _msg_row(t: _Row) -> MessageRow:
     return MessageRow(
         id=t[0],
         conversation_id=t[1],
@@ -272,7 +278,7 @@ def thread_page(
             | ((m.Message.created_at == at) & (m.Message.id < before[1]))
         )
     order = (m.Message.created_at.desc(), m.Message.id.desc())
-    rows = [_msg_row(t) for t in query.order_by(*order).limit(limit + 1).tuples()]
+    rows = [_msg_row(t) for t in _tuples(query.order_by(*order).limit(limit + 1))]
     has_more = len(rows) > limit
     rows = rows[:limit]
     if has_more and rows:
@@ -291,7 +297,7 @@ def thread_page(
             .order_by(*order)
             .limit(day_cap + 1)
         )
-        extra = [_msg_row(t) for t in extra_q.tuples()]
+        extra = [_msg_row(t) for t in _tuples(extra_q)]
         rows.extend(extra[:day_cap])
         if len(extra) <= day_cap:
             rest = m.Message.select(m.Message.id).where(
@@ -324,9 +330,24 @@ def attention_messages(conversation_id: int, *, recent: int = 200) -> list[Messa
         m.Message.select(*_MSG_FIELDS)
         .where(m.Message.id.in_(ids))
         .order_by(m.Message.created_at, m.Message.id)
-        .tuples()
     )
-    return [_msg_row(t) for t in query]
+    return [_msg_row(t) for t in _tuples(query)]
+
+
+def unreadable_in_thread(
+    conversation_id: int, *, country: str, limit: int = 50
+) -> list[unreadable.UnreadableRow]:
+    """Messages from this conversation's customer that TextDesk could not read, oldest first
+    (the ``limit`` newest), for the thread to place by ``received_at`` (aware UTC) among the
+    MessageRows and show as ``note`` ("this message could not be read; the raw data is kept"),
+    never the raw data (it may be damaged, and nothing in it could be masked). ``country``:
+    the shop's default, to read national-format senders as the inbox does. One whose sender
+    cannot be read belongs to no thread (the export lists it)."""
+    query = m.Contact.select(m.Contact.number).join(m.Conversation)
+    number = query.where(m.Conversation.id == conversation_id).scalar()
+    if not number:
+        return []
+    return unreadable.unreadable_from([str(number)], default_country=country, limit=limit)
 
 
 # --- contacts --------------------------------------------------------------------------------
@@ -407,9 +428,8 @@ def consent_history(contact_id: int, *, limit: int = 50) -> list[ConsentRow]:
         .where(cond)
         .order_by(m.ConsentEvent.at.desc(), m.ConsentEvent.id.desc())
         .limit(limit)
-        .tuples()
     )
-    return [ConsentRow(_aware(t[0]) or datetime.now(UTC), t[1], t[2], t[3]) for t in query]
+    return [ConsentRow(_aware(t[0]) or datetime.now(UTC), t[1], t[2], t[3]) for t in _tuples(query)]
 
 
 @dataclass(frozen=True)
@@ -435,9 +455,8 @@ def find_contacts(text: str, *, limit: int = 20) -> list[ContactHit]:
         .where(cond)
         .order_by(m.Contact.name.is_null(), m.Contact.name, m.Contact.number)
         .limit(limit)
-        .tuples()
     )
-    return [ContactHit(*t) for t in query]
+    return [ContactHit(*t) for t in _tuples(query)]
 
 
 # --- templates and export --------------------------------------------------------------------
@@ -452,7 +471,7 @@ class TemplateRow:
 
 def templates() -> list[TemplateRow]:
     query = m.Template.select(m.Template.id, m.Template.name, m.Template.body)
-    return [TemplateRow(*t) for t in query.order_by(m.Template.name).tuples()]
+    return [TemplateRow(*t) for t in _tuples(query.order_by(m.Template.name))]
 
 
 def export_conversation(conversation_id: int, *, zone: tzinfo = UTC, country: str = "US") -> str:
