@@ -6,11 +6,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from desk.messaging import outbox, ratelimit
-from desk.messaging import send_queue
+from desk.messaging import outbox, ratelimit, send_queue
 from desk.messaging.outbox import on_part_sent, queue_message, take_jobs
-from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart, Setting
-from desk.store.settings import Settings
+from desk.store.chunks import chunks
+from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart
 from tests.desk.conftest import sent
 
 NY = "+12015550123"  # America/New_York: 10:00 at the fixture's 15:00 UTC
@@ -58,17 +57,17 @@ def _bulk_queue(settings, clock, count, *, number=NY, automated=False, parts=1):
     ]
     ids = [first.id]
     with outbox.db.atomic():
-        for chunk in range(0, len(rows), 500):
-            cursor = Message.insert_many(rows[chunk : chunk + 500]).execute()
+        for piece in chunks(rows):
+            cursor = Message.insert_many(piece).execute()
             last = int(cursor) if not isinstance(cursor, list) else cursor[-1]
-            ids.extend(range(last - len(rows[chunk : chunk + 500]) + 1, last + 1))
+            ids.extend(range(last - len(piece) + 1, last + 1))
         parts_rows = [
             {"message": mid, "seq": seq, "number": number}
             for mid in ids[1:]
             for seq in range(1, first.parts + 1)
         ]
-        for chunk in range(0, len(parts_rows), 500):
-            MessagePart.insert_many(parts_rows[chunk : chunk + 500]).execute()
+        for piece in chunks(parts_rows):
+            MessagePart.insert_many(piece).execute()
     return ids
 
 
@@ -112,7 +111,9 @@ def test_batches_continue_past_opted_out_messages_in_send_order(database, settin
 
 def test_many_held_for_quiet_hours_are_passed_over_in_bounded_calls(database, settings, clock):
     settings.set("rate_per_minute", 60)
-    held = _bulk_queue(settings, clock, send_queue.TAKE_SCAN_LIMIT + 100, number=TOKYO, automated=True)
+    held = _bulk_queue(
+        settings, clock, send_queue.TAKE_SCAN_LIMIT + 100, number=TOKYO, automated=True
+    )
     clock.advance(1)
     (allowed,) = _bulk_queue(settings, clock, 1, automated=True)
     taken: list[int] = []
