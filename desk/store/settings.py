@@ -27,7 +27,7 @@ class SettingError(ValueError):
     pass
 
 
-class ZoneUnknown(RuntimeError):
+class ZoneUnknown(LookupError):
     """Neither the ``timezone`` setting nor this computer says which time zone the shop is in."""
 
 

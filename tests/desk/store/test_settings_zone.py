@@ -149,3 +149,19 @@ def test_an_empty_setting_follows_the_computer(database, monkeypatch):
     monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: "America/Chicago")
     assert Settings().shop_zone().key == "America/Chicago"
     assert settings_module.zone_named("").key == "America/Chicago"
+
+
+def test_the_command_line_says_it_in_one_line(tmp_path, monkeypatch, capsys):
+    """No zone and no setting: ``textdesk reminders`` answers in plain words, no traceback."""
+    from desk.cli.main import main
+    from desk.store.db import close_database
+
+    monkeypatch.setattr(tzlocal, "get_localzone_name", lambda: None)
+    try:
+        code = main(["--profile", str(tmp_path / "p"), "reminders"])
+    finally:
+        close_database()
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "cannot tell which time zone" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
