@@ -19,7 +19,7 @@ import peewee as pw
 from desk.base.clock import Clock, to_db
 from desk.store.db import db
 from desk.store.models import SENDING, Message, MessagePart
-from desk.store.settings import Settings
+from desk.store.settings import SettingsReader
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
@@ -94,7 +94,7 @@ def usage(*, clock: Clock) -> tuple[int, int]:
 
 def budget(
     *,
-    settings: Settings | None = None,
+    settings: SettingsReader | None = None,
     clock: Clock,
     per_minute: int | None = None,
     per_day: int | None = None,
