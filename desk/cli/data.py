@@ -11,12 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desk.base import phones
 from desk.base.clock import SystemClock
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
+from desk.compliance import erase, retention
+from desk.data import backup, export
+from desk.read import search
+from desk.store.db import close_database, db
+from desk.store.models import Contact, Conversation, Message
+from desk.store.settings import Settings
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "export", help="export conversations with message states as JSON (stdout) or CSV"
     )
@@ -59,16 +66,11 @@ def _fail(message: str, code: int = 1) -> CliError:
 
 
 def _staff() -> str | None:
-    from desk.store.settings import Settings
-
     return Settings().get("staff_name") or None
 
 
-def _contact_for(number: str):
+def _contact_for(number: str) -> Contact:
     """The contact for a number as typed (national or international), or a CliError."""
-    from desk.base import phones
-    from desk.store.models import Contact
-    from desk.store.settings import Settings
 
     country = Settings().get("default_country")
     try:
@@ -85,9 +87,6 @@ def _contact_for(number: str):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from desk.data import export
-    from desk.store.models import Conversation
-
     open_profile(args, create=False)
     ids = None
     if args.conversation:
@@ -117,8 +116,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from desk.data import backup
-
     profile = open_profile(args, create=False)
     try:
         path = backup.backup(args.file, source=profile.db_path, backup_dir=profile.backup_dir)
@@ -129,9 +126,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from desk.data import backup
-    from desk.store.db import close_database, db
-
     profile = profile_of(args).ensure()
     if db.obj is not None and getattr(db.obj, "database", None) == str(profile.db_path):
         close_database()
@@ -154,9 +148,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from desk.compliance import erase
-    from desk.store.models import Conversation, Message
-
     open_profile(args, create=False)
     contact = _contact_for(args.number)
     if not args.yes:
@@ -183,10 +174,6 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from desk.base import phones
-    from desk.read import search
-    from desk.store.settings import Settings
-
     open_profile(args, create=False)
     if args.limit <= 0:
         raise _fail("--limit must be at least 1", 2)
@@ -211,9 +198,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    from desk.compliance import retention
-    from desk.store.settings import Settings
-
     open_profile(args, create=False)
     clock = SystemClock()
     days = args.days if args.days is not None else int(Settings().get("retention_days"))

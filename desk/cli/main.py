@@ -21,16 +21,29 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from types import FrameType
-from typing import IO, NoReturn
+from typing import IO, NoReturn, cast
+
+import peewee as pw
 
 from desk.base import events as ev
+from desk.base import logs as logsetup
+from desk.base import phones
+from desk.base.clock import SystemClock, utc
+from desk.base.lock import ProfileLocked, holder
 from desk.base.paths import Profile
 from desk.cli import data as data_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
+from desk.engine.api import Engine
+from desk.messaging import outbox
+from desk.store import audit
+from desk.store.db import DatabaseError, db
+from desk.store.models import IN, OUT, OUT_STATES, Contact, Conversation, Message
+from desk.store.settings import SPECS, Settings
 from modem import ports
 
 __all__ = ["SUBCOMMANDS", "CliError", "build_parser", "is_subcommand", "main", "open_profile"]
@@ -154,8 +167,6 @@ def _event_logger(event: ev.DeskEvent) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from desk.base import logs as logsetup
-
     profile = profile_of(args).ensure()
     logsetup.configure(profile, stdout=True, level=logging.DEBUG if args.verbose else logging.INFO)
     fault_file = _enable_faulthandler(profile)
@@ -182,8 +193,6 @@ def _enable_faulthandler(profile: Profile) -> IO[str] | None:
 
 
 def _serve(args: argparse.Namespace, profile: Profile) -> int:
-    from desk.engine.api import Engine
-
     engine = Engine(profile, port=args.port, mode="serve")
     engine.subscribe(_event_logger)
     stop = threading.Event()
@@ -211,13 +220,6 @@ def _serve(args: argparse.Namespace, profile: Profile) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from desk.base import phones
-    from desk.base.clock import SystemClock
-    from desk.base.lock import holder
-    from desk.messaging import outbox
-    from desk.store.db import db
-    from desk.store.settings import Settings
-
     text = " ".join(args.text)
     if text == "-":
         text = sys.stdin.read().rstrip("\n")
@@ -248,10 +250,6 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from desk.store import audit
-    from desk.store.db import db
-    from desk.store.settings import SPECS, Settings
-
     open_profile(args)
     settings = Settings()
     if args.key is None:
@@ -272,8 +270,6 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def _unknown(key: str) -> str:
-    from desk.store.settings import Settings
-
     Settings().get(key)  # raises SettingError with the known keys
     return ""
 
@@ -282,8 +278,6 @@ def _unknown(key: str) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    from desk.base.lock import holder
-
     busy = holder(profile_of(args).lock_path)
     probe = not args.no_probe
     if busy is not None and probe:
@@ -318,8 +312,6 @@ def cmd_ports(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from desk.base.lock import holder
-
     profile = profile_of(args)
     running = holder(profile.lock_path)
     out(f"profile: {profile.data_dir}")
@@ -333,19 +325,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _status_body(last: int) -> None:
-    import peewee as pw
-
-    from desk.base import phones
-    from desk.base.clock import utc
-    from desk.store.models import IN, OUT, OUT_STATES, Contact, Conversation, Message
-    from desk.store.settings import Settings
-
-    counts = dict(
+    by_state = (
         Message.select(Message.state, pw.fn.COUNT(Message.id))
         .where(Message.direction == OUT)
         .group_by(Message.state)
-        .tuples()
     )
+    counts = dict(cast("Iterable[tuple[str, int]]", by_state.tuples()))
     received = Message.select().where(Message.direction == IN).count()
     unread = Conversation.select(pw.fn.COALESCE(pw.fn.SUM(Conversation.unread), 0)).scalar()
     out("outgoing: " + ", ".join(f"{s} {counts.get(s, 0)}" for s in OUT_STATES))
@@ -353,7 +338,7 @@ def _status_body(last: int) -> None:
     if last <= 0:
         return
     country = Settings().get("default_country")
-    rows = (
+    query = (
         Message.select(
             Message.id,
             Message.created_at,
@@ -366,8 +351,8 @@ def _status_body(last: int) -> None:
         .join(Contact)
         .order_by(Message.id.desc())
         .limit(last)
-        .tuples()
     )
+    rows = cast("Iterable[tuple[int, datetime, str, str, str, str]]", query.tuples())
     out("last messages:")
     for mid, created, direction, state, body, number in rows:
         when = utc(created).astimezone().strftime("%Y-%m-%d %H:%M")
@@ -387,9 +372,6 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from desk.base.lock import ProfileLocked
-    from desk.store.db import DatabaseError
-
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         parser = build_parser()

@@ -21,9 +21,15 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from desk.base.clock import Clock, SystemClock
+from desk.base.clock import Clock, SystemClock, utc
 from desk.cli.output import out
 from desk.cli.profiles import open_profile
+from desk.messaging.placeholders import format_date, format_time
+from desk.reminders import api as reminders
+from desk.reminders import csv_import as appointments_csv
+from desk.reminders.manage import create_reminder
+from desk.reminders.recurrence import Rule, parse_every, to_utc
+from desk.store.settings import Settings
 
 _RELATIVE = re.compile(r"^\+\s*(\d+(?:\.\d+)?)\s*(m|min|mins|h|hr|hrs|d|day|days|w|wk|weeks?)$")
 
@@ -35,7 +41,6 @@ class WhenError(ValueError):
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     """ "+2h", "+30m", "+3d", "+1w", or ISO 8601 local ("2026-12-01T09:30", "2026-12-01 09:30";
     an explicit offset such as "Z" or "+01:00" is honoured) -> aware UTC."""
-    from desk.reminders.recurrence import to_utc
 
     value = text.strip().lower()
     m = _RELATIVE.match(value)
@@ -63,7 +68,7 @@ def parse_until(text: str) -> date:
         raise WhenError(f"--until “{text}” is not a date like 2027-06-01") from None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "remind",
         help="schedule a text (one-off or repeating) to one or more numbers",
@@ -101,17 +106,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_import)
 
 
-def _setup(args: argparse.Namespace, clock: Clock | None = None):
-    from desk.store.settings import Settings
-
+def _setup(args: argparse.Namespace, clock: Clock | None = None) -> tuple[Settings, Clock]:
     open_profile(args)
-    return Settings(), clock or getattr(args, "clock", None) or SystemClock()
+    given: Clock | None = clock or getattr(args, "clock", None)
+    return Settings(), given or SystemClock()
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from desk.reminders.manage import create_reminder
-    from desk.reminders.recurrence import parse_every
-
     settings, clock = _setup(args)
     tz = settings.shop_zone()
     at = parse_when(args.at, now=clock.now(), tz=tz)
@@ -129,18 +130,16 @@ def cmd_remind(args: argparse.Namespace) -> int:
         clock=clock,
         created_by=args.staff,
     )
-    when = reminder.next_at
-    from desk.base.clock import utc
-    from desk.messaging.placeholders import format_date, format_time
 
-    local = utc(when)
-    text = (
-        f"reminder {reminder.id} scheduled for {format_date(local, tz)} "
-        f"{format_time(local, tz, settings.get('default_country'))} ({tz.key})"
-    )
+    if reminder.next_at is None:  # every occurrence already past its end
+        text = f"reminder {reminder.id} saved, but no occurrence is left to send"
+    else:
+        local = utc(reminder.next_at)
+        text = (
+            f"reminder {reminder.id} scheduled for {format_date(local, tz)} "
+            f"{format_time(local, tz, settings.get('default_country'))} ({tz.key})"
+        )
     if reminder.recurrence:
-        from desk.reminders.recurrence import Rule
-
         text += ", " + Rule.from_json(reminder.recurrence).describe()
     text += f", to {len(numbers)} recipient{'s' if len(numbers) != 1 else ''}"
     out(text)
@@ -148,8 +147,6 @@ def cmd_remind(args: argparse.Namespace) -> int:
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
-    from desk.reminders import api as reminders
-
     settings, clock = _setup(args)
     if args.cancel is not None:
         if not reminders.cancel_reminder(args.cancel, clock=clock):
@@ -157,10 +154,10 @@ def cmd_reminders(args: argparse.Namespace) -> int:
         out(f"reminder {args.cancel} cancelled")
         return 0
     if args.history:
-        items = reminders.history(settings=settings, limit=args.limit)
-        if not items:
+        done = reminders.history(settings=settings, limit=args.limit)
+        if not done:
             out("no reminders sent yet")
-        for h in items:
+        for h in done:
             reason = f"  ({h.reason})" if h.reason else ""
             out(f"{h.reminder_id:>5}  {h.local:<20} {h.recipient:<22} {h.state}{reason}")
         return 0
@@ -200,13 +197,10 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from desk.reminders import csv_import as appointments_csv
-
     settings, clock = _setup(args)
     tz = settings.shop_zone()
     country = settings.get("default_country")
     preview = appointments_csv.preview_file(args.file, settings=settings, clock=clock)
-    from desk.messaging.placeholders import format_date, format_time
 
     new = preview.new_rows
     out(

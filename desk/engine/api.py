@@ -23,12 +23,13 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 from desk.base import events as ev
 from desk.base.clock import Clock, SystemClock
 from desk.base.lock import ProfileLock, ProfileLocked
 from desk.base.paths import Profile
+from desk.compliance.erase import ErasureResult
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.store.db import open_database
@@ -43,6 +44,7 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
 ModemFactory = Callable[..., Any]
+T = TypeVar("T")
 
 
 class EngineNotRunning(RuntimeError):
@@ -189,12 +191,12 @@ class Engine:
 
     # --- API ----------------------------------------------------------------------------------
 
-    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
         """Run ``fn(*args, **kwargs)`` on the core thread (the one writer), inside one
         transaction that takes the write lock first; the Future resolves after the commit."""
         return self._submit(Call(fn, args, kwargs, Future()))
 
-    def _submit(self, call: Call) -> Future:
+    def _submit(self, call: Call) -> Future[Any]:
         core = self._core
         if not self._running or core is None:
             call.future.set_exception(EngineNotRunning("TextDesk's engine is not running."))
@@ -204,7 +206,7 @@ class Engine:
 
     def send(
         self, number_or_contact_id: str | int, text: str, *, staff: str | None = None
-    ) -> Future:
+    ) -> Future[int]:
         """Queue a message (committed as queued before it reaches the modem); Future[int] id.
         Refusals (opted out, bad number, empty text) come as outbox.SendRefused."""
         return self.call(
@@ -212,22 +214,24 @@ class Engine:
             clock=self.clock,
         )  # fmt: skip
 
-    def resend(self, message_id: int) -> Future:
+    def resend(self, message_id: int) -> Future[int]:
         return self.call(ops.resend, message_id, clock=self.clock)
 
-    def resolve_uncertain(self, message_id: int, went_out: bool) -> Future:
+    def resolve_uncertain(self, message_id: int, went_out: bool) -> Future[int]:
         return self.call(ops.resolve_uncertain, message_id, went_out=went_out, clock=self.clock)
 
-    def mark_read(self, conversation_id: int) -> Future:
+    def mark_read(self, conversation_id: int) -> Future[None]:
         return self.call(ops.mark_read, conversation_id, emit=self._core_emit)
 
-    def set_status(self, conversation_id: int, status: str) -> Future:
+    def set_status(self, conversation_id: int, status: str) -> Future[None]:
         return self.call(ops.set_status, conversation_id, status, emit=self._core_emit)
 
-    def update_contact(self, contact_id: int, **fields: Any) -> Future:
+    def update_contact(self, contact_id: int, **fields: Any) -> Future[None]:
         return self.call(ops.update_contact, contact_id, fields, emit=self._core_emit)
 
-    def set_opt_out(self, contact_id: int, opted_out: bool, *, staff: str | None = None) -> Future:
+    def set_opt_out(
+        self, contact_id: int, opted_out: bool, *, staff: str | None = None
+    ) -> Future[None]:
         return self.call(
             ops.set_opt_out,
             contact_id,
@@ -237,14 +241,14 @@ class Engine:
             emit=self._core_emit,
         )
 
-    def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future:
+    def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future[ErasureResult]:
         # Not inside an outer transaction: the erasure rewrites the search index and checkpoints.
         kwargs = {"staff": staff, "clock": self.clock, "emit": self._core_emit}
         return self._submit(
             Call(ops.erase_contact, (contact_id,), kwargs, Future(), immediate=False)
         )
 
-    def restart_modem(self) -> Future:
+    def restart_modem(self) -> Future[None]:
         """Stop and start the modem service (applies a new port or PIN at once)."""
         return self._submit(Call(self._restart, (), {}, Future(), immediate=False))
 
@@ -278,7 +282,8 @@ class Engine:
         service = core.service
         if service is not None:
             try:
-                return service.status
+                status: ModemStatus = service.status
+                return status
             except Exception:
                 pass
         return core.status

@@ -24,10 +24,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from desk.base import events as ev
 from desk.base.clock import Clock
@@ -64,7 +64,7 @@ class Call:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
-    future: Future
+    future: Future[Any]
     immediate: bool = True  # False: run outside any transaction (erasure, modem restart)
 
 
@@ -122,7 +122,7 @@ class Core(ModemSide):
         self.max_in_flight = max_in_flight
         self.watch_settings = watch_settings
         self.profile = profile  # None: no automatic backups
-        self.ready: Future = Future()
+        self.ready: Future[bool] = Future()
         self.stopping = False
         self._actions: list[tuple[str, Any]] | None = None  # set while a batch is open
         self._last_id = 0
@@ -397,12 +397,12 @@ class Core(ModemSide):
                 log.error("the automatic backup did not finish within %.0f s", BACKUP_JOIN_TIMEOUT)
 
     def _scan_new_rows(self) -> None:
-        rows = (
+        query = (
             Message.select(Message.id, Message.conversation, Message.direction)
             .where(Message.id > self._last_id)
             .order_by(Message.id)
-            .tuples()
         )
+        rows = cast("Iterable[tuple[int, int, str]]", query.tuples())
         convs: list[int] = []
         for mid, conv, direction in rows:
             self._last_id = max(self._last_id, mid)

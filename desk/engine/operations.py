@@ -6,8 +6,8 @@ Each function opens its own transaction. ``emit`` sends desk.base.events to the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.base import events as ev
@@ -69,12 +69,8 @@ def _contact(contact_id: int) -> Contact:
 
 
 def _conversation_ids(contact_id: int) -> list[int]:
-    return [
-        c
-        for (c,) in Conversation.select(Conversation.id)
-        .where(Conversation.contact == contact_id)
-        .tuples()
-    ]
+    query = Conversation.select(Conversation.id).where(Conversation.contact == contact_id)
+    return [c for (c,) in cast("Iterable[tuple[int]]", query.tuples())]
 
 
 def mark_read(conversation_id: int, *, emit: Emit) -> None:

@@ -56,7 +56,20 @@ def test_the_self_test_exercises_every_safety_feature(tmp_path: Path) -> None:
 def test_a_module_missing_from_the_build_fails_the_self_test_by_name(
     tmp_path: Path, module: str
 ) -> None:
+    """Loud either way: the self-test's own line when it gets as far as its module check, else
+    the ImportError of the app itself (a module the command line imports at start)."""
     proc = _run(["-c", WITHOUT.format(name=module)], tmp_path / "home")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"self-test: FAILED: this build lacks {module}" in proc.stdout, proc.stdout
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 1, said
     assert "self-test: passed" not in proc.stdout
+    assert (
+        f"self-test: FAILED: this build lacks {module}" in proc.stdout
+        or f"import of {module} halted" in proc.stderr
+    ), said
+
+
+def test_the_self_test_names_a_missing_window_module_in_one_line(tmp_path: Path) -> None:
+    proc = _run(["-c", WITHOUT.format(name="ui.reminders_view")], tmp_path / "home")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "self-test: FAILED: this build lacks ui.reminders_view (needed by " in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
