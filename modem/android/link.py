@@ -166,8 +166,13 @@ class AndroidLink(LinkWorker):
         self._api = asg.APIClient(
             self._username, self._password, base_url=self.url, http=HttpxHttpClient(self._http)
         )
+        try:
+            self._call(self._register_webhooks)  # before READY: nothing arrives unregistered
+        except asg_errors.APIError as exc:
+            raise LinkLost(
+                f"The phone did not take TextDesk's webhooks (it answered {exc.status_code})."
+            ) from exc
         self._check_health()
-        self._call(self._register_webhooks)
         self.update_status(port=self.url, manufacturer="Android", model="SMS Gateway")
         self._next_inbox = 0.0
 

@@ -235,3 +235,24 @@ def test_the_command_line_stick(tmp_path: object) -> None:
         assert proc.wait(10) == 0
     finally:
         proc.kill()
+
+
+def test_a_stick_that_never_says_how_the_send_went_gives_uncertain(make_rig: MakeRig) -> None:
+    rig = hilink(make_rig, send_timeout=1.0).ready()
+    rig.control({"cmd": "send_result", "result": "silent"})
+    rig.link.submit(SendJob(1, "+15551110011", "did it go?"))
+    failed = rig.wait_for(SendFailed, lambda e: e.job_id == 1, timeout=10)[0]
+    assert failed.uncertain and not failed.retryable
+    rig.link.submit(SendJob(2, "+15551110011", "next"))
+    rig.wait_for(SendFailed, lambda e: e.job_id == 2, timeout=10)  # still silent: uncertain too
+    assert [s["text"] for s in rig.submitted()] == ["did it go?", "next"]  # each went out once
+
+
+def test_balance_code_by_ussd(make_rig: MakeRig) -> None:
+    from modem.events import UssdResult
+
+    rig = hilink(make_rig).ready()
+    rig.control({"cmd": "ussd_text", "text": "Balance 5.00"})
+    rig.link.query_ussd("*100#")
+    result = rig.wait_for(UssdResult, timeout=10)[0]
+    assert (result.text, result.code, result.error) == ("Balance 5.00", "*100#", None)
