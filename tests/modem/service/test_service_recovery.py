@@ -62,8 +62,9 @@ def test_messages_and_reports_left_in_every_storage_are_handed_over_and_deleted(
         assert {s.pdu.text for s in sms if s.pdu} == {"left on the SIM", "left in the phone"}
         for memory in ("SR", "SM", "ME"):  # acked (Harness auto-acks), so deleted
             h.wait_until(lambda m=memory: not h.stored(m), 30, f"{memory} emptied")
-        # the working storage is selected again for reading after the sweep
-        assert h.vm.control({"cmd": "status"})["cpms"][0] == "SM"
+        # the working storage is selected again for reading after the sweep (right after the
+        # last delete, so wait for it rather than race it)
+        h.wait_until(lambda: h.vm.control({"cmd": "status"})["cpms"][0] == "SM", 10, "SM again")
         assert len(h.of(DeliveryReport)) == want["reports"]  # none handed twice
     finally:
         h.close()
