@@ -119,7 +119,7 @@ def seed(profile: Profile) -> int:
             conversation=conversation, direction=m.IN, body=OLD_TEXT, state=m.RECEIVED,
             created_at=old, read=True,
         )  # fmt: skip
-        old_id: int = message.get_id()
+        old_id: int = message.id
         return old_id
     finally:
         database.close()
@@ -362,9 +362,10 @@ def check_reminder(p: Probe) -> None:
         create_reminder, recipients=[CUSTOMER], text=REMINDER, at=engine.clock.now(),
         settings=engine.settings, clock=engine.clock,
     )  # fmt: skip
-    reminder = p.wait(lambda: future.done() and future.result(), "the reminder to be saved")
+    p.wait(future.done, "the reminder to be saved")
+    reminder = future.result()
     p.wait(lambda: p.sent_to(CUSTOMER, REMINDER), "the reminder to reach the modem")
-    run_row = m.ReminderRun.get_or_none(m.ReminderRun.reminder == reminder.get_id())
+    run_row = m.ReminderRun.get_or_none(m.ReminderRun.reminder == reminder.id)
     if run_row is None or run_row.state != "queued" or run_row.message is None:
         raise SelfTestFailed("the reminder went out without its run being recorded")
     say("reminder materialised by the scheduler and sent")
