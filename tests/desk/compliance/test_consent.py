@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from desk.base.clock import to_db
 from desk.compliance import consent
-from desk.messaging import outbox
 from desk.engine.incoming_rules import RULES
+from desk.messaging import outbox
 from desk.messaging.inbox import store_incoming
 from desk.store.models import (
     SENT,
