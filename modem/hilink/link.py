@@ -276,12 +276,14 @@ class HiLinkLink(LinkWorker):
                 pass  # only the stick's unread mark
 
     def _ack(self, token: str) -> None:
-        index = self._pending.pop(token, None)
+        index = self._pending.get(token)
         if index is None:
             return  # nothing on the stick to delete (already gone, or not deletable)
         try:
             self.session.call(lambda c: c.sms.delete_sms(index))
+            self._pending.pop(token, None)
         except (ResponseErrorException, BadAnswer) as exc:
+            self._pending.pop(token, None)
             # still listed: the next listing hands it over again, the core sees the duplicate
             # and acks once more, and the delete is tried again
             log.info("the stick did not delete message %s: %s", index, exc)

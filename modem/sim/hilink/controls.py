@@ -129,6 +129,11 @@ def _password(stick: Stick, cmd: dict[str, Any]) -> None:
         stick.password_type = int(cmd["password_type"])
 
 
+def _sim_pin(stick: Stick, cmd: dict[str, Any]) -> None:
+    stick.sim_pin = str(cmd.get("pin", "1234"))
+    stick.radio.sim_state = 260  # the SIM asks for it (at power-on)
+
+
 def _ussd_text(stick: Stick, cmd: dict[str, Any]) -> None:
     stick.ussd_text = str(_need(cmd, "text"))
 
@@ -151,4 +156,5 @@ COMMANDS = {
     "clear_faults": _clear,
     "password": _password,
     "ussd_text": _ussd_text,
+    "sim_pin": _sim_pin,
 }

@@ -34,7 +34,7 @@ from modem.sim.hilink.stick import Stick
 
 log = logging.getLogger(__name__)
 
-OPEN_PAGES = {"webserver/SesTokInfo", "webserver/token", "user/state-login", "monitoring/status",
+OPEN_PAGES = {"webserver/SesTokInfo", "webserver/token", "webserver/publickey", "user/state-login", "monitoring/status",
               "net/current-plmn", "pin/status", "user/login", "user/logout"}  # fmt: skip
 
 
@@ -134,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         if endpoint not in OPEN_PAGES and stick.password and stick.logged_in != sid:
             return error(100003)
         try:
+            if self.headers.get("encrypt_transmit") and body:
+                body = stick.decrypt(body)
             request = xmltodict.parse(body).get("request") if body else None
         except Exception:
             return error(100005)
@@ -206,6 +208,10 @@ def _index_op(op: Callable[[Stick, str], bool]) -> Page:
     return page
 
 
+def _ok_or(code: int | None) -> bytes:
+    return xml("OK") if code is None else error(code)
+
+
 def _ussd_send(stick: Stick, req: Any, sid: str, token: str) -> bytes:
     stick.ussd_pending = time.monotonic() + 0.3
     stick.emit({"event": "ussd", "code": str(req.get("content"))})
@@ -238,6 +244,10 @@ PAGES: dict[str, Page] = {
     "device/information": lambda s, r, sid, t: xml(s.information()),
     "pin/status": lambda s, r, sid, t: xml(s.pin_status()),
     "ussd/send": _ussd_send,
+    "webserver/publickey": lambda s, r, sid, t: xml(s.public_key()),
+    "pin/operate": lambda s, r, sid, t: _ok_or(
+        s.operate_pin(str(r["OperateType"]), str(r.get("CurrentPin")))
+    ),
     "ussd/get": _ussd_get,
 }
 

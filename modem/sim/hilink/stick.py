@@ -81,6 +81,8 @@ class Stick:
         self.send_status: dict[str, str] = {}
         self.timers: list[tuple[float, Any]] = []
         self.ussd_text = "Your balance is 12.34."
+        self.sim_pin = "1234"
+        self.pin_attempts = 3
         self.ussd_pending: float | None = None
         self.requests: dict[str, int] = {}  # endpoint -> count (tests bound the polling cost)
 
@@ -274,6 +276,50 @@ class Stick:
         return {
             "SimState": str(self.radio.sim_state),
             "PinOptState": "258",
-            "SimPinTimes": "3",
+            "SimPinTimes": str(self.pin_attempts),
             "SimPukTimes": "10",
         }
+
+    def operate_pin(self, kind: str, pin: str) -> int | None:
+        """OperateType 0 (verify the PIN): None when right, else the stick's code (103002)."""
+        if kind != "0" or self.radio.sim_state != 260:
+            return 100006
+        if pin != self.sim_pin:
+            self.pin_attempts -= 1
+            if self.pin_attempts <= 0:
+                self.radio.sim_state = 261
+            return 103002
+        self.radio.sim_state = 257
+        self.pin_attempts = 3
+        return None
+
+    # --- the RSA key newer firmware encrypts the PIN with ---------------------------------------
+
+    def public_key(self) -> dict[str, str]:
+        key = _rsa_key()
+        return {"encpubkeyn": format(key.n, "x"), "encpubkeye": format(key.e, "x")}
+
+    def decrypt(self, body: bytes) -> bytes:
+        """The request body as huawei-lte-api encrypts it (hex of RSA PKCS#1 v1.5 blocks of the
+        base64 of the XML), decrypted."""
+        from Cryptodome.Cipher import PKCS1_v1_5
+
+        key = _rsa_key()
+        raw = bytes.fromhex(body.decode().strip())
+        size = key.size_in_bytes()
+        cipher = PKCS1_v1_5.new(key)
+        plain = b"".join(cipher.decrypt(raw[i : i + size], b"") for i in range(0, len(raw), size))
+        return base64.b64decode(plain)
+
+
+_KEY: Any = None
+
+
+def _rsa_key() -> Any:
+    """One 2048-bit key per process (the library encrypts 245-byte blocks: it needs 2048 bits)."""
+    global _KEY
+    if _KEY is None:
+        from Cryptodome.PublicKey import RSA
+
+        _KEY = RSA.generate(2048)
+    return _KEY

@@ -256,3 +256,16 @@ def test_balance_code_by_ussd(make_rig: MakeRig) -> None:
     rig.link.query_ussd("*100#")
     result = rig.wait_for(UssdResult, timeout=10)[0]
     assert (result.text, result.code, result.error) == ("Balance 5.00", "*100#", None)
+
+
+def test_the_sim_pin_is_entered_through_the_stick(make_rig: MakeRig) -> None:
+    rig = hilink(make_rig, status_interval=0.3).ready()
+    rig.control({"cmd": "sim_pin", "pin": "4321"})
+    rig.wait_state(ModemState.PIN_NEEDED)
+    assert rig.link.status.pin_kind == "SIM PIN"
+    rig.link.enter_pin("0000")
+    rig.wait_until(
+        lambda: "did not take the PIN" in (rig.link.status.last_error or ""), 20, "wrong PIN said"
+    )
+    rig.link.enter_pin("4321")  # sent RSA-encrypted, the way the library does
+    rig.wait_until(lambda: rig.link.status.state == ModemState.READY, 20, "READY after the PIN")
