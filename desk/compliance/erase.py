@@ -2,8 +2,9 @@
 
 Removed: the contact, its conversation, every message with its parts, delivery reports and
 received parts, appointments and their reminders, reminder links and runs, reminders that were
-for this customer alone, unmatched reports and undecodable PDUs from the number, and the number
-and name inside AuditLog lines.
+for this customer alone, unmatched reports, the unreadable messages from the number (those whose
+raw data holds it, and those whose sender reads as it in the shop's country: a national-format
+PDU, a gateway's JSON), and the number and name inside AuditLog lines.
 
 Kept: if the customer had opted out, exactly one ConsentEvent (kind "opt_out", method
 "erasure", the number, no text, no contact) so the shop never texts them again by accident.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from desk.base.clock import Clock, to_db
 from desk.compliance.retention import delete_messages
+from desk.read import unreadable
 from desk.store import audit
 from desk.store.db import db
 from desk.store.models import (
@@ -36,6 +38,7 @@ from desk.store.models import (
     ReminderRecipient,
     ReminderRun,
 )
+from desk.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +141,11 @@ def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult
         pattern = _semi_octets(number)
         if len(pattern) >= 6:
             RawIncoming.delete().where(RawIncoming.raw_data.contains(pattern)).execute()
+        country = str(Settings().get("default_country"))
+        unreadable_ids = [
+            r.id for r in unreadable.unreadable_from([number], default_country=country)
+        ]
+        RawIncoming.delete().where(RawIncoming.id.in_(unreadable_ids)).execute()
 
         # Appointments (their reminders cascade), then reminders left with nobody to remind.
         appointments = [a.id for a in Appointment.select().where(Appointment.contact == contact.id)]

@@ -120,10 +120,11 @@ def _candidates(number: str) -> pw.Expression | None:
         return None
     # Whatever form the sender came in (international, national, with a trunk 0), its digits end
     # with our last 7. A PDU holds digits swapped in pairs, counted from the sender's first
-    # digit, so those 7 are paired in one of two ways; JSON holds them as they are.
+    # digit, so those 7 are paired in one of two ways. A gateway's JSON may format the number
+    # ("(555) 765-4321"): every JSON row is read.
     tail = digits[-7:]
     return (
-        m.RawIncoming.raw_data.contains(tail)
+        m.RawIncoming.raw_data.contains("{")
         | m.RawIncoming.raw_data.contains(_semi_octets(tail[:6]))
         | m.RawIncoming.raw_data.contains(_semi_octets(tail[1:]))
     )

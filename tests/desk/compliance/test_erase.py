@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,8 @@ from desk.store.models import (
     ReminderRecipient,
     ReminderRun,
 )
+from desk.store.settings import Settings
+from modem.codec import pdu as codec
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 NUMBER = "+15557654321"
@@ -213,3 +216,26 @@ def test_a_failed_erasure_changes_nothing(dbpath, monkeypatch) -> None:
     assert Contact.get_by_id(person.id).name == NAME
     assert Message.select().count() == 2
     assert ConsentEvent.select().count() == 2
+
+
+def test_unreadable_messages_from_the_number_in_any_form_are_erased(dbpath) -> None:
+    """A national-format PDU and a gateway's JSON entry do not hold the number as it is stored;
+    their sender reads as it in the shop's country, so they go too. Others' stay."""
+    Settings().set("default_country", "US")
+    zelda = Contact.create(number=NUMBER, name=NAME, created_at=t(0))
+    Conversation.create(contact=zelda, last_activity_at=t(1))
+    (national,) = codec.encode_deliver("5557654321", "my card 4111 1111 1111 1111", timestamp=T0)
+    (other,) = codec.encode_deliver("+15550001111", "not hers", timestamp=T0)
+    rows = {
+        "national": national[:-12],
+        "hilink": json.dumps({"Index": "40007", "Phone": "(555) 765-4321", "Content": None}),
+        "android": json.dumps({"event": "sms:received", "payload": {"phoneNumber": NUMBER}}),
+        "other": other[:-12],
+    }
+    ids = {
+        k: RawIncoming.create(raw_data=v, error="bad", received_at=t(2)).id for k, v in rows.items()
+    }
+    assert erase._semi_octets(NUMBER) not in rows["national"]  # the old pattern misses it
+
+    erase.erase_contact(zelda.id, clock=FakeClock(T0 + timedelta(days=1)))
+    assert [r.id for r in RawIncoming.select()] == [ids["other"]]
