@@ -112,3 +112,13 @@ def test_the_os_drops_the_lock_when_the_holder_is_killed(tmp_path: Path) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_acquiring_a_held_lock_again_returns_the_same_holder(tmp_path: Path) -> None:
+    lock = ProfileLock(tmp_path / "engine.lock", mode="serve")
+    try:
+        first = lock.acquire()
+        assert lock.acquire() is first and lock.held
+        assert holder(tmp_path / "engine.lock") == first
+    finally:
+        lock.release()
