@@ -103,6 +103,13 @@ class Composer(QWidget):
         )
         self.blocked.hide()
 
+        # Who Enter sends to, right above the box: the name and the number.
+        self.recipient = QLabel(self)
+        self.recipient.setObjectName("composerRecipient")
+        self.recipient.setTextFormat(Qt.TextFormat.PlainText)
+        self.recipient.setWordWrap(True)
+        self.recipient_name = ""
+
         self.edit = ComposerEdit(self)
         self.edit.setAccessibleName("Reply")
         self.edit.setTabChangesFocus(True)
@@ -139,6 +146,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.addWidget(self.blocked)
+        layout.addWidget(self.recipient)
         layout.addWidget(self.edit)
         layout.addLayout(row)
         self.signature = ""
@@ -162,10 +170,22 @@ class Composer(QWidget):
                 text += f"  ·  signed “{self.signature.strip()}”"
         self.edit.setPlaceholderText(text)
 
+    def set_recipient(self, name: str, number: str) -> None:
+        """Name the customer the send key sends to, above the box and in the hint beside Send."""
+        self.recipient_name = name
+        shown = f"{name} · {number}" if number and number != name else name
+        self.recipient.setText(f"Reply to {shown}" if shown else "")
+        self.recipient.setAccessibleName(self.recipient.text())
+        self.edit.setAccessibleName(f"Reply to {name}" if name else "Reply")
+        self.send_button.setToolTip(f"Send to {shown}" if shown else "")
+        self.set_send_key(self.edit.send_key)
+
     def set_send_key(self, key: str) -> None:
         self.edit.send_key = key
+        first = self.recipient_name.split(" ")[0] if self.recipient_name else ""
+        to = f" to {first}" if first else ""
         self.hint.setText(
-            "Enter sends · Shift+Enter new line" if key == "enter" else "Ctrl+Enter sends"
+            f"Enter sends{to} · Shift+Enter new line" if key == "enter" else f"Ctrl+Enter sends{to}"
         )
 
     def set_templates(self, rows: list[TemplateRow]) -> None:
@@ -227,6 +247,13 @@ class Composer(QWidget):
 
     def clear(self) -> None:
         self.edit.clear()
+
+    def set_text(self, text: str) -> None:
+        """Put ``text`` (a conversation's draft) in the box, the cursor at its end."""
+        self.edit.setPlainText(text)
+        cursor = self.edit.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.edit.setTextCursor(cursor)
 
     def request_send(self) -> None:
         if not self.send_button.isEnabled():

@@ -99,8 +99,10 @@ class ConversationList(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setAccessibleName("Conversations")
-        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._restore_selection)
+        self.model.layoutChanged.connect(self._restore_selection)
+        self._syncing = False  # the window is setting the highlight: no conversationSelected
 
         self.results = QListWidget(self)
         self.results.setAccessibleName("Search results")
@@ -197,25 +199,40 @@ class ConversationList(QWidget):
     def current_id(self) -> int | None:
         return self._selected
 
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
+    def highlighted_id(self) -> int | None:
+        """The conversation highlighted in the list, if any."""
+        rows = self.view.selectionModel().selectedIndexes()
+        return rows[0].data(IdRole) if rows else None
+
+    def mark_open(self, conversation_id: int | None) -> None:
+        """The window opened ``conversation_id``: highlight it, or nothing when the list (its
+        filter) does not hold it, so the list never highlights a conversation that is not open.
+        Does not emit conversationSelected."""
+        self._selected = conversation_id
+        self._restore_selection()
+
+    def _selection_changed(self, *_args: object) -> None:
+        if self._syncing:
             return
-        cid = current.data(IdRole)
+        cid = self.highlighted_id()
         if cid is not None and cid != self._selected:
             self._selected = cid
             self.conversationSelected.emit(cid)
 
     def _restore_selection(self) -> None:
-        if self._selected is None:
-            return
-        row = self.model.row_of(self._selected)
-        if row is not None:
-            idx = self.model.index(row, 0)
-            self.view.selectionModel().blockSignals(True)
-            self.view.selectionModel().setCurrentIndex(
-                idx, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            )
-            self.view.selectionModel().blockSignals(False)
+        """Put the highlight back on the open conversation after the list was re-read."""
+        sm = self.view.selectionModel()
+        row = self.model.row_of(self._selected) if self._selected is not None else None
+        self._syncing = True
+        try:
+            if row is None:
+                sm.clearSelection()
+                sm.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+            elif self.highlighted_id() != self._selected:
+                idx = self.model.index(row, 0)
+                sm.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            self._syncing = False
 
     def _update_empty(self) -> None:
         if self.search.text().strip():

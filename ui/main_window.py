@@ -31,6 +31,7 @@ from ui import menus, resources
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
+from ui.drafts_keeper import DraftKeeper
 from ui.new_conversation import NewConversationDialog
 from ui.notifier import Notifier
 from ui.pin_dialog import PinDialog
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.notifier = Notifier(resources.app_icon(), self)
+        self.drafts = DraftKeeper(engine, self.bridge, self.thread.composer, self)
         self._apply_settings()
         menus.build(self)
         self._wire()
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self.status.pinRequested.connect(self.ask_pin)
         self.notifier.openConversation.connect(self.show_conversation_from_notification)
         self.notifier.showWindow.connect(self.bring_forward)
+        self.tabs.currentChanged.connect(lambda _i: self._mark_read_if_showing())
         b.attach(self.engine)
 
     def _apply_settings(self) -> None:
@@ -175,9 +178,16 @@ class MainWindow(QMainWindow):
     def current_id(self) -> int | None:
         return self.thread.conversation.id if self.thread.conversation else None
 
-    def open_conversation(self, conversation_id: int) -> None:
+    def open_conversation(self, conversation_id: int | None) -> None:
+        """Show ``conversation_id`` (None: none): the thread, its draft in the reply box, the
+        customer panel, and the same conversation highlighted in the list (or nothing highlighted
+        when the list does not hold it), whichever way it was opened."""
+        self.drafts.switch_to(conversation_id)
         self.thread.show_conversation(conversation_id)
         row = self.thread.conversation
+        if row is None:
+            self.drafts.switch_to(None)
+        self.list.mark_open(row.id if row else None)
         self.contact.show_contact(row.contact_id if row else None)
         c = self.thread.composer
         if row is not None:
@@ -188,8 +198,21 @@ class MainWindow(QMainWindow):
                 shop=self.settings.get("shop_name"),
                 signature=self.settings.get("signature"),
             )
-            if row.unread:
-                self._call(self.engine.mark_read(conversation_id))
+            if row.unread and self._on_screen():
+                self._call(self.engine.mark_read(row.id))
+
+    def _on_screen(self) -> bool:
+        """Whether the thread can be seen: the window shown and not minimised, on the
+        Conversations tab."""
+        return self.isVisible() and not self.isMinimized() and self.tabs.currentIndex() == 0
+
+    def _mark_read_if_showing(self) -> None:
+        """Staff came back to the thread (tab, window): what they now see is read."""
+        row = self.thread.conversation
+        if row is not None and self._on_screen() and self.isActiveWindow():
+            fresh = queries.conversation_row(row.id)
+            if fresh is not None and fresh.unread:
+                self._call(self.engine.mark_read(row.id))
 
     def open_search_hit(self, conversation_id: int, message_id: int) -> None:
         self.open_conversation(conversation_id)
@@ -211,7 +234,7 @@ class MainWindow(QMainWindow):
         if direction != "in":
             return
         current = conversation_id == self.current_id()
-        if current and self.isActiveWindow():
+        if current and self._on_screen() and self.isActiveWindow():
             self._call(self.engine.mark_read(conversation_id))
             return
         row = queries.conversation_row(conversation_id)
@@ -231,9 +254,9 @@ class MainWindow(QMainWindow):
         self._counts_timer.start()
 
     def on_conversation_removed(self, conversation_id: int) -> None:
+        self.drafts.forget(conversation_id)
         if conversation_id == self.current_id():
-            self.thread.show_conversation(None)
-            self.contact.show_contact(None)
+            self.open_conversation(None)
         self.list.refresh(conversation_id)
         self._counts_timer.start()
 
@@ -258,9 +281,10 @@ class MainWindow(QMainWindow):
         staff = self.settings.get("staff_name") or None
 
         def ok(_message_id: Any) -> None:
-            composer.clear()
+            self.drafts.sent(row.id, text)
             composer.send_button.setEnabled(True)
-            self.thread.scroll_to_bottom()
+            if self.current_id() == row.id:
+                self.thread.scroll_to_bottom()
 
         def failed(exc: BaseException) -> None:
             composer.send_button.setEnabled(True)
@@ -463,6 +487,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.drafts.flush()
         self.bridge.detach()
         if self.notifier.tray is not None:
             self.notifier.tray.hide()

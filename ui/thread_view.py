@@ -145,11 +145,13 @@ class ThreadView(QWidget):
             c = self.conversation = queries.conversation_row(c.id)
         if c is None:
             self.banner.hide()
+            self.composer.set_recipient("", "")
             self.composer.set_blocked("Pick a conversation first.")
             return
         self.title.setText(c.title(self.country))
         number = display(c.number, self.country)
         self.subtitle.setText(number if c.name else c.number)
+        self.composer.set_recipient(c.title(self.country), number)
         self.status_button.setText("Reopen" if c.status == m.DONE else "Mark done")
         self.composer.set_blocked(self._blocked_reason(c))
         self._refresh_banner()

@@ -35,6 +35,7 @@ STEPS: tuple[Step, ...] = (
     Step(1, "core", "core tables and full-text search"),
     Step(2, "reminders", "reminders and appointments"),
     Step(3, "outgoing_queue_index", "index for the outgoing queue"),
+    Step(4, "drafts", "reply drafts, one per conversation"),
 )
 SCHEMA_VERSION = STEPS[-1].version
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import logging
 import sqlite3
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import peewee as pw
 import pytest
 
 import desk.store
+from desk.base.clock import FakeClock
 from desk.data import backup
-from desk.store import migrations, models
+from desk.store import drafts, migrations, models
 from desk.store.db import DatabaseError, close_database, open_database
 from desk.store.migrations import SCHEMA_VERSION, STEPS, frozen, runner
 from tests.desk.store.schemas import (
@@ -56,7 +58,7 @@ def test_the_fresh_schema_holds_the_tables_search_and_queue_index(tmp_path):
     assert [c[2] for c in queue["columns"] if c[5]] == ["priority", "created_at", "id"]
     columns = {c[1]: c for c in got["tables"]["contact"]["columns"]}
     assert columns["number"][2:4] == ("VARCHAR(255)", 1)
-    assert {"reminder", "reminder_run", "appointment"} <= set(got["tables"])
+    assert {"reminder", "reminder_run", "appointment", "draft"} <= set(got["tables"])
 
 
 def test_the_comparison_sees_a_column_an_index_or_a_trigger_that_differs(tmp_path):
@@ -78,6 +80,9 @@ def test_the_comparison_sees_a_column_an_index_or_a_trigger_that_differs(tmp_pat
 
 # --- the frozen schema agrees with the models --------------------------------------------------
 
+# Every model of the schema: desk.store.models' and the ones modules beside it add (drafts).
+SCHEMA_MODELS: list[type[models.BaseModel]] = [*models.ALL_MODELS, *drafts.MODELS]
+
 
 def test_every_model_is_listed_in_all_models():
     def subclasses(cls: type[models.BaseModel]) -> set[type[models.BaseModel]]:
@@ -86,12 +91,40 @@ def test_every_model_is_listed_in_all_models():
             found |= subclasses(sub)
         return found
 
-    assert subclasses(models.BaseModel) == set(models.ALL_MODELS)
+    assert subclasses(models.BaseModel) == set(SCHEMA_MODELS)
 
 
 def test_the_frozen_schema_has_every_model_table_and_column_with_compatible_types(tmp_path):
-    assert len(declared_by(list(models.ALL_MODELS))["tables"]) == len(models.ALL_MODELS)
-    assert model_mismatches(list(models.ALL_MODELS), fresh(tmp_path)) == []
+    assert len(declared_by(SCHEMA_MODELS)["tables"]) == len(SCHEMA_MODELS)
+    assert model_mismatches(SCHEMA_MODELS, fresh(tmp_path)) == []
+
+
+def test_schema_4_adds_drafts_that_go_with_their_conversation(tmp_path):
+    """The draft table keeps one draft per conversation and loses it when the conversation is
+    deleted (as erasing a customer does), on a database upgraded from schema 3."""
+    path = tmp_path / "v3.sqlite3"
+    build_at(path, 3)
+    con = sqlite3.connect(path, isolation_level=None)
+    fill_core(con)
+    con.close()
+    open_database(path)
+    try:
+        assert drafts.load_draft(1) == ""
+        clock = FakeClock(datetime(2026, 3, 10, 15, 0, tzinfo=UTC))
+        drafts.save_draft(1, "Your crown is ready", clock=clock)
+        drafts.save_draft(1, "Your crown is ready on Friday", clock=clock)
+        assert drafts.load_draft(1) == "Your crown is ready on Friday"
+        assert drafts.Draft.select().count() == 1
+        drafts.save_draft(99, "no such conversation", clock=clock)
+        assert drafts.Draft.select().count() == 1
+        with pytest.raises(pw.IntegrityError):
+            drafts.Draft.insert(conversation=1, body="a second", updated_at=clock.now()).execute()
+        models.Conversation.delete().where(models.Conversation.id == 1).execute()
+        assert drafts.Draft.select().count() == 0
+        drafts.save_draft(1, "typed after the erasure", clock=clock)
+        assert drafts.Draft.select().count() == 0
+    finally:
+        close_database()
 
 
 class Throwaway(pw.Model):
@@ -179,7 +212,7 @@ def fill_reminders(con: sqlite3.Connection) -> None:
     )
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_upgrading_keeps_every_row_and_a_copy_of_the_old_file(tmp_path, version):
     path = tmp_path / "shop.sqlite3"
     build_at(path, version)
