@@ -37,6 +37,11 @@ def _bundled_modules(exe: Path) -> set[str]:
     return set(archive.open_embedded_archive(pyz).toc)
 
 
+# Modules deliberately left out of the bundle, each with its reason. Empty: everything TextDesk
+# ships is in it (the virtual modem included, for --demo and --self-test).
+NOT_BUNDLED: dict[str, str] = {}
+
+
 def _source_modules() -> set[str]:
     found = set()
     for package in ("desk", "modem", "ui"):
@@ -52,7 +57,7 @@ def test_bundle_holds_every_module_and_frozen_migration(built):
     """A module PyInstaller missed raises ImportError only when it is first needed: compare the
     bundle's archive with the source tree instead."""
     exe, _, _, _ = built
-    missing = sorted(_source_modules() - _bundled_modules(exe))
+    missing = sorted(_source_modules() - _bundled_modules(exe) - set(NOT_BUNDLED))
     assert not missing, f"the bundle lacks: {', '.join(missing)}"
     sql = ROOT / "desk" / "store" / "migrations" / "sqlite"
     internal = exe.parent / "_internal"
