@@ -43,6 +43,15 @@ from ui.thread_view import ThreadView
 
 log = logging.getLogger(__name__)
 
+# Why a waiting text has not gone, when the modem is the reason (said in its bubble).
+MODEM_WAITING = {
+    ModemState.DISCONNECTED: "the modem is not connected",
+    ModemState.CONNECTING: "TextDesk is connecting to the modem",
+    ModemState.PIN_NEEDED: "the SIM card needs its PIN",
+    ModemState.NO_NETWORK: "the modem has no mobile network",
+    ModemState.ERROR: "the modem has a problem",
+}
+
 
 class MainWindow(QMainWindow):
     # The thread view keeps its short name although it hides QObject.thread(), which nothing calls
@@ -102,7 +111,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.timeout.connect(self.update_counts)
         self.list.load()
         self.update_counts()
-        self.status.set_status(engine.modem_status)
+        self.on_modem_status(engine.modem_status)
         self.status.set_queue(queries.queue_size())
         self.setTabOrder(self.list.search, self.list.view)
         self.setTabOrder(self.list.view, self.thread.view)
@@ -446,6 +455,7 @@ class MainWindow(QMainWindow):
     # --- modem -----------------------------------------------------------------------------
     def on_modem_status(self, status: ModemStatus) -> None:
         self.status.set_status(status)
+        self.thread.set_modem_waiting(MODEM_WAITING.get(status.state, ""))
         if status.state == ModemState.PIN_NEEDED and status.pin_kind != "SIM PUK":
             if not self._pin_asked:
                 self._pin_asked = True

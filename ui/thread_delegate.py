@@ -58,7 +58,19 @@ def state_color(state: str) -> QColor:
     }.get(state, theme.MUTED)
 
 
-def note_for(row: MessageRow) -> str:
+def waiting_note(row: MessageRow, modem_waiting: str = "") -> str:
+    """Why a queued message has not gone yet, in the bubble, from what the core says: the reason
+    it recorded for a retry (a modem error), else the modem's state when it cannot send."""
+    if row.error:
+        return "Waiting: " + row.error
+    if modem_waiting:
+        return f"Waiting: {modem_waiting}. It goes as soon as the modem can send."
+    return ""
+
+
+def note_for(row: MessageRow, modem_waiting: str = "") -> str:
+    if row.outgoing and row.state == m.QUEUED:
+        return waiting_note(row, modem_waiting)
     if row.outgoing and row.state == m.FAILED:
         return (
             "Not sent: "
@@ -81,7 +93,18 @@ class ThreadDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.zone = zone
         self.width = 600
-        self._cache: dict[tuple[MessageRow, int, str], Layout] = {}
+        # Why nothing can go out now ("the modem is not connected"), "" when the modem is ready:
+        # said in the bubble of every waiting message.
+        self.modem_waiting = ""
+        self._cache: dict[tuple[MessageRow, int, str, str], Layout] = {}
+
+    def set_modem_waiting(self, reason: str) -> bool:
+        """Set why the modem cannot send now; True when that changed (the bubbles re-lay out)."""
+        if reason == self.modem_waiting:
+            return False
+        self.modem_waiting = reason
+        self._cache.clear()
+        return True
 
     def set_width(self, width: int) -> None:
         if width != self.width:
@@ -90,7 +113,7 @@ class ThreadDelegate(QStyledItemDelegate):
 
     # --- geometry --------------------------------------------------------------------------
     def layout(self, row: MessageRow, font: QFont) -> Layout:
-        key = (row, self.width, font.key())
+        key = (row, self.width, font.key(), self.modem_waiting)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -122,7 +145,7 @@ class ThreadDelegate(QStyledItemDelegate):
         meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
         height = y + bh + 4
         lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, flags=int(flags))
-        note = note_for(row)
+        note = note_for(row, self.modem_waiting)
         if note:
             nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
             nx = self.width - MARGIN - nr.width() if row.outgoing else MARGIN
@@ -220,7 +243,11 @@ class ThreadDelegate(QStyledItemDelegate):
             lay.meta.translated(0, top), align | Qt.AlignmentFlag.AlignVCenter, lay.meta_text
         )
         if lay.note is not None:
-            color = state_color(row.state) if row.outgoing else theme.UNCERTAIN
+            color = (
+                state_color(row.state)
+                if row.outgoing and row.state != m.QUEUED
+                else theme.UNCERTAIN
+            )
             painter.setPen(color)
             painter.drawText(lay.note.translated(0, top), int(WRAP), lay.note_text)
         for action, label, rect in lay.buttons:

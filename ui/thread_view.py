@@ -210,6 +210,12 @@ class ThreadView(QWidget):
         self.model.update_message(message_id)
         self._refresh_banner()
 
+    def set_modem_waiting(self, reason: str) -> None:
+        """Why the modem cannot send now ("" when it can): waiting bubbles say it."""
+        if self.delegate.set_modem_waiting(reason):
+            self.view.doItemsLayout()
+            self.view.viewport().update()
+
     def jump_to(self, message_id: int) -> bool:
         row = self.model.load_until(message_id)
         if row is None:
