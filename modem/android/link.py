@@ -172,8 +172,8 @@ class AndroidLink(LinkWorker):
             raise LinkLost(
                 f"The phone did not take TextDesk's webhooks (it answered {exc.status_code})."
             ) from exc
-        self._check_health()
         self.update_status(port=self.url, manufacturer="Android", model="SMS Gateway")
+        self._check_health()
         self._next_inbox = 0.0
 
     def _close(self) -> None:

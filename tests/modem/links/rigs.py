@@ -236,7 +236,15 @@ class AndroidRig(Rig):
         self.dev = VirtualAndroid(retry_delay=0.2, **(phone or {}))
         url = self.dev.start()
         c = self.dev.credentials
-        opts = {**FAST, "poll_interval": 0.2, "timeout": 2.0, "ack_timeout": 1.0, "zone": UTC, **kw}
+        opts = {
+            **FAST,
+            "poll_interval": 0.2,
+            "timeout": 2.0,
+            "ack_timeout": 1.0,
+            "health_interval": 1.0,
+            "zone": UTC,
+            **kw,
+        }
         self.link = self.android = AndroidLink(
             url, self.sink, username=c["username"], password=c["password"], signing_key=c["signing_key"],
             listen_host="127.0.0.1", **opts,
