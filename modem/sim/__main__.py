@@ -16,8 +16,8 @@ import logging
 import signal
 import sys
 import threading
-from typing import Any
 
+from modem.sim.event_log import Event
 from modem.sim.tcp_port import split_address
 from modem.sim.vendors import VENDORS
 from modem.sim.virtual_modem import VirtualModem
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     out_lock = threading.Lock()
 
-    def emit(event: dict[str, Any]) -> None:
+    def emit(event: Event) -> None:
         line = json.dumps(event, ensure_ascii=False)
         with out_lock:
             try:

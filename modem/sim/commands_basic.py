@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from modem.sim.at_parser import Command, Form
 from modem.sim.errors import AtError, CmeError
-from modem.sim.registry import REGISTRY, NoFinal, command
+from modem.sim.registry import REGISTRY, Handler, NoFinal, command
 from modem.sim.state import Settings
 from modem.sim.text_mode import CHARSETS
 
@@ -81,7 +82,7 @@ for _reg in range(0, 13):
 
 
 # ---------------------------------------------------------------------- identity
-def _ident(value_of):
+def _ident(value_of: Callable[[ModemCore], str]) -> Handler:
     def handler(m: ModemCore, c: Command) -> list[str]:
         if c.form is Form.TEST:
             return []

@@ -8,7 +8,7 @@ from modem.codec import gsm7
 from modem.sim.at_parser import Command, Form
 from modem.sim.errors import AtError, CmeError
 from modem.sim.network import REG_STATES
-from modem.sim.registry import command
+from modem.sim.registry import Handler, command
 from modem.sim.text_mode import from_te, to_te
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def csq(m: ModemCore, c: Command) -> list[str]:
     return [f"+CSQ: {rssi},{ber}"]
 
 
-def _reg_command(prefix: str, attr: str):
+def _reg_command(prefix: str, attr: str) -> Handler:
     def handler(m: ModemCore, c: Command) -> list[str]:
         if c.form is Form.TEST:
             return [f"{prefix}: (0-2)"]

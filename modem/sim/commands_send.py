@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from modem.codec import gsm7
 from modem.codec.pdu import Pdu, PduError, decode, encode_submit
 from modem.sim.at_parser import Command, Form
 from modem.sim.commands_sms import ints
 from modem.sim.errors import AtError, CmsError
+from modem.sim.event_log import Event
 from modem.sim.registry import Prompt, command
-from modem.sim.sms_store import Stat
+from modem.sim.sms_store import Stat, Storage
 from modem.sim.text_mode import from_te
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def finish_send(m: ModemCore, number: str, pdu: Pdu | None, text: str | None, sr
         m.emit({"event": "send_failed", "to": number, "error": f.cms_code})
         raise CmsError(f.cms_code)
     mr = m.next_mr()
-    event: dict[str, Any] = {"event": "submitted", "to": number, "text": text, "reference": mr}
+    event: Event = {"event": "submitted", "to": number, "text": text, "reference": mr}
     if pdu is not None:
         if pdu.text is None and pdu.data is not None:
             event["data"] = pdu.data.hex().upper()
@@ -196,7 +197,7 @@ def cmgw(m: ModemCore, c: Command) -> list[str] | Prompt:
     return Prompt(write_text)
 
 
-def _store(m: ModemCore, store, hexs: str, stat: Stat) -> int:
+def _store(m: ModemCore, store: Storage, hexs: str, stat: Stat) -> int:
     index = store.add(hexs, stat)
     if index is None:
         raise CmsError(322)

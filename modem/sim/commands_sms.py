@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from modem.sim.at_parser import Command, Form
 from modem.sim.errors import AtError, CmsError
-from modem.sim.registry import Prompt, command
+from modem.sim.registry import Handler, Prompt, command
 from modem.sim.sms_store import Stat, Storage
 from modem.sim.text_mode import message_lines, tpdu_length
 
@@ -24,7 +24,7 @@ def ints(c: Command, code: int = 302) -> list[int | None]:
         raise CmsError(code) from None
 
 
-def _bool_setting(name: str, attr: str, values: tuple[int, ...] = (0, 1)):
+def _bool_setting(name: str, attr: str, values: tuple[int, ...] = (0, 1)) -> Handler:
     def handler(m: ModemCore, c: Command) -> list[str]:
         if c.form is Form.TEST:
             return [f"{name}: ({','.join(map(str, values))})"]

@@ -1,6 +1,6 @@
 """The control channel: the commands a test or the JSON-lines stdin sends to the virtual modem.
 
-Each command is a dict with "cmd"; the answer is a dict with "ok" (and "error" when not ok). The
+Each command is a Event with "cmd"; the answer is a Event with "ok" (and "error" when not ok). The
 same commands work in-process (``VirtualModem.control``) and over ``python -m modem.sim``.
 """
 
@@ -18,8 +18,9 @@ from modem.sim.commands_network import (
     set_registration,
     set_signal,
 )
+from modem.sim.event_log import Event
 from modem.sim.network import REG_STATES
-from modem.sim.sms_store import Stat
+from modem.sim.sms_store import Stat, Storage
 
 if TYPE_CHECKING:
     from modem.sim.core import ModemCore
@@ -32,7 +33,7 @@ class ControlError(ValueError):
     pass
 
 
-def _need(cmd: dict, key: str) -> Any:
+def _need(cmd: Event, key: str) -> Any:
     if key not in cmd:
         raise ControlError(f"missing {key!r}")
     return cmd[key]
@@ -44,7 +45,7 @@ class Control:
     def __init__(self, core: ModemCore) -> None:
         self.core = core
 
-    def handle(self, cmd: dict) -> dict:
+    def handle(self, cmd: Event) -> Event:
         name = str(cmd.get("cmd", ""))
         fn = getattr(self, "cmd_" + name, None)
         if fn is None:
@@ -63,10 +64,10 @@ class Control:
         return {"ok": True, **result}
 
     # ------------------------------------------------------------------ information
-    def cmd_ping(self, cmd: dict) -> dict:
+    def cmd_ping(self, cmd: Event) -> Event:
         return {}
 
-    def cmd_status(self, cmd: dict) -> dict:
+    def cmd_status(self, cmd: Event) -> Event:
         m = self.core
         s = m.settings
         return {
@@ -90,7 +91,7 @@ class Control:
             "awaiting_ack": m.inbound.awaiting is not None,
         }
 
-    def cmd_storage(self, cmd: dict) -> dict:
+    def cmd_storage(self, cmd: Event) -> Event:
         store = self._store(cmd)
         return {
             "messages": [
@@ -98,20 +99,20 @@ class Control:
             ]
         }
 
-    def _store(self, cmd: dict):
+    def _store(self, cmd: Event) -> Storage:
         name = str(cmd.get("memory", "SM")).upper()
         if name not in self.core.stores:
             raise ControlError(f"unknown memory {name!r}")
         return self.core.stores[name]
 
     # ------------------------------------------------------------------ incoming messages
-    def cmd_deliver(self, cmd: dict) -> dict:
+    def cmd_deliver(self, cmd: Event) -> Event:
         sender, text = str(_need(cmd, "from")), str(_need(cmd, "text"))
         pdus = self._pdus(sender, text, cmd)
         self.core.inbound.deliver(pdus)
         return {"parts": len(pdus), "pdus": pdus}
 
-    def _pdus(self, sender: str, text: str, cmd: dict) -> list[str]:
+    def _pdus(self, sender: str, text: str, cmd: Event) -> list[str]:
         ts = cmd.get("timestamp")
         when = datetime.fromisoformat(ts) if ts else datetime.now(UTC).replace(microsecond=0)
         return encode_deliver(
@@ -122,14 +123,14 @@ class Control:
             concat_ref=cmd.get("concat_ref"),
         )
 
-    def cmd_deliver_pdu(self, cmd: dict) -> dict:
+    def cmd_deliver_pdu(self, cmd: Event) -> Event:
         pdu = str(_need(cmd, "pdu")).strip()
         if not cmd.get("smsc", True):
             pdu = "00" + pdu
         self.core.inbound.deliver([pdu])
         return {}
 
-    def cmd_urc_burst(self, cmd: dict) -> dict:
+    def cmd_urc_burst(self, cmd: Event) -> Event:
         count = int(cmd.get("count", 5))
         sender = str(cmd.get("from", "+15557654321"))
         pdus: list[str] = []
@@ -140,7 +141,7 @@ class Control:
         self.core.inbound.deliver(pdus, burst=True)
         return {"parts": len(pdus)}
 
-    def cmd_fill_storage(self, cmd: dict) -> dict:
+    def cmd_fill_storage(self, cmd: Event) -> Event:
         store = self._store(cmd)
         leave = int(cmd.get("leave", 0))
         pdu = self._pdus("+15550009999", "Old message kept on the SIM", {})[0]
@@ -150,16 +151,16 @@ class Control:
             added += 1
         return {"added": added, "used": store.used}
 
-    def cmd_clear_storage(self, cmd: dict) -> dict:
+    def cmd_clear_storage(self, cmd: Event) -> Event:
         self._store(cmd).clear()
         return {}
 
     # ------------------------------------------------------------------ network
-    def cmd_set_signal(self, cmd: dict) -> dict:
+    def cmd_set_signal(self, cmd: Event) -> Event:
         set_signal(self.core, int(_need(cmd, "rssi")), int(cmd.get("ber", 99)))
         return {}
 
-    def cmd_set_registration(self, cmd: dict) -> dict:
+    def cmd_set_registration(self, cmd: Event) -> Event:
         state = str(_need(cmd, "state"))
         if state not in REG_STATES:
             raise ControlError(f"state must be one of {', '.join(REG_STATES)}")
@@ -169,21 +170,21 @@ class Control:
         set_registration(self.core, state)
         return {}
 
-    def cmd_set_operator(self, cmd: dict) -> dict:
+    def cmd_set_operator(self, cmd: Event) -> Event:
         op = self.core.network.operator
         op.long = str(_need(cmd, "name"))
         op.short = str(cmd.get("short", op.long[:8]))
         op.numeric = str(cmd.get("numeric", op.numeric))
         return {}
 
-    def cmd_lose_network(self, cmd: dict) -> dict:
+    def cmd_lose_network(self, cmd: Event) -> Event:
         net = self.core.network
         if net.saved_registration is None:
             net.saved_registration = net.registration
         set_registration(self.core, str(cmd.get("state", "searching")))
         return {}
 
-    def cmd_restore_network(self, cmd: dict) -> dict:
+    def cmd_restore_network(self, cmd: Event) -> Event:
         net = self.core.network
         state = net.saved_registration or "home"
         net.saved_registration = None
@@ -192,12 +193,12 @@ class Control:
         set_registration(self.core, state)
         return {}
 
-    def cmd_ussd_text(self, cmd: dict) -> dict:
+    def cmd_ussd_text(self, cmd: Event) -> Event:
         self.core.config.ussd_text = str(_need(cmd, "text"))
         return {}
 
     # ------------------------------------------------------------------ SIM
-    def cmd_set_pin(self, cmd: dict) -> dict:
+    def cmd_set_pin(self, cmd: Event) -> Event:
         sim = self.core.sim
         if "pin" in cmd:
             sim.pin = str(cmd["pin"])
@@ -206,7 +207,7 @@ class Control:
         sim.lock_enabled = bool(cmd.get("enabled", True))
         return {}
 
-    def cmd_set_sim_state(self, cmd: dict) -> dict:
+    def cmd_set_sim_state(self, cmd: Event) -> Event:
         state = str(_need(cmd, "state"))
         aliases = {"SIM PIN": "pin", "SIM PUK": "puk", "READY": "ready"}
         state = aliases.get(state, state)
@@ -220,20 +221,20 @@ class Control:
         return {}
 
     # ------------------------------------------------------------------ faults
-    def cmd_slow(self, cmd: dict) -> dict:
+    def cmd_slow(self, cmd: Event) -> Event:
         f = self.core.faults
         f.slow_seconds = float(cmd.get("seconds", 2.0))
         count = cmd.get("count")
         f.slow_count = int(count) if count is not None else None
         return {}
 
-    def cmd_cms_error(self, cmd: dict) -> dict:
+    def cmd_cms_error(self, cmd: Event) -> Event:
         f = self.core.faults
         f.cms_code = int(cmd.get("code", 500))
         f.cms_count = int(cmd.get("count", 1))
         return {}
 
-    def cmd_garbage(self, cmd: dict) -> dict:
+    def cmd_garbage(self, cmd: Event) -> Event:
         m = self.core
         if "data" in cmd:
             data = bytes.fromhex(str(cmd["data"]))
@@ -249,15 +250,15 @@ class Control:
             m.urc_bytes(data)
         return {"data": data.hex()}
 
-    def cmd_split_write(self, cmd: dict) -> dict:
+    def cmd_split_write(self, cmd: Event) -> Event:
         self.core.faults.split_pause = float(cmd.get("pause", 0.3))
         return {}
 
-    def cmd_late_reply(self, cmd: dict) -> dict:
+    def cmd_late_reply(self, cmd: Event) -> Event:
         self.core.faults.late_after = float(cmd.get("seconds", 15.0))
         return {}
 
-    def cmd_deliver_report(self, cmd: dict) -> dict:
+    def cmd_deliver_report(self, cmd: Event) -> Event:
         f = self.core.faults
         mode = str(cmd.get("mode", "normal"))
         if mode not in ("normal", "fail", "delay", "drop"):
@@ -269,17 +270,17 @@ class Control:
         f.report_count = int(count) if count is not None else None
         return {}
 
-    def cmd_clear_faults(self, cmd: dict) -> dict:
+    def cmd_clear_faults(self, cmd: Event) -> Event:
         from modem.sim.state import Faults
 
         self.core.faults = Faults()
         return {}
 
-    def cmd_send_urc(self, cmd: dict) -> dict:
+    def cmd_send_urc(self, cmd: Event) -> Event:
         self.core.urc(str(_need(cmd, "line")))
         return {}
 
-    def cmd_config(self, cmd: dict) -> dict:
+    def cmd_config(self, cmd: Event) -> Event:
         conf = self.core.config
         for key in (
             "cmgs_delay",
@@ -296,19 +297,19 @@ class Control:
         return {}
 
     # ------------------------------------------------------------------ power and USB
-    def cmd_reboot(self, cmd: dict) -> dict:
+    def cmd_reboot(self, cmd: Event) -> Event:
         m = self.core
         if cmd.get("pin_again"):
             m.sim.lock_enabled = True
         m.reboot(float(cmd.get("seconds", 2.0)))
         return {}
 
-    def cmd_hang(self, cmd: dict) -> dict:
+    def cmd_hang(self, cmd: Event) -> Event:
         self.core.power = "hung"
         self.core.emit({"event": "hung"})
         return {}
 
-    def cmd_unhang(self, cmd: dict) -> dict:
+    def cmd_unhang(self, cmd: Event) -> Event:
         m = self.core
         if m.power == "hung":
             m.power = "on"
@@ -319,14 +320,14 @@ class Control:
 
     cmd_resume = cmd_unhang
 
-    def cmd_unplug(self, cmd: dict) -> dict:
+    def cmd_unplug(self, cmd: Event) -> Event:
         m = self.core
         device = m.port.device if m.port else None
         m.unplug()
         m.emit({"event": "unplugged", "device": device})
         return {"device": device}
 
-    def cmd_replug(self, cmd: dict) -> dict:
+    def cmd_replug(self, cmd: Event) -> Event:
         m = self.core
         if m.port is not None:
             m.unplug()

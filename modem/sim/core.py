@@ -7,6 +7,7 @@ out to those threads: an exception inside a handler is logged and answered with 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -28,6 +29,7 @@ from modem.sim.state import Faults, Settings, SimCard
 from modem.sim.tcp_port import TcpPort, split_address
 
 __all__ = ["ModemCore", "SimConfig"]
+from modem.sim.event_log import Event
 from modem.sim.vendors import VendorProfile
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,11 @@ SIM_ERRORS = {  # SIM state -> (+CME code, +CMS code)
 
 
 class ModemCore:
+    profile: VendorProfile
+    sim: SimCard
+
     def __init__(
-        self, profile: VendorProfile, config: SimConfig, emit: Callable[[dict], None]
+        self, profile: VendorProfile, config: SimConfig, emit: Callable[[Event], None]
     ) -> None:
         self.profile = profile
         self.config = config
@@ -81,7 +86,7 @@ class ModemCore:
         self.last_device: str | None = None
 
     # ------------------------------------------------------------------ events and timers
-    def emit(self, event: dict) -> None:
+    def emit(self, event: Event) -> None:
         try:
             self._emit(event)
         except Exception:
@@ -158,7 +163,7 @@ class ModemCore:
         self.generation += 1
         self.faults.late_stash = None
         for delay, line in self.profile.boot_urcs:
-            self.call_later(delay, lambda line=line, gen=self.generation: self._boot_urc(gen, line))
+            self.call_later(delay, functools.partial(self._boot_urc, self.generation, line))
         self.set_since_power_on.clear()
         self.answers = 0
         self._stop_periodic()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from modem.sim.event_log import Event
+
 RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"reply\s+C\b.*confirm|confirm.*reply\s+C\b", re.I | re.S), "C"),
     (re.compile(r"\bSTOP\b"), ""),
@@ -41,7 +43,7 @@ class Reassembler:
     def __init__(self) -> None:
         self._parts: dict[tuple[str, int], dict[int, str]] = {}
 
-    def add(self, event: dict) -> str | None:
+    def add(self, event: Event) -> str | None:
         """The whole text once every part of the message has been submitted, else None."""
         text = event.get("text") or ""
         parts = event.get("parts")

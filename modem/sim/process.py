@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modem.sim.event_log import EventLog
+from modem.sim.event_log import Event, EventLog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ class SimProcess(EventLog):
         self.argv += list(args or [])
         self.proc: subprocess.Popen[str] | None = None
         self._ids = itertools.count(1)
-        self._replies: dict[int, dict] = {}
+        self._replies: dict[int, Event] = {}
         self._reply_cond = threading.Condition()
         self._device: str | None = None
         self._write_lock = threading.Lock()
@@ -59,8 +59,9 @@ class SimProcess(EventLog):
             raise RuntimeError(
                 "modem.sim did not start: " + "".join(self.stderr_lines[-20:])
             ) from exc
-        self._device = ready["device"]
-        return ready["device"]
+        device = str(ready["device"])
+        self._device = device
+        return device
 
     def _read_stdout(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -90,16 +91,17 @@ class SimProcess(EventLog):
     def device(self) -> str | None:
         return self._device
 
-    def control(self, cmd: dict[str, Any], timeout: float = 15.0) -> dict | None:
+    def control(self, cmd: Event, timeout: float = 15.0) -> Event | None:
         if self.proc is None or self.proc.stdin is None or self.proc.poll() is not None:
             raise RuntimeError("modem.sim is not running")
         ident = next(self._ids)
         with self._write_lock:
             self.proc.stdin.write(json.dumps({**cmd, "id": ident}) + "\n")
             self.proc.stdin.flush()
+        proc = self.proc
         with self._reply_cond:
             ok = self._reply_cond.wait_for(
-                lambda: ident in self._replies or self.proc.poll() is not None, timeout
+                lambda: ident in self._replies or proc.poll() is not None, timeout
             )
             if not ok or ident not in self._replies:
                 raise TimeoutError(f"no reply to {cmd!r}")
@@ -108,7 +110,7 @@ class SimProcess(EventLog):
         reply.pop("id", None)
         return reply
 
-    def deliver(self, sender: str, text: str, **extra: Any) -> dict | None:
+    def deliver(self, sender: str, text: str, **extra: Any) -> Event | None:
         return self.control({"cmd": "deliver", "from": sender, "text": text, **extra})
 
     def stop(self, timeout: float = 5.0) -> int | None:

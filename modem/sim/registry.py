@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from modem.sim.at_parser import Command
     from modem.sim.core import ModemCore
 
 
-class NoFinal(list):
+class NoFinal(list[str]):
     """Information lines sent without a final result code (a firmware bug some modems have)."""
 
 
@@ -24,7 +24,8 @@ class Prompt:
 
 
 Result = list[str] | Prompt
-Handler = Callable[["ModemCore", "Command"], Any]
+Handler = Callable[["ModemCore", "Command"], Result]
+H = TypeVar("H", bound=Handler)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,12 @@ class Spec:
 REGISTRY: dict[str, Spec] = {}
 
 
-def command(*names: str, sim: bool = False, sms: bool = False, vendor: bool = False):
-    def wrap(fn: Handler) -> Handler:
+def command(
+    *names: str, sim: bool = False, sms: bool = False, vendor: bool = False
+) -> Callable[[H], H]:
+    """Register the decorated handler under ``names`` (AT command names without "AT")."""
+
+    def wrap(fn: H) -> H:
         for name in names:
             REGISTRY[name.upper()] = Spec(fn, sim, sms, vendor)
         return fn

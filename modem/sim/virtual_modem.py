@@ -9,7 +9,7 @@ from typing import Any
 from modem.sim.control import Control
 from modem.sim.core import ModemCore, SimConfig
 from modem.sim.customer import Reassembler, reply_for
-from modem.sim.event_log import EventLog
+from modem.sim.event_log import Event, EventLog
 from modem.sim.vendors import get_vendor
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ class VirtualModem(EventLog):
     ``start()`` returns the device to open with pyserial (``serial.serial_for_url`` takes all
     three): a pty path, or ``socket://HOST:PORT`` with ``tcp="HOST:PORT"``, or
     ``rfc2217://HOST:PORT`` with ``rfc2217="HOST:PORT"`` (port 0: any free port).
-    ``control(dict)`` takes the JSON channel's commands; ``events`` is a queue of the event
+    ``control(Event)`` takes the JSON channel's commands; ``events`` is a queue of the event
     dicts (also kept for ``wait_event``).
     """
 
@@ -43,7 +43,7 @@ class VirtualModem(EventLog):
         ussd_text: str | None = None,
         customer_delay: float = 1.0,
         seed: int | None = None,
-        on_event: Callable[[dict[str, Any]], None] | None = None,
+        on_event: Callable[[Event], None] | None = None,
         record: bool = True,
         tcp: str | None = None,
         rfc2217: str | None = None,
@@ -109,34 +109,34 @@ class VirtualModem(EventLog):
         return self._core
 
     # ------------------------------------------------------------------ control
-    def control(self, cmd: dict[str, Any]) -> dict | None:
+    def control(self, cmd: Event) -> Event | None:
         if self._control is None:
             raise RuntimeError("not started")
         return self._control.handle(cmd)
 
-    def deliver(self, sender: str, text: str, **extra: Any) -> dict | None:
+    def deliver(self, sender: str, text: str, **extra: Any) -> Event | None:
         return self.control({"cmd": "deliver", "from": sender, "text": text, **extra})
 
     # ------------------------------------------------------------------ events
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: Event) -> None:
         self._record(event)
         if self._on_event is not None:
             self._on_event(event)
         if event.get("event") == "submitted" and self.config.customer:
             self._customer_reply(event)
 
-    def _customer_reply(self, event: dict) -> None:
+    def _customer_reply(self, event: Event) -> None:
         whole = self._reassembler.add(event)
         if whole is None:
             return
         answer = reply_for(whole)
         if answer is None or self._core is None:
             return
-        sender = event["to"]
-        self._core.call_later(
-            self.config.customer_delay,
-            lambda: (
-                self._control
-                and self._control.handle({"cmd": "deliver", "from": sender, "text": answer})
-            ),
-        )
+        sender = str(event["to"])
+        control = self._control
+
+        def reply() -> None:
+            if control is not None:
+                control.handle({"cmd": "deliver", "from": sender, "text": answer})
+
+        self._core.call_later(self.config.customer_delay, reply)
