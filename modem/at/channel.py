@@ -20,6 +20,7 @@ from typing import Protocol
 from modem.at import urc
 from modem.at.errors import describe_cme, describe_cms
 from modem.at.lines import LineBuffer, expected_prefix, final_kind
+from modem.at.trace import AtTrace
 
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"
@@ -130,8 +131,11 @@ class AtChannel:
     least that often while idle.
     """
 
-    def __init__(self, port: SerialLike, *, read_slice: float = 0.05) -> None:
+    def __init__(
+        self, port: SerialLike, *, read_slice: float = 0.05, trace: AtTrace | None = None
+    ) -> None:
         self._port = port
+        self.trace = trace  # the support log of this conversation (modem.at.trace)
         self._buf = LineBuffer()
         self._owner = threading.current_thread()
         self.read_slice = read_slice
@@ -159,8 +163,14 @@ class AtChannel:
 
     # --- raw I/O ----------------------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes, *, pdu: str | None = None) -> None:
+        """Write ``data``; ``pdu``: it is this SMS PDU (the trace masks it)."""
         self._assert_owner()
+        if self.trace is not None:
+            if pdu is None:
+                self.trace.sent(data)
+            else:
+                self.trace.sent_pdu(pdu)
         try:
             self._port.write(data)
         except Exception as exc:  # serial.SerialException, OSError, write timeout
@@ -198,10 +208,14 @@ class AtChannel:
         while True:
             line = self._buf.next_line()
             if line:
+                if self.trace is not None:
+                    self.trace.received(line)
                 return line
             if line is not None:
                 continue
             if prompt and self._buf.take_prompt():
+                if self.trace is not None:
+                    self.trace.received(">")
                 return ">"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -348,7 +362,7 @@ class AtChannel:
                 continue
             self.stray.append(line)
         try:
-            self.write(pdu_hex.encode("ascii") + CTRL_Z)
+            self.write(pdu_hex.encode("ascii") + CTRL_Z, pdu=pdu_hex)
             return self._collect_pdu_reply(cmd, pdu_hex, time.monotonic() + reply_timeout)
         except (PortGone, ModemRestarted) as exc:
             exc.written = True

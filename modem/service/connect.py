@@ -7,11 +7,13 @@ scripted port, gives its own).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 
 from modem import ports
 from modem.at.channel import AtError, CommandError, ModemRestarted, PortGone, SerialLike
+from modem.at.trace import AtTrace
 from modem.service.init_ops import SimBusy
 
 Opener = Callable[[str, int], SerialLike]
@@ -45,3 +47,14 @@ def init_failure(exc: BaseException) -> str:
     if isinstance(exc, AtError):
         return "The modem stopped answering."
     return f"Internal error in the modem layer ({type(exc).__name__})."
+
+
+def make_trace(
+    where: str | os.PathLike[str] | logging.Logger | None, full_detail: bool
+) -> AtTrace | None:
+    """The AT trace the service writes (None: no trace)."""
+    if where is None:
+        return None
+    if isinstance(where, logging.Logger):
+        return AtTrace(logger=where, full_detail=full_detail)
+    return AtTrace(where, full_detail=full_detail)

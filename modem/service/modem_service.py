@@ -18,10 +18,9 @@ then gets SendFailed.
 from __future__ import annotations
 
 import logging
-import queue
+import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -50,6 +49,7 @@ from modem.events import (
 from modem.service import connect, health, init_ops
 from modem.service.incoming import Incoming
 from modem.service.reconnect import Backoff, TroubleLog
+from modem.service.requests import Requests, Stop
 from modem.service.sending import fail_closing, send_job
 from modem.service.sms_ops import parse_cpms_counts
 
@@ -59,10 +59,6 @@ THREAD_NAME = "textdesk-modem"
 
 class Hung(AtError):
     """The modem stopped answering (a command and the AT probe after it timed out)."""
-
-
-class _Stop(Exception):
-    pass
 
 
 class ModemService:
@@ -84,10 +80,14 @@ class ModemService:
         storage: str = "SM",
         direct_delivery: bool = False,
         opener: connect.Opener | None = None,
+        trace: str | os.PathLike[str] | logging.Logger | None = None,
+        trace_full_detail: bool = False,
     ) -> None:
         """``port``: a device path, a pyserial URL (``socket://host:port``,
         ``rfc2217://host:port``) or None to discover the modem. ``opener`` opens it
-        (``modem.ports.open_port`` by default; tests give a scripted port)."""
+        (``modem.ports.open_port`` by default; tests give a scripted port). ``trace``: a file
+        (or logger) for the AT conversation, for support (``modem.at.trace``; PIN and message
+        bodies masked unless ``trace_full_detail``)."""
         self.port = port
         self._sink = sink
         self._pin = health.PinKeeper(pin)
@@ -101,10 +101,11 @@ class ModemService:
         self.storage = storage
         self.direct_delivery = direct_delivery
         self._opener: connect.Opener = opener or ports.open_port
+        self._trace = connect.make_trace(trace, trace_full_detail)
         self._backoff = Backoff(backoff_initial, backoff_max)
         self._troubles = TroubleLog()
         self._last_exchange: tuple[str | None, list[str]] = (None, [])
-        self._requests: queue.Queue[tuple[str, object]] = queue.Queue()
+        self._req = Requests()
         self._status = ModemStatus()
         self._status_lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -114,10 +115,6 @@ class ModemService:
         self._ch: AtChannel | None = None
         self._device: str | None = None
         self._sim_ready = False
-        self._jobs: deque[SendJob] = deque()
-        self._pins: deque[str] = deque()
-        self._ussd: deque[str] = deque()
-        self._refresh = False
         self._next_poll = 0.0
         self._cnmi: str | None = None
         self._incoming = Incoming(self, sweep_interval=sweep_interval)
@@ -132,24 +129,24 @@ class ModemService:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
-        self._requests.put(("stop", None))
+        self._req.put("stop")
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def submit(self, job: SendJob) -> None:
-        self._requests.put(("send", job))
+        self._req.put("send", job)
 
     def ack_incoming(self, token: str) -> None:
-        self._requests.put(("ack", token))
+        self._req.put("ack", token)
 
     def query_ussd(self, code: str) -> None:
-        self._requests.put(("ussd", code))
+        self._req.put("ussd", code)
 
     def enter_pin(self, pin: str) -> None:
-        self._requests.put(("pin", pin))
+        self._req.put("pin", pin)
 
     def refresh_status(self) -> None:
-        self._requests.put(("refresh", None))
+        self._req.put("refresh")
 
     @property
     def status(self) -> ModemStatus:
@@ -213,29 +210,24 @@ class ModemService:
             while not self._stopping.is_set():
                 try:
                     self._step()
-                except (_Stop, Interrupted):
-                    raise _Stop from None
+                except (Stop, Interrupted):
+                    raise Stop from None
                 except Exception as exc:  # the thread must outlive any surprise: reconnect
                     log.exception("modem thread: unexpected error")
                     self._drop(f"Internal error in the modem layer ({type(exc).__name__}).", exc)
-        except _Stop:
+        except Stop:
             pass
         finally:
             self._close()
             self._fail_queued()
+            if self._trace is not None:
+                self._trace.close()
             self.set_status(state=ModemState.DISCONNECTED, last_error=None)
 
     def _fail_queued(self) -> None:
         """Stopping: every job not sent yet gets SendFailed (retryable, certainly not sent), so
         the core puts it back in its queue and never loses track of it."""
-        while True:
-            try:
-                kind, value = self._requests.get_nowait()
-            except queue.Empty:
-                break
-            if kind == "send":
-                self._jobs.append(value)  # type: ignore[arg-type]
-        fail_closing(self, self._jobs)
+        fail_closing(self, self._req.unsent_jobs())
 
     def _step(self) -> None:
         if self._ch is None:
@@ -302,28 +294,7 @@ class ModemService:
 
     def _take_requests(self, wait: float = 0.0) -> None:
         """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
-        try:
-            item = self._requests.get(timeout=wait) if wait > 0 else self._requests.get_nowait()
-        except queue.Empty:
-            return
-        while True:
-            kind, value = item
-            if kind == "stop":
-                raise _Stop
-            if kind == "send":
-                self._jobs.append(value)  # type: ignore[arg-type]
-            elif kind == "ack":
-                self._incoming.queue_ack(value)  # type: ignore[arg-type]
-            elif kind == "pin":
-                self._pins.append(value)  # type: ignore[arg-type]
-            elif kind == "ussd":
-                self._ussd.append(value)  # type: ignore[arg-type]
-            elif kind == "refresh":
-                self._refresh = True
-            try:
-                item = self._requests.get_nowait()
-            except queue.Empty:
-                return
+        self._req.take(self._incoming.queue_ack, wait)
 
     def _sleep(self, seconds: float) -> None:
         """Wait while still taking requests (so stop() is prompt)."""
@@ -353,7 +324,9 @@ class ModemService:
             self.emit(PortChanged(self._device, device))
         self._device = device
         self._serial = serial_port
-        self._ch = AtChannel(serial_port)
+        self._ch = AtChannel(serial_port, trace=self._trace)
+        if self._trace is not None:
+            self._trace.note(f"connected to {path}")
         self._ch.interrupt = self._stopping
         self.set_status(state=ModemState.CONNECTING, port=path, last_error=None)
         try:
@@ -361,7 +334,7 @@ class ModemService:
             # message text: cancel it (ESC, never Ctrl-Z) and drain before the first AT
             self._ch.cancel_prompt()
             self._initialise()
-        except _Stop:
+        except Stop:
             raise
         except Exception as exc:
             if not isinstance(exc, AtError | init_ops.SimBusy):
@@ -464,7 +437,7 @@ class ModemService:
         ch = self.channel
         self._incoming.handle_urcs()
         if self._incoming.take_sim_ready() and not self._sim_ready:
-            self._refresh = True
+            self._req.refresh = True
         if ch.echo_seen and ch.echo_off:
             raise ModemRestarted("its echo came back on", expected="no echo (set with ATE0)")
         hint = self._incoming.take_boot_hint()
@@ -472,11 +445,11 @@ class ModemService:
             health.weigh_boot_hint(self, hint, self._cnmi)
         self._calm()
         now = time.monotonic()
-        if self._pins:
-            self._enter_pin(self._pins.popleft())
+        if self._req.pins:
+            self._enter_pin(self._req.pins.popleft())
         elif not self._sim_ready:
-            if self._refresh or now >= self._next_poll:
-                self._refresh = False
+            if self._req.refresh or now >= self._next_poll:
+                self._req.refresh = False
                 self._next_poll = now + self.poll_interval
                 if health.check_pin(self, self._pin):
                     self._finish_init()
@@ -486,16 +459,16 @@ class ModemService:
             self._incoming.work()
         elif self._incoming.has_acks():
             self._incoming.ack_next()
-        elif self._jobs:
-            send_job(self, self._jobs.popleft())
-        elif self._ussd and not self._incoming.ussd_waiting():
-            self._incoming.start_ussd(self._ussd.popleft(), self.ussd_timeout)
+        elif self._req.jobs:
+            send_job(self, self._req.jobs.popleft())
+        elif self._req.ussd and not self._incoming.ussd_waiting():
+            self._incoming.start_ussd(self._req.ussd.popleft(), self.ussd_timeout)
         elif self._incoming.ussd_due(now):
             pass
         elif self._incoming.sweep_due(now):
             self._incoming.sweep()
-        elif self._refresh or now >= self._next_poll:
-            self._refresh = False
+        elif self._req.refresh or now >= self._next_poll:
+            self._req.refresh = False
             self._poll()
         else:
             ch.pump(0.05)
@@ -503,7 +476,7 @@ class ModemService:
     def _enter_pin(self, pin: str) -> None:
         outcome = health.enter_user_pin(self, self._pin, pin)
         if outcome is health.PinEntry.BUSY:
-            self._pins.appendleft(pin)  # the SIM is still being read: try again shortly
+            self._req.pins.appendleft(pin)  # the SIM is still being read: try again shortly
             self._sleep(0.3)
         elif outcome is health.PinEntry.READY and not self._sim_ready:
             self._finish_init()
