@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.read.queries import ConversationRow
 from ui import fmt, theme
-from ui.conversation_model import RowRole
+from ui.conversation_model import Marks, MarksRole, RowRole
 
 PAD = 8
 
@@ -73,7 +73,8 @@ class ConversationDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             when,
         )
-        markers = self._markers(row)
+        marks = index.data(MarksRole)
+        markers = self._markers(row, marks if isinstance(marks, Marks) else Marks())
         marker_w = sum(sfm.horizontalAdvance(t) + 12 + 4 for t, _ in markers)
         name_font = theme.bold(option.font) if unread else option.font
         painter.setFont(name_font)
@@ -124,10 +125,13 @@ class ConversationDelegate(QStyledItemDelegate):
         painter.restore()
 
     @staticmethod
-    def _markers(row: ConversationRow) -> list[tuple[str, QColor]]:
+    def _markers(row: ConversationRow, marks: Marks) -> list[tuple[str, QColor]]:
+        """One marker per meaning, each shown while its cause lasts (see Marks)."""
         out: list[tuple[str, QColor]] = []
-        if row.needs_attention:
-            out.append(("!", theme.FAILED))
+        if marks.not_sent:
+            out.append(("Not sent", theme.FAILED))
+        if marks.asked_to_stop:
+            out.append(("Asked to stop", theme.UNCERTAIN))
         if row.callback_requested:
             out.append(("Call back", theme.CALLBACK))
         if row.opted_out:

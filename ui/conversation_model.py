@@ -8,6 +8,7 @@ reset only when rows came or went.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -21,6 +22,30 @@ Index = QModelIndex | QPersistentModelIndex
 RowRole = Qt.ItemDataRole.UserRole + 1
 IdRole = Qt.ItemDataRole.UserRole + 2
 UnreadRole = Qt.ItemDataRole.UserRole + 3
+MarksRole = Qt.ItemDataRole.UserRole + 4
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What needs a person in a conversation, one field per meaning, each read from its cause:
+    a send that failed or may not have gone out (until it is resent and goes, or marked sent),
+    and a customer who asked by text to stop (until they are opted out, or text START)."""
+
+    not_sent: int = 0  # failed or uncertain outgoing messages among the recent ones
+    asked_to_stop: bool = False
+
+
+def marks_for(row: ConversationRow) -> Marks:
+    not_sent = len(queries.attention_messages(row.id))
+    asked = False
+    if not row.opted_out:
+        decisions = [
+            e.kind
+            for e in queries.consent_history(row.contact_id, limit=10)
+            if e.kind in ("opt_out", "opt_in", "optout_text")
+        ]
+        asked = bool(decisions) and decisions[0] == "optout_text"
+    return Marks(not_sent, asked)
 
 
 class ConversationListModel(QAbstractListModel):
@@ -40,6 +65,7 @@ class ConversationListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._pos: dict[int, int] = {}
         self._rows: dict[int, ConversationRow] = {}
+        self._marks: dict[int, Marks] = {}
         self._exhausted = False
 
     # --- loading ---------------------------------------------------------------------------
@@ -54,6 +80,7 @@ class ConversationListModel(QAbstractListModel):
         self._ids = queries.conversation_ids(self.filter, limit=self.page)
         self._exhausted = len(self._ids) < self.page
         self._rows.clear()
+        self._marks.clear()
         self._reindex()
         self.endResetModel()
 
@@ -78,6 +105,7 @@ class ConversationListModel(QAbstractListModel):
         """Re-read the loaded part of the list (after an event); keep the selection."""
         if changed is not None:
             self._rows.pop(changed, None)
+            self._marks.pop(changed, None)
         want = max(len(self._ids), self.page)
         new = queries.conversation_ids(self.filter, limit=want)
         if len(new) < want:
@@ -114,9 +142,17 @@ class ConversationListModel(QAbstractListModel):
             chunk = [i for i in self._ids[lo : n + 70] if i not in self._rows]
             if len(self._rows) > 5000:
                 self._rows.clear()
+                self._marks.clear()
             self._rows.update(queries.conversation_rows(chunk))
             row = self._rows.get(cid)
         return row
+
+    def marks(self, row: ConversationRow) -> Marks:
+        """The conversation's markers, read once per loaded row (re-read when it changes)."""
+        found = self._marks.get(row.id)
+        if found is None:
+            found = self._marks[row.id] = marks_for(row)
+        return found
 
     # --- lookups ---------------------------------------------------------------------------
     def row_of(self, conversation_id: int) -> int | None:
@@ -149,6 +185,8 @@ class ConversationListModel(QAbstractListModel):
             return row
         if role == UnreadRole:
             return row.unread
+        if role == MarksRole:
+            return self.marks(row)
         if role == Qt.ItemDataRole.DisplayRole:
             return row.title(self.country)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
@@ -165,8 +203,11 @@ class ConversationListModel(QAbstractListModel):
             bits.append("wants a call back")
         if row.opted_out:
             bits.append("opted out")
-        if row.needs_attention:
-            bits.append("needs attention")
+        marks = self.marks(row)
+        if marks.not_sent:
+            bits.append("a text was not sent" if marks.not_sent == 1 else "texts were not sent")
+        if marks.asked_to_stop:
+            bits.append("asked to stop in a text")
         bits.append(row.preview)
         return ", ".join(bits)
 
