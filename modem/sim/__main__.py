@@ -18,6 +18,7 @@ import sys
 import threading
 
 from modem.sim.event_log import Event
+from modem.sim.pty_port import has_pty
 from modem.sim.tcp_port import split_address
 from modem.sim.vendors import VENDORS
 from modem.sim.virtual_modem import VirtualModem
@@ -109,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_other_kind(kind, rest)
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    if not (args.tcp or args.rfc2217 or has_pty()):
+        print("textdesk-modem-sim: no pseudo-terminals here: serving TCP (see the ready line)",
+              file=sys.stderr)  # fmt: skip
+        args.tcp = "127.0.0.1:0"
     out_lock = threading.Lock()
 
     def emit(event: Event) -> None:

@@ -47,6 +47,8 @@ class PtyPort(Line):
 
     @staticmethod
     def _open(avoid: str | None) -> tuple[int, int, str]:
+        if not has_pty():
+            raise OSError("this system has no pseudo-terminals: serve the modem over TCP")
         import tty  # POSIX only; imported here so the module loads on Windows
 
         spare: list[tuple[int, int]] = []

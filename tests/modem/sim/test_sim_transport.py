@@ -4,6 +4,7 @@ before "submitted"."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -228,3 +229,32 @@ def test_no_submitted_when_unplugged_during_the_network_delay(make_modem, at_cli
     vm.control({"cmd": "unplug"})
     time.sleep(1.3)
     assert vm.submitted() == []
+
+
+def test_cli_without_pseudo_terminals_serves_tcp() -> None:
+    """As on Windows: no os.openpty, no --tcp given: the modem still comes up, on TCP."""
+    code = "import os, sys; del os.openpty; from modem.sim.__main__ import main; sys.exit(main())"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        ready = json.loads(proc.stdout.readline())
+        assert ready["event"] == "ready" and ready["device"].startswith("socket://127.0.0.1:")
+        at = UrlClient(ready["device"])
+        try:
+            assert at.ok("AT+CGMI") == ["TextDesk"]
+        finally:
+            at.close()
+        proc.stdin.close()
+        assert proc.wait(timeout=10) == 0
+        assert proc.stderr is not None and "serving TCP" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
