@@ -34,7 +34,8 @@ from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.store.db import open_database
 from desk.store.settings import Settings
-from modem.events import ModemStatus
+from modem.events import ModemEvent, ModemStatus
+from modem.link import ModemLink
 
 __all__ = ["Engine", "EngineNotRunning", "ProfileLocked"]
 
@@ -43,7 +44,7 @@ log = logging.getLogger("desk.engine.api")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
-ModemFactory = Callable[..., Any]
+ModemFactory = Callable[..., ModemLink]  # (port=, sink=, pin=) -> an unstarted link
 T = TypeVar("T")
 
 
@@ -51,7 +52,7 @@ class EngineNotRunning(RuntimeError):
     pass
 
 
-def _default_factory(**kwargs: Any) -> Any:
+def _default_factory(**kwargs: Any) -> ModemLink:
     from modem.service.modem_service import ModemService
 
     return ModemService(**kwargs)
@@ -145,18 +146,18 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _modem_settings(self) -> tuple[Any, ...]:
+    def _modem_settings(self) -> tuple[str | None, str | None]:
         port = self.port if self.port else (self.settings.get("modem_port") or None)
         pin = self.settings.get("modem_pin") or None
         return (port, pin)
 
-    def _make_service(self) -> Any:
+    def _make_service(self) -> ModemLink:
         port, pin = self._modem_settings()
         sink = self._sink
         log.info("starting the modem service on %s", port or "the first modem found")
         return self._factory(port=port, sink=sink, pin=pin)
 
-    def _sink(self, event: Any) -> None:
+    def _sink(self, event: ModemEvent) -> None:
         core = self._core
         if core is not None:
             core.put(event)

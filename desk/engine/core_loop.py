@@ -43,6 +43,7 @@ from desk.store.db import db
 from desk.store.models import IN, OUT, QUEUED, SENDING, Message
 from desk.store.settings import Settings
 from modem import events as me
+from modem.link import ModemLink
 
 __all__ = ["Call", "Core", "Finish", "Flight", "ServiceGone", "Stop", "write"]
 
@@ -105,10 +106,10 @@ class Core(ModemSide):
         settings: Settings,
         clock: Clock,
         emit: Callable[[ev.DeskEvent], None],
-        make_service: Callable[[], Any],
+        make_service: Callable[[], ModemLink],
         interval: float = 0.3,
         max_in_flight: int = 2,
-        watch_settings: Callable[[], tuple[Any, ...]] | None = None,
+        watch_settings: Callable[[], tuple[str | None, str | None]] | None = None,
         profile: Profile | None = None,
         rules: IncomingRules = RULES,
     ) -> None:

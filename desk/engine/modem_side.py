@@ -8,6 +8,7 @@ the commit (acknowledging an SMS to the modem, submitting a job, events to subsc
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -15,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk.base import events as ev
+from desk.base.clock import Clock
 from desk.messaging import inbox, outbox
 from desk.messaging.inbox import IncomingRules
 from desk.store.models import Appointment, Message
+from desk.store.settings import Settings
 from modem import events as me
+from modem.link import ModemLink
 
 log = logging.getLogger("desk.engine.api")
 
@@ -50,12 +54,12 @@ class Flight:
 
 class ModemSide:
     # Provided by Core.
-    clock: Any
-    settings: Any
-    queue: Any
+    clock: Clock
+    settings: Settings
+    queue: queue.Queue[Any]
     max_in_flight: int
-    make_service: Callable[[], Any]
-    watch_settings: Callable[[], tuple[Any, ...]] | None
+    make_service: Callable[[], ModemLink]
+    watch_settings: Callable[[], tuple[str | None, str | None]] | None
     rules: IncomingRules
     _last_id: int
 
@@ -64,10 +68,10 @@ class ModemSide:
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
 
     def _init_modem_side(self) -> None:
-        self.service: Any = None
+        self.service: ModemLink | None = None
         self.status = me.ModemStatus()
         self.flights: dict[int | str, Flight] = {}
-        self._service_key: tuple[Any, ...] | None = None
+        self._service_key: tuple[str | None, str | None] | None = None
         self._service_retry_at: float | None = None  # set while the service could not start
 
     # --- events ---------------------------------------------------------------------------------
@@ -168,7 +172,7 @@ class ModemSide:
             self.later("submit", (service, job))
             self._message_updated(job.job_id)
 
-    def _submit_now(self, service: Any, job: me.SendJob) -> None:
+    def _submit_now(self, service: ModemLink, job: me.SendJob) -> None:
         try:
             service.submit(job)
         except Exception as exc:  # a service that refuses synchronously: nothing went out
