@@ -1,7 +1,8 @@
 """Finding the modem: list candidate serial ports, probe them with AT, explain open errors.
 
 Known USB modem makers come first (by USB vendor id), then other USB serial ports, then any
-/dev/ttyUSB* and /dev/ttyACM* the port lister missed. ``probe`` opens a port, asks AT / AT+CGMI /
+/dev/ttyUSB* and /dev/ttyACM* the port lister missed. A modem on the network (ser2net on a
+router) is named by a pyserial URL, ``socket://host:port`` or ``rfc2217://host:port``. ``probe`` opens a port, asks AT / AT+CGMI /
 AT+CGMM with a short timeout and says in plain words what it found.
 """
 
@@ -134,6 +135,12 @@ def explain_open_error(exc: BaseException, path: str, *, platform: str | None = 
     if err is None and exc.__cause__ is not None and isinstance(exc.__cause__, OSError):
         err = exc.__cause__.errno
     text = str(exc)
+    if is_url(path):
+        why = text.rsplit("]", 1)[-1].strip() if "]" in text else text
+        return (
+            f"Nothing answers at {path} ({why or 'no connection'}). Check the address and that "
+            "the modem's server (ser2net or the router's serial server) is running."
+        )
     if "Access is denied" in text or (platform.startswith("win") and err == errno.EACCES):
         return f"{path} is in use by another program (close the modem's own software)."
     if err in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
@@ -165,7 +172,10 @@ def open_port(path: str, baudrate: int = 115200) -> serial.Serial:
     a device path, or a network URL with ``serial.serial_for_url`` (its connection loss raises
     like an unplug)."""
     if is_url(path):
-        return serial.serial_for_url(path.strip(), baudrate=baudrate, timeout=0.05, write_timeout=5)
+        url = path.strip()
+        if url.lower().startswith("rfc2217://"):  # pyserial's RFC 2217 client: no write timeout
+            return serial.serial_for_url(url, baudrate=baudrate, timeout=0.05)
+        return serial.serial_for_url(url, baudrate=baudrate, timeout=0.05, write_timeout=5)
     return serial.Serial(
         path,
         baudrate=baudrate,
@@ -178,7 +188,8 @@ def open_port(path: str, baudrate: int = 115200) -> serial.Serial:
 
 
 def probe(path: str, *, timeout: float = 1.0, baudrate: int = 115200) -> ProbeResult:
-    """Open ``path``, ask AT (twice: the first may meet leftovers), then AT+CGMI / AT+CGMM."""
+    """Open ``path`` (a device or a ``socket://`` / ``rfc2217://`` URL), ask AT (twice: the
+    first may meet leftovers), then AT+CGMI / AT+CGMM."""
     try:
         port = open_port(path, baudrate)
     except (serial.SerialException, OSError) as exc:

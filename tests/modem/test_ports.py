@@ -114,3 +114,38 @@ def test_known_modem_makers_are_listed_first() -> None:
 def test_list_candidates_runs_on_this_machine() -> None:
     for info in ports.list_candidates():
         assert info.device
+
+
+# --- modems on the network (pyserial URLs) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", ["tcp", "rfc2217"])
+def test_probe_finds_a_modem_on_the_network(transport: str) -> None:
+    vm = VirtualModem("huawei", sim_busy=0.0, **{transport: "127.0.0.1:0"})
+    device = vm.start()
+    try:
+        assert device.startswith(("socket://", "rfc2217://"))
+        assert ports.is_url(device)
+        result = ports.probe(device)
+        assert result.ok, result
+        assert (result.manufacturer, result.model) == ("huawei", "E173")
+    finally:
+        vm.stop()
+
+
+def test_probe_of_an_address_where_nothing_listens_says_so_in_plain_words() -> None:
+    import socket
+
+    with socket.socket() as s:  # a free port, closed again: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    result = ports.probe(f"socket://127.0.0.1:{free}", timeout=0.3)
+    assert not result.ok
+    assert result.error and "Nothing answers at socket://127.0.0.1:" in result.error
+    assert "ser2net" in result.error
+
+
+def test_urls_are_told_from_device_paths() -> None:
+    assert ports.is_url("socket://192.168.1.1:2000")
+    assert ports.is_url("RFC2217://modem.local:4000")
+    assert not ports.is_url("/dev/ttyUSB0") and not ports.is_url("COM3")
