@@ -27,7 +27,7 @@ from desk.engine import window_ops
 from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from ui import menus, resources
+from ui import menus, resources, window_state
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
@@ -117,7 +117,8 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.list.view, self.thread.view)
         self.setTabOrder(self.thread.view, self.thread.composer.edit)
         self.setTabOrder(self.thread.composer.edit, self.thread.composer.send_button)
-        self.resize(1280, 800)
+        self.place = window_state.settings_for(engine.profile.data_dir)
+        window_state.restore(self, self.splitter, self.place)
 
     # --- construction ----------------------------------------------------------------------
     def _wire(self) -> None:
@@ -498,6 +499,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.drafts.flush()
+        window_state.save(self, self.splitter, self.place)
         self.bridge.detach()
         if self.notifier.tray is not None:
             self.notifier.tray.hide()
