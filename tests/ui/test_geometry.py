@@ -57,6 +57,7 @@ def test_on_a_1366x768_screen_the_modem_state_is_on_screen(tmp_path: Path, scale
     got = _probe(tmp_path, scale, tmp_path / "profile")
     assert got["screen"] == [1366, 768]
     x, y, width, height = got["window"]
+    assert x >= 0 and y >= 0
     assert got["resizable"]
     assert width <= 1366 and y + height <= 768
     assert got["minimum"][0] <= 1280 and got["minimum"][1] <= 720 - 40
