@@ -36,6 +36,7 @@ from desk.store.db import open_database
 from desk.store.settings import Settings
 from modem.events import ModemEvent, ModemStatus
 from modem.link import ModemLink
+from modem.service.modem_service import ModemService
 
 __all__ = ["Engine", "EngineNotRunning", "ProfileLocked"]
 
@@ -53,8 +54,6 @@ class EngineNotRunning(RuntimeError):
 
 
 def _default_factory(**kwargs: Any) -> ModemLink:
-    from modem.service.modem_service import ModemService
-
     return ModemService(**kwargs)
 
 
