@@ -46,7 +46,7 @@ def test_the_recordings_cover_eight_families_and_parse() -> None:
     assert len(covered) >= 8, covered
     for path in paths:
         rec = parse(path)
-        assert {"device", "to", "from", "reply", "mr", "index", "terse"} <= set(rec.meta), path
+        assert {"device", "to", "from", "reply", "mr", "index", "terse", "asks"} <= set(rec.meta)
         assert [s.name for s in rec.stages] == ["any", "start", "received", "emptied"], path
 
 
@@ -98,6 +98,10 @@ def test_serve_send_report_receive(path: Path, tmp_path: Path) -> None:
             index = rec.meta["index"]
             _wait(lambda: f"AT+CMGD={index}" in rp.received, "the SIM slot deleted", rp)
             assert rp.stage_name == "emptied"
+            # the terse answers were really met (not skipped by a client that never asked)
+            asked = {t.upper() for t in rp.received}
+            for command in rec.meta["asks"].split("; "):
+                assert command.upper() in asked, f"{rec.name}: {command} never asked"
         finally:
             engine.stop()
             close_database()
