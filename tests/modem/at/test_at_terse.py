@@ -86,7 +86,7 @@ def test_pin_state_without_a_readable_answer_is_unknown_and_goes_on(answer: str)
         ("+CPIN: SIM PIN\nOK", "SIM PIN"),
         ("+cpin: sim puk\nok", "SIM PUK"),
         ("+CME ERROR: 11", "SIM PIN"),
-    ],  # fmt: skip
+    ],
 )
 def test_pin_state_believes_a_real_pin_request(answer: str, kind: str) -> None:
     _, ch = _channel({"AT+CPIN?": answer})
