@@ -37,6 +37,8 @@ _TABLE: dict[int, Explained] = {
     108007: Explained(
         "The stick locked its login after too many wrong passwords; wait a few minutes.", True
     ),
+    103002: Explained("The SIM refused the PIN.", False),
+    103008: Explained("The SIM is busy; try the PIN again in a moment.", True),
     113004: Explained("The stick is busy sending another text.", True),
     113017: Explained("The stick refused the text (it found it malformed).", False),
     113018: Explained("The stick gave up sending in time (no network?).", True),

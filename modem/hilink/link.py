@@ -113,6 +113,7 @@ class HiLinkLink(LinkWorker):
         self._inbox_seen: int | None = None
         self._storage: tuple[int | None, int | None] = (None, None)
         self._problem: str | None = None  # the last unreadable answer, in plain words
+        self._pin_problem: str | None = None
         self.polls = 0  # SMS-count requests so far (tests bound the cost with it)
 
     # --- connection -------------------------------------------------------------------------------
@@ -180,6 +181,10 @@ class HiLinkLink(LinkWorker):
         plmn = self._get(lambda c: c.net.current_plmn())
         pin = self._get(lambda c: c.pin.status())
         state, pin_kind, words = parse.state_for(monitoring, pin)
+        if state == ModemState.PIN_NEEDED and self._pin_problem:
+            words = self._pin_problem
+        elif state != ModemState.PIN_NEEDED:
+            self._pin_problem = None
         used, total = self._storage
         if words is None and used is not None and total and used >= total:
             words = (
@@ -430,8 +435,9 @@ class HiLinkLink(LinkWorker):
         try:
             self.session.call(lambda c: c.pin.operate("0", pin))
         except ResponseErrorException as exc:
-            self.update_status(
-                last_error=f"The stick did not take the PIN ({errors.explain(exc.code).reason})"
+            self._pin_problem = (
+                f"The stick did not take the PIN ({errors.explain(exc.code).reason}) "
+                "Check it before trying again: a SIM locks after three wrong PINs."
             )
         except BadAnswer as exc:
             self._note_bad(f"pin: {exc}")

@@ -130,6 +130,9 @@ def _password(stick: Stick, cmd: dict[str, Any]) -> None:
 
 
 def _sim_pin(stick: Stick, cmd: dict[str, Any]) -> None:
+    from modem.sim.hilink.stick import _rsa_key
+
+    _rsa_key()  # made now, not while a client waits for the page
     stick.sim_pin = str(cmd.get("pin", "1234"))
     stick.radio.sim_state = 260  # the SIM asks for it (at power-on)
 

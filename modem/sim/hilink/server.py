@@ -361,6 +361,9 @@ def run_cli(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     device.port = args.port
     url = device.start()
+    from modem.sim.hilink.stick import _rsa_key
+
+    threading.Thread(target=_rsa_key, daemon=True).start()  # ready before a PIN is entered
     emit(
         {
             "event": "ready",
