@@ -18,7 +18,13 @@ from smoke import clean_env, run_smoke, unexpected_stderr  # noqa: E402
 
 from tests.packaging.selftest_lines import SAFETY_LINES  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform != "linux", reason="Linux build")]
+# The first test pays for the build (PyInstaller, a few minutes on a busy 2-core machine), inside
+# pytest-timeout's per-test limit: give these tests room beyond the project's default of 120 s.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(1800),
+    pytest.mark.skipif(sys.platform != "linux", reason="Linux build"),
+]
 
 
 def test_bundle_passes_self_test_exercising_every_safety_feature(built):
