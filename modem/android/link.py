@@ -236,11 +236,8 @@ class AndroidLink(LinkWorker):
             and time.monotonic() - self._last_incoming > self.quiet_alert
         ):
             words = errors.NOTHING_ARRIVES
-        cellular = (health.checks or {}).get("connection:cellular")
-        network = getattr(cellular, "description", None) if cellular is not None else None
-        self.update_status(
-            state=state, last_error=words, operator=network if isinstance(network, str) else None
-        )
+        # the app's health says nothing reliable about signal or operator: those stay unknown
+        self.update_status(state=state, last_error=words)
 
     # --- polling --------------------------------------------------------------------------------
 
