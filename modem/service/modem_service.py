@@ -349,7 +349,10 @@ class ModemService:
         reason = self._trouble(reason, exc)
         self._close()
         self.set_status(state=state, last_error=reason)
-        self._sleep(self._backoff.next_delay(looping=self._troubles.looping()))
+        # the wait grows past the usual cap only for a modem that answers and still fails (a
+        # loop); a modem that is just not there is looked for again at the usual pace
+        talking = isinstance(exc, AtError | init_ops.SimBusy)
+        self._sleep(self._backoff.next_delay(looping=talking and self._troubles.looping()))
 
     def _close(self) -> None:
         ch, self._ch = self._ch, None
