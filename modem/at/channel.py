@@ -325,8 +325,9 @@ class AtChannel:
         """AT+CMGS=<length>, wait for "> ", write the PDU + Ctrl-Z, wait for +CMGS.
 
         Failures before the PDU is written raise as usual (a prompt that came too late is
-        cancelled with ESC). After it was written, AtTimeout has ``after_pdu=True`` and PortGone /
-        ModemRestarted have ``written=True``: the part may or may not have gone out. Both waits
+        cancelled with ESC). After it was written, AtTimeout has ``after_pdu=True`` and PortGone
+        has ``written=True``: the part may or may not have gone out. A boot line meanwhile is
+        queued as a URC like any other (the service weighs it). Both waits
         check ``interrupt`` every ``INTERRUPT_SLICE`` s and raise Interrupted (``written`` set
         likewise) when it is set.
         """
@@ -364,7 +365,7 @@ class AtChannel:
         try:
             self.write(pdu_hex.encode("ascii") + CTRL_Z, pdu=pdu_hex)
             return self._collect_pdu_reply(cmd, pdu_hex, time.monotonic() + reply_timeout)
-        except (PortGone, ModemRestarted) as exc:
+        except PortGone as exc:
             exc.written = True
             raise
 

@@ -58,7 +58,8 @@ _URC_WORDS: frozenset[str] = frozenset(
         "^SYSSTART",
     }
 )
-# Lines that mean the modem has just (re)started: its settings (echo, CNMI, PDU mode) are gone.
+# Lines a modem prints when it (re)starts. Some print them at other times too, so a Boot is a
+# hint: the service believes a restart only on evidence (echo back on, +CNMI changed, PIN asked).
 _BOOT_WORDS: frozenset[str] = frozenset({"RDY", "START", "^SYSSTART", "+PBREADY"})
 # (Huawei's periodic "^BOOT:..." line is not a restart, despite its name.)
 _BOOT_PREFIXES: tuple[str, ...] = ("+CFUN: 1", "^SYSSTART", "+PBREADY")
