@@ -59,8 +59,22 @@ EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed")
 MAX_REMEMBERED = 5000
 
 
+BODY_LIMIT = 1_000_000  # no honest answer of the app is anywhere near this
+
+
 class BadAnswer(Exception):
     pass
+
+
+class TooBig(ValueError):
+    """The phone announced an answer over the size limit (read as an unreadable answer)."""
+
+
+def _bounded(response: httpx.Response) -> None:
+    length = response.headers.get("Content-Length")
+    if length is not None and length.isdigit() and int(length) > BODY_LIMIT:
+        response.close()
+        raise TooBig(f"the phone's answer is {length} bytes (over {BODY_LIMIT})")
 
 
 @dataclass
@@ -162,7 +176,7 @@ class AndroidLink(LinkWorker):
     # --- connection -----------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self._http = httpx.Client(timeout=self.timeout)
+        self._http = httpx.Client(timeout=self.timeout, event_hooks={"response": [_bounded]})
         self._api = asg.APIClient(
             self._username, self._password, base_url=self.url, http=HttpxHttpClient(self._http)
         )
