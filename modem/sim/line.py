@@ -94,17 +94,6 @@ class Line:
         with self._out_cond:
             self._out.clear()
 
-    def drain(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued byte is on the wire (or dropped); False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._out_cond:
-            while self._out or self._sending:
-                left = deadline - time.monotonic()
-                if left <= 0 or self._closed.is_set():
-                    return not self._out
-                self._out_cond.wait(left)
-        return True
-
     def _write_loop(self) -> None:
         while not self._closed.is_set():
             with self._out_cond:

@@ -104,10 +104,6 @@ class TcpPort(Line):
         self.settings = LineSettings(self)
         self._start(f"sim-tcp{self.port}")
 
-    @property
-    def connected(self) -> bool:
-        return self._client is not None
-
     # ------------------------------------------------------------------ clients
     def _read_loop(self) -> None:
         while not self._closed.is_set():

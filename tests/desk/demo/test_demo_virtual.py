@@ -67,7 +67,7 @@ def _textdesk(args: list[str], env_extra: dict[str, str], *, no_pty: bool = Fals
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     argv = [sys.executable, "-c", NO_PTY] if no_pty else [sys.executable, "-m", "ui.app"]
     return subprocess.run(
-        argv + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        argv + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
     )
 
 
