@@ -1,4 +1,6 @@
-"""The virtual GSM modem (3GPP TS 27.007 / 27.005 on a real pseudo-terminal), for tests and demo.
+"""The virtual GSM modem (3GPP TS 27.007 / 27.005), for tests and the demo: on a real
+pseudo-terminal, or on TCP (raw ``socket://`` or RFC 2217) where there is none or a network
+modem is being imitated. Vendor profiles give it the quirks and terse answers of real devices.
 
 ``VirtualModem`` runs in this process; ``SimProcess`` runs ``python -m modem.sim``.
 """
