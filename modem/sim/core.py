@@ -308,7 +308,7 @@ class ModemCore:
             after, self.after_delay = self.after_delay, []
             generation = self.generation
         if delay > 0:
-            time.sleep(delay)  # the network (or a slow modem) at work; input still arrives
+            time.sleep(delay)  # the network (or a slow modem) at work: the next command waits
         with self.lock:
             self.busy = False
             if generation == self.generation:  # not unplugged or rebooted meanwhile
