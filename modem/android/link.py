@@ -40,7 +40,8 @@ import tzlocal
 from android_sms_gateway import errors as asg_errors
 from android_sms_gateway.http import HttpxHttpClient
 
-from modem.android import errors, parse
+from modem.android import errors, parse, transport
+from modem.android.transport import BadAnswer
 from modem.android.webhooks import WebhookListener
 from modem.events import (
     DeliveryReport,
@@ -57,24 +58,6 @@ log = logging.getLogger(__name__)
 
 EVENTS = ("sms:received", "sms:sent", "sms:delivered", "sms:failed")
 MAX_REMEMBERED = 5000
-
-
-BODY_LIMIT = 1_000_000  # no honest answer of the app is anywhere near this
-
-
-class BadAnswer(Exception):
-    pass
-
-
-class TooBig(ValueError):
-    """The phone announced an answer over the size limit (read as an unreadable answer)."""
-
-
-def _bounded(response: httpx.Response) -> None:
-    length = response.headers.get("Content-Length")
-    if length is not None and length.isdigit() and int(length) > BODY_LIMIT:
-        response.close()
-        raise TooBig(f"the phone's answer is {length} bytes (over {BODY_LIMIT})")
 
 
 @dataclass
@@ -176,7 +159,7 @@ class AndroidLink(LinkWorker):
     # --- connection -----------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self._http = httpx.Client(timeout=self.timeout, event_hooks={"response": [_bounded]})
+        self._http = transport.client(self.timeout)
         self._api = asg.APIClient(
             self._username, self._password, base_url=self.url, http=HttpxHttpClient(self._http)
         )
