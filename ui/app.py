@@ -141,6 +141,9 @@ def _run_window(args: argparse.Namespace) -> int:
         server.listen()
     server.showRequested.connect(s.window.bring_forward)
     window = s.window
+    # Closing the window keeps TextDesk running (ui.keep_running); File › Quit stops it.
+    app.setQuitOnLastWindowClosed(False)
+    window.quitRequested.connect(app.quit)
     if demo:
         window.setWindowTitle(window.windowTitle() + "  [demo]")
         QTimer.singleShot(6000, lambda: _demo_incoming(s))

@@ -10,10 +10,9 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -22,19 +21,20 @@ from PySide6.QtWidgets import (
 )
 
 from desk.base.events import ModemState, ModemStatus
-from desk.compliance import privacy
 from desk.engine import window_ops
 from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from ui import menus, resources, window_state
+from ui import export_action, menus, resources, window_state
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
 from ui.drafts_keeper import DraftKeeper
+from ui.keep_running import KeepRunning
 from ui.new_conversation import NewConversationDialog
 from ui.notifier import Notifier
 from ui.pin_dialog import PinDialog
+from ui.privacy_prompt import privacy_ok
 from ui.reminders_view import RemindersView
 from ui.settings_dialog import SettingsDialog
 from ui.status_bar import StatusBar
@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
     # on the window.
     thread: ThreadView  # type: ignore[assignment]
     act_new: QAction  # File > New conversation (menus.build)
+    act_quit: QAction  # File > Quit
+    quitRequested = Signal()  # File > Quit or the tray's Quit: the app stops
 
     def __init__(
         self, engine: Engine, *, log_path: Path | None = None, parent: QWidget | None = None
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.thread.composer.edit, self.thread.composer.send_button)
         self.place = window_state.settings_for(engine.profile.data_dir)
         window_state.restore(self, self.splitter, self.place)
+        self.keep_running = KeepRunning(self, self.notifier, self.place)
 
     # --- construction ----------------------------------------------------------------------
     def _wire(self) -> None:
@@ -154,6 +157,7 @@ class MainWindow(QMainWindow):
         self.status.pinRequested.connect(self.ask_pin)
         self.notifier.openConversation.connect(self.show_conversation_from_notification)
         self.notifier.showWindow.connect(self.bring_forward)
+        self.notifier.quitRequested.connect(self.quit_app)
         self.tabs.currentChanged.connect(lambda _i: self._mark_read_if_showing())
         b.attach(self.engine)
 
@@ -284,7 +288,7 @@ class MainWindow(QMainWindow):
         row = self.thread.conversation
         if row is None:
             return
-        if not self._privacy_ok(text):
+        if not privacy_ok(self, text):
             return
         composer = self.thread.composer
         composer.send_button.setEnabled(False)
@@ -301,22 +305,6 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Not sent", str(exc))
 
         self.bridge.when_done(self.engine.send(row.number, text, staff=staff), ok, failed)
-
-    def _privacy_ok(self, text: str) -> bool:
-        """Ask before sending a card number, an ID number, a password or an IBAN."""
-        findings = privacy.scan(text)
-        if not findings:
-            return True
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Sensitive data in this text?")
-        box.setText(privacy.warning_text(findings))
-        box.setInformativeText("Texts are not private: anyone holding the phone can read them.")
-        send = box.addButton("Send anyway", QMessageBox.ButtonRole.AcceptRole)
-        edit = box.addButton("Edit the text", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(edit)
-        box.exec()
-        return box.clickedButton() is send
 
     def resend(self, message_id: int) -> None:
         msg = queries.message_row(message_id)
@@ -413,24 +401,9 @@ class MainWindow(QMainWindow):
             self.export_conversation(self.thread.conversation.id)
 
     def export_conversation(self, conversation_id: int) -> None:
-        row = queries.conversation_row(conversation_id)
-        if row is None:
-            return
-        name = "".join(ch if ch.isalnum() else "-" for ch in row.title(self.country)).strip("-")
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export conversation", str(Path.home() / f"{name}.txt"), "Text (*.txt)"
+        export_action.export_conversation(
+            self, conversation_id, zone=self.zone, country=self.country
         )
-        if not path:
-            return
-        try:
-            Path(path).write_text(
-                queries.export_conversation(conversation_id, zone=self.zone, country=self.country),
-                encoding="utf-8",
-            )
-        except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc}")
-            return
-        self.status.showMessage(f"Saved to {path}", 6000)
 
     def open_settings(self) -> None:
         def apply(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
@@ -497,9 +470,27 @@ class MainWindow(QMainWindow):
             self, "About TextDesk", "TextDesk — customer service by SMS from the counter PC."
         )
 
+    def quit_app(self) -> None:
+        """File › Quit: close for real and stop the app."""
+        self.shutdown()
+        self.quitRequested.emit()
+
+    @property
+    def quitting(self) -> bool:
+        return self.keep_running.quitting
+
+    def shutdown(self) -> None:
+        """Close the window for good (the session is ending)."""
+        self.keep_running.quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.drafts.flush()
         window_state.save(self, self.splitter, self.place)
+        if not self.quitting:  # the close button: TextDesk keeps running
+            event.ignore()
+            self.keep_running.put_away()
+            return
         self.bridge.detach()
         if self.notifier.tray is not None:
             self.notifier.tray.hide()

@@ -14,6 +14,7 @@ from ui import resources
 class Notifier(QObject):
     openConversation = Signal(int)
     showWindow = Signal()
+    quitRequested = Signal()
 
     def __init__(self, icon: QIcon, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,7 +28,7 @@ class Notifier(QObject):
             self.tray.setToolTip("TextDesk")
             menu = QMenu(parent)
             menu.addAction("Show TextDesk").triggered.connect(self.showWindow)
-            menu.addAction("Quit").triggered.connect(QApplication.quit)
+            menu.addAction("Quit TextDesk").triggered.connect(self.quitRequested)
             self.tray.setContextMenu(menu)
             self.tray.activated.connect(self._activated)
             self.tray.messageClicked.connect(self._clicked)

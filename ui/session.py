@@ -34,7 +34,7 @@ class Session:
         self.closed = True
         if self.window is not None:
             self.window.bridge.detach()
-            self.window.close()
+            self.window.shutdown()
         try:
             self.engine.stop()
         except Exception:
