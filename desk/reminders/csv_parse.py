@@ -3,7 +3,8 @@
 ``parse(data, ...)`` never raises on bad input: every data row ends up either in ``rows``
 (accepted, with the appointment it will create) or in ``rejected`` with a reason in plain words
 (bad number, missing field, date not understood, date in the past, duplicate of another line).
-A broken row never stops the others.
+A broken row never stops the others, and every row is judged on its own: a quote left open
+is reported on the line it opened on, and the lines after it are read as rows of their own.
 
 Understood:
 - encodings utf-8 (with or without BOM), utf-16 with BOM (Excel "Unicode text"), cp1252;
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -287,26 +289,76 @@ def parse_datetime(text: str, *, country: str, tz: ZoneInfo) -> datetime:
 # --- parsing the file ---------------------------------------------------------------------------
 
 
-def _lines(text: str, counter: list[int]) -> Iterator[str]:
-    for line in io.StringIO(text, newline=""):
-        counter[0] += len(line)
-        yield line
+QUOTE_OPEN = 'a quote (") opened on this line is never closed; the row was not imported'
+MAX_RECORD_LINES = 50  # a quoted cell may hold line breaks (a note), but not more than this
+_FIELD_LIMIT = csv.field_size_limit()
 
 
-def _rows(text: str, delimiter: str, counter: list[int]) -> Iterator[tuple[int, list[str] | str]]:
-    """(line number, cells) per record, or (line number, error) for one that csv cannot read;
-    reading continues with the next line."""
-    lines = _lines(text, counter)
-    line_offset = 0
-    while True:
-        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+def _read_record(lines: list[str], start: int, delimiter: str, span: int) -> tuple[list[str], int]:
+    """The record that begins at ``lines[start]``, read from at most ``span`` lines: (cells,
+    lines it took), or ([], 0) when a quote opened in it is still open after them. csv.Error
+    (a cell over the field limit) propagates."""
+    line = lines[start]
+    if '"' not in line:  # the usual case, and no csv rules to apply
+        cells = line.rstrip("\r\n").split(delimiter)
+        if any(len(c) > _FIELD_LIMIT for c in cells):
+            raise csv.Error(f"field larger than field limit ({_FIELD_LIMIT})")
+        return cells, 1
+    window = lines[start : start + span]
+    # A blank line after the window: a record still open at the end swallows it too.
+    reader = csv.reader(itertools.chain(window, ["\n"]), delimiter=delimiter, strict=False)
+    cells = next(reader, [])
+    if reader.line_num > len(window):
+        return [], 0
+    return cells, reader.line_num
+
+
+def _rows(
+    text: str,
+    delimiter: str,
+    counter: list[int],
+    stands_alone: Callable[[list[str]], bool],
+) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, cells) per record, or (line number, reason) for one that cannot be read.
+
+    Every row is judged on its own: a quote left open is reported on the line it opened on and
+    reading goes on with the next line. Left open means: never closed within
+    ``MAX_RECORD_LINES`` lines, or closed only after a line that is a good row by itself
+    (``stands_alone``), which a cell's line break never is. A record spanning lines (a quoted
+    note with a line break) is numbered by its last line."""
+    lines = io.StringIO(text, newline="").readlines()
+    i = 0
+    while i < len(lines):
         try:
-            for cells in reader:
-                yield line_offset + reader.line_num, cells
-            return
+            cells, used = _read_record(lines, i, delimiter, MAX_RECORD_LINES)
         except csv.Error as exc:
-            yield line_offset + reader.line_num, f"row not readable ({exc})"
-            line_offset += reader.line_num
+            counter[0] += len(lines[i])
+            yield i + 1, f"row not readable ({exc})"
+            i += 1
+            continue
+        if used > 1 and any(
+            _whole_row(lines, j, delimiter, stands_alone) for j in range(i + 1, i + used)
+        ):
+            used = 0
+        if used == 0:
+            counter[0] += len(lines[i])
+            yield i + 1, QUOTE_OPEN
+            i += 1
+            continue
+        counter[0] += sum(len(line) for line in lines[i : i + used])
+        yield i + used, cells
+        i += used
+
+
+def _whole_row(
+    lines: list[str], index: int, delimiter: str, stands_alone: Callable[[list[str]], bool]
+) -> bool:
+    """Whether ``lines[index]`` read by itself is a complete, good row."""
+    try:
+        cells, used = _read_record(lines, index, delimiter, 1)
+    except csv.Error:
+        return False
+    return used == 1 and stands_alone(cells)
 
 
 def parse(
@@ -329,7 +381,23 @@ def parse(
     total = max(1, len(text))
     columns: tuple[str, ...] | None = None
     seen: dict[str, int] = {}
-    for n, (line, cells) in enumerate(_rows(text, delimiter, counter)):
+
+    def stands_alone(cells: list[str]) -> bool:
+        """A good row by itself, under the columns known so far (for a quote left open)."""
+        if not any(c.strip() for c in cells):
+            return False
+        cols = columns
+        if cols is None:
+            if header_columns(cells) is not None:
+                return False
+            cols = POSITIONAL_3 if len(cells) == 3 else POSITIONAL
+        try:
+            _row(0, cells, cols, country=country, tz=tz, now=now)
+        except Exception:  # not a row: any reason will do
+            return False
+        return True
+
+    for n, (line, cells) in enumerate(_rows(text, delimiter, counter, stands_alone)):
         if progress is not None and n % 250 == 0:
             progress(counter[0], total)
         if isinstance(cells, str):

@@ -1,7 +1,9 @@
 """The scheduler: turns due reminders into outbox messages, exactly once.
 
 ``Scheduler.tick()`` runs on the engine's core thread (the one database writer) about once a
-second. For every reminder whose ``next_at`` has come it writes, in ONE transaction:
+second, and again at once while ``behind`` (a tick stops after ``MAX_SECONDS_PER_TICK`` so the
+core's other work never waits long). Due reminders go in batches of ``BATCH``, each batch one
+transaction written set-wise (``desk.reminders.materialise``); for every occurrence it writes:
 
 - a ``ReminderRun`` per recipient (unique on reminder, contact, due_at) — state ``queued`` with
   the outbox message, ``skipped`` with the reason (opted out, appointment confirmed/cancelled,
@@ -12,7 +14,10 @@ second. For every reminder whose ``next_at`` has come it writes, in ONE transact
 
 So a crash before the commit leaves the occurrence due (it is redone), a crash after it leaves the
 messages queued (the outbox sends them once); a clock set backwards finds nothing due, and the
-unique run index refuses a second run for the same occurrence whatever happens. Settings are
+unique run index refuses a second run for the same occurrence whatever happens. A clock set
+forwards makes what it skipped due at once: those occurrences came due while the scheduler was
+watching (``watching_since``, kept on the monotonic clock), so they are sent, not "missed";
+missed is only for what fell due while the app was not running. Settings are
 read once per tick (``Settings.snapshot()``): the same values for every occurrence in it.
 
 Direction: the scheduler uses ``desk.reminders.manage`` (states, the text), never the other way;
@@ -28,11 +33,12 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from desk.base.clock import Clock, to_db, utc
+from desk.base.clock import Clock, monotonic, to_db, utc
 from desk.base.events import DeskEvent, RemindersChanged
 from desk.messaging.contacts import contact_zone, quiet_hold
 from desk.messaging.outbox import SendRefused, queue_message
 from desk.reminders.manage import DONE, MISSED, SCHEDULED, render
+from desk.reminders.materialise import materialise
 from desk.reminders.recurrence import Rule
 from desk.store.db import db
 from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient, ReminderRun
@@ -41,9 +47,9 @@ from desk.store.settings import Settings, SettingsReader, Snapshot
 log = logging.getLogger(__name__)
 
 RUN_QUEUED, RUN_SKIPPED, RUN_MISSED = "queued", "skipped", "missed"
-BATCH = 200  # reminders per transaction
+BATCH = 250  # reminders per transaction (written set-wise: tens of milliseconds)
 MAX_RUNS_PER_TICK = 5000  # keep the core thread responsive; the rest goes next tick
-MAX_SECONDS_PER_TICK = 1.0
+MAX_SECONDS_PER_TICK = 0.15  # the core thread's other work waits at most about this long
 
 
 class Scheduler:
@@ -60,40 +66,117 @@ class Scheduler:
         self.clock = clock
         self.emit = emit
         self._broken: set[int] = set()  # reminders that raised; skipped until restart
+        self.behind = False  # the last tick stopped with occurrences still due
+        self.watching_since: datetime | None = None  # see _watch
+        self._last_tick: float | None = None
 
     # --- the engine's entry point -------------------------------------------------------------
     def tick(self) -> list[int]:
-        """Materialise every due occurrence; returns the ids of the outbox messages queued."""
+        """Materialise due occurrences for at most ``MAX_SECONDS_PER_TICK`` (then ``behind`` is
+        True: the engine calls again at once, letting its other work run in between); returns
+        the ids of the outbox messages queued. Each batch of ``BATCH`` reminders is one
+        transaction, written set-wise (``desk.reminders.materialise``)."""
         now = self.clock.now()
         self.settings = self.base_settings.snapshot()
+        self._watch(now)
         started = _time.monotonic()
         queued: list[int] = []
         runs = 0
         changed = False
-        while runs < MAX_RUNS_PER_TICK and _time.monotonic() - started < MAX_SECONDS_PER_TICK:
+        self.behind = False
+        while True:
+            if runs >= MAX_RUNS_PER_TICK or _time.monotonic() - started >= MAX_SECONDS_PER_TICK:
+                self.behind = True
+                break
             where = (Reminder.state == SCHEDULED) & (Reminder.next_at <= to_db(now))
             if self._broken:
                 where &= Reminder.id.not_in(list(self._broken))
             due = list(
-                Reminder.select().where(where).order_by(Reminder.next_at, Reminder.id).limit(BATCH)
+                Reminder.select(Reminder, Appointment)
+                .join(Appointment, pw.JOIN.LEFT_OUTER)
+                .where(where)
+                .order_by(Reminder.next_at, Reminder.id)
+                .limit(BATCH)
             )
             if not due:
                 break
             changed = True
             with db.atomic():
-                for reminder in due:
-                    try:
-                        with db.atomic():  # a savepoint: one broken reminder spoils nothing else
-                            ids, n = self._occurrence(reminder, now, force=False)
-                    except Exception:
-                        log.exception("reminder %s could not be materialised", reminder.id)
-                        self._broken.add(reminder.id)
-                        continue
-                    queued.extend(ids)
-                    runs += max(n, 1)
+                try:
+                    with db.atomic():  # a savepoint: a batch that fails is redone one by one
+                        ids, n = materialise(
+                            due,
+                            now=now,
+                            settings=self._snapshot(),
+                            clock=self.clock,
+                            late_reason=self._late_reason,
+                            slow_queue=self._slow_queue,
+                            hold_words=self._hold_words,
+                        )
+                except Exception:
+                    log.warning("a batch of reminders failed; materialising them one by one")
+                    ids, n = self._one_by_one(due, now)
+                queued.extend(ids)
+                runs += max(n, len(due))
         if changed and self.emit is not None:
             self.emit(RemindersChanged())
         return queued
+
+    def _one_by_one(self, due: list[Reminder], now: datetime) -> tuple[list[int], int]:
+        """The batch again, each reminder in its own savepoint: a broken one spoils nothing else
+        and is skipped until restart."""
+        queued: list[int] = []
+        runs = 0
+        for reminder in due:
+            try:
+                with db.atomic():
+                    ids, n = self._occurrence(reminder, now, force=False)
+            except Exception:
+                log.exception("reminder %s could not be materialised", reminder.id)
+                self._broken.add(reminder.id)
+                continue
+            queued.extend(ids)
+            runs += max(n, 1)
+        return queued, runs
+
+    # --- late or on time ------------------------------------------------------------------------
+    def _watch(self, now: datetime) -> None:
+        """Keep ``watching_since``: the wall time from which this scheduler has been ticking with
+        no gap longer than the grace period, measured on the monotonic clock. A gap (the app was
+        closed, the PC asleep, the core stuck) starts a new watch at ``now``; a wall-clock jump
+        does not."""
+        mono = monotonic(self.clock)
+        grace = 60.0 * self._snapshot().grace_minutes
+        if self._last_tick is None or mono - self._last_tick > grace:
+            self.watching_since = now
+        self._last_tick = mono
+
+    def _late_reason(self, due: datetime, now: datetime) -> str | None:
+        """Why the occurrence due at ``due`` is missed, or None to send it now.
+
+        Missed means later than the grace period *and* due before this scheduler started
+        watching: the app was not running then. One that came due while it was watching goes
+        out however late the wall clock says it is (the clock was set forward: it fires once,
+        not never)."""
+        grace = timedelta(minutes=self._snapshot().grace_minutes)
+        if now - due <= grace:
+            return None
+        if self.watching_since is not None and due >= self.watching_since:
+            return None
+        return f"not sent: {_late(now - due)} late (the app was not running)"
+
+    def _slow_queue(
+        self,
+        reminder: Reminder,
+        contact: Contact,
+        appointment: Appointment | None,
+        due: datetime,
+        now: datetime,
+    ) -> int | None:
+        return self._queue(reminder, contact, appointment, due, now, now)
+
+    def _hold_words(self, hold: datetime, contact: Contact) -> str:
+        return f"waits for quiet hours to end ({_local(hold, contact, self._snapshot())})"
 
     def materialise(self, reminder_id: int, *, force: bool = False) -> list[int]:
         """Materialise one reminder's next occurrence now (``force``: even if not yet due, as
@@ -125,11 +208,8 @@ class Scheduler:
             return [], 0  # finished meanwhile: nothing is due
         due = utc(reminder.next_at)
         appointment: Appointment | None = reminder.appointment
-        grace = timedelta(minutes=settings.grace_minutes)
-        missed_reason = None
+        missed_reason = None if force else self._late_reason(due, now)
         skip_reason = None
-        if not force and now - due > grace:
-            missed_reason = f"not sent: {_late(now - due)} late (the app was not running)"
         if appointment is not None:
             if appointment.state == "cancelled":
                 skip_reason = "appointment cancelled"
@@ -187,7 +267,7 @@ class Scheduler:
         hold = quiet_hold(send_at, contact, settings)
         run = self._run(reminder, contact, due, now, RUN_QUEUED, None)
         if hold is not None:
-            run.reason = f"waits for quiet hours to end ({_local(hold, contact, settings)})"
+            run.reason = self._hold_words(hold, contact)
         try:
             message = queue_message(
                 contact,

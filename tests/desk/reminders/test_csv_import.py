@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
 from desk.reminders.csv_import import import_rows, mark_existing, preview_file
-from desk.reminders.csv_parse import FieldError, parse, parse_date, parse_datetime, parse_time
+from desk.reminders.csv_parse import (
+    QUOTE_OPEN,
+    FieldError,
+    parse,
+    parse_date,
+    parse_datetime,
+    parse_time,
+)
 from desk.store.db import close_database, open_database
 from desk.store.models import Appointment, Contact, Reminder
 from desk.store.settings import Settings
@@ -286,3 +293,82 @@ def test_a_row_that_fails_at_import_time_does_not_stop_the_others(env):
     result = import_rows(preview.rows, settings=settings_, clock=clock)  # Ann's time has passed now
     assert len(result.created) == 1
     assert result.failed[0].line == 2 and "passed" in result.failed[0].reason
+
+
+# --- a quote left open (issue 11, item 3) --------------------------------------------------------
+
+
+def test_a_quote_left_open_is_reported_on_its_line_and_the_rows_after_it_count():
+    text = (
+        "Name,Phone,Date,Time,Note\n"
+        "Ann,2025550143,2026-12-01,09:30,fine\n"
+        'Bad,2025550100,2026-12-01,10:00,"no closing quote\n'
+        "Bob,2025550188,2026-12-02,10:00,ok\n"
+        "Cy,2025550199,2026-12-03,11:00,ok\n"
+    )
+    p = parse(text.encode(), country="US", tz=NY, now=NOW)
+    assert [(r.line, r.name) for r in p.rows] == [(2, "Ann"), (4, "Bob"), (5, "Cy")]
+    assert [(r.line, r.reason) for r in p.rejected] == [(3, QUOTE_OPEN)]
+
+
+def test_a_quote_closed_later_still_leaves_each_row_on_its_own_line():
+    # The quote opened on line 2 is "closed" by the first quote of line 4: the rows between
+    # and that row itself are judged on their own, the bad one and the other bad one under theirs.
+    text = (
+        "Name,Phone,Date,Time\n"
+        '"Bad,2025550100,2026-12-01,10:00\n'
+        "Bob,2025550188,2026-12-02,10:00\n"
+        'Cy,2025550199,"2026-12-03",11:00\n'
+        "Dee,not a number,2026-12-03,12:00\n"
+    )
+    p = parse(text.encode(), country="US", tz=NY, now=NOW)
+    assert [(r.line, r.name) for r in p.rows] == [(3, "Bob"), (4, "Cy")]
+    reasons = {r.line: r.reason for r in p.rejected}
+    assert reasons[2] == QUOTE_OPEN
+    assert reasons[5].startswith("bad number")
+    assert len(reasons) == 2
+
+
+def test_two_good_rows_after_a_bad_one_are_rejected_under_their_own_lines():
+    text = (
+        "Name,Phone,Date,Time\n"
+        'Bad,"2025550100,2026-12-01,10:00\n'
+        "Bob,2025550188,2020-12-02,10:00\n"  # in the past: rejected, but as line 3
+        "Cy,2025550199,2026-12-03,11:00\n"
+    )
+    p = parse(text.encode(), country="US", tz=NY, now=NOW)
+    assert [(r.line, r.name) for r in p.rows] == [(4, "Cy")]
+    reasons = {r.line: r.reason for r in p.rejected}
+    assert reasons == {2: QUOTE_OPEN, 3: reasons[3]}
+    assert reasons[3].startswith("date in the past")
+
+
+def test_a_quoted_note_with_line_breaks_is_still_one_row():
+    text = (
+        "Name,Phone,Date,Time,Note\n"
+        'Ann,2025550143,2026-12-01,09:30,"call first,\nthen knock\n"\n'
+        "Bob,2025550188,2026-12-02,10:00,ok\n"
+    )
+    p = parse(text.encode(), country="US", tz=NY, now=NOW)
+    assert [(r.line, r.name, r.note) for r in p.rows] == [
+        (4, "Ann", "call first, then knock"),
+        (5, "Bob", "ok"),
+    ]
+    assert p.rejected == []
+
+
+def test_a_quote_left_open_in_an_import_through_the_database(env):
+    settings_, clock, tmp_path = env
+    path = tmp_path / "open-quote.csv"
+    path.write_text(
+        "Name,Phone,Date,Time\n"
+        'Bad,2025550100,"2026-12-01,10:00\n'
+        "Bob,2025550188,2026-12-02,10:00\n"
+        "Cy,2025550199,2026-12-03,11:00\n"
+    )
+    preview = preview_file(path, settings=settings_, clock=clock)
+    assert [(r.line, r.reason) for r in preview.rejected] == [(2, QUOTE_OPEN)]
+    result = import_rows(preview.new_rows, settings=settings_, clock=clock)
+    assert len(result.created) == 2 and result.failed == []
+    names = sorted(a.contact.name for a in Appointment.select())
+    assert names == ["Bob", "Cy"]
