@@ -198,3 +198,32 @@ class HiLinkSession:
             ) from exc
         except (ExpatError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BadAnswer(f"{type(exc).__name__}: {exc}") from exc
+
+
+def probe(url: str, timeout: float = 2.0) -> str | None:
+    """The model name of a HiLink stick answering at ``url`` (no login: the basic information
+    page is open on these sticks), or None when nothing like one answers there. For discovery:
+    the gateway of a new network interface (192.168.8.1, sometimes 192.168.1.1)."""
+    http = requests.Session()
+    http.mount("http://", BoundedAdapter(64 * 1024))
+    try:
+        connection = Connection(url, timeout=timeout, requests_session=http)
+        try:
+            info = Client(connection).device.basic_information()
+        finally:
+            connection.close()
+    except (
+        requests.exceptions.RequestException,
+        ResponseErrorException,
+        ExpatError,
+        ValueError,
+        KeyError,
+        TypeError,
+    ):
+        return None
+    finally:
+        http.close()
+    if not isinstance(info, Mapping):
+        return None
+    name = info.get("DeviceName") or info.get("devicename")
+    return str(name) if name else "Huawei HiLink stick"

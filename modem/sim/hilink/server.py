@@ -34,7 +34,7 @@ from modem.sim.hilink.stick import Stick
 
 log = logging.getLogger(__name__)
 
-OPEN_PAGES = {"webserver/SesTokInfo", "webserver/token", "webserver/publickey", "user/state-login", "monitoring/status",
+OPEN_PAGES = {"webserver/SesTokInfo", "webserver/token", "webserver/publickey", "device/basic_information", "user/state-login", "monitoring/status",
               "net/current-plmn", "pin/status", "user/login", "user/logout"}  # fmt: skip
 
 
@@ -242,6 +242,13 @@ PAGES: dict[str, Page] = {
     "monitoring/status": lambda s, r, sid, t: xml(s.monitoring()),
     "net/current-plmn": lambda s, r, sid, t: xml(s.plmn()),
     "device/information": lambda s, r, sid, t: xml(s.information()),
+    "device/basic_information": lambda s, r, sid, t: xml(
+        {
+            k: v
+            for k, v in s.information().items()
+            if k in ("DeviceName", "ProductFamily", "Classify", "SoftwareVersion")
+        }
+    ),
     "pin/status": lambda s, r, sid, t: xml(s.pin_status()),
     "ussd/send": _ussd_send,
     "webserver/publickey": lambda s, r, sid, t: xml(s.public_key()),

@@ -269,3 +269,17 @@ def test_the_sim_pin_is_entered_through_the_stick(make_rig: MakeRig) -> None:
     )
     rig.link.enter_pin("4321")  # sent RSA-encrypted, the way the library does
     rig.wait_until(lambda: rig.link.status.state == ModemState.READY, 20, "READY after the PIN")
+
+
+def test_probe_finds_the_stick_and_nothing_elsewhere(make_rig: MakeRig) -> None:
+    from modem.hilink.session import probe
+    from modem.sim.android.server import VirtualAndroid
+
+    rig = hilink(make_rig)
+    assert probe(rig.dev.url) == "E3372h-320"
+    assert probe("http://127.0.0.1:9") is None  # nothing listening
+    phone = VirtualAndroid()
+    try:
+        assert probe(phone.start()) is None  # something answers, but not a stick
+    finally:
+        phone.stop()
