@@ -108,6 +108,7 @@ class Composer(QWidget):
         self.recipient.setObjectName("composerRecipient")
         self.recipient.setTextFormat(Qt.TextFormat.PlainText)
         self.recipient.setWordWrap(True)
+        self.recipient.setStyleSheet("QLabel#composerRecipient { font-weight: bold; }")
         self.recipient_name = ""
 
         self.edit = ComposerEdit(self)

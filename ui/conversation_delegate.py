@@ -130,6 +130,8 @@ class ConversationDelegate(QStyledItemDelegate):
         out: list[tuple[str, QColor]] = []
         if marks.not_sent:
             out.append(("Not sent", theme.FAILED))
+        if marks.unsure:
+            out.append(("Not sure it went", theme.UNCERTAIN))
         if marks.asked_to_stop:
             out.append(("Asked to stop", theme.UNCERTAIN))
         if row.callback_requested:

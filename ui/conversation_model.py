@@ -31,12 +31,14 @@ class Marks:
     a send that failed or may not have gone out (until it is resent and goes, or marked sent),
     and a customer who asked by text to stop (until they are opted out, or text START)."""
 
-    not_sent: int = 0  # failed or uncertain outgoing messages among the recent ones
+    not_sent: int = 0  # failed outgoing messages among the recent ones
+    unsure: int = 0  # outgoing messages that may or may not have gone out
     asked_to_stop: bool = False
 
 
 def marks_for(row: ConversationRow) -> Marks:
-    not_sent = len(queries.attention_messages(row.id))
+    states = [r.state for r in queries.attention_messages(row.id)]
+    not_sent, unsure = states.count("failed"), states.count("uncertain")
     asked = False
     if not row.opted_out:
         decisions = [
@@ -45,7 +47,7 @@ def marks_for(row: ConversationRow) -> Marks:
             if e.kind in ("opt_out", "opt_in", "optout_text")
         ]
         asked = bool(decisions) and decisions[0] == "optout_text"
-    return Marks(not_sent, asked)
+    return Marks(not_sent, unsure, asked)
 
 
 class ConversationListModel(QAbstractListModel):
@@ -206,6 +208,8 @@ class ConversationListModel(QAbstractListModel):
         marks = self.marks(row)
         if marks.not_sent:
             bits.append("a text was not sent" if marks.not_sent == 1 else "texts were not sent")
+        if marks.unsure:
+            bits.append("not sure a text went out")
         if marks.asked_to_stop:
             bits.append("asked to stop in a text")
         bits.append(row.preview)

@@ -1,6 +1,6 @@
 """One marker per meaning in the conversation list, each cleared when its cause is, through the
-real window, engine and virtual modem: "Not sent" goes when the text is resent and goes out (or
-is marked as sent), and Done does not hide it; "Asked to stop" goes when the customer is opted
+real window, engine and virtual modem: "Not sent" goes when the text is resent and goes out,
+"Not sure it went" when it is marked as sent, and Done does not hide it; "Asked to stop" goes when the customer is opted
 out; neither stands in for the other."""
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ def test_not_sent_is_cleared_by_a_resend_that_goes_out_and_not_hidden_by_done(
 
 def test_not_sent_is_cleared_by_it_went_out(desk: Desk) -> None:
     w = desk.window
-    assert _markers(desk, UNCERTAIN)[:1] == ["Not sent"]
+    assert _markers(desk, UNCERTAIN)[:1] == ["Not sure it went"]
     cid = queries.conversation_for_number(UNCERTAIN)
     assert cid is not None and w.list.select(cid)
     w.thread.banner_wentout.click()
-    desk.wait(lambda: "Not sent" not in _markers(desk, UNCERTAIN))
+    desk.wait(lambda: "Not sure it went" not in _markers(desk, UNCERTAIN))
+    assert "Not sent" not in _markers(desk, UNCERTAIN)
     row = queries.conversation_row(cid)
     assert row is not None and row.status == "open", "no Done needed"
 
