@@ -138,16 +138,22 @@ class Composer(QWidget):
         self.send_button.clicked.connect(self.request_send)
         self.hint = QLabel(self)
         self.hint.setStyleSheet("color: palette(placeholder-text);")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        # Above the box: who it goes to, and which key sends; below: templates, the SMS count
+        # (which may grow long, and wraps across the width), Send.
+        head = QHBoxLayout()
+        head.addWidget(self.recipient, 3)
+        head.addWidget(self.hint, 2)
         row = QHBoxLayout()
         row.addWidget(self.templates_button)
         row.addWidget(self.counter, 1)
-        row.addWidget(self.hint)
         row.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.addWidget(self.blocked)
-        layout.addWidget(self.recipient)
+        layout.addLayout(head)
         layout.addWidget(self.edit)
         layout.addLayout(row)
         self.signature = ""

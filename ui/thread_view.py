@@ -75,6 +75,8 @@ class ThreadView(QWidget):
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.view.setAccessibleName("Messages")
         self.view.setFrameShape(QFrame.Shape.NoFrame)
+        # However large the text, the messages keep room for a few lines.
+        self.view.setMinimumHeight(self.view.fontMetrics().lineSpacing() * 5)
         self.view.viewport().installEventFilter(self)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)

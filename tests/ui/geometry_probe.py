@@ -37,6 +37,9 @@ def main(profile_dir: str, scale: float) -> int:
             time.sleep(0.01)
         cid = queries.conversation_for_number("+12025550106")
         w.list.select(cid)
+        # A draft makes the SMS counter long (the demo signature forces Unicode): the layout
+        # must still hold.
+        w.thread.composer.set_text("We can fit you in on Tuesday at 15:30, see you then")
         for _ in range(20):
             app.processEvents()
             time.sleep(0.01)
@@ -60,6 +63,9 @@ def main(profile_dir: str, scale: float) -> int:
             "composer_line": edit.fontMetrics().lineSpacing(),
             "send_visible": w.thread.composer.send_button.isVisible(),
             "thread_height": w.thread.view.height(),
+            "hint_visible": w.thread.composer.hint.isVisible()
+            and w.thread.composer.hint.height()
+            >= w.thread.composer.hint.heightForWidth(w.thread.composer.hint.width()),
         }
         print(json.dumps(out))
     finally:
