@@ -5,11 +5,16 @@ at the baud rate, at the same time. So input is paced on the reader thread and o
 thread of its own; the echo of a command costs the client no time on its own input. Output is
 queued (``write`` never blocks the modem); a client that stops reading gets its output dropped
 after ``WRITE_TIMEOUT``, as a UART with a full buffer would lose it.
+
+An idle line costs nothing: both threads sleep until there is something to do (the reader in
+``select`` with a wake-up socket that ``close`` pokes, the writer on a condition).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections import deque
@@ -40,6 +45,8 @@ class Line:
         self._out_cond = threading.Condition()
         self._stalled = False
         self._sending = False
+        self._wake_r, self._wake_w = socket.socketpair()  # pokes the reader out of select
+        self._wake_r.setblocking(False)
         self._reader_thread: threading.Thread | None = None
         self._writer_thread: threading.Thread | None = None
 
@@ -58,6 +65,17 @@ class Line:
     # ------------------------------------------------------------------ input
     def _read_loop(self) -> None:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
+
+    def _wake(self) -> None:
+        """Make the reader look again (closing, or its client changed)."""
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"!")
+
+    def _woken(self) -> None:
+        """Empty the wake-up socket (the reader calls this when it is readable)."""
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(64):
+                pass
 
     def _deliver(self, data: bytes) -> None:
         """Bytes the client sent: they take their time on the wire, then the modem sees them. At
@@ -97,9 +115,10 @@ class Line:
     def _write_loop(self) -> None:
         while not self._closed.is_set():
             with self._out_cond:
-                if not self._out:
-                    self._out_cond.wait(0.1)
-                    continue
+                while not self._out and not self._closed.is_set():
+                    self._out_cond.wait()
+                if self._closed.is_set():
+                    return
                 data = self._out.popleft()
                 self._sending = True
             try:
@@ -156,11 +175,15 @@ class Line:
         with self._out_cond:
             self._out.clear()
             self._out_cond.notify_all()
+        self._wake()
         me = threading.current_thread()
         for thread in (self._reader_thread, self._writer_thread):
             if thread is not None and thread is not me:
                 thread.join(timeout=2.0)
         self._release()
+        for sock in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def _release(self) -> None:  # pragma: no cover
         raise NotImplementedError

@@ -78,8 +78,11 @@ class PtyPort(Line):
     def _read_loop(self) -> None:
         while not self._closed.is_set():
             try:
-                ready, _, _ = select.select([self.master], [], [], 0.1)
-                if not ready:
+                wake = self._wake_r.fileno()
+                ready, _, _ = select.select([self.master, wake], [], [])
+                if wake in ready:
+                    self._woken()
+                if self.master not in ready or self._closed.is_set():
                     continue
                 data = os.read(self.master, 4096)
             except (OSError, ValueError) as exc:

@@ -108,15 +108,19 @@ class TcpPort(Line):
     def _read_loop(self) -> None:
         while not self._closed.is_set():
             client = self._client
-            watch: list[socket.socket] = [self._listener]
+            watch: list[socket.socket] = [self._listener, self._wake_r]
             if client is not None:
                 watch.append(client)
             try:
-                ready, _, _ = select.select(watch, [], [], 0.1)
-            except (OSError, ValueError):
+                ready, _, _ = select.select(watch, [], [])
+            except (OSError, ValueError):  # the client was dropped by the writer meanwhile
                 if self._closed.is_set():
                     return
                 continue
+            if self._wake_r in ready:
+                self._woken()
+            if self._closed.is_set():
+                return
             # the old client's goodbye first: a reconnecting client closes, then connects
             if client is not None and client in ready:
                 self._read_client(client)
@@ -173,6 +177,7 @@ class TcpPort(Line):
         with contextlib.suppress(OSError):
             client.close()
         log.info("client left %s", self.device)
+        self._wake()  # the reader may be waiting on the socket just closed
         if self._on_client is not None and not self._closed.is_set():
             self._on_client(False)
 
