@@ -144,11 +144,12 @@ def test_rfc2217_passes_0xff_bytes_through() -> None:
             port.close()
 
 
-def test_cli_tcp_ready_line() -> None:
-    sim = SimProcess(args=["--tcp", "127.0.0.1:0"])
+@pytest.mark.parametrize(("flag", "scheme"), [("--tcp", "socket"), ("--rfc2217", "rfc2217")])
+def test_cli_network_ready_line(flag: str, scheme: str) -> None:
+    sim = SimProcess(args=[flag, "127.0.0.1:0"])
     device = sim.start()
     try:
-        assert device.startswith("socket://127.0.0.1:")
+        assert device.startswith(f"{scheme}://127.0.0.1:")
         at = UrlClient(device)
         try:
             assert at.ok("AT+CGMM") == ["Virtual GSM Modem"]
