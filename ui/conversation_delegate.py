@@ -134,6 +134,8 @@ class ConversationDelegate(QStyledItemDelegate):
             out.append(("Not sure it went", theme.UNCERTAIN))
         if marks.asked_to_stop:
             out.append(("Asked to stop", theme.UNCERTAIN))
+        if marks.reschedule:
+            out.append(("Reschedule", theme.CALLBACK))
         if row.callback_requested:
             out.append(("Call back", theme.CALLBACK))
         if row.opted_out:

@@ -8,14 +8,18 @@ reset only when rows came or went.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from desk.base.clock import Clock
 from desk.read import queries
 from desk.read.queries import ConversationRow
+from desk.reminders import appointments, listing
+from desk.store.settings import SettingsReader
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -34,9 +38,16 @@ class Marks:
     not_sent: int = 0  # failed outgoing messages among the recent ones
     unsure: int = 0  # outgoing messages that may or may not have gone out
     asked_to_stop: bool = False
+    reschedule: bool = False  # replied R to an appointment reminder; until it is moved
 
 
-def marks_for(row: ConversationRow) -> Marks:
+def reschedule_contacts(settings: SettingsReader, clock: Clock) -> set[int]:
+    """Customers who asked to move a coming appointment (it is still marked so)."""
+    items = listing.appointment_list(settings=settings, clock=clock)
+    return {a.contact_id for a in items if a.state == appointments.RESCHEDULE}
+
+
+def marks_for(row: ConversationRow, reschedule: bool = False) -> Marks:
     states = [r.state for r in queries.attention_messages(row.id)]
     not_sent, unsure = states.count("failed"), states.count("uncertain")
     asked = False
@@ -47,7 +58,7 @@ def marks_for(row: ConversationRow) -> Marks:
             if e.kind in ("opt_out", "opt_in", "optout_text")
         ]
         asked = bool(decisions) and decisions[0] == "optout_text"
-    return Marks(not_sent, unsure, asked)
+    return Marks(not_sent, unsure, asked, reschedule)
 
 
 class ConversationListModel(QAbstractListModel):
@@ -69,6 +80,10 @@ class ConversationListModel(QAbstractListModel):
         self._rows: dict[int, ConversationRow] = {}
         self._marks: dict[int, Marks] = {}
         self._exhausted = False
+        # Contacts whose coming appointment they asked to move (set by the window, which
+        # reads the appointments); re-read with every reload and appointment change.
+        self.load_reschedules: Callable[[], set[int]] = set
+        self._reschedules: set[int] = set()
 
     # --- loading ---------------------------------------------------------------------------
     def set_filter(self, name: str) -> None:
@@ -77,7 +92,15 @@ class ConversationListModel(QAbstractListModel):
         self.filter = name
         self.reload()
 
+    def reschedules_changed(self) -> None:
+        """An appointment changed: re-read who wants to reschedule, repaint the markers."""
+        self._reschedules = self.load_reschedules()
+        self._marks.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, 0))
+
     def reload(self) -> None:
+        self._reschedules = self.load_reschedules()
         self.beginResetModel()
         self._ids = queries.conversation_ids(self.filter, limit=self.page)
         self._exhausted = len(self._ids) < self.page
@@ -153,7 +176,7 @@ class ConversationListModel(QAbstractListModel):
         """The conversation's markers, read once per loaded row (re-read when it changes)."""
         found = self._marks.get(row.id)
         if found is None:
-            found = self._marks[row.id] = marks_for(row)
+            found = self._marks[row.id] = marks_for(row, row.contact_id in self._reschedules)
         return found
 
     # --- lookups ---------------------------------------------------------------------------
@@ -212,6 +235,8 @@ class ConversationListModel(QAbstractListModel):
             bits.append("not sure a text went out")
         if marks.asked_to_stop:
             bits.append("asked to stop in a text")
+        if marks.reschedule:
+            bits.append("wants to move their appointment")
         bits.append(row.preview)
         return ", ".join(bits)
 

@@ -29,6 +29,7 @@ from ui import export_action, menus, resources, window_state
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
+from ui.conversation_model import reschedule_contacts
 from ui.drafts_keeper import DraftKeeper
 from ui.keep_running import KeepRunning
 from ui.new_conversation import NewConversationDialog
@@ -39,18 +40,10 @@ from ui.reminders_view import RemindersView
 from ui.settings_dialog import SettingsDialog
 from ui.status_bar import StatusBar
 from ui.templates import Context
+from ui.thread_delegate import MODEM_WAITING
 from ui.thread_view import ThreadView
 
 log = logging.getLogger(__name__)
-
-# Why a waiting text has not gone, when the modem is the reason (said in its bubble).
-MODEM_WAITING = {
-    ModemState.DISCONNECTED: "the modem is not connected",
-    ModemState.CONNECTING: "TextDesk is connecting to the modem",
-    ModemState.PIN_NEEDED: "the SIM card needs its PIN",
-    ModemState.NO_NETWORK: "the modem has no mobile network",
-    ModemState.ERROR: "the modem has a problem",
-}
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +104,7 @@ class MainWindow(QMainWindow):
 
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
         self._counts_timer.timeout.connect(self.update_counts)
+        self.list.model.load_reschedules = lambda: reschedule_contacts(self.settings, engine.clock)
         self.list.load()
         self.update_counts()
         self.on_modem_status(engine.modem_status)
@@ -131,6 +125,7 @@ class MainWindow(QMainWindow):
         b.conversationUpdated.connect(self.on_conversation_updated)
         b.conversationRemoved.connect(self.on_conversation_removed)
         b.modemStatusChanged.connect(self.on_modem_status)
+        b.appointmentUpdated.connect(lambda *_: self.list.model.reschedules_changed())
         b.queueChanged.connect(self.status.set_queue)
         b.balanceReceived.connect(self.status.set_balance)
         b.problem.connect(lambda text, _sev: self.status.set_problem(text))
@@ -158,7 +153,7 @@ class MainWindow(QMainWindow):
         self.notifier.openConversation.connect(self.show_conversation_from_notification)
         self.notifier.showWindow.connect(self.bring_forward)
         self.notifier.quitRequested.connect(self.quit_app)
-        self.tabs.currentChanged.connect(lambda _i: self._mark_read_if_showing())
+        self.tabs.currentChanged.connect(self._tab_changed)
         b.attach(self.engine)
 
     def _apply_settings(self) -> None:
@@ -219,6 +214,11 @@ class MainWindow(QMainWindow):
         """Whether the thread can be seen: the window shown and not minimised, on the
         Conversations tab."""
         return self.isVisible() and not self.isMinimized() and self.tabs.currentIndex() == 0
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 0:  # back from the Reminders tab, where appointments may have moved
+            self.list.model.reschedules_changed()
+            self._mark_read_if_showing()
 
     def _mark_read_if_showing(self) -> None:
         """Staff came back to the thread (tab, window): what they now see is read."""

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
+from desk.base.events import ModemState
 from desk.read.queries import MessageRow
 from desk.store import models as m
 from ui import fmt, theme
@@ -56,6 +57,16 @@ def state_color(state: str) -> QColor:
         m.FAILED: theme.FAILED,
         m.UNCERTAIN: theme.UNCERTAIN,
     }.get(state, theme.MUTED)
+
+
+# Why a waiting text has not gone, when the modem is the reason (said in its bubble).
+MODEM_WAITING = {
+    ModemState.DISCONNECTED: "the modem is not connected",
+    ModemState.CONNECTING: "TextDesk is connecting to the modem",
+    ModemState.PIN_NEEDED: "the SIM card needs its PIN",
+    ModemState.NO_NETWORK: "the modem has no mobile network",
+    ModemState.ERROR: "the modem has a problem",
+}
 
 
 def waiting_note(row: MessageRow, modem_waiting: str = "") -> str:

@@ -1,13 +1,16 @@
 """One marker per meaning in the conversation list, each cleared when its cause is, through the
-real window, engine and virtual modem: "Not sent" goes when the text is resent and goes out,
-"Not sure it went" when it is marked as sent, and Done does not hide it; "Asked to stop" goes when the customer is opted
-out; neither stands in for the other."""
+real window, engine and virtual modem: "Not sent" goes when the text is resent and goes out (Done
+does not hide it), "Not sure it went" when it is marked as sent, "Asked to stop" when the
+customer is opted out, "Reschedule" when the appointment is moved; none stands in for another."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from desk.read import queries
+from desk.reminders import appointments
+from desk.store import models as m
 from tests.ui.conftest import Desk
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import Marks, MarksRole, RowRole
@@ -70,3 +73,39 @@ def test_asked_to_stop_is_its_own_marker_cleared_by_opting_out(desk: Desk) -> No
     w.set_opt_out(contact, True)
     desk.wait(lambda: "Opted out" in _markers(desk, JAMES))
     assert "Asked to stop" not in _markers(desk, JAMES)
+
+
+def test_reschedule_is_its_own_marker_cleared_when_the_appointment_is_moved(desk: Desk) -> None:
+    w = desk.window
+    e = desk.engine
+    clock = e.clock
+    cid = queries.conversation_for_number(JAMES)
+    contact = queries.contact_for_conversation(cid) if cid else None
+    assert contact is not None
+    when = clock.now() + timedelta(days=3)
+    made = desk.result(
+        e.call(
+            lambda: (
+                appointments.create_appointment(
+                    m.Contact.get_by_id(contact), when, settings=e.settings, clock=clock
+                ).id
+            )
+        )
+    )
+    desk.result(e.call(appointments.set_state, made, appointments.RESCHEDULE, clock=clock))
+    w.tabs.setCurrentWidget(w.reminders)  # staff looked at the appointments, and came back
+    w.tabs.setCurrentIndex(0)
+    assert "Reschedule" in _markers(desk, JAMES)
+    assert "Not sent" not in _markers(desk, JAMES)
+    desk.result(
+        e.call(
+            appointments.reschedule_appointment,
+            made,
+            when + timedelta(days=7),
+            settings=e.settings,
+            clock=clock,
+        )
+    )
+    w.tabs.setCurrentWidget(w.reminders)
+    w.tabs.setCurrentIndex(0)
+    assert "Reschedule" not in _markers(desk, JAMES)
