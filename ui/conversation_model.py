@@ -47,18 +47,25 @@ def reschedule_contacts(settings: SettingsReader, clock: Clock) -> set[int]:
     return {a.contact_id for a in items if a.state == appointments.RESCHEDULE}
 
 
+def asked_to_stop(row: ConversationRow) -> str | None:
+    """The customer's text asking to stop, while no opt-out or opt-in has followed it (the
+    consent decision it waits for); None otherwise."""
+    if row.opted_out:
+        return None
+    decisions = [
+        e
+        for e in queries.consent_history(row.contact_id, limit=10)
+        if e.kind in ("opt_out", "opt_in", "optout_text")
+    ]
+    if decisions and decisions[0].kind == "optout_text":
+        return decisions[0].text or ""
+    return None
+
+
 def marks_for(row: ConversationRow, reschedule: bool = False) -> Marks:
     states = [r.state for r in queries.attention_messages(row.id)]
     not_sent, unsure = states.count("failed"), states.count("uncertain")
-    asked = False
-    if not row.opted_out:
-        decisions = [
-            e.kind
-            for e in queries.consent_history(row.contact_id, limit=10)
-            if e.kind in ("opt_out", "opt_in", "optout_text")
-        ]
-        asked = bool(decisions) and decisions[0] == "optout_text"
-    return Marks(not_sent, unsure, asked, reschedule)
+    return Marks(not_sent, unsure, asked_to_stop(row) is not None, reschedule)
 
 
 class ConversationListModel(QAbstractListModel):

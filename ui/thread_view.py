@@ -20,6 +20,7 @@ from desk.base.phones import display
 from desk.read import queries
 from desk.store import models as m
 from ui.composer import Composer
+from ui.conversation_model import asked_to_stop
 from ui.thread_delegate import ThreadDelegate
 from ui.thread_model import ThreadModel
 
@@ -95,6 +96,10 @@ class ThreadView(QWidget):
         self.banner_resend.setAccessibleName("Resend the message that may not have gone out")
         self.banner_wentout = QPushButton("It went out", self.banner)
         self.banner_wentout.setAccessibleName("Mark the message as sent")
+        self.banner_details = QPushButton("Customer details", self.banner)
+        self.banner_details.setAccessibleName("Show customer details, to opt them out")
+        self.banner_details.clicked.connect(self.contactToggleRequested)
+        self.banner_details.hide()
         self.banner_resend.clicked.connect(lambda: self._banner_action("resend"))
         self.banner_wentout.clicked.connect(lambda: self._banner_action("went_out"))
         bl = QHBoxLayout(self.banner)
@@ -102,6 +107,7 @@ class ThreadView(QWidget):
         bl.addWidget(self.banner_text, 1)
         bl.addWidget(self.banner_resend)
         bl.addWidget(self.banner_wentout)
+        bl.addWidget(self.banner_details)
         self.banner.hide()
         self._attention: queries.MessageRow | None = None
 
@@ -177,8 +183,10 @@ class ThreadView(QWidget):
         items = queries.attention_messages(c.id) if c else []
         self._attention = items[-1] if items else None
         if self._attention is None:
-            self.banner.hide()
+            self._refresh_stop_banner()
             return
+        self.banner_details.hide()
+        self.banner_resend.show()
         a = self._attention
         preview = a.body if len(a.body) < 60 else a.body[:57] + "…"
         if a.state == m.UNCERTAIN:
@@ -194,6 +202,23 @@ class ThreadView(QWidget):
         more = len(items) - 1
         if more:
             self.banner_text.setText(self.banner_text.text() + f"  ({more} more above)")
+        self.banner.show()
+
+    def _refresh_stop_banner(self) -> None:
+        """A customer who asked by text to stop: say so above the reply box until staff decide."""
+        c = self.conversation
+        said = asked_to_stop(c) if c is not None else None
+        if c is None or said is None:
+            self.banner.hide()
+            return
+        quoted = f" (“{said if len(said) < 60 else said[:57] + '…'}”)" if said else ""
+        self.banner_text.setText(
+            f"{c.title(self.country)} asked in a text to stop{quoted}. If they meant it, opt them "
+            "out under Customer details; if not, carry on."
+        )
+        self.banner_resend.hide()
+        self.banner_wentout.hide()
+        self.banner_details.show()
         self.banner.show()
 
     # --- live updates ----------------------------------------------------------------------

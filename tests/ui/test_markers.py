@@ -67,12 +67,19 @@ def test_asked_to_stop_is_its_own_marker_cleared_by_opting_out(desk: Desk) -> No
     desk.wait(lambda: "Asked to stop" in _markers(desk, JAMES))
     assert "Not sent" not in _markers(desk, JAMES)
     cid = queries.conversation_for_number(JAMES)
-    assert cid is not None
+    assert cid is not None and w.list.select(cid)
+    assert w.thread.banner.isVisible()
+    assert "asked in a text to stop" in w.thread.banner_text.text()
+    assert "Please stop texting me" in w.thread.banner_text.text()
+    assert w.thread.banner_details.isVisible() and not w.thread.banner_resend.isVisible()
+    w.thread.banner_details.click()
+    assert w.contact.isVisible(), "the opt-out is one click away"
     contact = queries.contact_for_conversation(cid)
     assert contact is not None
     w.set_opt_out(contact, True)
     desk.wait(lambda: "Opted out" in _markers(desk, JAMES))
     assert "Asked to stop" not in _markers(desk, JAMES)
+    desk.wait(lambda: not w.thread.banner.isVisible())
 
 
 def test_reschedule_is_its_own_marker_cleared_when_the_appointment_is_moved(desk: Desk) -> None:
