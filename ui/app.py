@@ -145,7 +145,8 @@ def _run_window(args: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)
     window.quitRequested.connect(app.quit)
     if demo:
-        window.setWindowTitle(window.windowTitle() + "  [demo]")
+        window.title_suffix = "  [demo]"  # kept when the unread count changes the title
+        window.update_counts()
         QTimer.singleShot(6000, lambda: _demo_incoming(s))
     window.show()
     if args.quit_when_shown:

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self._pin_dialog: PinDialog | None = None
         self._pin_asked = False
         self.unread_total = 0
+        self.title_suffix = ""  # "  [demo]" for the throwaway demo shop
         self.setWindowIcon(resources.app_icon())
 
         self.list = ConversationList(zone=self.zone, country=self.country, parent=self)
@@ -280,7 +281,7 @@ class MainWindow(QMainWindow):
         self.unread_total = counts.unread_messages
         shop = self.settings.get("shop_name")
         prefix = f"({counts.unread_messages}) " if counts.unread_messages else ""
-        self.setWindowTitle(f"{prefix}TextDesk — {shop}")
+        self.setWindowTitle(f"{prefix}TextDesk — {shop}{self.title_suffix}")
         self.notifier.set_unread(counts.unread_messages)
 
     # --- actions ---------------------------------------------------------------------------
