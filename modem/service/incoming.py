@@ -6,6 +6,9 @@ AT+CPMS=?, status reports' SR included) and every direct one
 consumer acks that token (after checking the slot still holds the same PDU), a direct one is
 acknowledged with +CNMA when AT+CSMS=1 is in use. A stored message is not handed twice while its
 ack is pending; after a reconnect everything still stored is handed again (the core dedupes).
+A token the consumer releases (it could not store the message) is forgotten: a stored message
+stays and is handed again by a sweep soon (``release``); a direct one is refused with
+AT+CNMA=2 so the network delivers it again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from modem.service import health, sms_ops
 from modem.service.host import ServiceHost
 
 log = logging.getLogger(__name__)
+RELEASE_SWEEP_FIRST = 2.0  # seconds from a release to the sweep that hands the slot again
+RELEASE_SWEEP_MAX = 60.0  # the wait doubles up to this while releases keep coming
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class Incoming:
         self.sweep_interval = sweep_interval
         self._next_sweep = 0.0
         self._acks: deque[str] = deque()
+        self._nacks: deque[_Entry] = deque()  # released direct messages: AT+CNMA=2 to send
+        self._release_delay = RELEASE_SWEEP_FIRST
         self._ussd_pending: tuple[str, float] | None = None
         self._sim_ready_seen = False
         self._boot_hint: str | None = None
@@ -78,11 +85,49 @@ class Incoming:
         self._acks.append(token)
 
     def has_acks(self) -> bool:
-        return bool(self._acks)
+        return bool(self._acks or self._nacks)
 
     def ack_next(self) -> None:
-        """Do the oldest ack waiting (put back first in line if the modem fails meanwhile)."""
-        self.ack(self._acks.popleft())
+        """Do the oldest ack waiting (put back first in line if the modem fails meanwhile); a
+        negative acknowledgement of a released direct message first (the modem waits for it)."""
+        if self._nacks:
+            self._nack(self._nacks.popleft())
+        else:
+            self.ack(self._acks.popleft())
+
+    def release(self, token: str) -> None:
+        """The consumer could not store what it got with ``token``: forget the token. A stored
+        message stays in its slot, which may be handed again: the next sweep comes
+        RELEASE_SWEEP_FIRST s later, the wait doubling up to RELEASE_SWEEP_MAX while releases
+        go on without an ack between them (the regular sweep is never put off). A direct one
+        gets AT+CNMA=2 (RP-ERROR, 27.005 §3.4.4) on its own connection, so the network keeps
+        it and delivers it again; without AT+CSMS=1 the modem acked it to the network itself
+        and there is nothing left to do but say so."""
+        entry = self._tokens.pop(token, None)
+        if entry is None:
+            return  # unknown, settled, or released already
+        if entry.kind == "direct":
+            if self.csms == 1 and entry.generation == self._generation:
+                self._nacks.append(entry)
+            elif self.csms != 1:
+                log.warning("a direct message the consumer could not store was acked by the modem")
+            return  # another connection: that modem gave up waiting and the network retries
+        self._handed.discard((entry.storage or "", entry.index or 0, entry.raw))
+        delay, self._release_delay = (
+            self._release_delay,
+            min(self._release_delay * 2, RELEASE_SWEEP_MAX),
+        )
+        self._next_sweep = min(self._next_sweep, time.monotonic() + delay)
+
+    def _nack(self, entry: _Entry) -> None:
+        if entry.generation != self._generation:
+            return  # that connection's modem stopped waiting: the network delivers it again
+        try:
+            self.svc.command("AT+CNMA=2", expect=None)
+        except CommandError as exc:
+            # refused (no message waiting any more): the modem's own timeout answered the
+            # network with RP-ERROR already, and the network delivers the message again
+            log.info("AT+CNMA=2 refused: %s", exc)
 
     def sweep_due(self, now: float) -> bool:
         return now >= self._next_sweep
@@ -293,6 +338,7 @@ class Incoming:
             self._acks.appendleft(token)  # not done: try again after reconnecting
             raise
         self._tokens.pop(token, None)
+        self._release_delay = RELEASE_SWEEP_FIRST  # the consumer stores again
 
     def _delete(self, entry: _Entry) -> None:
         assert entry.storage is not None and entry.index is not None

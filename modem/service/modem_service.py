@@ -137,7 +137,29 @@ class ModemService:
         self._req.put("send", job)
 
     def ack_incoming(self, token: str) -> None:
+        """The core stored the IncomingSms / DeliveryReport handed with ``token``: delete it
+        from the modem's storage (after checking the slot still holds the same PDU) or, for a
+        direct one (+CMT / +CDS), acknowledge it with AT+CNMA. Unknown tokens are ignored."""
         self._req.put("ack", token)
+
+    def release_incoming(self, token: str) -> None:
+        """The core could NOT store the IncomingSms / DeliveryReport handed with ``token`` (its
+        commit failed: disk full, database locked ...). Returns at once; on the modem thread:
+
+        - the token is forgotten (a later ack_incoming of it does nothing);
+        - a stored message (+CMTI / +CDSI / found by a sweep) stays on the SIM untouched and
+          its slot may be handed again: a sweep of the storages is scheduled 2 s later, the
+          wait doubling (up to 60 s, never later than the regular sweep) while releases keep
+          coming without an ack in between; the next successful ack resets it;
+        - a direct one (+CMT / +CDS, never stored on the modem) with AT+CSMS=1 in use is
+          answered AT+CNMA=2 (RP-ERROR, 27.005 §3.4.4): the network keeps it and delivers it
+          again later. Not left unanswered: without a +CNMA the modem gives up itself after
+          its timeout and turns direct routing off (27.005 §3.4.1), and no other +CMT comes
+          until then. Without AT+CSMS=1 the modem acknowledged it to the network itself, so
+          nothing can be done (the service does not use direct routing then).
+
+        Unknown or already settled tokens are ignored. Safe from any thread."""
+        self._req.put("release", token)
 
     def query_ussd(self, code: str) -> None:
         self._req.put("ussd", code)
@@ -294,7 +316,7 @@ class ModemService:
 
     def _take_requests(self, wait: float = 0.0) -> None:
         """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
-        self._req.take(self._incoming.queue_ack, wait)
+        self._req.take(self._incoming.queue_ack, wait, on_release=self._incoming.release)
 
     def _sleep(self, seconds: float) -> None:
         """Wait while still taking requests (so stop() is prompt)."""

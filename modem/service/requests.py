@@ -24,12 +24,19 @@ class Requests:
         self.refresh = False
 
     def put(self, kind: str, value: SendJob | str | None = None) -> None:
-        """From any thread: "send" (a SendJob), "ack", "pin", "ussd" (str), "refresh", "stop"."""
+        """From any thread: "send" (a SendJob), "ack", "release", "pin", "ussd" (str),
+        "refresh", "stop"."""
         self._queue.put((kind, value))
 
-    def take(self, on_ack: Callable[[str], None], wait: float = 0.0) -> None:
-        """Move queued requests into the lists (acks to ``on_ack``), waiting up to ``wait`` for
-        the first; raises Stop when stop() was asked."""
+    def take(
+        self,
+        on_ack: Callable[[str], None],
+        wait: float = 0.0,
+        on_release: Callable[[str], None] | None = None,
+    ) -> None:
+        """Move queued requests into the lists (acks to ``on_ack``, releases to
+        ``on_release``), waiting up to ``wait`` for the first; raises Stop when stop() was
+        asked."""
         try:
             item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
         except queue.Empty:
@@ -43,7 +50,11 @@ class Requests:
             elif kind == "refresh":
                 self.refresh = True
             elif isinstance(value, str):
-                {"ack": on_ack, "pin": self.pins.append, "ussd": self.ussd.append}[kind](value)
+                if kind == "release":
+                    if on_release is not None:
+                        on_release(value)
+                else:
+                    {"ack": on_ack, "pin": self.pins.append, "ussd": self.ussd.append}[kind](value)
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
