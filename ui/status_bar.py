@@ -1,8 +1,11 @@
-"""Bottom bar: the modem in plain words, signal bars, operator, queue, last error, balance."""
+"""Bottom bar: the modem in plain words, signal bars, operator, queue, last error, balance.
+
+Short notes ("Saved.", "Queued again.") go in a label of their own beside the modem state, so the
+state never disappears behind them (QStatusBar's own temporary messages hide it)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
@@ -100,7 +103,13 @@ class StatusBar(QStatusBar):
         self.balance.clicked.connect(self._ask_balance)
         for label in (self.state, self.operator, self.queue, self.error):
             label.setContentsMargins(6, 0, 6, 0)
+        self.note = QLabel(self)
+        self.note.setAccessibleName("Last action")
+        self.note.setContentsMargins(6, 0, 6, 0)
+        self._note_timer = QTimer(self, singleShot=True)
+        self._note_timer.timeout.connect(self.clearMessage)
         self.addWidget(self.state)
+        self.addWidget(self.note)
         self.addWidget(self.pin)
         self.addWidget(self.error, 1)
         self.addPermanentWidget(self.queue)
@@ -123,6 +132,20 @@ class StatusBar(QStatusBar):
         self.pin.setVisible(status.state == ModemState.PIN_NEEDED and status.pin_kind != "SIM PUK")
         self.error.setText(status.last_error or "")
         self.balance.setEnabled(status.state == ModemState.READY)
+
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
+        """Show a short note beside the modem state (for ``timeout`` ms; 0: until replaced)."""
+        self.note.setText(text)
+        if timeout:
+            self._note_timer.start(timeout)
+        else:
+            self._note_timer.stop()
+
+    def clearMessage(self) -> None:
+        self.note.setText("")
+
+    def currentMessage(self) -> str:
+        return self.note.text()
 
     def set_queue(self, queued: int) -> None:
         self.queue.setText("Queue empty" if queued == 0 else f"{queued} waiting to send")

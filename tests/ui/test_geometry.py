@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from desk.base.events import ModemState
+from desk.read import queries
 from tests.ui.conftest import Desk
 from ui import session, window_state
 
@@ -90,3 +91,13 @@ def test_the_window_keeps_the_size_staff_gave_it(desk: Desk, qtbot: Any) -> None
         qtbot.waitUntil(lambda: abs(again.window.splitter.sizes()[0] - int(str(saved))) <= 2)
     finally:
         again.close()
+
+
+def test_a_short_note_does_not_hide_the_modem_state(desk: Desk, qtbot: Any) -> None:
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550102")
+    assert cid is not None and w.list.select(cid)
+    w.toggle_status()  # "Marked done." goes to the status bar
+    qtbot.waitUntil(lambda: w.status.currentMessage() == "Marked done.")
+    assert w.status.state.isVisible() and "Ready to send and receive" in w.status.state.text()
+    assert w.status.note.isVisible()
