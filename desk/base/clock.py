@@ -143,6 +143,70 @@ class JumpWatch:
         return jump if abs(jump) > self.tolerance else timedelta(0)
 
 
+class WallHistory:
+    """The wall clock's offsets from the monotonic clock over the last day: which wall-clock
+    times the rows written during a span of time that passed carry, when the clock was set
+    meanwhile. ``observe`` often (every rate-limit check does); a jump starts a new segment.
+
+    ``ranges(seconds)`` are the wall-clock ranges (aware UTC, ``None`` = open) covering the last
+    ``seconds`` of elapsed time: one range while the clock was not set, one per segment after a
+    jump (set back: the ranges overlap, and rows from the earlier pass over those wall times
+    count too: too many, never too few, for at most ``seconds``). Before this process started
+    nobody watched: for the first ``seconds`` after the first ``observe`` every row stamped
+    later than that moment counts (rows in the future, from before a clock was set back, can be
+    no older than that); after it, they are known to be older."""
+
+    def __init__(self, clock: Clock, *, tolerance: timedelta = timedelta(seconds=2)) -> None:
+        self.clock = clock
+        self.tolerance = tolerance.total_seconds()
+        self._segments: list[tuple[float, float]] = []  # (monotonic start, wall - monotonic)
+        self._start: tuple[float, datetime] | None = None
+        self._lock = threading.Lock()
+
+    def observe(self) -> timedelta:
+        """Record the clocks now; returns by how much the wall clock was set since the last
+        observation (0 when within ``tolerance``)."""
+        wall, mono = self.clock.now(), monotonic(self.clock)
+        offset = wall.timestamp() - mono
+        with self._lock:
+            if self._start is None:
+                self._start = (mono, wall)
+                self._segments = [(mono, offset)]
+                return timedelta(0)
+            last = self._segments[-1][1]
+            if abs(offset - last) <= self.tolerance:
+                return timedelta(0)
+            self._segments.append((mono, offset))
+            while len(self._segments) > 1 and self._segments[1][0] < mono - 86400 * 2:
+                self._segments.pop(0)
+            return timedelta(seconds=offset - last)
+
+    def ranges(self, seconds: float) -> list[tuple[datetime | None, datetime | None]]:
+        mono = monotonic(self.clock)
+        with self._lock:
+            segments = list(self._segments)
+            start = self._start
+        if not segments or start is None:
+            now = self.clock.now()
+            return [(now - timedelta(seconds=seconds), now)]
+        low = mono - seconds
+        out: list[tuple[datetime | None, datetime | None]] = []
+        for i, (begin, offset) in enumerate(segments):
+            end = segments[i + 1][0] if i + 1 < len(segments) else mono
+            if end < low:
+                continue
+            first = max(begin, low) if i > 0 else low  # before the first jump: the same frame
+            # The top is padded by the tolerance: a row stamped a moment ago always counts.
+            out.append((_wall(first + offset), _wall(end + offset + self.tolerance)))
+        if mono - start[0] < seconds:
+            out.append((start[1], None))
+        return out
+
+
+def _wall(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
 def utc(dt: datetime) -> datetime:
     """Normalise to aware UTC (naive values from SQLite are UTC by our convention)."""
     if dt.tzinfo is None:

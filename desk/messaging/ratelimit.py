@@ -5,18 +5,26 @@ Counted from the database, so it holds across restarts: a part counts once the m
 accepted counts as in flight (it is about to be handed to the modem). Windows are rolling: the
 last 60 seconds and the last 24 hours.
 
+The windows are time that passed, not wall-clock spans: when the PC's clock is set (back two
+hours, forward three) the rows sent in the last minute still carry the wall-clock times they were
+stamped with, so ``usage`` counts the wall-clock ranges ``desk.base.clock.WallHistory`` says the
+last minute (day) covered. A clock set back neither counts two hours of sends as "the last
+minute" (the limit locking up) nor forgets the parts sent a moment ago (opening wide); a clock
+set forward does not forget them either.
+
 Staff replies (and consent/help answers) are limited by the per-minute limit only; automated
 sends by both.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee as pw
 
-from desk.base.clock import Clock, to_db
+from desk.base.clock import Clock, SystemClock, WallHistory, to_db
 from desk.store.db import db
 from desk.store.models import SENDING, Message, MessagePart
 from desk.store.settings import SettingsReader
@@ -73,21 +81,50 @@ def parts_in_flight() -> int:
     return int(row or 0)
 
 
+_histories: weakref.WeakKeyDictionary[object, dict[object, WallHistory]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def history(clock: Clock) -> WallHistory:
+    """The wall-clock history for this database and clock (every SystemClock shares one)."""
+    key: object = SystemClock if isinstance(clock, SystemClock) else clock
+    per_db = _histories.setdefault(db.obj, {})
+    found = per_db.get(key)
+    if found is None:
+        found = per_db[key] = WallHistory(clock)
+    return found
+
+
+def _sent_in(ranges: list[tuple[datetime | None, datetime | None]]) -> pw.Select:
+    where: pw.Expression | None = None
+    for low, high in ranges:
+        term = MessagePart.sent_at.is_null(False)
+        if low is not None:
+            term &= MessagePart.sent_at >= to_db(low)
+        if high is not None:
+            term &= MessagePart.sent_at <= to_db(high)
+        where = term if where is None else (where | term)
+    query = MessagePart.select(pw.fn.COUNT(MessagePart.id))
+    return query.where(where) if where is not None else query
+
+
 def usage(*, clock: Clock) -> tuple[int, int]:
     """(parts used in the last minute, in the last day), in flight included, in one query:
     two COUNTs over the index on MessagePart.sent_at and a SUM over the index on Message.state.
-    """
-    now = clock.now()
-
-    def sent_since(since: datetime) -> pw.Select:
-        return MessagePart.select(pw.fn.COUNT(MessagePart.id)).where(
-            MessagePart.sent_at >= to_db(since)
-        )
-
+    The windows are elapsed time, whatever the wall clock did (see the module doc)."""
+    watch = history(clock)
+    watch.observe()
     in_flight = Message.select(
         pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0)
     ).where(Message.state == SENDING)
-    query = pw.Select(columns=[sent_since(now - MINUTE), sent_since(now - DAY), in_flight])
+    query = pw.Select(
+        columns=[
+            _sent_in(watch.ranges(MINUTE.total_seconds())),
+            _sent_in(watch.ranges(DAY.total_seconds())),
+            in_flight,
+        ]
+    )
     minute, day, flight = query.bind(db).tuples().get()
     return int(minute or 0) + int(flight or 0), int(day or 0) + int(flight or 0)
 

@@ -3,19 +3,29 @@ and quiet hours, due retries; marked ``sending`` and committed before the jobs a
 
 ``desk.messaging.outbox`` offers ``take_jobs`` as part of its API; each call's cost is bounded
 whatever the length of the queue.
+
+When the PC's clock is set (``desk.base.clock.JumpWatch`` sees the wall clock move by more than
+the time that passed), ``take_jobs`` first puts the queue right for the new time: retries keep
+the wait they had left (a clock set back two hours does not hold them two hours more, one set
+forward does not send them all at once), and automated texts held for quiet hours are judged
+again (a hold worked out while the clock was wrong keeps nothing back; the ones in quiet hours
+now are held again in the same call).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import weakref
+from datetime import datetime, timedelta
+from typing import cast
 
 import peewee as pw
 
 from desk.base import phones
-from desk.base.clock import Clock, to_db
+from desk.base.clock import Clock, JumpWatch, SystemClock, to_db, utc
 from desk.messaging import ratelimit
 from desk.messaging.contacts import quiet_hold
+from desk.store.bulk import update_rows
 from desk.store.db import db
 from desk.store.models import (
     FAILED,
@@ -105,6 +115,9 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
     if limit <= 0:
         return jobs
     with db.atomic():
+        jump = _watch(clock).observe()
+        if jump:
+            after_clock_set(jump, now)
         snap = settings.snapshot()
         budget = ratelimit.budget(
             clock=clock, per_minute=snap.rate_per_minute, per_day=snap.rate_per_day
@@ -162,6 +175,55 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
             Message.update(not_before=to_db(when)).where(Message.id.in_(ids)).execute()
         _mark_sending([m.id for m in taken])
     return jobs
+
+
+_watches: weakref.WeakKeyDictionary[object, dict[object, JumpWatch]] = weakref.WeakKeyDictionary()
+
+
+def _watch(clock: Clock) -> JumpWatch:
+    key: object = SystemClock if isinstance(clock, SystemClock) else clock
+    per_db = _watches.setdefault(db.obj, {})
+    found = per_db.get(key)
+    if found is None:
+        found = per_db[key] = JumpWatch(clock)
+    return found
+
+
+def after_clock_set(jump: timedelta, now: datetime) -> tuple[int, int]:
+    """The wall clock was just set by ``jump`` (it reads ``now``): move the retries still
+    waiting by the same amount, so each keeps the wait it had left, and drop the quiet-hours
+    holds of automated texts (``take_jobs`` holds again the ones in quiet hours now). Returns
+    (retries moved, holds dropped)."""
+    before = now - jump  # what the clock read just before it was set
+    query = Message.select(Message.id, Message.next_attempt_at).where(
+        (Message.direction == OUT)
+        & (Message.state == QUEUED)
+        & (Message.next_attempt_at > to_db(before))
+    )
+    rows = cast("list[tuple[int, datetime]]", list(query.tuples()))
+    waiting: list[dict[str, object]] = [
+        {"id": mid, "next_attempt_at": to_db(utc(at) + jump)} for mid, at in rows
+    ]
+    update_rows(Message, waiting)
+    dropped = (
+        Message.update(not_before=None)
+        .where(
+            (Message.direction == OUT)
+            & (Message.state == QUEUED)
+            & (Message.automated == True)  # noqa: E712 (SQL)
+            & (Message.not_before > to_db(now))
+        )
+        .execute()
+    )
+    if waiting or dropped:
+        log.warning(
+            "the clock was set by %s: %d retries keep their wait, %d quiet-hours holds "
+            "judged again",
+            jump,
+            len(waiting),
+            dropped,
+        )
+    return len(waiting), int(dropped)
 
 
 def _mark_sending(ids: list[int]) -> None:

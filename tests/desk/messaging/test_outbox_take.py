@@ -4,13 +4,13 @@ that continue past rows skipped (opted out, held for quiet hours), settings read
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from desk.messaging import outbox, ratelimit, send_queue
 from desk.messaging.outbox import on_part_sent, queue_message, take_jobs
 from desk.store.chunks import chunks
 from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart
-from tests.desk.conftest import sent
+from tests.desk.conftest import failed, sent
 
 NY = "+12015550123"  # America/New_York: 10:00 at the fixture's 15:00 UTC
 TOKYO = "+81312345678"  # 00:00 there: quiet hours
@@ -183,3 +183,42 @@ def test_rate_limit_usage_is_one_query(database, settings, clock):
     assert ratelimit.usage(clock=clock) == (1, 1)
     budget = ratelimit.budget(settings=settings, clock=clock)
     assert (budget.per_minute, budget.used_minute) == (6, 1)
+
+
+# --- the PC's clock set back two hours, then forward three (issue 11, item 4) -------------------
+
+
+def test_retries_keep_their_wait_when_the_clock_is_set(database, settings, clock):
+    message = queue_message(NY, "hello", source="staff", settings=settings, clock=clock)
+    (job,) = take_jobs(settings=settings, clock=clock)
+    outbox.on_send_failed(failed(job, 1, 1, retryable=True), clock=clock)
+    wait = Message.get_by_id(message.id).next_attempt_at - clock.now().replace(tzinfo=None)
+    assert wait > timedelta(0)
+    clock.jump(timedelta(hours=-2))  # set back: the retry must not wait two hours more
+    assert take_jobs(settings=settings, clock=clock) == []
+    clock.advance(wait)
+    (job,) = take_jobs(settings=settings, clock=clock)
+    assert job.job_id == message.id
+    outbox.on_send_failed(failed(job, 1, 1, retryable=True), clock=clock)
+    wait = Message.get_by_id(message.id).next_attempt_at - clock.now().replace(tzinfo=None)
+    clock.jump(timedelta(hours=3))  # set forward: the retry still waits what it had left
+    assert take_jobs(settings=settings, clock=clock) == []
+    clock.advance(wait)
+    assert [j.job_id for j in take_jobs(settings=settings, clock=clock)] == [message.id]
+
+
+def test_quiet_hours_are_judged_again_when_the_clock_is_set(database, settings, clock):
+    clock.jump_to(datetime(2026, 1, 6, 3, 0, tzinfo=UTC))  # 22:00 in New York: quiet
+    message = queue_message(
+        NY, "reminder", source="reminder", automated=True, settings=settings, clock=clock
+    )
+    assert take_jobs(settings=settings, clock=clock) == []
+    assert Message.get_by_id(message.id).not_before == datetime(2026, 1, 6, 13, 0)  # 08:00
+    clock.jump(timedelta(hours=-2))  # 20:00: not quiet; a hold from the wrong time keeps nothing
+    assert [j.job_id for j in take_jobs(settings=settings, clock=clock)] == [message.id]
+    other = queue_message(
+        NY, "another", source="reminder", automated=True, settings=settings, clock=clock
+    )
+    clock.jump(timedelta(hours=3))  # 23:00: quiet again, nothing opens wide
+    assert take_jobs(settings=settings, clock=clock) == []
+    assert Message.get_by_id(other.id).not_before == datetime(2026, 1, 6, 13, 0)

@@ -189,3 +189,31 @@ def test_take_limit(database, settings, clock):
         _queue(settings, clock, text=f"m{i}")
     assert len(_take(settings, clock, limit=3)) == 3
     assert len(_take(settings, clock, limit=3)) == 1
+
+
+# --- the PC's clock set back two hours, then forward three (issue 11, item 4) -------------------
+
+
+def test_the_limit_neither_locks_up_nor_opens_wide_when_the_clock_is_set(database, settings, clock):
+    settings.set("rate_per_minute", 2)
+    for i in range(40):
+        _queue(settings, clock, text=f"m{i}")
+    ref = 1
+    for _ in range(10):  # ten minutes of sending at the limit
+        jobs = _take(settings, clock)
+        assert len(jobs) == 2
+        ref = _send_all(jobs, clock, ref)
+        clock.advance(21 if _ == 9 else 61)
+    clock.jump(timedelta(hours=-2))  # the clock set back two hours
+    assert _take(settings, clock) == []  # the two sent 21 s ago still count: not wide open
+    assert ratelimit.usage(clock=clock) == (2, 20)  # and the day counts each part once
+    clock.advance(40)
+    jobs = _take(settings, clock)  # a minute after them: the budget is back, no 2-hour lock-up
+    assert len(jobs) == 2
+    ref = _send_all(jobs, clock, ref)
+    clock.advance(5)
+    clock.jump(timedelta(hours=3))  # the network time fix
+    assert _take(settings, clock) == []  # sent 5 s ago: still counted
+    assert ratelimit.usage(clock=clock) == (2, 22)
+    clock.advance(56)
+    assert len(_take(settings, clock)) == 2
