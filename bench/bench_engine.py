@@ -16,7 +16,7 @@ that work too. Bytes on the line per SMS are printed for each run (bench/line_me
 Why this is what a shop's modem does: a shop's texts always ask for a delivery report, and every
 report costs the line and the core work while the next texts go out; holding reports back would
 measure a program no shop runs. The shop's send-rate limit (at most 60 a minute) is policy, not
-engine cost: the engine here runs on a clock 1000x faster, so the limit never binds.
+engine cost: it is lifted here (bench/textdesk_unlimited.py), the clock is the real one.
 
     .venv/bin/python bench/bench_engine.py [-n 200] [--delay 0] [--baud 115200] [--quick]
 
@@ -33,7 +33,6 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import line_meter
 import workload
+from textdesk_unlimited import lift_rate_limit
 
 from desk.base import events as ev
 from desk.base.clock import SystemClock
@@ -55,18 +55,6 @@ from modem.events import DeliveryReport as ModemReport
 from modem.events import ModemState, PartSent, SendFailed, SendJob
 from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
-
-
-class FastClock:
-    """Wall time running ``factor`` times faster (so per-minute limits never bind)."""
-
-    def __init__(self, factor: float = 1000.0) -> None:
-        self.factor = factor
-        self.base = datetime.now(UTC)
-        self.t0 = time.monotonic()
-
-    def now(self) -> datetime:
-        return self.base + timedelta(seconds=(time.monotonic() - self.t0) * self.factor)
 
 
 @dataclass
@@ -204,7 +192,7 @@ def through_engine(n: int, baud: int, delay: float, workdir: Path, *, via_api: b
         elif isinstance(event, ev.MessageUpdated):
             states[event.state] += 1
 
-    engine = Engine(profile, port=sim.device, clock=FastClock(), mode="bench")
+    engine = Engine(profile, port=sim.device, mode="bench")
     engine.subscribe(on_event)
     engine.start()
     try:
@@ -244,6 +232,7 @@ def main() -> int:
     args = p.parse_args()
     n = 20 if args.quick and args.n == 200 else args.n
     line_meter.install()
+    lift_rate_limit()
     print(f"queued -> submitted, {n} texts of 32 GSM-7 characters to distinct numbers, delivery "
           f"reports requested and matched, {args.baud} baud, network delay {args.delay:g} s")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="textdesk-bench-") as tmp:
