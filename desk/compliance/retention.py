@@ -4,10 +4,16 @@ With each message go its parts, the delivery reports matched to them and the rec
 was assembled from. Messages still on their way (queued, sending, uncertain) are never deleted:
 someone has to see them first. Conversation previews are refreshed from what is left, and the
 count goes to the AuditLog (never the content).
+
+``RetentionJob`` is the same work as a ``desk.store.bulk.BulkJob``: batches of ``BATCH`` messages
+until each step's time is spent (a first run on a large database never holds the write lock for
+long), then the unmatched reports and stray parts, ``BATCH`` at a time; one AuditLog line at the
+end (or at a cancel, with what was done).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -16,6 +22,7 @@ import peewee as pw
 from desk.base.clock import Clock, utc
 from desk.messaging.contacts import preview
 from desk.store import audit
+from desk.store.bulk import BulkJob, JobStatus
 from desk.store.db import db
 from desk.store.models import (
     QUEUED,
@@ -135,3 +142,77 @@ def apply_retention(
 def apply_from_settings(*, settings: SettingsReader, clock: Clock, limit: int | None = None) -> int:
     """What the engine calls periodically: ``apply_retention(settings.get("retention_days"))``."""
     return apply_retention(int(settings.get("retention_days")), clock=clock, limit=limit)
+
+
+class RetentionJob(BulkJob[int]):
+    """``apply_retention`` in short steps (see the module doc); ``result()`` is the number of
+    messages deleted so far."""
+
+    def __init__(
+        self,
+        days: int,
+        *,
+        clock: Clock,
+        staff: str | None = None,
+        on_status: Callable[[JobStatus], None] | None = None,
+    ) -> None:
+        total = count_expired(days, clock=clock)
+        super().__init__("deleting old messages", total, on_status=on_status)
+        self.days = days
+        self.clock = clock
+        self.staff = staff
+        self.horizon = cutoff(days, clock=clock) if days > 0 else None
+        self.deleted = 0
+        self.stray_reports = 0
+        self.stray_parts = 0
+        self._messages_left = days > 0
+
+    def result(self) -> int:
+        return self.deleted
+
+    def advance(self, deadline: float) -> bool:
+        if self.horizon is None:
+            return True
+        while True:
+            if self._messages_left:
+                query = (
+                    expired_query(self.days, clock=self.clock)
+                    .order_by(Message.created_at, Message.id)
+                    .limit(BATCH)
+                )
+                rows = cast("list[tuple[int, int]]", list(query.tuples()))
+                delete_messages([r[0] for r in rows])
+                for conversation_id in sorted({r[1] for r in rows}):
+                    refresh_preview(conversation_id)
+                self.deleted += len(rows)
+                self.done = min(self.total, self.deleted)
+                self._messages_left = len(rows) == BATCH
+            else:
+                reports = DeliveryReport.select(DeliveryReport.id).where(
+                    DeliveryReport.part.is_null() & (DeliveryReport.received_at < self.horizon)
+                )
+                parts = IncomingPart.select(IncomingPart.id).where(
+                    IncomingPart.message.is_null() & (IncomingPart.received_at < self.horizon)
+                )
+                r = DeliveryReport.delete().where(DeliveryReport.id.in_(reports.limit(BATCH)))
+                p = IncomingPart.delete().where(IncomingPart.id.in_(parts.limit(BATCH)))
+                n_reports, n_parts = r.execute(), p.execute()
+                self.stray_reports += n_reports
+                self.stray_parts += n_parts
+                if n_reports < BATCH and n_parts < BATCH:
+                    self._audit()
+                    return True
+            if self.monotonic() >= deadline:
+                return False
+
+    def cancelled(self) -> None:
+        with db.atomic():
+            self._audit(" (stopped before the end)")
+
+    def _audit(self, note: str = "") -> None:
+        if not (self.deleted or self.stray_reports or self.stray_parts):
+            return
+        detail = f"{self.deleted} messages older than {self.days} days deleted"
+        if self.stray_reports or self.stray_parts:
+            detail += f" ({self.stray_reports} unmatched reports, {self.stray_parts} stray parts)"
+        audit.record("retention", detail + note, self.staff, clock=self.clock)

@@ -155,3 +155,49 @@ def test_limit_spreads_a_large_backlog_over_several_calls(dbfile, clock) -> None
     assert retention.apply_retention(30, clock=clock, limit=3) == 0
     assert [m.id for m in Message.select()] == [young]
     assert AuditLog.select().where(AuditLog.action == "retention").count() == 3
+
+
+def test_retention_job_deletes_in_short_steps_with_one_audit_line(dbfile, clock) -> None:
+    conv = conversation()
+    for i in range(1200):
+        message(conv, timedelta(days=40, minutes=i), body=f"old {i}")
+    keep = message(conv, timedelta(days=1), body="recent")
+    DeliveryReport.create(
+        reference=1,
+        number="+15550001111",
+        status=0,
+        delivered=True,
+        final=True,
+        received_at=to_db(NOW - timedelta(days=50)),
+    )
+    job = retention.RetentionJob(30, clock=clock)
+    assert job.total == 1200
+    steps = 0
+    job.step_seconds = 1e-6  # one batch per step
+    while job.step():
+        steps += 1
+        assert 0 < job.status.fraction <= 1
+    assert job.result() == 1200 and steps >= 2
+    assert [m.id for m in Message.select()] == [keep.id]
+    assert DeliveryReport.select().count() == 0
+    (line,) = AuditLog.select().where(AuditLog.action == "retention")
+    assert (
+        line.detail
+        == "1200 messages older than 30 days deleted (1 unmatched reports, 0 stray parts)"
+    )
+    assert Conversation.get_by_id(conv.id).last_preview == "recent"
+    print(f"\nretention: {job.times.count} steps, longest {1e3 * job.times.longest:.0f} ms")
+
+
+def test_retention_job_cancelled_keeps_what_it_deleted_and_says_so(dbfile, clock) -> None:
+    conv = conversation()
+    for i in range(1200):
+        message(conv, timedelta(days=40, minutes=i))
+    job = retention.RetentionJob(30, clock=clock)
+    job.step_seconds = 1e-6
+    assert job.step() is True
+    job.cancel()
+    assert job.run(pause_seconds=0) == 500
+    assert Message.select().count() == 700
+    (line,) = AuditLog.select().where(AuditLog.action == "retention")
+    assert line.detail == "500 messages older than 30 days deleted (stopped before the end)"
