@@ -112,7 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small-messages", type=int, default=10_000)
     ap.add_argument("--small-contacts", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--quick", action="store_true", help="a short smoke run (50k messages)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.messages, args.contacts = min(args.messages, 50_000), min(args.contacts, 2_000)
+        args.small_messages, args.small_contacts = min(args.small_messages, 5_000), 200
+        args.repeat = min(args.repeat, 5)
     args.dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()

@@ -118,7 +118,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--baseline", type=int, default=100)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (1,000 reminders)")
     args = parser.parse_args()
+    if args.quick:
+        args.count = min(args.count, 1_000)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         print("Materialising reminders all due in the same minute (SQLite, synchronous=FULL):")

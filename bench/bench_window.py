@@ -142,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opens", type=int, default=7)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="a short smoke run (50k messages)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.messages, args.contacts = min(args.messages, 50_000), min(args.contacts, 2_000)
+        args.runs, args.opens = 1, min(args.opens, 3)
     if args.child:
         child(args.child, args.spawned, args.opens)
         return 0
