@@ -10,19 +10,26 @@ Kept: if the customer had opted out, exactly one ConsentEvent (kind "opt_out", m
 "erasure", the number, no text, no contact) so the shop never texts them again by accident.
 Logged: one AuditLog line "erased" with a hash of the number, never the number itself.
 
-``secure_delete`` is on for the erasing transaction so the freed pages are zeroed, and the WAL
+``secure_delete`` is on for the erasing transactions so the freed pages are zeroed, and the WAL
 is checkpointed afterwards (best effort) so the old pages do not linger in it.
+
+An ``EraseJob`` (a ``desk.store.bulk.BulkJob``) does it in short steps: the customer's messages
+``BATCH`` at a time (a 57,000-message conversation never holds the write lock for long), then
+everything else in one last step. Cancelled between steps, the messages already erased stay
+erased and the AuditLog says so (by the number's hash); erasing again finishes the rest.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desk.base.clock import Clock, to_db
 from desk.compliance.retention import delete_messages
 from desk.read import unreadable
 from desk.store import audit
+from desk.store.bulk import BulkJob, JobState, JobStatus
 from desk.store.db import db
 from desk.store.models import (
     Appointment,
@@ -74,26 +81,128 @@ def find_contact(number_or_id: str | int) -> Contact | None:
     return Contact.get_or_none(Contact.number == number_or_id)
 
 
+BATCH = 500  # messages per statement group in a step
+
+
 def erase_contact(contact_id: int, *, staff: str | None = None, clock: Clock) -> ErasureResult:
-    """Erase everything about one contact (see the module doc); one transaction."""
+    """Erase everything about one contact (see the module doc), in a plain loop of short steps
+    (``EraseJob.run``); raises EraseError for an unknown contact."""
+    return EraseJob(contact_id, staff=staff, clock=clock).run()
+
+
+class EraseJob(BulkJob[ErasureResult]):
+    """Erasure in short steps (see the module doc). ``result()`` once DONE."""
+
+    def __init__(
+        self,
+        contact_id: int,
+        *,
+        staff: str | None = None,
+        clock: Clock,
+        on_status: Callable[[JobStatus], None] | None = None,
+    ) -> None:
+        contact = Contact.get_or_none(Contact.id == contact_id)
+        if contact is None:
+            raise EraseError(f"There is no contact {contact_id}.")
+        conversation = Conversation.get_or_none(Conversation.contact == contact.id)
+        self.conversation_id: int | None = conversation.id if conversation else None
+        total = (
+            Message.select().where(Message.conversation == self.conversation_id).count()
+            if self.conversation_id
+            else 0
+        )
+        super().__init__("erasing a customer", total + 1, on_status=on_status)
+        self.contact_id = contact_id
+        self.number = str(contact.number)
+        self.staff = staff
+        self.clock = clock
+        self.erased_messages = 0
+        self._result: ErasureResult | None = None
+
+    def result(self) -> ErasureResult:
+        if self._result is None:
+            if self.state is JobState.CANCELLED:
+                raise EraseError(
+                    f"The erasure was cancelled after {self.erased_messages} messages; "
+                    "erase the customer again to finish."
+                )
+            raise EraseError("The erasure has not finished.")
+        return self._result
+
+    def step(self) -> bool:
+        database = db.obj
+        database.execute_sql("PRAGMA secure_delete = ON")
+        try:
+            more = super().step()
+            if self._result is not None and not more:
+                _tidy()  # with secure_delete still on: the merged-away pages are zeroed too
+        finally:
+            database.execute_sql("PRAGMA secure_delete = OFF")
+        if self._result is not None and not more:
+            _checkpoint()
+        return more
+
+    def advance(self, deadline: float) -> bool:
+        while True:
+            ids = (
+                [
+                    int(m.id)
+                    for m in Message.select(Message.id)
+                    .where(Message.conversation == self.conversation_id)
+                    .limit(BATCH)
+                ]
+                if self.conversation_id
+                else []
+            )
+            if not ids:
+                self._result = _erase(
+                    self.contact_id,
+                    staff=self.staff,
+                    clock=self.clock,
+                    erased_before=self.erased_messages,
+                )
+                self.done = self.total
+                return True
+            ReminderRun.delete().where(ReminderRun.message.in_(ids)).execute()
+            delete_messages(ids)
+            self.erased_messages += len(ids)
+            self.done = self.erased_messages
+            if self.monotonic() >= deadline:
+                return False
+
+    def cancelled(self) -> None:
+        if self.erased_messages:
+            with db.atomic():
+                audit.record(
+                    "erased",
+                    f"customer {audit.fingerprint(self.number)}: erasure stopped after "
+                    f"{self.erased_messages} messages; the rest is kept until it is erased again",
+                    self.staff,
+                    clock=self.clock,
+                )
+
+
+def _tidy() -> None:
+    """After an erasure: FTS5 keeps deleted tokens in old index segments until they are merged,
+    so both indexes are rewritten (the name and words gone from the file, not only from search
+    results)."""
     database = db.obj
-    database.execute_sql("PRAGMA secure_delete = ON")
-    try:
-        result = _erase(contact_id, staff=staff, clock=clock)
-        # FTS5 keeps deleted tokens in old index segments until they are merged: rewrite both
-        # indexes so the name and words are gone from the file, not only from search results.
-        for table in ("contact_fts", "message_fts"):
-            database.execute_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
-    finally:
-        database.execute_sql("PRAGMA secure_delete = OFF")
+    for table in ("contact_fts", "message_fts"):
+        database.execute_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
+
+def _checkpoint() -> None:
+    """The WAL checkpointed (best effort) so old pages do not linger in it."""
+    database = db.obj
     try:
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     except Exception as exc:  # a reader may hold the WAL; the next checkpoint gets it
         log.debug("checkpoint after erasure deferred: %s", exc)
-    return result
 
 
-def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult:
+def _erase(
+    contact_id: int, *, staff: str | None, clock: Clock, erased_before: int = 0
+) -> ErasureResult:
     with db.atomic():
         contact = Contact.get_or_none(Contact.id == contact_id)
         if contact is None:
@@ -176,8 +285,8 @@ def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult
         tag = audit.fingerprint(number)
         audit.record(
             "erased",
-            f"customer {tag}: {len(message_ids)} messages, {len(appointments)} appointments"
-            + (", opt-out kept" if opted_out else ""),
+            f"customer {tag}: {erased_before + len(message_ids)} messages, "
+            f"{len(appointments)} appointments" + (", opt-out kept" if opted_out else ""),
             staff,
             clock=clock,
         )
@@ -185,7 +294,7 @@ def _erase(contact_id: int, *, staff: str | None, clock: Clock) -> ErasureResult
             contact_id=contact_id,
             conversation_id=conversation_id,
             fingerprint=tag,
-            messages=len(message_ids),
+            messages=erased_before + len(message_ids),
             appointments=len(appointments),
             reminders=len(set(orphaned + reminders_of_appointments)),
             kept_opt_out=opted_out,

@@ -239,3 +239,55 @@ def test_unreadable_messages_from_the_number_in_any_form_are_erased(dbpath) -> N
 
     erase.erase_contact(zelda.id, clock=FakeClock(T0 + timedelta(days=1)))
     assert [r.id for r in RawIncoming.select()] == [ids["other"]]
+
+
+def _many(conv: Conversation, n: int) -> None:
+    Message.insert_many(
+        [
+            {
+                "conversation": conv.id,
+                "direction": "in",
+                "body": f"note {i}",
+                "state": "received",
+                "created_at": t(100 + i),
+            }
+            for i in range(n)
+        ]
+    ).execute()
+
+
+def test_a_long_conversation_is_erased_in_short_steps(dbpath) -> None:
+    zelda = make_customer(NUMBER, NAME, opted_out=False)
+    conv = Conversation.get(Conversation.contact == zelda.id)
+    _many(conv, 1200)
+    total = Message.select().where(Message.conversation == conv.id).count()
+    job = erase.EraseJob(zelda.id, staff="owner", clock=FakeClock(T0))
+    job.step_seconds = 1e-6  # one batch per step
+    steps = 0
+    while job.step():
+        steps += 1
+        assert Contact.get_or_none(Contact.id == zelda.id) is not None  # the last step only
+    assert steps >= 3
+    assert job.result().messages == total
+    assert Contact.get_or_none(Contact.id == zelda.id) is None
+    assert Message.select().where(Message.conversation == conv.id).count() == 0
+    line = AuditLog.get(AuditLog.action == "erased")
+    assert f": {total} messages" in line.detail and NUMBER not in line.detail
+    print(f"\nerasure: {job.times.count} steps, longest {1e3 * job.times.longest:.0f} ms")
+
+
+def test_a_cancelled_erasure_says_so_and_a_second_one_finishes(dbpath) -> None:
+    zelda = make_customer(NUMBER, NAME, opted_out=False)
+    _many(Conversation.get(Conversation.contact == zelda.id), 1200)
+    job = erase.EraseJob(zelda.id, clock=FakeClock(T0))
+    job.step_seconds = 1e-6
+    assert job.step() is True
+    job.cancel()
+    with pytest.raises(erase.EraseError, match="cancelled"):
+        job.run(pause_seconds=0)
+    (line,) = AuditLog.select().where(AuditLog.action == "erased")
+    assert "stopped after 500 messages" in line.detail and NUMBER not in line.detail
+    result = erase.erase_contact(zelda.id, clock=FakeClock(T0))
+    assert result.messages > 0 and Contact.get_or_none(Contact.id == zelda.id) is None
+    with pytest.raises(erase.EraseError):
+        erase.EraseJob(zelda.id, clock=FakeClock(T0))
