@@ -28,6 +28,8 @@ __all__ = [
     "Problem",
     "QueueChanged",
     "RemindersChanged",
+    "StorageRecovered",
+    "StorageTrouble",
 ]
 
 
@@ -97,3 +99,23 @@ class RemindersChanged(DeskEvent):
 class AppointmentUpdated(DeskEvent):
     appointment_id: int
     state: str
+
+
+@dataclass(frozen=True)
+class StorageTrouble(DeskEvent):
+    """TextDesk cannot save to its database (the disk is full, another program holds the write
+    lock too long, the file cannot be written). Emitted once when the trouble starts (again only
+    if its reason changes), never per retry. The window shows ``text`` as a red banner until
+    StorageRecovered; incoming texts wait on the SIM meanwhile and nothing is lost.
+
+    ``reason``: "disk_full", "busy" or "failed" (desk.engine.db_trouble)."""
+
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StorageRecovered(DeskEvent):
+    """Saving works again after a StorageTrouble (the banner goes); what waited is stored."""
+
+    text: str = "TextDesk can save again: the texts that waited on the SIM are being stored."

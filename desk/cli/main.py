@@ -3,7 +3,9 @@ subcommands other modules register (desk.cli.data: export, backup, restore, eras
 retention; desk.cli.reminders: remind, reminders, import-appointments).
 
 ``main(argv) -> int``. Every command accepts ``--profile DIR`` and ``--port DEVICE`` before or
-after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage).
+after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage), database
+errors (a full disk, a busy or broken file) and text that is not UTF-8 included; a command waits
+for another process's write lock, saying so, rather than fail (desk.cli.busy).
 
 A registered subcommand sets ``func`` with ``parser.set_defaults(func=handler)``; ``handler(args)
 -> int | None`` gets ``args.profile`` (the DIR given, or None) and may call
@@ -19,10 +21,12 @@ import faulthandler
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn, cast
 
@@ -38,6 +42,7 @@ from desk.cli import data as data_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
+from desk.engine import db_trouble
 from desk.engine.api import Engine
 from desk.messaging import outbox
 from desk.store import audit
@@ -164,6 +169,7 @@ def _event_logger(event: ev.DeskEvent) -> None:
         log.warning("%s", event.text)
     elif isinstance(event, ev.BalanceReceived):
         log.info("balance: %s", event.text or event.error)
+    # StorageTrouble / StorageRecovered: the engine logs them itself, once per episode.
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -219,10 +225,39 @@ def _serve(args: argparse.Namespace, profile: Profile) -> int:
 # --- send ---------------------------------------------------------------------------------------
 
 
+def _unreadable(before: str) -> CliError:
+    where = f" after “{before[-20:]}”" if before.strip() else " at its start"
+    return CliError(
+        f"The text has characters TextDesk cannot read{where} (not UTF-8: typed in a terminal "
+        "or saved in another character set); nothing was queued. Retype them, or save the "
+        "text as UTF-8."
+    )
+
+
+def _readable(text: str) -> str:
+    """``text`` as given on the command line; argv bytes that were not UTF-8 arrive as lone
+    surrogates (Python's surrogateescape), refused here in plain words."""
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            raise _unreadable(text[:i])
+    return text
+
+
+def _stdin_text() -> str:
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(data[: exc.start].decode("utf-8", "replace")) from None
+    return text.rstrip("\n")
+
+
 def cmd_send(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
-    if text == "-":
-        text = sys.stdin.read().rstrip("\n")
+    text = _stdin_text() if text == "-" else _readable(text)
+    _readable(args.number)
+    if args.staff:
+        _readable(args.staff)
     profile = open_profile(args)
     settings = Settings()
     with db.atomic("IMMEDIATE"):  # a running engine writes too: take the write lock first
@@ -373,9 +408,11 @@ def _one_line(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    where: Path | None = None  # the profile's folder: is its disk full?
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
+        where = profile_of(args).data_dir
         func = getattr(args, "func", None)
         if func is None:
             parser.print_help()
@@ -385,13 +422,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
         return exc.code
+    except (pw.PeeweeException, sqlite3.Error) as exc:  # the database refused (full, busy, broken)
+        print(f"textdesk: {db_trouble.command_words(exc, where)}", file=sys.stderr)
+        return 1
+    except UnicodeError:  # bytes that are not UTF-8, in an argument or a file
+        print(
+            "textdesk: Some of the text given is not UTF-8 (typed in a terminal or saved in "
+            "another character set), so TextDesk cannot read it; nothing was changed.",
+            file=sys.stderr,
+        )
+        return 1
     except (ProfileLocked, DatabaseError, ValueError, LookupError, OSError) as exc:
-        print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
+        if db_trouble.classify(exc, where) is not None:  # a full disk as an OSError, a wrapped one
+            print(f"textdesk: {db_trouble.command_words(exc, where)}", file=sys.stderr)
+        else:
+            print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # a bug: still one line (the window's crash report has the detail)
+        print(
+            f"textdesk: Something went wrong inside TextDesk ({type(exc).__name__}: "
+            f"{_one_line(exc)}); nothing else was changed.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desk.base.paths import Profile, resolve_profile
+from desk.cli import busy
 from desk.cli.output import CliError
 from desk.store import migrations
 from desk.store.db import db, open_database
@@ -17,7 +18,8 @@ def profile_of(args: argparse.Namespace) -> Profile:
 
 
 def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
-    """Resolve the profile and open (migrating if needed) its database for this command."""
+    """Resolve the profile and open (migrating if needed) its database for this command; its
+    transactions wait for the write lock, saying so (desk.cli.busy), rather than fail."""
     profile = profile_of(args)
     if not create and not profile.db_path.exists():
         raise CliError(f"There is no TextDesk data in {profile.data_dir} yet.")
@@ -29,4 +31,5 @@ def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
         migrations.migrate(current, profile.db_path)  # refuses a newer schema; else a no-op
         return profile
     open_database(profile.db_path)
+    busy.watch(profile)
     return profile

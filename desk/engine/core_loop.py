@@ -15,14 +15,18 @@ connection (SQLite's online backup API), never inside the core's write transacti
 Side effects wait for the commit: acknowledging an SMS to the modem (never before it is stored),
 submitting a job (never before it is committed as sending), resolving Futures and emitting
 events. If the commit fails, acknowledgements and submissions are dropped (the modem keeps the
-SMS; the job stays queued) and the Futures fail.
+SMS; the job stays queued), the Futures fail with SaveFailed, and the batch's modem events are
+held and handled again with backoff until the database can be written (desk.engine.storage_guard:
+the disk full, the write lock held by another program). A storage error inside one item or step
+fails the whole batch the same way (SQLite may have rolled the transaction back already); any
+other error spoils only its own item or step, and a step failing the same way again is not
+reported again. A missing time zone (ZoneUnknown) is said once, at start-up or when it happens.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -32,20 +36,21 @@ from typing import Any, cast
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.base.paths import Profile
-from desk.compliance import retention
-from desk.data import backup
+from desk.engine.db_trouble import is_storage_error
+from desk.engine.housekeeping import Housekeeping
 from desk.engine.incoming_rules import RULES
 from desk.engine.modem_side import Flight, ModemSide, ServiceGone
+from desk.engine.storage_guard import SaveFailed, StorageGuard, in_transaction
 from desk.messaging import inbox, outbox
 from desk.messaging.inbox import IncomingRules
 from desk.reminders.scheduler import Scheduler
 from desk.store.db import db
 from desk.store.models import IN, OUT, QUEUED, SENDING, Message
-from desk.store.settings import Settings
+from desk.store.settings import Settings, ZoneUnknown
 from modem import events as me
 from modem.link import ModemLink
 
-__all__ = ["Call", "Core", "Finish", "Flight", "ServiceGone", "Stop", "write"]
+__all__ = ["Call", "Core", "Finish", "Flight", "SaveFailed", "ServiceGone", "Stop", "write"]
 
 log = logging.getLogger("desk.engine.api")
 
@@ -53,10 +58,6 @@ SCHEDULER_EVERY = 1.0
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
 RETENTION_EVERY = 6 * 3600.0
-RETENTION_CHUNK = 5000  # messages deleted per core-loop turn (~0.5 s on a large database)
-BACKUP_EVERY = 3600.0  # how often to ask auto_backup; it writes at most one a day (UTC)
-BACKUP_KEEP = 14
-BACKUP_JOIN_TIMEOUT = 30.0
 DRAIN_BATCH = 200
 
 
@@ -97,7 +98,11 @@ def _outside(item: Any) -> bool:
     return isinstance(item, Stop | Finish) or (isinstance(item, Call) and not item.immediate)
 
 
-class Core(ModemSide):
+class _BatchAborted(Exception):
+    """A storage error inside an item or step: the whole batch must fail (and be retried)."""
+
+
+class Core(ModemSide, StorageGuard, Housekeeping):
     """State and handlers of the core thread. Only ``put`` is called from other threads."""
 
     def __init__(
@@ -132,13 +137,12 @@ class Core(ModemSide):
         self._next_flush = 0.0
         self._next_settings = 0.0
         self._next_retention = 0.0
-        self._retention_more = False  # the last chunk was full: carry on next turn
-        self._retention_total = 0
-        self._next_backup = 0.0
-        self._backup_thread: threading.Thread | None = None
         # emit: RemindersChanged also when a tick only marks runs missed or skipped.
         self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
+        self._step_failures: dict[str, str] = {}  # step -> the failure last reported
         self._init_modem_side()
+        self._init_storage_guard()
+        self._init_housekeeping()
 
     # --- called from any thread ---------------------------------------------------------------
 
@@ -158,6 +162,10 @@ class Core(ModemSide):
     def emit(self, event: ev.DeskEvent) -> None:
         self.later("emit", event)
 
+    def _call_emit(self, event: ev.DeskEvent) -> Call:
+        """A queue item that emits ``event`` on the core thread (from another thread)."""
+        return Call(self.emit, (event,), {}, Future())
+
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return write(fn, *args, **kwargs)
 
@@ -170,6 +178,9 @@ class Core(ModemSide):
                 service.ack_incoming(token)
             elif kind == "submit":
                 self._submit_now(*payload)
+            elif kind == "release":
+                service, token = payload
+                service.release_incoming(token)
             elif kind == "result":
                 future, value = payload
                 future.set_result(value)
@@ -179,9 +190,12 @@ class Core(ModemSide):
     def _undo(self, kind: str, payload: Any, exc: BaseException) -> None:
         """The batch did not commit: what its actions promised did not happen."""
         if kind == "result":
-            payload[0].set_exception(exc)
+            if not payload[0].done():
+                payload[0].set_exception(exc)
         elif kind == "submit":
             self.flights.pop(payload[1].job_id, None)
+        elif kind == "emit" and isinstance(payload, ev.StorageTrouble | ev.StorageRecovered):
+            self._emit_now(payload)  # about the trouble itself: said even when it persists
 
     # --- the thread ---------------------------------------------------------------------------
 
@@ -209,6 +223,7 @@ class Core(ModemSide):
             for mid in recovered:
                 self._message_updated(mid)
         self._last_id = Message.select(Message.id).order_by(Message.id.desc()).scalar() or 0
+        self._check_zone()
         self._start_service()
 
     def _collect(self, timeout: float) -> list[Any]:
@@ -226,15 +241,20 @@ class Core(ModemSide):
     def _loop(self) -> None:
         next_cycle = 0.0
         while True:
-            items = self._collect(max(0.0, next_cycle - time.monotonic()))
+            now = time.monotonic()
+            items = self._collect(self.retry_wait(now, max(0.0, next_cycle - now)))
             boundary = items.pop() if items and _outside(items[-1]) else None
-            if items or time.monotonic() >= next_cycle:
-                self._batch(items)
+            now = time.monotonic()
+            if self.waiting_to_retry(now) and not any(isinstance(i, Call) for i in items):
+                self.hold(items)  # the database cannot be written yet: they go with the retry
+            elif items or self.held_count or now >= next_cycle:
+                self._batch([*self.take_held(), *items])
                 next_cycle = time.monotonic() + self.interval
+            if not self.waiting_to_retry(time.monotonic()):
                 self._maybe_check_settings()
                 self._maybe_backup()
             if isinstance(boundary, Finish):
-                self._batch([], final=True)
+                self._batch([*self.take_held()], final=True)
                 self._fail_leftover_calls()
                 self._join_backup()
                 return
@@ -248,21 +268,26 @@ class Core(ModemSide):
 
     def _batch(self, items: list[Any], *, final: bool = False) -> None:
         self._actions = []
+        seen = (self._last_id, self._queued_count)  # what the core knew before: back if undone
         try:
             with db.atomic("IMMEDIATE"):
                 for item in items:
                     self._item(item)
                 self._cycle(final=final)
         except Exception as exc:
+            cause = exc.__cause__ if isinstance(exc, _BatchAborted) and exc.__cause__ else exc
             actions, self._actions = self._actions, None
-            log.exception("engine batch of %d items failed to commit", len(items))
+            self._last_id, self._queued_count = seen  # rows it saw were rolled back
+            events = [i for i in items if not isinstance(i, Call)]
+            futures = [i.future for i in items if isinstance(i, Call)]
+            failed = self.batch_failed(events, futures, cause)
             for kind, payload in actions:
-                self._undo(kind, payload, exc)
-            self.emit(ev.Problem(f"TextDesk could not save to its database: {exc}", "error"))
+                self._undo(kind, payload, failed)
             return
         actions, self._actions = self._actions, None
         for kind, payload in actions:
             self._act(kind, payload)
+        self.batch_committed()
 
     def _item(self, item: Any) -> None:
         assert self._actions is not None
@@ -281,11 +306,13 @@ class Core(ModemSide):
                     log.error("engine queue got an unknown item: %r", item)
         except Exception as exc:
             del self._actions[mark:]
+            if is_storage_error(exc) or not in_transaction():
+                raise _BatchAborted(str(exc)) from exc
             if isinstance(item, Call):
                 item.future.set_exception(exc)
                 return
             log.exception("engine could not handle %s", type(item).__name__)
-            self.emit(ev.Problem(f"Something went wrong inside TextDesk: {exc}", "error"))
+            self._item_failed(item, exc)
             return
         if isinstance(item, Call):
             self.later("result", (item.future, result))
@@ -322,13 +349,28 @@ class Core(ModemSide):
     def _step(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         assert self._actions is not None
         mark = len(self._actions)
+        name = str(getattr(fn, "__name__", fn))
         try:
             with db.atomic():
                 fn(*args, **kwargs)
+        except ZoneUnknown as exc:
+            del self._actions[mark:]
+            self._tell_zone(exc)
+            return
         except Exception as exc:
             del self._actions[mark:]
-            log.exception("engine cycle step %s failed", getattr(fn, "__name__", fn))
-            self.emit(ev.Problem(f"Something went wrong inside TextDesk: {exc}", "error"))
+            if is_storage_error(exc) or not in_transaction():
+                raise _BatchAborted(str(exc)) from exc
+            said = self._step_failures.get(name)
+            text = f"Something went wrong inside TextDesk: {exc}"
+            self._step_failures[name] = text
+            if said == text:  # the same failure again: once is enough
+                log.debug("engine cycle step %s failed again: %s", name, exc)
+                return
+            log.exception("engine cycle step %s failed", name)
+            self.emit(ev.Problem(text, "error"))
+            return
+        self._step_failures.pop(name, None)
 
     def _tick(self) -> None:
         self._scheduler.tick()  # emits RemindersChanged itself (through self.emit) on any change
@@ -342,60 +384,11 @@ class Core(ModemSide):
             self._check_settings()
         except Exception:
             log.exception("could not apply changed modem settings")
-
-    def _retention(self) -> None:
-        """Delete messages past the retention period (the retention_days setting; 0 is off), at
-        most RETENTION_CHUNK in this turn; a full chunk means more wait for the next turn."""
-        self._retention_more = False
-        chunk = RETENTION_CHUNK
-        deleted = retention.apply_from_settings(
-            settings=self.settings, clock=self.clock, limit=chunk
-        )
-        self._retention_total += deleted
-        if deleted >= chunk:
-            self._retention_more = True
-            log.info("retention: %d old messages deleted so far", self._retention_total)
-            return
-        total, self._retention_total = self._retention_total, 0
-        if total:
-            log.info("retention: %d old messages deleted", total)
-            self.emit(
-                ev.Problem(f"{total} messages past the retention period were deleted.", "info")
-            )
-
-    # --- the daily backup ---------------------------------------------------------------------
-
-    def _maybe_backup(self) -> None:
-        """Start the automatic backup on its own thread (it writes at most one a day)."""
-        now = time.monotonic()
-        if self.profile is None or self.stopping or now < self._next_backup:
-            return
-        if self._backup_thread is not None and self._backup_thread.is_alive():
-            return
-        self._next_backup = now + BACKUP_EVERY
-        thread = threading.Thread(target=self._backup, name="desk-backup", daemon=True)
-        self._backup_thread = thread
-        thread.start()
-
-    def _backup(self) -> None:
-        """On the backup thread: its own connection; events go back through the core's queue."""
-        assert self.profile is not None
-        try:
-            made = backup.auto_backup(self.profile, keep=BACKUP_KEEP, clock=self.clock)
-        except Exception as exc:
-            log.exception("the automatic backup failed")
-            problem = ev.Problem(f"The daily backup could not be written: {exc}", "error")
-            self.put(Call(self.emit, (problem,), {}, Future()))
-            return
-        if made is None:
-            log.debug("today's automatic backup exists already")
-
-    def _join_backup(self) -> None:
-        thread = self._backup_thread
-        if thread is not None and thread.is_alive():
-            thread.join(BACKUP_JOIN_TIMEOUT)
-            if thread.is_alive():
-                log.error("the automatic backup did not finish within %.0f s", BACKUP_JOIN_TIMEOUT)
+        if self._zone_told is not None:
+            try:
+                self._check_zone()
+            except Exception:
+                log.debug("could not look up the time zone", exc_info=True)
 
     def _scan_new_rows(self) -> None:
         query = (

@@ -1,8 +1,18 @@
 """The core thread's modem side: modem events, jobs in flight, and the ModemService's life.
 
 A mixin of desk.engine.core_loop.Core (runs on the core thread only). Side effects that must wait for
-the commit (acknowledging an SMS to the modem, submitting a job, events to subscribers) go through
-``Core.later``.
+the commit (acknowledging an SMS to the modem, releasing one it did not store, submitting a job,
+events to subscribers) go through ``Core.later``.
+
+An incoming text that does not decode may only have been garbled on the line between the modem
+and the PC (noise on the serial cable, a USB hiccup): when the modem read it from a SIM slot, the
+core does not store it at once but gives it back (``release_incoming``), and the modem reads the
+slot again at its next sweep, moments later. Read intact, it is stored like any text and the log
+says it was re-read; read the same undecodable way again (or still garbled after REREAD_TRIES),
+it is what the SIM holds: kept raw (desk.messaging.inbox), acknowledged, and staff are told.
+An incoming text that could not be stored because of a bug is given back too (at most
+RELEASE_TRIES times, so a text that always fails does not keep the modem sweeping); it stays on
+the SIM either way.
 """
 
 from __future__ import annotations
@@ -28,6 +38,18 @@ log = logging.getLogger("desk.engine.api")
 
 SERVICE_STOP_TIMEOUT = 5.0
 SERVICE_RETRY = 30.0  # a modem service that could not even be started is tried again this often
+REREAD_TRIES = 3  # garbled reads of one SIM slot given back before it is kept raw
+RELEASE_TRIES = 3  # times a text whose storing failed is given back to the modem
+GARBLED_FORGET = 600.0  # seconds after which a garbled read of a slot is forgotten
+
+
+@dataclass
+class _Garbled:
+    """Undecodable reads of one SIM slot given back to the modem to read again."""
+
+    reason: str
+    raws: list[str] = field(default_factory=list)
+    since: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,9 @@ class ModemSide:
         self.flights: dict[int | str, Flight] = {}
         self._service_key: tuple[str | None, str | None] | None = None
         self._service_retry_at: float | None = None  # set while the service could not start
+        self._garbled: dict[tuple[str, int], _Garbled] = {}
+        self._release_counts: dict[str, int] = {}  # raw PDU -> times given back after a failure
+        self._item_problems: set[str] = set()  # item failures said already
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -116,20 +141,19 @@ class ModemSide:
             log.debug("ignored modem event %r", event)
 
     def _incoming(self, event: me.IncomingSms) -> None:
+        if event.pdu is None and self._read_again(event):
+            return
         result: inbox.StoreResult = self.write(
             inbox.store_incoming, event, settings=self.settings, clock=self.clock, rules=self.rules
         )
         # Only once this is committed may the modem delete it from the SIM.
         if self.service is not None:
             self.later("ack", (self.service, event.token))
-        problem = result.problem
-        if problem is None and event.pdu is None:
-            problem = (
-                f"An incoming text could not be read ({event.error or 'malformed'}); "
-                "it was kept as received."
-            )
-        if problem:
-            self.emit(ev.Problem(problem))
+        self._release_counts.pop(event.raw or "", None)
+        if event.pdu is not None:
+            self._reread_ok(event, result.message_id)
+        if result.problem:
+            self.emit(ev.Problem(result.problem))
         mid = result.message_id
         if mid is not None and mid <= self._last_id:
             # An incomplete message completed by a late part.
@@ -139,6 +163,62 @@ class ModemSide:
             row = Appointment.get_or_none(Appointment.id == appointment)
             if row is not None:
                 self.emit(ev.AppointmentUpdated(appointment, row.state))
+
+    def _read_again(self, event: me.IncomingSms) -> bool:
+        """An undecodable text read from a SIM slot: give it back for the modem to read again
+        (True), unless it came back the same way (then it is what the SIM holds) or too often."""
+        if event.storage is None or event.index is None or self.service is None:
+            return False  # delivered directly (+CMT): there is nothing to read again
+        if not callable(getattr(self.service, "release_incoming", None)):
+            return False  # TEMPORARY until modem.link.ModemLink has release_incoming
+        now = time.monotonic()
+        for key in [k for k, g in self._garbled.items() if now - g.since > GARBLED_FORGET]:
+            del self._garbled[key]
+        slot = (event.storage, event.index)
+        raw = event.raw or ""
+        seen = self._garbled.setdefault(slot, _Garbled(event.error or "malformed"))
+        if raw in seen.raws or len(seen.raws) >= REREAD_TRIES:
+            del self._garbled[slot]
+            log.info("the text in %s %d reads the same way again: it is what the SIM holds",
+                     *slot)  # fmt: skip
+            return False
+        seen.raws.append(raw)
+        log.info("an incoming text (%s %d) arrived garbled from the modem (%s); reading it again",
+                 event.storage, event.index, event.error or "malformed")  # fmt: skip
+        self.later("release", (self.service, event.token))
+        return True
+
+    def _reread_ok(self, event: me.IncomingSms, message_id: int | None) -> None:
+        if event.storage is None or event.index is None:
+            return
+        seen = self._garbled.pop((event.storage, event.index), None)
+        if seen is not None:
+            log.info("the incoming text in %s %d was garbled on the line from the modem (%s); "
+                     "it was read again and stored%s", event.storage, event.index, seen.reason,
+                     f" (message {message_id})" if message_id else "")  # fmt: skip
+
+    def _item_failed(self, item: Any, exc: Exception) -> None:
+        """A modem event could not be handled (not a storage problem: those retry the batch).
+        An incoming text or report is given back to the modem, which offers it again at its
+        next sweep; staff are told once per distinct failure."""
+        token = item.token if isinstance(item, me.IncomingSms | me.DeliveryReport) else None
+        if token is not None and self.service is not None:
+            raw = item.raw or ""
+            tries = self._release_counts.get(raw, 0) + 1
+            self._release_counts[raw] = tries
+            if tries <= RELEASE_TRIES:
+                self.later("release", (self.service, token))
+            text = f"An incoming text could not be stored ({exc}); it stays on the SIM" + (
+                " and TextDesk tries again." if tries <= RELEASE_TRIES else "."
+            )
+        else:
+            text = f"Something went wrong inside TextDesk: {exc}"
+        if text in self._item_problems:
+            return
+        if len(self._item_problems) > 100:
+            self._item_problems.clear()
+        self._item_problems.add(text)
+        self.emit(ev.Problem(text, "error"))
 
     def _message_updated(self, message_id: int | None) -> None:
         if message_id is None:

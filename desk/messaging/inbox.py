@@ -10,7 +10,8 @@
   ``flush_incomplete`` turns parts still waiting after a timeout into one message marked
   ``incomplete`` with visible gap markers; when the rest arrives the same Message row is completed
   (state ``received``).
-- Undecodable PDUs are kept verbatim in ``RawIncoming`` and reported (``StoreResult.problem``).
+- Undecodable PDUs are kept verbatim in ``RawIncoming`` and reported once
+  (``StoreResult.problem``; the same PDU again is a duplicate and says nothing).
 - The rules that act on a message live above messaging (privacy, consent, appointments), so the
   inbox does not import them: the engine hands them in as ``IncomingRules`` (desk.engine.incoming)
   and every ``store_incoming`` / ``flush_incomplete`` call must pass them. ``is_sensitive`` runs on
@@ -157,9 +158,11 @@ def _store_raw(event: IncomingSms, reason: str, clock: Clock) -> StoreResult:
             storage=event.storage,
             received_at=to_db(clock.now()),
         )
+    # The SIM is the modem layer's: whether the slot is emptied is decided there (after checking
+    # it still holds this very PDU), so the words say only what the inbox did.
     problem = (
-        f"An incoming text could not be read ({reason}). It was kept as received "
-        f"(unreadable message #{row.id}) and removed from the SIM."
+        f"An incoming text could not be read ({reason}); its raw data is kept "
+        f"(unreadable message #{row.id})."
     )
     return StoreResult(None, None, False, False, problem=problem, raw_id=row.id)
 

@@ -18,7 +18,7 @@ from desk.base.clock import FakeClock, SystemClock, to_db
 from desk.base.paths import Profile, resolve_profile
 from desk.compliance import retention
 from desk.data import backup
-from desk.engine import core_loop as core
+from desk.engine import housekeeping as core
 from desk.messaging.contacts import contact_for_number
 from desk.messaging.outbox import queue_message
 from desk.reminders.appointments import create_appointment

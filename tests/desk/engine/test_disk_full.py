@@ -1,0 +1,96 @@
+"""A full disk (a real 4 MB tmpfs holding the profile): the engine keeps every unacknowledged text
+on the SIM, says so once in plain words, and stores everything within seconds once there is
+space again, without a restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desk.base import events as ev
+from desk.base.paths import Profile, resolve_profile
+from desk.engine.api import Engine
+from desk.store.models import IN, Message
+from modem.sim import VirtualModem
+from tests.desk.engine.harness import (
+    CUSTOMER,
+    Recorder,
+    prepare,
+    start_engine,
+    wait_ready,
+    wait_until,
+)
+from tests.desk.engine.small_disk import fill, small_disk
+
+
+def sim_used(vm: VirtualModem) -> int:
+    reply = vm.control({"cmd": "status"})
+    assert reply is not None
+    return sum(s["used"] for s in reply["storage"].values())
+
+
+def bodies() -> list[str]:
+    return [m.body for m in Message.select().where(Message.direction == IN).order_by(Message.id)]
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    with small_disk(tmp_path / "disk") as path:
+        yield path
+
+
+@pytest.fixture
+def modem() -> Iterator[VirtualModem]:
+    vm = VirtualModem(report_delay=0.05)
+    vm.start()
+    yield vm
+    vm.stop()
+
+
+@pytest.fixture
+def running(disk: Path, modem: VirtualModem) -> Iterator[tuple[Engine, Recorder, Profile]]:
+    profile = resolve_profile(disk / "profile")
+    prepare(profile)
+    engine, rec = start_engine(profile, modem.device)
+    try:
+        wait_ready(rec)
+        yield engine, rec, profile
+    finally:
+        engine.stop()
+
+
+def test_texts_wait_on_the_sim_while_the_disk_is_full_and_are_stored_when_space_returns(
+    running: tuple[Engine, Recorder, Profile], modem: VirtualModem, disk: Path
+) -> None:
+    engine, rec, _profile = running
+    modem.deliver(CUSTOMER, "Before the disk filled")
+    wait_until(lambda: bodies() == ["Before the disk filled"], what="the first text stored")
+    wait_until(lambda: sim_used(modem) == 0, what="the first text deleted from the SIM")
+
+    filler = fill(disk)
+    texts = [f"Text {i} while the disk is full " + "x" * 120 for i in range(4)]
+    for text in texts:
+        modem.deliver(CUSTOMER, text)
+    trouble = rec.wait(lambda e: isinstance(e, ev.StorageTrouble), timeout=30)
+    assert trouble.reason == "disk_full"
+    assert trouble.text.startswith("The disk is full: new texts stay on the SIM")
+    time.sleep(2.0)  # several retries
+    assert bodies() == ["Before the disk filled"]
+    assert sim_used(modem) == len(texts)  # the SIM keeps every unacknowledged text
+    assert len(rec.of(ev.StorageTrouble)) == 1  # said once, not per batch or retry
+
+    filler.unlink()
+    started = time.monotonic()
+    wait_until(lambda: len(bodies()) == 1 + len(texts), timeout=15, what="the texts stored")
+    assert time.monotonic() - started < 10
+    assert bodies() == ["Before the disk filled", *texts]
+    wait_until(lambda: sim_used(modem) == 0, timeout=15, what="the SIM emptied")
+    rec.wait(lambda e: isinstance(e, ev.StorageRecovered), timeout=5)
+
+    # the engine works as before: a send goes out
+    mid = engine.send(CUSTOMER, "Space again").result(timeout=30)
+    assert Message.get_by_id(mid).body == "Space again"
+    assert not [p for p in rec.of(ev.Problem) if "no transaction is active" in p.text]
