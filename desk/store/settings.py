@@ -157,6 +157,20 @@ SPECS: dict[str, Spec] = {
     "retention_days": Spec(0, _int_range(0, 36500), "Delete messages older than this (0: keep)"),
     "modem_port": Spec("", _text(200), "Serial port of the modem (empty: find it)"),
     "modem_pin": Spec("", _text(8), "SIM PIN, if the SIM asks for one", secret=True),
+    "modem_kind": Spec(
+        "at",
+        _choice("at", "hilink", "android"),
+        "Kind of modem: at (USB/serial modem), hilink (Huawei HiLink stick), android (phone app)",
+    ),
+    "hilink_url": Spec("http://192.168.8.1", _text(200), "Web address of the HiLink stick"),
+    "android_url": Spec("", _text(200), "Address of the phone's SMS Gateway app, http://IP:8080"),
+    "android_username": Spec("sms", _text(60), "User name shown in the phone's gateway app"),
+    "android_listen_host": Spec(
+        "", _text(100), "This computer's Wi-Fi address the phone sends received texts to"
+    ),
+    "android_listen_port": Spec(
+        8787, _int_range(1024, 65535), "Port on this computer for the phone's messages"
+    ),
     "ussd_balance": Spec("*100#", _text(30), "USSD code that asks the balance"),
     "quiet_hours": Spec("08:00-21:00", _quiet, "When automated texts may go out, or off"),
     "grace_minutes": Spec(120, _int_range(0, 10080), "Send a missed reminder if this late at most"),
