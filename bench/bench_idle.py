@@ -47,14 +47,15 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
 
 
-def voluntary_switches(pid: int) -> dict[int, int]:
-    """Thread id -> voluntary context switches so far."""
-    out: dict[int, int] = {}
+def voluntary_switches(pid: int) -> dict[int, tuple[str, int]]:
+    """Thread id -> (thread name, voluntary context switches so far)."""
+    out: dict[int, tuple[str, int]] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
+            name = (task / "comm").read_text().strip()
             for line in (task / "status").read_text().splitlines():
                 if line.startswith("voluntary_ctxt_switches:"):
-                    out[int(task.name)] = int(line.split()[1])
+                    out[int(task.name)] = (name, int(line.split()[1]))
         except (FileNotFoundError, ProcessLookupError):
             continue
     return out
@@ -113,7 +114,8 @@ class Subject:
     proc: subprocess.Popen[bytes]
     sim: Sim | None = None
     ticks0: int = 0
-    switches0: dict[int, int] = field(default_factory=dict)
+    switches0: dict[int, tuple[str, int]] = field(default_factory=dict)
+    per_thread: dict[str, float] = field(default_factory=dict)
     cpu_percent: float = 0.0
     wakeups_per_minute: float = 0.0
     threads: int = 0
@@ -127,7 +129,10 @@ class Subject:
     def end(self, seconds: float) -> None:
         ticks = cpu_ticks(self.proc.pid) - self.ticks0
         now = voluntary_switches(self.proc.pid)
-        woke = sum(n - self.switches0.get(tid, 0) for tid, n in now.items())
+        for tid, (name, n) in now.items():
+            key = f"{name}[{tid}{', main' if tid == self.proc.pid else ''}]"
+            self.per_thread[key] = (n - self.switches0.get(tid, (name, 0))[1]) * 60.0 / seconds
+        woke = sum(n - self.switches0.get(tid, (name, 0))[1] for tid, (name, n) in now.items())
         self.cpu_percent = 100.0 * ticks / TICKS / seconds
         self.wakeups_per_minute = woke * 60.0 / seconds
         self.threads = len(now)
@@ -231,6 +236,11 @@ def main() -> int:
         print(
             f"| {s.name} | {s.cpu_percent:.2f} | {s.wakeups_per_minute:.0f} | {s.threads} | {cmds} |"
         )
+    for s in subjects[1:]:
+        threads = ", ".join(
+            f"{k} {v:.0f}" for k, v in sorted(s.per_thread.items(), key=lambda kv: -kv[1])
+        )
+        print(f"{s.name}: wakeups per minute by thread: {threads}")
     base = subjects[0]
     for s in subjects[1:]:
         print(f"{s.name}: {s.cpu_percent - base.cpu_percent:+.2f} % of a core and "
