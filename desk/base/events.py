@@ -20,6 +20,7 @@ __all__ = [
     "ConversationRemoved",
     "ConversationUpdated",
     "DeskEvent",
+    "JobProgress",
     "MessageAdded",
     "MessageUpdated",
     "ModemState",
@@ -119,3 +120,15 @@ class StorageRecovered(DeskEvent):
     """Saving works again after a StorageTrouble (the banner goes); what waited is stored."""
 
     text: str = "TextDesk can save again: the texts that waited on the SIM are being stored."
+
+
+@dataclass(frozen=True)
+class JobProgress(DeskEvent):
+    """Bulk work the engine runs in short steps (an import, an erasure) moved on: at most twice a
+    second, and once at its end. ``words``: "importing appointments (41%)"; ``state``: pending,
+    running, done, cancelled or failed (desk.store.bulk.JobState)."""
+
+    description: str
+    percent: int
+    state: str
+    words: str

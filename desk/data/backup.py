@@ -10,6 +10,10 @@ current database next to it, and only then swaps the file in.
 
 ``auto_backup`` is the daily backup the engine calls: at most one a day, the newest ``keep``
 automatic backups kept, manual ones never touched.
+
+A backup never takes the last free space: it refuses to start, saying so, when the disk it writes
+to would keep less than FREE_FLOOR bytes free after a copy the size of the database (the
+database on the same disk must still be able to store incoming texts).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 SQLITE_HEADER = b"SQLite format 3\x00"
 REQUIRED_TABLES = ("contact", "conversation", "message", "setting", "audit_log")
 AUTO_PREFIX = "auto-"
+FREE_FLOOR = 16 * 1024 * 1024  # bytes a backup leaves free on its disk, at least
 _AUTO_NAME = re.compile(r"^auto-(\d{8}T\d{6}Z)(?:-\d+)?\.sqlite3$")
 
 
@@ -56,6 +62,34 @@ def _current_db_path() -> Path:
     if db.obj is None:
         raise BackupError("No database is open to back up.")
     return Path(db.obj.database)
+
+
+def _megabytes(n: int) -> str:
+    return f"{max(0, n) / 1_000_000:.1f} MB"
+
+
+def check_room(source: Path, folder: Path, floor: int | None = None, *, extra: int = 0) -> None:
+    """Refuse (BackupError, in plain words) when a copy of ``source`` (and ``extra`` bytes more)
+    written into ``folder`` would leave less than ``floor`` (FREE_FLOOR) bytes free there."""
+    floor = FREE_FLOOR if floor is None else floor
+    need = extra
+    for suffix in ("", "-wal"):
+        with contextlib.suppress(OSError):
+            need += source.with_name(source.name + suffix).stat().st_size
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return  # cannot tell: the copy itself will say if it fails
+    if free - need < floor:
+        raise BackupError(
+            f"Not backing up: the disk holding {folder} has {_megabytes(free)} free and the "
+            f"backup needs about {_megabytes(need)}; TextDesk keeps at least "
+            f"{_megabytes(floor)} free so that incoming texts can still be saved. "
+            "Free some space, or back up to another disk."
+        )
 
 
 def _copy_online(source: Path, target: Path) -> None:
@@ -136,6 +170,7 @@ def backup(
         raise BackupError(f"Cannot create the folder {target.parent}: {exc.strerror}.") from exc
     if target.resolve() == src.resolve():
         raise BackupError("The backup file cannot be the database itself.")
+    check_room(src, target.parent)
     _copy_online(src, target)
     log.info("backup written to %s", target)
     return target
@@ -246,6 +281,8 @@ def restore(
     _check_not_locked(Path(lock_path) if lock_path else target.with_name("engine.lock"))
     if target.exists() and src.resolve() == target.resolve():
         raise BackupError("That file is the database itself.")
+    current = target.stat().st_size if target.exists() else 0
+    check_room(src, target.parent, extra=current)  # the copy kept of the current one, too
     previous = None
     if target.exists():
         previous = target.with_name(f"{target.stem}.before-restore.{_stamp(clock)}.sqlite3")

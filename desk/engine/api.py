@@ -12,6 +12,9 @@ All database writes happen on the core thread (desk.engine.core_loop); every API
 concurrent.futures.Future at once and never blocks the caller. Subscribers are called on the core
 thread with desk.base.events dataclasses and must not block.
 
+Bulk work (``run_job``: imports, erasure, retention in short steps) runs on the core thread one
+step at a time between the rest (desk.engine.jobs).
+
 Housekeeping on the core thread: reminders (desk.reminders.scheduler, which emits RemindersChanged itself),
 retention in chunks of 5000 messages per turn, and once a day desk.data.backup.auto_backup(profile,
 keep=14) on a thread of its own (see desk.engine.core_loop).
@@ -32,6 +35,7 @@ from desk.base.paths import Profile
 from desk.compliance.erase import ErasureResult
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
+from desk.store.bulk import BulkJob
 from desk.store.db import open_database
 from desk.store.settings import Settings
 from modem.events import ModemEvent, ModemStatus
@@ -213,6 +217,19 @@ class Engine:
             ops.send, number_or_contact_id, text, staff=staff, settings=self.settings,
             clock=self.clock,
         )  # fmt: skip
+
+    def run_job(self, job: BulkJob[T]) -> Future[T]:
+        """Run bulk work (desk.store.bulk: an ImportJob, say) on the core thread, one short step
+        per turn between incoming texts and other calls; the Future resolves with
+        ``job.result()``. ``job.cancel()`` (any thread) stops it before its next step; JobProgress
+        events say how far it is. Stopping the engine cancels what has not finished."""
+        future: Future[T] = Future()
+        core = self._core
+        if not self._running or core is None:
+            future.set_exception(EngineNotRunning("TextDesk's engine is not running."))
+            return future
+        self._submit(Call(core.add_job, (job, future), {}, Future(), immediate=False))
+        return future
 
     def resend(self, message_id: int) -> Future[int]:
         return self.call(ops.resend, message_id, clock=self.clock)

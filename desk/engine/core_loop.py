@@ -39,6 +39,7 @@ from desk.base.paths import Profile
 from desk.engine.db_trouble import is_storage_error
 from desk.engine.housekeeping import Housekeeping
 from desk.engine.incoming_rules import RULES
+from desk.engine.jobs import JobRunner
 from desk.engine.modem_side import Flight, ModemSide, ServiceGone
 from desk.engine.storage_guard import SaveFailed, StorageGuard, in_transaction
 from desk.messaging import inbox, outbox
@@ -102,7 +103,7 @@ class _BatchAborted(Exception):
     """A storage error inside an item or step: the whole batch must fail (and be retried)."""
 
 
-class Core(ModemSide, StorageGuard, Housekeeping):
+class Core(ModemSide, StorageGuard, Housekeeping, JobRunner):
     """State and handlers of the core thread. Only ``put`` is called from other threads."""
 
     def __init__(
@@ -143,6 +144,7 @@ class Core(ModemSide, StorageGuard, Housekeeping):
         self._init_modem_side()
         self._init_storage_guard()
         self._init_housekeeping()
+        self._init_jobs()
 
     # --- called from any thread ---------------------------------------------------------------
 
@@ -242,7 +244,8 @@ class Core(ModemSide, StorageGuard, Housekeeping):
         next_cycle = 0.0
         while True:
             now = time.monotonic()
-            items = self._collect(self.retry_wait(now, max(0.0, next_cycle - now)))
+            wait = 0.0 if self.jobs_waiting else max(0.0, next_cycle - now)
+            items = self._collect(self.retry_wait(now, wait))
             boundary = items.pop() if items and _outside(items[-1]) else None
             now = time.monotonic()
             if self.waiting_to_retry(now) and not any(isinstance(i, Call) for i in items):
@@ -253,6 +256,8 @@ class Core(ModemSide, StorageGuard, Housekeeping):
             if not self.waiting_to_retry(time.monotonic()):
                 self._maybe_check_settings()
                 self._maybe_backup()
+                if boundary is None and not self.stopping:
+                    self.step_job()  # one short step; what arrives meanwhile goes first
             if isinstance(boundary, Finish):
                 self._batch([*self.take_held()], final=True)
                 self._fail_leftover_calls()
@@ -260,6 +265,7 @@ class Core(ModemSide, StorageGuard, Housekeeping):
                 return
             if isinstance(boundary, Stop):
                 self.stopping = True
+                self.cancel_jobs()
                 self.stop_service()  # queues ServiceGone: the jobs it never finished get settled
                 self.queue.put(Finish())
             elif isinstance(boundary, Call):

@@ -219,3 +219,43 @@ def test_auto_backup_daily_and_pruned(profile, dbfile) -> None:
     left = [p for _, p in backup.list_auto_backups(profile.backup_dir)]
     assert left == made[-3:]
     assert manual.exists()  # manual backups are never pruned
+
+
+# --- the free-space floor (a real small filesystem) ---------------------------------------------
+
+
+def test_a_backup_refuses_to_take_the_last_free_space_and_says_so(tmp_path: Path) -> None:
+    from tests.desk.engine.small_disk import free_bytes, small_disk
+
+    with small_disk(tmp_path / "disk", size="8m") as disk:
+        profile = resolve_profile(disk / "profile").ensure()
+        open_database(profile.db_path)
+        try:
+            add_messages(50)
+            # 8 MB disk: under the 16 MB floor whatever is free
+            with pytest.raises(backup.BackupError) as refused:
+                backup.backup()
+            text = str(refused.value)
+            assert text.startswith("Not backing up: the disk holding ")
+            assert "TextDesk keeps at least 16.8 MB free" in text
+            assert "Free some space, or back up to another disk." in text
+            assert not any(profile.backup_dir.iterdir())  # not even a partial file
+            with pytest.raises(backup.BackupError, match="Not backing up"):
+                backup.auto_backup(profile, clock=FakeClock(T0))
+            # with a floor this disk can keep, the same backup goes through
+            original = backup.FREE_FLOOR
+            backup.FREE_FLOOR = 500_000
+            try:
+                made = backup.backup()
+            finally:
+                backup.FREE_FLOOR = original
+            assert count(made, "SELECT COUNT(*) FROM message") == 50
+            assert free_bytes(disk) >= 500_000
+        finally:
+            close_database()
+
+
+def test_a_backup_to_another_disk_with_room_goes_through(profile, dbfile, tmp_path: Path) -> None:
+    add_messages(3)
+    made = backup.backup(tmp_path / "elsewhere.sqlite3")
+    assert count(made, "SELECT COUNT(*) FROM message") == 3
