@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from desk.base.clock import Clock, SystemClock, utc
 from desk.cli.output import out
-from desk.cli.profiles import open_profile
+from desk.cli.profiles import open_profile, profile_of
+from desk.engine import busy_note
 from desk.messaging.placeholders import format_date, format_time
 from desk.reminders import api as reminders
 from desk.reminders import csv_import as appointments_csv
@@ -218,7 +219,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         out("dry run: nothing created")
         return 0
-    result = appointments_csv.import_rows(new, settings=settings, clock=clock, text=args.text)
+    # Steps of short transactions (desk.store.bulk): a running engine stores incoming texts in
+    # between; the note tells a waiting textdesk command what is going on.
+    busy = busy_note.Writer(profile_of(args).data_dir)
+    try:
+        result = appointments_csv.import_rows(
+            new,
+            settings=settings,
+            clock=clock,
+            text=args.text,
+            on_status=lambda status: busy.say(status.words()),
+        )
+    finally:
+        busy.clear()
     for bad in result.failed:
         out(f"  ! line {bad.line:>4}: {bad.reason}")
     out(

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 SQLITE_HEADER = b"SQLite format 3\x00"
 REQUIRED_TABLES = ("contact", "conversation", "message", "setting", "audit_log")
 AUTO_PREFIX = "auto-"
-FREE_FLOOR = 16 * 1024 * 1024  # bytes a backup leaves free on its disk, at least
+FREE_FLOOR = 16_000_000  # bytes a backup leaves free on its disk, at least
 _AUTO_NAME = re.compile(r"^auto-(\d{8}T\d{6}Z)(?:-\d+)?\.sqlite3$")
 
 

@@ -107,7 +107,10 @@ class Housekeeping:
         try:
             made = backup.auto_backup(self.profile, keep=BACKUP_KEEP, clock=self.clock)
         except Exception as exc:
-            log.exception("the automatic backup failed")
+            if isinstance(exc, backup.BackupError):  # said in plain words: no traceback
+                log.debug("the automatic backup was not written", exc_info=True)
+            else:
+                log.exception("the automatic backup failed")
             problem = ev.Problem(f"The daily backup could not be written: {exc}", "error")
             self.put(self._call_emit(problem))
             return
