@@ -3,6 +3,8 @@
 ``ModemLink`` is the surface desk.engine calls today on ModemService: ``start``/``stop`` the one
 thread that owns the device, ``submit`` a SendJob, ``ack_incoming(token)`` once an IncomingSms or
 DeliveryReport is stored (only then does the link delete it from the device or answer the phone),
+``release_incoming(token)`` when the core could not store it (the link forgets the token, keeps
+the message on the device and offers it again soon, as if it had never been handed over),
 ``query_ussd``, ``enter_pin``, ``refresh_status``, and ``status``. Every call returns at once;
 results come as ``modem.events`` dataclasses through the sink given to the link's constructor
 (called on the link's own threads; it must not block). ModemService satisfies it structurally.
@@ -44,6 +46,7 @@ LINK_METHODS = (
     "stop",
     "submit",
     "ack_incoming",
+    "release_incoming",
     "query_ussd",
     "enter_pin",
     "refresh_status",
@@ -59,6 +62,7 @@ class ModemLink(Protocol):
     def stop(self, timeout: float = 10.0) -> None: ...
     def submit(self, job: SendJob) -> None: ...
     def ack_incoming(self, token: str) -> None: ...
+    def release_incoming(self, token: str) -> None: ...
     def query_ussd(self, code: str) -> None: ...
     def enter_pin(self, pin: str) -> None: ...
     def refresh_status(self) -> None: ...
@@ -150,6 +154,9 @@ class LinkWorker:
     def ack_incoming(self, token: str) -> None:
         self._requests.put(("ack", token))
 
+    def release_incoming(self, token: str) -> None:
+        self._requests.put(("release", token))
+
     def query_ussd(self, code: str) -> None:
         self._requests.put(("ussd", code))
 
@@ -210,6 +217,12 @@ class LinkWorker:
 
     def _ack(self, token: str) -> None:
         raise NotImplementedError
+
+    def _release(self, token: str) -> None:
+        """The core could not store what ``token`` handed over: forget the token so the message
+        (still on the device) is offered again. The base keeps it pending until the next
+        connection lists the device again; a subclass that tracks handed messages forgets it."""
+        log.info("link: the core could not store %s; it stays on the device", token)
 
     def _poll(self) -> None:
         raise NotImplementedError
@@ -350,6 +363,8 @@ class LinkWorker:
                 self._jobs.append(value)
             elif kind == "ack" and isinstance(value, str):
                 self._acks.append(value)
+            elif kind == "release" and isinstance(value, str):
+                self._release(value)
             elif kind == "pin" and isinstance(value, str):
                 self._pins.append(value)
             elif kind == "ussd" and isinstance(value, str):

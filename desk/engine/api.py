@@ -16,7 +16,7 @@ Bulk work (``run_job``: imports, erasure, retention in short steps) runs on the 
 step at a time between the rest (desk.engine.jobs).
 
 Housekeeping on the core thread: reminders (desk.reminders.scheduler, which emits RemindersChanged itself),
-retention in chunks of 5000 messages per turn, and once a day desk.data.backup.auto_backup(profile,
+retention as a bulk job every six hours, and once a day desk.data.backup.auto_backup(profile,
 keep=14) on a thread of its own (see desk.engine.core_loop).
 """
 
@@ -32,7 +32,7 @@ from desk.base import events as ev
 from desk.base.clock import Clock, SystemClock
 from desk.base.lock import ProfileLock, ProfileLocked
 from desk.base.paths import Profile
-from desk.compliance.erase import ErasureResult
+from desk.compliance.erase import EraseJob, ErasureResult
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.store.bulk import BulkJob
@@ -259,11 +259,39 @@ class Engine:
         )
 
     def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future[ErasureResult]:
-        # Not inside an outer transaction: the erasure rewrites the search index and checkpoints.
-        kwargs = {"staff": staff, "clock": self.clock, "emit": self._core_emit}
-        return self._submit(
-            Call(ops.erase_contact, (contact_id,), kwargs, Future(), immediate=False)
-        )
+        """Erase one customer as a bulk job (desk.compliance.erase.EraseJob): short steps on the
+        core thread, incoming texts stored in between; ConversationRemoved for their threads
+        once it is done. An unknown contact fails the Future with EraseError."""
+        done: Future[ErasureResult] = Future()
+
+        def start() -> None:  # on the core thread, outside any transaction
+            core = self._core
+            assert core is not None
+            convs = ops.conversation_ids(contact_id)
+            job = EraseJob(contact_id, staff=staff, clock=self.clock)
+            inner: Future[ErasureResult] = Future()
+
+            def finished(f: Future[ErasureResult]) -> None:
+                exc = f.exception()
+                if exc is not None:
+                    done.set_exception(exc)
+                    return
+                for conv in convs:
+                    core.emit(ev.ConversationRemoved(conv))
+                done.set_result(f.result())
+
+            inner.add_done_callback(finished)
+            core.add_job(job, inner)
+
+        def started(f: Future[None]) -> None:
+            exc = f.exception()
+            if exc is not None and not done.done():
+                done.set_exception(exc)
+
+        call = Call(start, (), {}, Future(), immediate=False)
+        call.future.add_done_callback(started)
+        self._submit(call)
+        return done
 
     def restart_modem(self) -> Future[None]:
         """Stop and start the modem service (applies a new port or PIN at once)."""

@@ -7,8 +7,9 @@ outbox.take_jobs, scheduler.tick (about once a second), inbox.flush_incomplete (
 MessageAdded for rows that appeared (also rows another process wrote: ``textdesk send``) and
 QueueChanged when the count moved. The cycle also runs every ``interval`` seconds when idle.
 
-Retention runs in chunks of RETENTION_CHUNK messages, one chunk per turn until a chunk comes back
-short, so a first run on a large database never holds incoming texts up for long. The daily
+Bulk work (an import, an erasure, retention every few hours) runs as desk.store.bulk jobs, one
+short step per turn between batches (desk.engine.jobs), so a first retention run on a large
+database or a 100,000-row import never holds incoming texts up for long. The daily
 automatic backup (desk.data.backup.auto_backup) runs on a thread of its own with its own read-only
 connection (SQLite's online backup API), never inside the core's write transaction.
 
@@ -58,7 +59,6 @@ log = logging.getLogger("desk.engine.api")
 SCHEDULER_EVERY = 1.0
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
-RETENTION_EVERY = 6 * 3600.0
 DRAIN_BATCH = 200
 
 
@@ -103,7 +103,7 @@ class _BatchAborted(Exception):
     """A storage error inside an item or step: the whole batch must fail (and be retried)."""
 
 
-class Core(ModemSide, StorageGuard, Housekeeping, JobRunner):
+class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
     """State and handlers of the core thread. Only ``put`` is called from other threads."""
 
     def __init__(
@@ -137,7 +137,6 @@ class Core(ModemSide, StorageGuard, Housekeeping, JobRunner):
         self._next_sched = 0.0
         self._next_flush = 0.0
         self._next_settings = 0.0
-        self._next_retention = 0.0
         # emit: RemindersChanged also when a tick only marks runs missed or skipped.
         self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
         self._step_failures: dict[str, str] = {}  # step -> the failure last reported
@@ -256,6 +255,7 @@ class Core(ModemSide, StorageGuard, Housekeeping, JobRunner):
             if not self.waiting_to_retry(time.monotonic()):
                 self._maybe_check_settings()
                 self._maybe_backup()
+                self._maybe_retention()
                 if boundary is None and not self.stopping:
                     self.step_job()  # one short step; what arrives meanwhile goes first
             if isinstance(boundary, Finish):
@@ -346,9 +346,6 @@ class Core(ModemSide, StorageGuard, Housekeeping, JobRunner):
             if now >= self._next_flush:
                 self._next_flush = now + FLUSH_EVERY
                 self._step(inbox.flush_incomplete, clock=self.clock, rules=self.rules)
-            if self._retention_more or now >= self._next_retention:
-                self._next_retention = now + RETENTION_EVERY
-                self._step(self._retention)
         self._step(self._scan_new_rows)
         self._step(self._queue_count)
 

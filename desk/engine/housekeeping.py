@@ -1,4 +1,4 @@
-"""The core thread's housekeeping: retention in chunks, the daily backup on its own thread, and
+"""The core thread's housekeeping: retention as a bulk job, the daily backup on its own thread, and
 the shop's time zone, said once when it cannot be found.
 
 A mixin of desk.engine.core_loop.Core (core thread only; see there for when each runs).
@@ -9,18 +9,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
 
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.base.paths import Profile
 from desk.compliance import retention
 from desk.data import backup
+from desk.store.bulk import BulkJob
 from desk.store.settings import Settings, ZoneUnknown
 
 log = logging.getLogger("desk.engine.api")
 
-RETENTION_CHUNK = 5000  # messages deleted per core-loop turn (~0.5 s on a large database)
+RETENTION_EVERY = 6 * 3600.0
 BACKUP_EVERY = 3600.0  # how often to ask auto_backup; it writes at most one a day (UTC)
 BACKUP_KEEP = 14
 BACKUP_JOIN_TIMEOUT = 30.0
@@ -33,13 +35,16 @@ class Housekeeping:
     profile: Profile | None
     stopping: bool
 
-    def emit(self, event: ev.DeskEvent) -> None: ...
-    def put(self, item: Any) -> None: ...
-    def _call_emit(self, event: ev.DeskEvent) -> Any: ...
+    if TYPE_CHECKING:  # provided by Core and its other mixins (no stubs that could shadow them)
+
+        def emit(self, event: ev.DeskEvent) -> None: ...
+        def add_job(self, job: BulkJob[Any], future: Future[Any]) -> None: ...
+        def put(self, item: Any) -> None: ...
+        def _call_emit(self, event: ev.DeskEvent) -> Any: ...
 
     def _init_housekeeping(self) -> None:
-        self._retention_more = False  # the last chunk was full: carry on next turn
-        self._retention_total = 0
+        self._next_retention = 0.0
+        self._retention_running = False
         self._next_backup = 0.0
         self._backup_thread: threading.Thread | None = None
         self._zone_told: str | None = None  # the ZoneUnknown sentence said, until a zone is found
@@ -67,25 +72,42 @@ class Housekeeping:
         log.debug("no time zone: %s", text)  # subscribers log the Problem (textdesk serve does)
         self.emit(ev.Problem(text, "error"))
 
-    def _retention(self) -> None:
-        """Delete messages past the retention period (the retention_days setting; 0 is off), at
-        most RETENTION_CHUNK in this turn; a full chunk means more wait for the next turn."""
-        self._retention_more = False
-        chunk = RETENTION_CHUNK
-        deleted = retention.apply_from_settings(
-            settings=self.settings, clock=self.clock, limit=chunk
-        )
-        self._retention_total += deleted
-        if deleted >= chunk:
-            self._retention_more = True
-            log.info("retention: %d old messages deleted so far", self._retention_total)
+    def _maybe_retention(self) -> None:
+        """Every RETENTION_EVERY seconds, queue a RetentionJob (desk.compliance.retention: short
+        steps, incoming texts stored in between) for the retention_days setting (0 is off);
+        one notice for the whole run, not one per step. Outside any transaction."""
+        now = time.monotonic()
+        if self.stopping or now < self._next_retention or self._retention_running:
             return
-        total, self._retention_total = self._retention_total, 0
-        if total:
-            log.info("retention: %d old messages deleted", total)
-            self.emit(
-                ev.Problem(f"{total} messages past the retention period were deleted.", "info")
-            )
+        self._next_retention = now + RETENTION_EVERY
+        try:
+            days = int(self.settings.get("retention_days"))
+            job = retention.RetentionJob(days, clock=self.clock) if days > 0 else None
+        except Exception as exc:
+            log.exception("could not start deleting old messages")
+            self.emit(ev.Problem(f"Old messages could not be deleted: {exc}", "error"))
+            return
+        log.debug("retention: %s messages past %d days", job.total if job else 0, days)
+        if job is None or job.total == 0:
+            return
+        done: Future[int] = Future()
+        self._retention_running = True
+
+        def finished(f: Future[int]) -> None:
+            self._retention_running = False
+            exc = f.exception()
+            if exc is not None:
+                self.emit(ev.Problem(f"Old messages could not be deleted: {exc}", "error"))
+                return
+            total = f.result()
+            if total:
+                log.info("retention: %d old messages deleted", total)
+                self.emit(
+                    ev.Problem(f"{total} messages past the retention period were deleted.", "info")
+                )
+
+        done.add_done_callback(finished)
+        self.add_job(job, done)
 
     # --- the daily backup ---------------------------------------------------------------------
 

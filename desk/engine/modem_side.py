@@ -169,8 +169,6 @@ class ModemSide:
         (True), unless it came back the same way (then it is what the SIM holds) or too often."""
         if event.storage is None or event.index is None or self.service is None:
             return False  # delivered directly (+CMT): there is nothing to read again
-        if not callable(getattr(self.service, "release_incoming", None)):
-            return False  # TEMPORARY until modem.link.ModemLink has release_incoming
         now = time.monotonic()
         for key in [k for k, g in self._garbled.items() if now - g.since > GARBLED_FORGET]:
             del self._garbled[key]

@@ -68,7 +68,7 @@ def _contact(contact_id: int) -> Contact:
     return contact
 
 
-def _conversation_ids(contact_id: int) -> list[int]:
+def conversation_ids(contact_id: int) -> list[int]:
     query = Conversation.select(Conversation.id).where(Conversation.contact == contact_id)
     return [c for (c,) in cast("Iterable[tuple[int]]", query.tuples())]
 
@@ -136,7 +136,7 @@ def update_contact(contact_id: int, fields: dict[str, Any], *, emit: Emit) -> No
         _contact(contact_id)
         if clean:
             Contact.update(clean).where(Contact.id == contact_id).execute()
-        convs = _conversation_ids(contact_id)
+        convs = conversation_ids(contact_id)
     for conv in convs:
         emit(ev.ConversationUpdated(conv))
 
@@ -159,7 +159,7 @@ def set_opt_out(
             staff,
             clock=clock,
         )
-        convs = _conversation_ids(contact_id)
+        convs = conversation_ids(contact_id)
     for conv in convs:
         emit(ev.ConversationUpdated(conv))
 
@@ -167,7 +167,7 @@ def set_opt_out(
 def erase_contact(contact_id: int, *, staff: str | None, clock: Clock, emit: Emit) -> ErasureResult:
     """Erase one customer (desk.compliance.erase.erase_contact); ConversationRemoved for their
     threads."""
-    convs = _conversation_ids(contact_id)
+    convs = conversation_ids(contact_id)
     result = erase(contact_id, staff=staff, clock=clock)
     for conv in convs:
         emit(ev.ConversationRemoved(conv))

@@ -141,19 +141,20 @@ def _old_messages(n: int, *, days_ago: int) -> list[int]:
     return ids
 
 
-def test_retention_deletes_in_chunks_over_several_turns(
+def test_retention_runs_as_a_job_in_short_steps_between_other_work(
     profile: Profile, modem: VirtualModem, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(core, "RETENTION_CHUNK", 10)
-    calls: list[tuple[int | None, int, str]] = []
-    real = retention.apply_from_settings
+    monkeypatch.setattr(retention, "BATCH", 10)  # several steps for 25 messages
+    steps: list[tuple[int, str]] = []
+    real_step = retention.RetentionJob.step
 
-    def counting(**kwargs: Any) -> int:
-        deleted = real(**kwargs)
-        calls.append((kwargs.get("limit"), deleted, threading.current_thread().name))
-        return deleted
+    def counting(job: retention.RetentionJob) -> bool:
+        more = real_step(job)
+        steps.append((job.deleted, threading.current_thread().name))
+        return more
 
-    monkeypatch.setattr(retention, "apply_from_settings", counting)
+    monkeypatch.setattr(retention.RetentionJob, "step", counting)
+    monkeypatch.setattr(retention.RetentionJob, "__init__", _short_steps(retention.RetentionJob))
     old = _old_messages(25, days_ago=60)
     (recent,) = _old_messages(1, days_ago=5)
     Settings().set("retention_days", 30)
@@ -162,10 +163,14 @@ def test_retention_deletes_in_chunks_over_several_turns(
         wait_ready(rec)
         done = rec.wait(_is(ev.Problem, severity="info"), timeout=60)
         assert done.text == "25 messages past the retention period were deleted."
-        # One chunk per turn, until one comes back short: the core thread did other work between.
-        assert calls[:3] == [(10, 10, "desk-core"), (10, 10, "desk-core"), (10, 5, "desk-core")]
+        # Several steps on the core thread, each its own short transaction.
+        assert len(steps) >= 2, steps
+        assert {name for _, name in steps} == {"desk-core"}
+        assert steps[-1][0] == 25
         assert Message.select().where(Message.id.in_(old)).count() == 0
         assert Message.get_by_id(recent).body == "old 0"
+        progress = [e for e in rec.of(ev.JobProgress) if e.description == "deleting old messages"]
+        assert progress and progress[-1].state == "done"
         # The engine still does its work afterwards.
         modem.deliver(CUSTOMER, "Still there?")
         rec.wait(_is(ev.MessageAdded, direction=IN))
@@ -173,7 +178,18 @@ def test_retention_deletes_in_chunks_over_several_turns(
         engine.stop()
     assert (
         len([p for p in rec.of(ev.Problem) if p.severity == "info"]) == 1
-    )  # one notice for the whole run, not one per chunk
+    )  # one notice for the whole run, not one per step
+
+
+def _short_steps(cls: Any) -> Any:
+    """The job's __init__ with a step budget so small that each step does one batch."""
+    real = cls.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        self.step_seconds = 1e-6
+
+    return init
 
 
 # --- the daily backup -----------------------------------------------------------------------------
