@@ -249,6 +249,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
             now = time.monotonic()
             if self.waiting_to_retry(now) and not any(isinstance(i, Call) for i in items):
                 self.hold(items)  # the database cannot be written yet: they go with the retry
+                self._give_back_extra()
             elif items or self.held_count or now >= next_cycle:
                 self._batch([*self.take_held(), *items])
                 next_cycle = time.monotonic() + self.interval
@@ -287,6 +288,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
             events = [i for i in items if not isinstance(i, Call)]
             futures = [i.future for i in items if isinstance(i, Call)]
             failed = self.batch_failed(events, futures, cause)
+            self._give_back_extra()
             for kind, payload in actions:
                 self._undo(kind, payload, failed)
             return
@@ -294,6 +296,12 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         for kind, payload in actions:
             self._act(kind, payload)
         self.batch_committed()
+
+    def _give_back_extra(self) -> None:
+        """Held texts beyond HOLD_LIMIT go back to the modem (they stay on the SIM)."""
+        for token in self.trim_held():
+            if self.service is not None:
+                self._act("release", (self.service, token))
 
     def _item(self, item: Any) -> None:
         assert self._actions is not None

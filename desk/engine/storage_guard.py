@@ -12,7 +12,9 @@ is full, another program holds the write lock past the busy timeout, an I/O erro
   once it is stored; a part sent or failed is recorded late rather than never. Calls fail with
   ``SaveFailed`` (the caller is told in plain words; nothing of theirs was saved);
 - the next attempt waits RETRY_FIRST seconds, doubling up to RETRY_MAX (a call from staff tries at
-  once); when the trouble goes away everything held is stored within RETRY_MAX seconds;
+  once); when the trouble goes away everything held is stored within RETRY_MAX seconds; beyond
+  HOLD_LIMIT held texts the newest are given back to the modem (``release_incoming``: they stay
+  on the SIM and are offered again later);
 - StorageTrouble is emitted and logged once per episode (again only if the reason changes),
   StorageRecovered once it is over.
 """
@@ -36,6 +38,7 @@ log = logging.getLogger("desk.engine.api")
 
 RETRY_FIRST = 0.5
 RETRY_MAX = 4.0
+HOLD_LIMIT = 1000  # held incoming texts beyond this are given back to the modem (release_incoming)
 
 
 class SaveFailed(RuntimeError):
@@ -72,6 +75,18 @@ class StorageGuard:
             if isinstance(item, me.StatusChanged):
                 self._held = [h for h in self._held if not isinstance(h, me.StatusChanged)]
             self._held.append(item)
+
+    def trim_held(self) -> list[str]:
+        """Tokens of the newest held incoming texts and reports beyond HOLD_LIMIT, removed from
+        the held list: the caller gives them back to the modem, which keeps them on the SIM and
+        offers them again later (memory stays bounded through a long outage)."""
+        tokened = [h for h in self._held if isinstance(h, me.IncomingSms | me.DeliveryReport)]
+        extra = tokened[HOLD_LIMIT:]
+        if not extra:
+            return []
+        drop = {id(h) for h in extra}
+        self._held = [h for h in self._held if id(h) not in drop]
+        return [h.token for h in extra if h.token is not None]
 
     def take_held(self) -> list[Any]:
         held, self._held = self._held, []

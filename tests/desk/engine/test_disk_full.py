@@ -14,6 +14,7 @@ from desk.base import events as ev
 from desk.base.paths import Profile, resolve_profile
 from desk.engine.api import Engine
 from desk.store.models import IN, Message
+from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
 from tests.desk.engine.harness import (
     CUSTOMER,
@@ -94,3 +95,37 @@ def test_texts_wait_on_the_sim_while_the_disk_is_full_and_are_stored_when_space_
     mid = engine.send(CUSTOMER, "Space again").result(timeout=30)
     assert Message.get_by_id(mid).body == "Space again"
     assert not [p for p in rec.of(ev.Problem) if "no transaction is active" in p.text]
+
+
+def test_beyond_the_hold_limit_texts_are_given_back_to_the_modem_and_still_all_stored(
+    disk: Path, modem: VirtualModem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk.engine import storage_guard
+
+    monkeypatch.setattr(storage_guard, "HOLD_LIMIT", 2)
+    released: list[str] = []
+
+    class Recording(ModemService):
+        def release_incoming(self, token: str) -> None:
+            released.append(token)
+            super().release_incoming(token)
+
+    profile = resolve_profile(disk / "profile")
+    prepare(profile)
+    engine, rec = start_engine(profile, modem.device, modem_factory=Recording)
+    try:
+        wait_ready(rec)
+        filler = fill(disk)
+        texts = [f"Held or given back {i} " + "z" * 100 for i in range(5)]
+        for text in texts:
+            modem.deliver(CUSTOMER, text)
+        rec.wait(lambda e: isinstance(e, ev.StorageTrouble), timeout=30)
+        wait_until(lambda: released, timeout=20, what="texts given back to the modem")
+        time.sleep(1.0)
+        assert sim_used(modem) == len(texts)  # given back or held: all still on the SIM
+        filler.unlink()
+        wait_until(lambda: len(bodies()) == len(texts), timeout=90, what="every text stored")
+        assert sorted(bodies()) == sorted(texts)  # each once
+        wait_until(lambda: sim_used(modem) == 0, timeout=30, what="the SIM emptied")
+    finally:
+        engine.stop()
