@@ -32,6 +32,8 @@ class Bridge(QObject):
     problem = Signal(str, str)  # text, severity
     remindersChanged = Signal()
     appointmentUpdated = Signal(int, str)
+    storageTrouble = Signal(str)  # plain words: the disk is full, texts wait on the SIM
+    storageRecovered = Signal()
     _call = Signal(object)  # a callable to run on the GUI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -78,6 +80,10 @@ class Bridge(QObject):
                 self.remindersChanged.emit()
             case ev.AppointmentUpdated():
                 self.appointmentUpdated.emit(event.appointment_id, event.state)
+            case ev.StorageTrouble():
+                self.storageTrouble.emit(event.text)
+            case ev.StorageRecovered():
+                self.storageRecovered.emit()
 
     # --- futures ---------------------------------------------------------------------------
     def when_done(

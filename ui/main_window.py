@@ -25,7 +25,7 @@ from desk.engine import window_ops
 from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from ui import export_action, menus, resources, window_state
+from ui import export_action, menus, resources, storage_banner, window_state
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.reminders = RemindersView(engine, self, bridge=self.bridge)
         self.tabs.addTab(self.reminders, "Reminders")
         self.setCentralWidget(self.tabs)
+        self.storage_banner = storage_banner.install(self)
 
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
