@@ -176,7 +176,11 @@ def main() -> int:
         for runner in runners:
             for delay in (0.0, args.delay):
                 print(f"  {runner.name}, network delay {delay:g} s ...", flush=True)
-                results.append(run_one(runner, n, delay, work))
+                r = run_one(runner, n, delay, work)
+                results.append(r)
+                print(f"    {r.rate:.2f} SMS/s, limit {r.limit.per_second:.2f}, "
+                      f"{r.bytes_per_sms:.0f} B/SMS, submitted {r.submitted}/{n}, "
+                      f"doubled {r.doubled}, reports {r.reports}/{n}", flush=True)  # fmt: skip
     return report(results, runners, n, args.delay)
 
 
