@@ -37,8 +37,7 @@ from PySide6.QtWidgets import (
 from desk.engine.api import Engine
 from desk.messaging import sms_plan
 from desk.read import queries
-from desk.reminders import api as reminders
-from desk.reminders import appointments
+from desk.reminders import appointments, listing, manage
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
 from desk.store.models import Appointment, Contact
 from desk.store.settings import SPECS
@@ -110,7 +109,7 @@ class ReminderEditor(QDialog):
             self.template.addItem(t.name, t.body)
         self.placeholder = QComboBox(self)
         self.placeholder.addItem("Insert a placeholder…", None)
-        for name in reminders.PLACEHOLDERS:
+        for name in manage.PLACEHOLDERS:
             self.placeholder.addItem("{" + name + "}", "{" + name + "}")
         self.text = QPlainTextEdit(self)
         self.text.setPlaceholderText("Hi {first_name}, …")
@@ -231,7 +230,7 @@ class ReminderEditor(QDialog):
 
     # --- loading -------------------------------------------------------------------------------
     def _load(self, reminder_id: int) -> None:
-        d = reminders.detail(reminder_id)
+        d = listing.detail(reminder_id)
         if d is None:
             self.error.setText(f"Reminder {reminder_id} no longer exists.")
             return
@@ -336,14 +335,14 @@ class ReminderEditor(QDialog):
         appt = None
         if self.appointment.isChecked():
             appt = Appointment(service=self.service.text(), starts_at=when)
-        rendered = reminders.render(
+        rendered = manage.render(
             text, contact=contact, settings=self.settings, when=when, appointment=appt
         )
         self.preview.setText(rendered or "—")
         plan = sms_plan.plan(rendered)
         unicode_note = " (Unicode: 70 characters per text)" if plan.encoding == "ucs2" else ""
         self.count.setText(f"{plan.parts} SMS · {plan.remaining} characters left{unicode_note}")
-        unknown = reminders.unknown_placeholders(text)
+        unknown = manage.unknown_placeholders(text)
         if unknown:
             self.count.setText(
                 self.count.text() + " · unknown: " + ", ".join("{" + u + "}" for u in unknown)
@@ -387,7 +386,7 @@ class ReminderEditor(QDialog):
         if self.appointment.isChecked():
             people = self.recipients()
             if len(people) != 1:
-                raise reminders.ReminderError("An appointment is for exactly one recipient.")
+                raise manage.ReminderError("An appointment is for exactly one recipient.")
             offsets = SPECS["reminder_offsets"].parse(self.offsets.text())
             kwargs: dict[str, Any] = {"service": self.service.text().strip(), "text": text or None}
             return appointments.create_for, (people[0], at), {**base, **kwargs, "offsets": offsets}
@@ -406,9 +405,9 @@ class ReminderEditor(QDialog):
         kwargs.update(every=every, until=until, count=count)
         if self.reminder_id is None:
             kwargs["created_by"] = self.settings.get("staff_name") or None
-            return reminders.create_reminder, (), kwargs
+            return manage.create_reminder, (), kwargs
         kwargs["repeat"] = freq is not None
-        return reminders.update_reminder, (self.reminder_id,), kwargs
+        return manage.update_reminder, (self.reminder_id,), kwargs
 
     def save(self) -> None:
         self.error.setText("")

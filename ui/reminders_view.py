@@ -1,6 +1,6 @@
 """The Reminders page: upcoming reminders by day, appointments with their replies, and history.
 
-Self-contained: it reads through ``desk.reminders.manage``' read-only queries on the GUI thread (its own
+Self-contained: it reads through ``desk.reminders.listing``' read-only queries on the GUI thread (its own
 SQLite connection) and changes things only through ``engine.call(fn, ...)`` Futures, whose results
 come back on the GUI thread through the bridge. It refreshes on RemindersChanged /
 AppointmentUpdated / MessageUpdated (debounced) and once a minute (groups move with the clock).
@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.engine.api import Engine
-from desk.reminders import api as reminders
-from desk.reminders import appointments
+from desk.reminders import appointments, listing, manage, scheduler
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 
@@ -187,9 +186,9 @@ class RemindersView(QWidget):
 
     def refresh(self) -> None:
         try:
-            items = reminders.upcoming(settings=self.settings, clock=self.clock)
-            appts = reminders.appointment_list(settings=self.settings, clock=self.clock)
-            runs = reminders.history(settings=self.settings, limit=500)
+            items = listing.upcoming(settings=self.settings, clock=self.clock)
+            appts = listing.appointment_list(settings=self.settings, clock=self.clock)
+            runs = listing.history(settings=self.settings, limit=500)
         except Exception as exc:  # the database may be locked or gone for a moment
             log.exception("reminders could not be read")
             self.status.setText(f"Could not read reminders: {exc}")
@@ -199,7 +198,7 @@ class RemindersView(QWidget):
         self._fill_history(runs)
         self._update_buttons()
 
-    def _fill_upcoming(self, items: list[reminders.UpcomingItem]) -> None:
+    def _fill_upcoming(self, items: list[listing.UpcomingItem]) -> None:
         selected = self.selected_reminder()
         rows: list[Row] = []
         group = None
@@ -239,7 +238,7 @@ class RemindersView(QWidget):
             if header.sectionResizeMode(c) != QHeaderView.ResizeMode.Stretch:
                 header.resizeSection(c, min(header.sectionSize(c), MAX_COLUMN))
 
-    def _fill_appointments(self, appts: list[reminders.AppointmentItem]) -> None:
+    def _fill_appointments(self, appts: list[listing.AppointmentItem]) -> None:
         rows = [
             Row(
                 (
@@ -259,7 +258,7 @@ class RemindersView(QWidget):
         ]
         self._set(self.appointments, self.appointments_model, rows, self.selected_appointment())
 
-    def _fill_history(self, runs: list[reminders.HistoryItem]) -> None:
+    def _fill_history(self, runs: list[listing.HistoryItem]) -> None:
         rows = [
             Row(
                 (
@@ -327,7 +326,7 @@ class RemindersView(QWidget):
         if rid is None:
             return
         self._call(
-            reminders.send_now,
+            scheduler.send_now,
             rid,
             settings=self.settings,
             clock=self.clock,
@@ -344,7 +343,7 @@ class RemindersView(QWidget):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self._call(reminders.cancel_reminder, rid, clock=self.clock, done="Reminder cancelled")
+        self._call(manage.cancel_reminder, rid, clock=self.clock, done="Reminder cancelled")
 
     def set_appointment_state(self, state: str) -> None:
         aid = self.selected_appointment()

@@ -83,7 +83,7 @@ def start(
     prepare_database(profile, demo=demo_data)
     vm = None
     if virtual:
-        from desk.demo.shop import virtual_modem
+        from desk.demo.virtual import virtual_modem
 
         vm = virtual_modem(customer=customer)
         port = vm.device

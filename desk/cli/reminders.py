@@ -26,8 +26,8 @@ from desk.cli.output import out
 from desk.cli.profiles import open_profile, profile_of
 from desk.engine import busy_note
 from desk.messaging.placeholders import format_date, format_time
-from desk.reminders import api as reminders
 from desk.reminders import csv_import as appointments_csv
+from desk.reminders import listing, manage
 from desk.reminders.manage import create_reminder
 from desk.reminders.recurrence import Rule, parse_every, to_utc
 from desk.store.settings import Settings
@@ -150,12 +150,12 @@ def cmd_remind(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     settings, clock = _setup(args)
     if args.cancel is not None:
-        if not reminders.cancel_reminder(args.cancel, clock=clock):
-            raise reminders.ReminderError(f"Reminder {args.cancel} is not scheduled.")
+        if not manage.cancel_reminder(args.cancel, clock=clock):
+            raise manage.ReminderError(f"Reminder {args.cancel} is not scheduled.")
         out(f"reminder {args.cancel} cancelled")
         return 0
     if args.history:
-        done = reminders.history(settings=settings, limit=args.limit)
+        done = listing.history(settings=settings, limit=args.limit)
         if not done:
             out("no reminders sent yet")
         for h in done:
@@ -163,7 +163,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             out(f"{h.reminder_id:>5}  {h.local:<20} {h.recipient:<22} {h.state}{reason}")
         return 0
     if args.appointments:
-        appts = reminders.appointment_list(settings=settings, clock=clock, limit=args.limit)
+        appts = listing.appointment_list(settings=settings, clock=clock, limit=args.limit)
         if not appts:
             out("no upcoming appointments")
         for a in appts:
@@ -174,7 +174,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
                 f" {a.reminders} reminder(s) to go{service}{reply}"
             )
         return 0
-    items = reminders.upcoming(settings=settings, clock=clock, limit=args.limit)
+    items = listing.upcoming(settings=settings, clock=clock, limit=args.limit)
     if not items:
         out("no upcoming reminders")
     group = None

@@ -24,12 +24,11 @@ from desk.demo.sample_data import (
     TEMPLATES,
     UNREAD,
 )
-from desk.demo.virtual import virtual_modem
 from desk.store import models as m
 from desk.store.db import db
 from desk.store.settings import Settings
 
-__all__ = ["DemoSummary", "populate", "virtual_modem"]
+__all__ = ["DemoSummary", "populate"]
 
 
 @dataclass(frozen=True)
