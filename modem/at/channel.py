@@ -20,6 +20,7 @@ from typing import Protocol
 from modem.at import urc
 from modem.at.errors import describe_cme, describe_cms
 from modem.at.lines import LineBuffer, expected_prefix, final_kind
+from modem.at.reader import PortReader
 from modem.at.trace import AtTrace
 
 CTRL_Z = b"\x1a"
@@ -127,14 +128,22 @@ _POLLED = frozenset(
 class AtChannel:
     """Commands and responses over one port, with URCs collected on the side.
 
-    ``read_slice`` is how long one blocking read waits; the owner thread checks its queue at
-    least that often while idle.
+    Without ``reader`` the channel reads the port itself, ``read_slice`` at a time (probes,
+    tests). With a ``modem.at.reader.PortReader`` it takes the bytes that thread read and waits
+    on it without a slice: an idle ``pump`` sleeps until the modem says something, its deadline,
+    or ``reader.poke()`` (a request for the owner).
     """
 
     def __init__(
-        self, port: SerialLike, *, read_slice: float = 0.05, trace: AtTrace | None = None
+        self,
+        port: SerialLike,
+        *,
+        read_slice: float = 0.05,
+        trace: AtTrace | None = None,
+        reader: PortReader | None = None,
     ) -> None:
         self._port = port
+        self.reader = reader
         self.trace = trace  # the support log of this conversation (modem.at.trace)
         self._buf = LineBuffer()
         self._owner = threading.current_thread()
@@ -178,7 +187,17 @@ class AtChannel:
         self.bytes_out += len(data)
 
     def _read_some(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` for bytes; feed them to the buffer. True if any came."""
+        """Wait up to ``timeout`` for bytes; feed them to the buffer. True if any came (False
+        too when the reader was poked)."""
+        if self.reader is not None:
+            try:
+                data = self.reader.take(timeout)
+            except Exception as exc:
+                raise PortGone(f"reading from the modem failed: {exc}") from exc
+            if data:
+                self.bytes_in += len(data)
+                self._buf.feed(data)
+            return bool(data)
         try:
             waiting = self._port.in_waiting
             if waiting:
@@ -202,9 +221,9 @@ class AtChannel:
             return True
         return False
 
-    def _next(self, deadline: float, *, prompt: bool = False) -> str | None:
-        """The next non-empty line, or None once ``deadline`` passes. With ``prompt``, returns
-        ">" when an SMS prompt is seen."""
+    def _next(self, deadline: float, *, prompt: bool = False, wake: bool = False) -> str | None:
+        """The next non-empty line, or None once ``deadline`` passes (with ``wake``, also when
+        the reader is poked). With ``prompt``, returns ">" when an SMS prompt is seen."""
         while True:
             line = self._buf.next_line()
             if line:
@@ -220,7 +239,11 @@ class AtChannel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            self._read_some(min(remaining, self.read_slice))
+            if self.reader is not None:
+                if not self._read_some(remaining) and wake:
+                    return None
+            else:
+                self._read_some(min(remaining, self.read_slice))
 
     def _next_or_interrupt(
         self, deadline: float, cmd: str, *, written: bool, prompt: bool = False
@@ -414,13 +437,13 @@ class AtChannel:
 
     def pump(self, timeout: float) -> bool:
         """Read for up to ``timeout``, returning as soon as the input is used up after at least
-        one line: URCs are queued; stray lines (a late final result, noise) are set aside.
-        Returns True if a line came."""
+        one line (or the reader is poked): URCs are queued; stray lines (a late final result,
+        noise) are set aside. Returns True if a line came."""
         self._assert_owner()
         deadline = time.monotonic() + timeout
         got = False
         while True:
-            line = self._next(deadline if not got else time.monotonic())
+            line = self._next(deadline if not got else time.monotonic(), wake=True)
             if line is None:
                 return got
             got = True

@@ -24,6 +24,7 @@ from modem.at.channel import CommandError
 from modem.codec import gsm7, pdu
 from modem.events import DeliveryReport, IncomingSms, UssdResult
 from modem.service import health, sms_ops
+from modem.service.direct_acks import DirectAcks
 from modem.service.host import ServiceHost
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,10 @@ class Incoming:
     def __init__(self, svc: ServiceHost, *, sweep_interval: float = 30.0) -> None:
         self.svc = svc
         self.storage = "SM"
-        self.csms = 0
+        self.direct = DirectAcks(svc, self.sweep_soon)
         self.sweep_interval = sweep_interval
         self._next_sweep = 0.0
         self._acks: deque[str] = deque()
-        self._nacks: deque[_Entry] = deque()  # released direct messages: AT+CNMA=2 to send
         self._release_delay = RELEASE_SWEEP_FIRST
         self._ussd_pending: tuple[str, float] | None = None
         self._sim_ready_seen = False
@@ -65,6 +65,11 @@ class Incoming:
         self._available: list[str] | None = None  # AT+CPMS=? of this connection
         self._tokens: dict[str, _Entry] = {}
         self._handed: set[tuple[str, int, str]] = set()
+        # what each slot held when last read on this connection: a slot we read and have not
+        # deleted cannot change under us unless a notification or a sweep says it did, so
+        # deleting it needs no second read
+        self._slots: dict[tuple[str, int], str] = {}
+        self._ahead: set[tuple[str, int]] = set()  # listed by AT+CMGL=0 before their +CMTI
         self._todo: deque[tuple[str, int]] = deque()
         self._seq = itertools.count(1)
         self._generation = 0
@@ -74,7 +79,10 @@ class Incoming:
     def on_disconnect(self) -> None:
         self._generation += 1
         self._handed.clear()
+        self._slots.clear()
+        self._ahead.clear()
         self._todo.clear()
+        self.direct.reset()
         self._mem1 = None
         self._available = None
 
@@ -84,14 +92,30 @@ class Incoming:
     def queue_ack(self, token: str) -> None:
         self._acks.append(token)
 
+    @property
+    def csms(self) -> int:
+        return self.direct.csms
+
+    @csms.setter
+    def csms(self, value: int) -> None:
+        self.direct.csms = value
+
+    @property
+    def cnmi(self) -> str | None:
+        return self.direct.cnmi
+
+    @cnmi.setter
+    def cnmi(self, value: str | None) -> None:
+        self.direct.cnmi = value
+
     def has_acks(self) -> bool:
-        return bool(self._acks or self._nacks)
+        return bool(self._acks) or self.direct.ready()
 
     def ack_next(self) -> None:
         """Do the oldest ack waiting (put back first in line if the modem fails meanwhile); a
-        negative acknowledgement of a released direct message first (the modem waits for it)."""
-        if self._nacks:
-            self._nack(self._nacks.popleft())
+        +CNMA first (the modem routes nothing more until it has it)."""
+        if self.direct.ready():
+            self.direct.send_next()
         else:
             self.ack(self._acks.popleft())
 
@@ -107,11 +131,11 @@ class Incoming:
         if entry is None:
             return  # unknown, settled, or released already
         if entry.kind == "direct":
-            if self.csms == 1 and entry.generation == self._generation:
-                self._nacks.append(entry)
-            elif self.csms != 1:
+            if self.direct.waits_for(token):
+                self.direct.settle(token, False)
+            elif self.csms != 1 and entry.generation == self._generation:
                 log.warning("a direct message the consumer could not store was acked by the modem")
-            return  # another connection: that modem gave up waiting and the network retries
+            return  # else another connection: that modem gave up waiting; the network retries
         self._handed.discard((entry.storage or "", entry.index or 0, entry.raw))
         delay, self._release_delay = (
             self._release_delay,
@@ -119,15 +143,13 @@ class Incoming:
         )
         self._next_sweep = min(self._next_sweep, time.monotonic() + delay)
 
-    def _nack(self, entry: _Entry) -> None:
-        if entry.generation != self._generation:
-            return  # that connection's modem stopped waiting: the network delivers it again
-        try:
-            self.svc.command("AT+CNMA=2", expect=None)
-        except CommandError as exc:
-            # refused (no message waiting any more): the modem's own timeout answered the
-            # network with RP-ERROR already, and the network delivers the message again
-            log.info("AT+CNMA=2 refused: %s", exc)
+    def next_due(self) -> float:
+        """The monotonic time this needs the thread next by itself: the sweep, or the deadline
+        of a USSD answer."""
+        due = self._next_sweep
+        if self._ussd_pending is not None:
+            due = min(due, self._ussd_pending[1])
+        return due
 
     def sweep_due(self, now: float) -> bool:
         return now >= self._next_sweep
@@ -167,9 +189,18 @@ class Incoming:
         while ch.urcs:
             u = ch.urcs.popleft()
             if isinstance(u, urc.NewMessage | urc.NewStatusReport):
-                self._todo.append((u.storage, u.index))
+                slot = (u.storage, u.index)
+                if slot in self._ahead:  # listed (and handed) before its notification came
+                    self._ahead.discard(slot)
+                    continue
+                if slot in self._slots:  # ours was deleted behind our back: the slot is reused
+                    del self._slots[slot]
+                self._todo.append(slot)
             elif isinstance(u, urc.DirectMessage | urc.DirectStatusReport):
-                self._hand(_Entry("direct", None, None, u.pdu, self._generation))
+                entry = _Entry("direct", None, None, u.pdu, self._generation)
+                token = self._token(entry)
+                self.direct.arrived(token, report=isinstance(u, urc.DirectStatusReport))
+                self._emit(token, entry)
             elif isinstance(u, urc.Registration):
                 health.apply_registration(self.svc, u.stat)
             elif isinstance(u, urc.Signal):
@@ -227,10 +258,27 @@ class Incoming:
     # --- reading ------------------------------------------------------------------------------
 
     def work(self) -> None:
-        """Read one message announced by +CMTI / +CDSI."""
+        """Read what +CMTI / +CDSI announced: one AT+CMGR for one message; for several in the
+        same storage one AT+CMGL=0 (the unread ones: whatever was read or handed before is not
+        listed again), the rest by AT+CMGR. A slot handed already on this connection is not
+        read again."""
         storage, index = self._todo.popleft()
+        if self._pending_slot(storage, index):
+            return
+        same = [slot for slot in self._todo if slot[0] == storage]
         try:
             self._use(storage)
+            if same:
+                listed = sms_ops.list_unread(self.svc.channel, storage, self.svc.command_timeout)
+                if listed is not None:
+                    announced = {(storage, index), *same}
+                    for entry in listed:
+                        if (entry.storage, entry.index) not in announced:
+                            self._ahead.add((entry.storage, entry.index))
+                        self._hand_stored(entry)
+                    if not self._pending_slot(storage, index):
+                        self._todo.appendleft((storage, index))  # not listed: read it alone
+                    return
             got = sms_ops.read(self.svc.channel, index, self.svc.command_timeout)
         except CommandError:
             self.sweep_soon()  # could not read it now: the sweep will find it
@@ -239,15 +287,24 @@ class Incoming:
             stat, raw = got
             self._hand_stored(sms_ops.StoredPdu(storage, index, stat, raw))
 
+    def _pending_slot(self, storage: str, index: int) -> bool:
+        """Whether the slot was read on this connection and is handed, not acked yet."""
+        raw = self._slots.get((storage, index))
+        return raw is not None and (storage, index, raw) in self._handed
+
     def sweep(self) -> None:
         """AT+CMGL=4 over every storage the modem has that can hold messages or reports (SR
         too: reports left there by a killed process are never announced again) and every one
-        used so far; hands whatever is not pending already, then selects the working storage
-        for reading again."""
+        used so far, the working storage first; hands whatever is not pending already. The
+        read storage is left where the last listing put it (it is selected again only when
+        something must be read or deleted elsewhere)."""
         self._next_sweep = time.monotonic() + self.sweep_interval
         if self._available is None:
             self._available = sms_ops.readable_storages(self.svc.channel, self.svc.command_timeout)
         order = [self.storage, *self._available, *self._storages]
+        if self._mem1 in order:  # no switch for the one selected now: list it first or last
+            order.remove(self._mem1)
+            order.insert(0, self._mem1)
         storages = list(dict.fromkeys(order))
         for storage in storages:
             try:
@@ -257,29 +314,29 @@ class Incoming:
                 log.info("sweep of %s failed: %s", storage, exc)
                 self._mem1 = None
                 continue
+            listed = {(e.storage, e.index): e.raw for e in found}
+            for slot in [k for k in self._slots if k[0] == storage]:
+                if listed.get(slot) != self._slots[slot]:
+                    del self._slots[slot]  # emptied or reused behind our back
             for entry in found:
                 self._hand_stored(entry)
             if storage == self.storage:
                 self.svc.set_status(storage_used=len(found))
-        self._restore()
-
-    def _restore(self) -> None:
-        """Select the working storage for reading again (after another one was listed/read)."""
-        if self._mem1 != self.storage:
-            try:
-                self._use(self.storage)
-            except CommandError as exc:
-                log.info("could not select %s again: %s", self.storage, exc)
 
     def _hand_stored(self, e: sms_ops.StoredPdu) -> None:
         key = (e.storage, e.index, e.raw)
-        if key in self._handed or e.stat in (2, 3):  # pending, or our own stored outgoing
+        if e.stat in (2, 3):  # our own stored outgoing
+            return
+        self._slots[(e.storage, e.index)] = e.raw
+        if key in self._handed:  # pending
             return
         self._handed.add(key)
         self._hand(_Entry("stored", e.storage, e.index, e.raw, self._generation))
 
     def _hand(self, entry: _Entry) -> None:
-        token = self._token(entry)
+        self._emit(self._token(entry), entry)
+
+    def _emit(self, token: str, entry: _Entry) -> None:
         raw = entry.raw
         try:
             decoded = pdu.decode(raw)
@@ -322,16 +379,14 @@ class Incoming:
     # --- acknowledging ------------------------------------------------------------------------
 
     def ack(self, token: str) -> None:
+        """The consumer stored it: a direct one gets its +CNMA in turn (``DirectAcks``); a
+        stored one is deleted."""
         entry = self._tokens.get(token)
         if entry is None:
             return  # unknown or already acknowledged
         try:
             if entry.kind == "direct":
-                if self.csms == 1 and entry.generation == self._generation:
-                    try:
-                        self.svc.command("AT+CNMA", expect=None)
-                    except CommandError as exc:
-                        log.info("+CNMA refused (late ack?): %s", exc)
+                self.direct.settle(token, True)
             else:
                 self._delete(entry)
         except BaseException:
@@ -341,28 +396,37 @@ class Incoming:
         self._release_delay = RELEASE_SWEEP_FIRST  # the consumer stores again
 
     def _delete(self, entry: _Entry) -> None:
+        """Delete the slot of ``entry`` if it still holds its PDU. Read on this connection and
+        not changed since (no notification or sweep said otherwise): deleted at once. Else
+        (handed before a reconnect) it is read first and deleted only if it matches."""
         assert entry.storage is not None and entry.index is not None
         ch = self.svc.channel
         t = self.svc.command_timeout
+        slot = (entry.storage, entry.index)
         self._use(entry.storage)
-        try:
-            got = sms_ops.read(ch, entry.index, t)
-        except CommandError:
-            got = None
-        if got is not None and got[1] == entry.raw:
-            sms_ops.delete(ch, entry.index, t)
+        held: str | None
+        if entry.generation == self._generation and self._slots.get(slot) == entry.raw:
+            held = entry.raw
+        else:
+            try:
+                got = sms_ops.read(ch, entry.index, t)
+            except CommandError:
+                got = None
+            held = got[1] if got is not None else None
+        if held == entry.raw:
+            try:
+                sms_ops.delete(ch, entry.index, t)
+            except CommandError as exc:
+                if exc.code != 321:  # 321: the slot is empty already
+                    raise
         # whatever was there, no other token may delete this slot now
         for tok, other in list(self._tokens.items()):
-            if other.kind == "stored" and (other.storage, other.index) == (
-                entry.storage,
-                entry.index,
-            ):
+            if other.kind == "stored" and (other.storage, other.index) == slot:
                 self._tokens.pop(tok, None)
         self._handed.discard((entry.storage, entry.index, entry.raw))
-        if entry.storage != self.storage:
-            self._restore()
+        self._slots.pop(slot, None)
         st = self.svc.status
-        if got is not None and st.storage_used:
+        if held is not None and st.storage_used:
             self.svc.set_status(storage_used=max(0, st.storage_used - 1))
 
 

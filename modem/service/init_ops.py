@@ -27,8 +27,14 @@ REGISTRATION = {
     6: "home",  # SMS only (E-UTRAN)
     7: "roaming",
 }
+# +CNMI <mode>,<mt>,<bm>,<ds>,<bfr> in the order tried. Without AT+CSMS=1 the modem acks what
+# it routes to us itself, so a +CMT or +CDS the consumer fails to store would be gone: storing
+# (mt=1, ds=2) comes first, a +CDS (ds=1) only when reports cannot be stored.
 CNMI_CHOICES = ("2,1,0,2,0", "2,1,0,1,0", "1,1,0,2,0", "1,1,0,1,0", "2,1,0,0,0", "1,1,0,0,0")
-CNMI_DIRECT = ("2,2,0,1,0", "2,2,0,2,0", "1,2,0,1,0", "2,2,0,0,0")
+# With AT+CSMS=1 nothing routed to us counts as received until our +CNMA: direct routing is as
+# safe as storing and costs no read and no delete. Reports direct first (ds=1), then SMS (mt=2).
+CNMI_REPORTS_DIRECT = ("2,1,0,1,0", "1,1,0,1,0")
+CNMI_DIRECT = ("2,2,0,1,0", "1,2,0,1,0", "2,2,0,2,0", "1,2,0,2,0")
 
 
 class SimBusy(Exception):
@@ -162,8 +168,52 @@ class SmsSetup:
     counts: str | None
 
 
+def parse_cnmi_test(value: str) -> list[set[int]] | None:
+    """The values each +CNMI parameter takes, from ``AT+CNMI=?``:
+    ``(0-2),(0-3),(0,2),(0-2),(0,1)`` -> [{0,1,2}, {0,1,2,3}, {0,2}, {0,1,2}, {0,1}]; None when
+    the answer cannot be read (then every choice is simply tried)."""
+    groups = re.findall(r"\(([^)]*)\)", value)
+    if len(groups) < 4:
+        return None
+    out: list[set[int]] = []
+    for group in groups:
+        values: set[int] = set()
+        for part in group.split(","):
+            part = part.strip()
+            m = re.fullmatch(r"(\d+)\s*-\s*(\d+)", part)
+            if m:
+                values.update(range(int(m.group(1)), int(m.group(2)) + 1))
+            elif part.isdigit():
+                values.add(int(part))
+            elif part:
+                return None
+        out.append(values)
+    return out
+
+
+def cnmi_candidates(csms: int, direct: bool, allowed: list[set[int]] | None) -> list[str]:
+    """The +CNMI settings to try, best first, without those ``AT+CNMI=?`` says it lacks."""
+    order: tuple[str, ...] = ()
+    if csms == 1:
+        order = (CNMI_DIRECT if direct else ()) + CNMI_REPORTS_DIRECT
+    order = tuple(dict.fromkeys(order + CNMI_CHOICES))
+    if allowed is None:
+        return list(order)
+
+    def fits(choice: str) -> bool:
+        values = [int(v) for v in choice.split(",")]
+        return all(i >= len(allowed) or v in allowed[i] for i, v in enumerate(values))
+
+    fitting = [c for c in order if fits(c)]
+    return fitting or list(order)  # an answer that fits none is not believed
+
+
 def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> SmsSetup:
-    """PDU mode, storage, new-message indications. Returns what was chosen."""
+    """PDU mode, storage, new-message indications. Returns what was chosen.
+
+    With ``direct`` and a modem that takes AT+CSMS=1 (phase 2+: +CMT and +CDS wait for our
+    +CNMA, 27.005 §3.2.1), messages and reports are routed to us (mt=2, ds=1) as far as
+    ``AT+CNMI=?`` allows; otherwise they are stored and announced (+CMTI, +CDSI)."""
     try:
         ch.command("AT+CMGF=0", timeout)  # required: PDU mode
     except CommandError as exc:
@@ -172,7 +222,7 @@ def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> 
         raise
     chosen: str | None = None
     counts: str | None = None
-    for mem in (storage, "SM", "ME"):
+    for mem in dict.fromkeys((storage, "SM", "ME")):
         resp = optional(ch, f'AT+CPMS="{mem}","{mem}","{mem}"', timeout)
         if resp is not None:
             chosen, counts = mem, resp.first("+CPMS")
@@ -180,8 +230,12 @@ def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> 
     csms = 0
     if direct:
         csms = 1 if optional(ch, "AT+CSMS=1", timeout) is not None else 0
+    allowed: list[set[int]] | None = None
+    test = optional(ch, "AT+CNMI=?", timeout)
+    if test is not None:
+        allowed = parse_cnmi_test(test.first("+CNMI") or "")
     cnmi: str | None = None
-    for choice in (CNMI_DIRECT if direct else ()) + CNMI_CHOICES:
+    for choice in cnmi_candidates(csms, direct, allowed):
         if optional(ch, f"AT+CNMI={choice}", timeout) is not None:
             cnmi = choice
             break

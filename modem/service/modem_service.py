@@ -38,6 +38,7 @@ from modem.at.channel import (
     Response,
     SerialLike,
 )
+from modem.at.reader import PortReader
 from modem.events import (
     ModemEvent,
     ModemState,
@@ -55,6 +56,8 @@ from modem.service.sms_ops import parse_cpms_counts
 
 log = logging.getLogger(__name__)
 THREAD_NAME = "textdesk-modem"
+NOT_READY_POLL = 15.0  # how often the PIN state is asked again while the SIM is not ready
+SEND_QUIET = 2.0  # seconds after a send before a status poll may come (none inside a burst)
 
 
 class Hung(AtError):
@@ -68,17 +71,17 @@ class ModemService:
         sink: Callable[[ModemEvent], None],
         pin: str | None = None,
         baudrate: int = 115200,
-        sweep_interval: float = 30.0,
+        sweep_interval: float = 120.0,
         command_timeout: float = 10.0,
         *,
         send_timeout: float = 60.0,
-        poll_interval: float = 15.0,
+        poll_interval: float = 45.0,
         ussd_timeout: float = 30.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 10.0,
         sim_busy_wait: float = 30.0,
         storage: str = "SM",
-        direct_delivery: bool = False,
+        direct_delivery: bool = True,
         opener: connect.Opener | None = None,
         trace: str | os.PathLike[str] | logging.Logger | None = None,
         trace_full_detail: bool = False,
@@ -87,7 +90,10 @@ class ModemService:
         ``rfc2217://host:port``) or None to discover the modem. ``opener`` opens it
         (``modem.ports.open_port`` by default; tests give a scripted port). ``trace``: a file
         (or logger) for the AT conversation, for support (``modem.at.trace``; PIN and message
-        bodies masked unless ``trace_full_detail``)."""
+        bodies masked unless ``trace_full_detail``). ``direct_delivery``: where the modem takes
+        AT+CSMS=1, messages and status reports come inline (+CMT, +CDS, acknowledged with
+        +CNMA once the consumer stored them: no read, no delete); False always stores them
+        on the modem and reads them from there."""
         self.port = port
         self._sink = sink
         self._pin = health.PinKeeper(pin)
@@ -105,17 +111,19 @@ class ModemService:
         self._backoff = Backoff(backoff_initial, backoff_max)
         self._troubles = TroubleLog()
         self._last_exchange: tuple[str | None, list[str]] = (None, [])
-        self._req = Requests()
+        self._req = Requests(on_put=self._poke)
         self._status = ModemStatus()
         self._status_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         # owned by the modem thread
         self._serial: SerialLike | None = None
+        self._reader: PortReader | None = None
         self._ch: AtChannel | None = None
         self._device: str | None = None
         self._sim_ready = False
         self._next_poll = 0.0
+        self._last_send = -SEND_QUIET
         self._cnmi: str | None = None
         self._incoming = Incoming(self, sweep_interval=sweep_interval)
 
@@ -318,11 +326,18 @@ class ModemService:
         """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
         self._req.take(self._incoming.queue_ack, wait, on_release=self._incoming.release)
 
+    def _poke(self) -> None:
+        """A request was queued (any thread): end the modem thread's idle wait on the port."""
+        reader = self._reader
+        if reader is not None:
+            reader.poke()
+
     def _sleep(self, seconds: float) -> None:
-        """Wait while still taking requests (so stop() is prompt)."""
+        """Wait while still taking requests (so stop() is prompt): woken by each request, not
+        by a clock."""
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            self._take_requests(min(left, 0.2))
+            self._take_requests(left)
 
     # --- connecting ---------------------------------------------------------------------------
 
@@ -346,7 +361,8 @@ class ModemService:
             self.emit(PortChanged(self._device, device))
         self._device = device
         self._serial = serial_port
-        self._ch = AtChannel(serial_port, trace=self._trace)
+        self._reader = PortReader(serial_port)
+        self._ch = AtChannel(serial_port, trace=self._trace, reader=self._reader)
         if self._trace is not None:
             self._trace.note(f"connected to {path}")
         self._ch.interrupt = self._stopping
@@ -381,6 +397,9 @@ class ModemService:
         if ch is not None:
             self._last_exchange = (ch.last_command, list(ch.last_lines))
         port, self._serial = self._serial, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
         self._sim_ready = False
         self._incoming.on_disconnect()
         if port is not None:
@@ -438,6 +457,7 @@ class ModemService:
         self._cnmi = chosen.cnmi
         self._incoming.storage = chosen.storage or self.storage
         self._incoming.csms = chosen.csms
+        self._incoming.cnmi = chosen.cnmi
         init_ops.set_up_network(ch, t, self.status.manufacturer)
         self._sim_ready = True
         counts = parse_cpms_counts(chosen.counts or "")
@@ -475,28 +495,50 @@ class ModemService:
         elif not self._sim_ready:
             if self._req.refresh or now >= self._next_poll:
                 self._req.refresh = False
-                self._next_poll = now + self.poll_interval
+                self._next_poll = now + min(self.poll_interval, NOT_READY_POLL)
                 if health.check_pin(self, self._pin):
                     self._finish_init()
             else:
-                ch.pump(0.05)
+                ch.pump(self._next_poll - now)
         elif self._incoming.busy():
             self._incoming.work()
         elif self._incoming.has_acks():
             self._incoming.ack_next()
         elif self._req.jobs:
             send_job(self, self._req.jobs.popleft())
+            self._last_send = time.monotonic()
         elif self._req.ussd and not self._incoming.ussd_waiting():
             self._incoming.start_ussd(self._req.ussd.popleft(), self.ussd_timeout)
         elif self._incoming.ussd_due(now):
             pass
         elif self._incoming.sweep_due(now):
             self._incoming.sweep()
-        elif self._req.refresh or now >= self._next_poll:
+        elif self._req.refresh or self._poll_due(now):
             self._req.refresh = False
             self._poll()
         else:
-            ch.pump(0.05)
+            ch.pump(self._idle_until(now) - now)
+
+    def _poll_due(self, now: float) -> bool:
+        """The status poll is due, and no burst of sends is going on (a poll between the parts
+        of a burst only slows it; it is put off while sends follow each other, up to one more
+        poll interval)."""
+        if now < self._next_poll:
+            return False
+        sending = now - self._last_send < self._send_quiet
+        return not sending or now >= self._next_poll + self.poll_interval
+
+    def _idle_until(self, now: float) -> float:
+        """When the thread must look again by itself if nothing comes (bytes from the modem or
+        a request wake it before): the poll, the sweep or an overdue USSD answer."""
+        poll = self._next_poll
+        if now - self._last_send < self._send_quiet:
+            poll = min(max(poll, self._last_send + self._send_quiet), poll + self.poll_interval)
+        return max(now, min(poll, self._incoming.next_due()))
+
+    @property
+    def _send_quiet(self) -> float:
+        return min(SEND_QUIET, self.poll_interval)
 
     def _enter_pin(self, pin: str) -> None:
         outcome = health.enter_user_pin(self, self._pin, pin)

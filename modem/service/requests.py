@@ -15,8 +15,12 @@ class Stop(Exception):
 
 
 class Requests:
-    def __init__(self) -> None:
+    """``on_put`` is called after every put (from the putting thread): the service wakes its
+    thread with it."""
+
+    def __init__(self, on_put: Callable[[], None] | None = None) -> None:
         self._queue: queue.Queue[tuple[str, SendJob | str | None]] = queue.Queue()
+        self._on_put = on_put
         # owned by the modem thread
         self.jobs: deque[SendJob] = deque()
         self.pins: deque[str] = deque()
@@ -27,6 +31,8 @@ class Requests:
         """From any thread: "send" (a SendJob), "ack", "release", "pin", "ussd" (str),
         "refresh", "stop"."""
         self._queue.put((kind, value))
+        if self._on_put is not None:
+            self._on_put()
 
     def take(
         self,

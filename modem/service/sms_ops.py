@@ -109,6 +109,18 @@ def list_all(ch: AtChannel, storage: str, timeout: float) -> list[StoredPdu]:
     return parse_cmgl(resp.lines, storage)
 
 
+def list_unread(ch: AtChannel, storage: str, timeout: float) -> list[StoredPdu] | None:
+    """The unread messages of the current read storage (AT+CMGL=0; the modem marks them read,
+    so they are not listed by it again); None when the modem refuses the command."""
+    try:
+        resp = ch.command("AT+CMGL=0", timeout)
+    except CommandError as exc:
+        if exc.kind == "cms" and exc.code == 321:
+            return []
+        return None
+    return parse_cmgl(resp.lines, storage)
+
+
 def read(ch: AtChannel, index: int, timeout: float) -> tuple[int, str] | None:
     """(stat, raw PDU) at ``index`` of the read storage, None when the slot is empty."""
     try:

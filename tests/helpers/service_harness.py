@@ -32,6 +32,8 @@ FAST = {
     "backoff_max": 0.5,
     "sim_busy_wait": 15.0,
     "ussd_timeout": 10.0,
+    # the stored way (+CMTI / +CDSI, read and deleted) unless a test asks for direct delivery
+    "direct_delivery": False,
 }
 
 

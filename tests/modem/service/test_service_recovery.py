@@ -62,10 +62,13 @@ def test_messages_and_reports_left_in_every_storage_are_handed_over_and_deleted(
         assert {s.pdu.text for s in sms if s.pdu} == {"left on the SIM", "left in the phone"}
         for memory in ("SR", "SM", "ME"):  # acked (Harness auto-acks), so deleted
             h.wait_until(lambda m=memory: not h.stored(m), 30, f"{memory} emptied")
-        # the working storage is selected again for reading after the sweep (right after the
-        # last delete, so wait for it rather than race it)
-        h.wait_until(lambda: h.vm.control({"cmd": "status"})["cpms"][0] == "SM", 10, "SM again")
         assert len(h.of(DeliveryReport)) == want["reports"]  # none handed twice
+        # the read storage is switched when something must be read elsewhere, not back after
+        # every listing or delete: a new message in SM is read from wherever it was left
+        h.vm.deliver("+15550005555", "after the sweep")
+        again = h.wait_for(IncomingSms, count=want["sms"] + 1, timeout=30)[-1]
+        assert again.pdu is not None and again.pdu.text == "after the sweep"
+        h.wait_until(lambda: not h.stored("SM"), 30, "SM emptied again")
     finally:
         h.close()
 
