@@ -44,14 +44,6 @@ def disk(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
-
-
-@pytest.fixture
 def running(disk: Path, modem: VirtualModem) -> Iterator[tuple[Engine, Recorder, Profile]]:
     profile = resolve_profile(disk / "profile")
     prepare(profile)

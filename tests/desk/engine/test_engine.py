@@ -16,7 +16,7 @@ import pytest
 
 from desk.base import events as ev
 from desk.base.lock import ProfileLocked
-from desk.base.paths import Profile, resolve_profile
+from desk.base.paths import Profile
 from desk.engine.api import Engine, EngineNotRunning
 from desk.store.models import (
     DELIVERED,
@@ -39,7 +39,6 @@ from modem.sim import VirtualModem
 from tests.desk.engine.harness import (
     CUSTOMER,
     Recorder,
-    prepare,
     start_engine,
     updated_to,
     wait_ready,
@@ -56,13 +55,6 @@ def modem() -> Iterator[VirtualModem]:
     vm.start()
     yield vm
     vm.stop()
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Profile:
-    p = resolve_profile(tmp_path / "profile")
-    prepare(p)
-    return p
 
 
 @pytest.fixture

@@ -26,14 +26,6 @@ from tests.desk.engine.harness import (
 
 
 @pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
-
-
-@pytest.fixture
 def running(tmp_path: Path, modem: VirtualModem) -> Iterator[tuple[Engine, Recorder]]:
     profile: Profile = resolve_profile(tmp_path / "profile")
     prepare(profile)

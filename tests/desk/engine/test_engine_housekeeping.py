@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 
 from desk.base import events as ev
 from desk.base.clock import FakeClock, SystemClock, to_db
-from desk.base.paths import Profile, resolve_profile
+from desk.base.paths import Profile
 from desk.compliance import retention
 from desk.data import backup
 from desk.engine import housekeeping as core
@@ -28,7 +28,6 @@ from desk.store.settings import Settings
 from modem.sim import VirtualModem
 from tests.desk.engine.harness import (
     CUSTOMER,
-    prepare,
     start_engine,
     updated_to,
     wait_ready,
@@ -37,21 +36,6 @@ from tests.desk.engine.harness import (
 
 # 10:00 in New York (the customer's zone): inside the default quiet hours window.
 NOON = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Profile:
-    p = resolve_profile(tmp_path / "profile")
-    prepare(p)
-    return p
 
 
 def _is(kind: type, **fields: Any) -> Callable[[ev.DeskEvent], bool]:

@@ -31,14 +31,6 @@ CARD = "Here is my card for the deposit: 4111 1111 1111 1111, exp 12/28"
 
 
 @pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
-
-
-@pytest.fixture
 def profile(tmp_path: Path) -> Profile:
     p = resolve_profile(tmp_path / "profile")
     prepare(p, shop_name="Smile Dental")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,14 +23,6 @@ from modem.sim import VirtualModem
 from tests.desk.engine.harness import CUSTOMER, prepare, start_engine, wait_ready, wait_until
 
 ROWS = 20_000
-
-
-@pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
 
 
 @pytest.fixture

@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import tzlocal
 
 from desk.base import events as ev
-from desk.base.paths import Profile, resolve_profile
+from desk.base.paths import Profile
 from desk.store.models import SENT
 from desk.store.settings import Settings
 from modem.sim import VirtualModem
-from tests.desk.engine.harness import CUSTOMER, prepare, start_engine, updated_to, wait_ready
-
-
-@pytest.fixture
-def modem() -> Iterator[VirtualModem]:
-    vm = VirtualModem(report_delay=0.05)
-    vm.start()
-    yield vm
-    vm.stop()
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Profile:
-    p = resolve_profile(tmp_path / "profile")
-    prepare(p)
-    return p
+from tests.desk.engine.harness import CUSTOMER, start_engine, updated_to, wait_ready
 
 
 def test_a_missing_time_zone_is_said_once_and_setting_one_carries_on(
