@@ -217,3 +217,34 @@ def test_the_limit_neither_locks_up_nor_opens_wide_when_the_clock_is_set(databas
     assert ratelimit.usage(clock=clock) == (2, 22)
     clock.advance(56)
     assert len(_take(settings, clock)) == 2
+
+
+def test_a_clock_adjusted_again_and_again_keeps_the_query_bounded_and_the_limit_holding(
+    database, settings, clock
+):
+    """Two hundred small jumps in a day (a clock that keeps being corrected, or a fast test clock):
+    usage still answers (no 'parser stack overflow' from one OR per jump), and the limit only
+    errs on the side of holding texts back."""
+    settings.set("rate_per_minute", 2)
+    for i in range(6):
+        _queue(settings, clock, text=f"m{i}")
+    jobs = _take(settings, clock)
+    assert len(jobs) == 2
+    _send_all(jobs, clock)
+    for _ in range(200):
+        clock.advance(1)
+        clock.jump(timedelta(minutes=5))
+    minute, day = ratelimit.usage(clock=clock)
+    assert day == 2 and minute >= 0
+    assert len(_take(settings, clock)) <= 2
+
+
+def test_many_ranges_make_one_bounded_query_that_counts_at_least_as_much(database, clock):
+    now = clock.now()
+    ranges = [
+        (now - timedelta(minutes=2 * i + 1), now - timedelta(minutes=2 * i)) for i in range(300)
+    ]
+    bounded = ratelimit._bounded(ranges)
+    assert len(bounded) == 1
+    assert bounded[0] == (now - timedelta(minutes=599), now)
+    assert ratelimit._sent_in(ranges).bind(database).scalar() == 0  # runs: no parser overflow
