@@ -14,6 +14,7 @@ from desk.engine.api import Engine
 from desk.store.db import open_database
 from desk.store.settings import Settings
 from modem.events import ModemState
+from modem.service.modem_service import ModemService
 
 CUSTOMER = "+12025550143"
 
@@ -85,3 +86,9 @@ def wait_ready(rec: Recorder) -> None:
         lambda e: isinstance(e, ev.ModemStatusChanged) and e.status.state == ModemState.READY,
         timeout=60,
     )
+
+
+def stored_path_modem(**kwargs: Any) -> ModemService:
+    """A ModemService that has texts stored on the SIM and announced (+CMTI) rather than routed
+    inline: for tests of what waits in a SIM slot (a full disk, a garbled read of a slot)."""
+    return ModemService(direct_delivery=False, **kwargs)

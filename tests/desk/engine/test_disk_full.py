@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.desk.engine.harness import (
     Recorder,
     prepare,
     start_engine,
+    stored_path_modem,
     wait_ready,
     wait_until,
 )
@@ -47,7 +49,7 @@ def disk(tmp_path: Path) -> Iterator[Path]:
 def running(disk: Path, modem: VirtualModem) -> Iterator[tuple[Engine, Recorder, Profile]]:
     profile = resolve_profile(disk / "profile")
     prepare(profile)
-    engine, rec = start_engine(profile, modem.device)
+    engine, rec = start_engine(profile, modem.device, modem_factory=stored_path_modem)
     try:
         wait_ready(rec)
         yield engine, rec, profile
@@ -98,6 +100,9 @@ def test_beyond_the_hold_limit_texts_are_given_back_to_the_modem_and_still_all_s
     released: list[str] = []
 
     class Recording(ModemService):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(direct_delivery=False, **kwargs)
+
         def release_incoming(self, token: str) -> None:
             released.append(token)
             super().release_incoming(token)

