@@ -33,14 +33,15 @@ from desk.base.clock import Clock, SystemClock
 from desk.base.lock import ProfileLock, ProfileLocked
 from desk.base.paths import Profile
 from desk.compliance.erase import EraseJob, ErasureResult
+from desk.engine import links
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.store.bulk import BulkJob
 from desk.store.db import open_database
 from desk.store.settings import Settings
+from modem.at.trace import DEFAULT_NAME
 from modem.events import ModemEvent, ModemStatus
 from modem.link import ModemLink
-from modem.service.modem_service import ModemService
 
 __all__ = ["Engine", "EngineNotRunning", "ProfileLocked"]
 
@@ -57,16 +58,13 @@ class EngineNotRunning(RuntimeError):
     pass
 
 
-def _default_factory(**kwargs: Any) -> ModemLink:
-    return ModemService(**kwargs)
-
-
 class Engine:
     def __init__(
         self,
         profile: Profile,
         *,
         port: str | None = None,
+        modem: str | None = None,
         clock: Clock | None = None,
         modem_factory: ModemFactory | None = None,
         mode: str = "window",
@@ -75,10 +73,11 @@ class Engine:
     ) -> None:
         self.profile = profile
         self.port = port
+        self.modem_kind = modem  # at / hilink / android; None: the modem_kind setting
         self.clock: Clock = clock or SystemClock()
         self.settings = Settings()
         self.mode = mode
-        self._factory = modem_factory or _default_factory
+        self._factory = modem_factory  # None: desk.engine.links builds the link
         self._interval = interval
         self._max_in_flight = max_in_flight
         self._lock = ProfileLock(profile.lock_path, mode=mode)
@@ -150,15 +149,20 @@ class Engine:
         self.stop()
 
     def _modem_settings(self) -> tuple[str | None, str | None]:
-        port = self.port if self.port else (self.settings.get("modem_port") or None)
-        pin = self.settings.get("modem_pin") or None
-        return (port, pin)
+        """What the modem link is built from (no keyring secrets): a change restarts it."""
+        choice = links.choose(self.settings, kind=self.modem_kind, address=self.port)
+        return (" ".join(choice.key()), self.settings.get("modem_pin") or None)
 
     def _make_service(self) -> ModemLink:
-        port, pin = self._modem_settings()
-        sink = self._sink
-        log.info("starting the modem service on %s", port or "the first modem found")
-        return self._factory(port=port, sink=sink, pin=pin)
+        """The link the settings (or ``modem``/``port``) choose; a given factory gets
+        (port=, sink=, pin=). Raises links.LinkNotReady in plain words."""
+        choice = links.choose(self.settings, kind=self.modem_kind, address=self.port)
+        log.info("starting %s", choice.describe())
+        if self._factory is not None:
+            pin = self.settings.get("modem_pin") or None
+            return self._factory(port=choice.address, sink=self._sink, pin=pin)
+        trace = self.profile.log_dir / DEFAULT_NAME
+        return links.make_link(choice, self._sink, settings=self.settings, trace=trace)
 
     def _sink(self, event: ModemEvent) -> None:
         core = self._core
