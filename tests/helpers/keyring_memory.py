@@ -13,10 +13,10 @@ import keyring.errors
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """Secrets in a dict: (service, username) -> password."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -38,6 +38,6 @@ def memory_keyring() -> MemoryKeyring:
 
 
 def unavailable_keyring() -> keyring.backend.KeyringBackend:
-    ring = keyring.backends.fail.Keyring()
+    ring = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
     keyring.set_keyring(ring)
     return ring
