@@ -81,7 +81,7 @@ class ModemService:
         backoff_max: float = 10.0,
         sim_busy_wait: float = 30.0,
         storage: str = "SM",
-        direct_delivery: bool = True,
+        direct_delivery: bool = False,
         opener: connect.Opener | None = None,
         trace: str | os.PathLike[str] | logging.Logger | None = None,
         trace_full_detail: bool = False,
