@@ -55,3 +55,22 @@ def test_architecture_diagram_is_current() -> None:
     assert package_diagram.current_block(text) == package_diagram.render_block(), (
         "docs/ARCHITECTURE.md has an old package diagram: run python scripts/package_diagram.py --write"
     )
+
+
+LINE_LIMIT = 500
+LIMITED_FOLDERS = ("desk", "modem", "ui", "tests", "bench", "packaging", "scripts")
+
+
+def test_no_python_file_is_over_the_line_limit() -> None:
+    """Files stay readable in one sitting: no Python file in the project's folders passes 500
+    lines (split it into modules named after what they hold)."""
+    checked = 0
+    too_long = []
+    for folder in LIMITED_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            checked += 1
+            if lines > LINE_LIMIT:
+                too_long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert checked > 100, f"only {checked} Python files found under {LIMITED_FOLDERS}"
+    assert too_long == [], f"over {LINE_LIMIT} lines: " + "; ".join(too_long)
