@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from desk.base import quiet_hours
 from desk.base.clock import FakeClock, to_db, utc
-from desk.messaging import outbox
+from desk.messaging import outbox, send_queue
 from desk.messaging.contacts import contact_for_number, quiet_hold
 from desk.reminders.manage import ReminderError, cancel_reminder, create_reminder
 from desk.reminders.recurrence import parse_every
@@ -197,12 +197,12 @@ def test_quiet_hours_defer_to_the_next_allowed_minute_in_each_recipients_zone(en
     assert by_contact["Tok"].not_before is None
     assert "quiet hours" in ReminderRun.get_by_id(by_contact["Ny"].reminder_run_id).reason
     # The outbox agrees: only the two outside quiet hours may go now; New York's at 08:00.
-    jobs = outbox.take_jobs(settings=settings, clock=clock, limit=10)
+    jobs = send_queue.take_jobs(settings=settings, clock=clock, limit=10)
     assert sorted(j.number for j in jobs) == sorted([LONDON_NUMBER, "+12025550199"])
     clock.set(datetime(2026, 12, 1, 12, 59, tzinfo=UTC))
-    assert outbox.take_jobs(settings=settings, clock=clock, limit=10) == []
+    assert send_queue.take_jobs(settings=settings, clock=clock, limit=10) == []
     clock.set(datetime(2026, 12, 1, 13, 0, tzinfo=UTC))
-    assert [j.number for j in outbox.take_jobs(settings=settings, clock=clock, limit=10)] == [
+    assert [j.number for j in send_queue.take_jobs(settings=settings, clock=clock, limit=10)] == [
         NY_NUMBER
     ]
 
@@ -268,7 +268,7 @@ def test_cancel_and_send_now(env):
     ids = send_now(later.id, settings=settings, clock=clock)
     assert len(ids) == 1
     assert Message.get_by_id(ids[0]).not_before is None  # now, not at the occurrence's time
-    assert [j.job_id for j in outbox.take_jobs(settings=settings, clock=clock)] == ids
+    assert [j.job_id for j in send_queue.take_jobs(settings=settings, clock=clock)] == ids
     r = Reminder.get_by_id(later.id)
     assert r.state == "scheduled"
     assert utc(r.next_at).astimezone(settings.shop_zone()).month == 1  # moved on a month
