@@ -262,10 +262,17 @@ class Engine:
             emit=self._core_emit,
         )
 
-    def erase_contact(self, contact_id: int, *, staff: str | None = None) -> Future[ErasureResult]:
+    def erase_contact(
+        self,
+        contact_id: int,
+        *,
+        staff: str | None = None,
+        on_job: Callable[[EraseJob], None] | None = None,
+    ) -> Future[ErasureResult]:
         """Erase one customer as a bulk job (desk.compliance.erase.EraseJob): short steps on the
         core thread, incoming texts stored in between; ConversationRemoved for their threads
-        once it is done. An unknown contact fails the Future with EraseError."""
+        once it is done. An unknown contact fails the Future with EraseError. ``on_job(job)`` is
+        called on the core thread before the first step (the window's progress and Cancel)."""
         done: Future[ErasureResult] = Future()
 
         def start() -> None:  # on the core thread, outside any transaction
@@ -273,6 +280,8 @@ class Engine:
             assert core is not None
             convs = ops.conversation_ids(contact_id)
             job = EraseJob(contact_id, staff=staff, clock=self.clock)
+            if on_job is not None:
+                on_job(job)
             inner: Future[ErasureResult] = Future()
 
             def finished(f: Future[ErasureResult]) -> None:
