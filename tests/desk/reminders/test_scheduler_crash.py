@@ -32,7 +32,7 @@ RECIPIENTS = 2
 SCRIPT = """
 import sys
 from datetime import datetime, timedelta
-from desk.messaging import outbox
+from desk.messaging import outbox, send_queue
 from desk.base.clock import FakeClock
 from desk.store.db import open_database
 from desk.reminders.scheduler import Scheduler
@@ -48,7 +48,7 @@ for day in range(days):
     clock.set(start + timedelta(days=day))
     scheduler = Scheduler(settings=settings, clock=clock)
     while scheduler.tick():
-        outbox.take_jobs(settings=settings, clock=clock, limit=3)
+        send_queue.take_jobs(settings=settings, clock=clock, limit=3)
 print("done", flush=True)
 """
 
