@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from desk.base.clock import to_db
 from desk.compliance import consent
 from desk.engine.incoming_rules import RULES
-from desk.messaging import outbox
+from desk.messaging import outbox, send_queue
 from desk.messaging.inbox import store_incoming
 from desk.store.models import (
     SENT,
@@ -144,7 +144,7 @@ def test_stop_opts_out_with_one_confirmation(database, settings, clock):
     assert event.at == to_db(clock.now())
     assert "keyword" in Message.get_by_id(result.message_id).flag_list
     # the confirmation may go to an opted-out contact and is taken like any reply
-    jobs = outbox.take_jobs(settings=settings, clock=clock, limit=5)
+    jobs = send_queue.take_jobs(settings=settings, clock=clock, limit=5)
     assert [j.job_id for j in jobs] == [reply.id]
 
 
