@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desk.base.clock import FakeClock, to_db, utc
-from desk.messaging import outbox
+from desk.messaging import send_queue
 from desk.reminders.scheduler import Scheduler
 from desk.store.db import close_database, db, open_database
 from desk.store.models import Contact, Message, Reminder, ReminderRecipient, ReminderRun
@@ -110,7 +110,7 @@ def released_in_first_minute(settings: Settings, clock: FakeClock) -> int:
     released = 0
     for second in range(60):
         clock.set(start + timedelta(seconds=second))
-        released += len(outbox.take_jobs(settings=settings, clock=clock, limit=10))
+        released += len(send_queue.take_jobs(settings=settings, clock=clock, limit=10))
     return released
 
 
