@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desk.base import secrets
+from desk.base.paths import Profile
 from desk.store.settings import SettingsReader
 from modem.android.link import AndroidLink
+from modem.at.trace import DEFAULT_NAME as TRACE_NAME
 from modem.events import ModemEvent
 from modem.hilink.link import HiLinkLink
 from modem.link import ModemLink
@@ -154,6 +156,12 @@ def make_link(
         signing_key=signing_key, listen_host=choice.listen_host, listen_port=choice.listen_port,
         public_url=None, tls=None,
     )  # fmt: skip
+
+
+def trace_path(profile: Profile) -> Path:
+    """Where the AT modem's trace (the modem log for support) is written: the log folder; it
+    rotates to ``.1``, ``.2``, ... beside it."""
+    return profile.log_dir / TRACE_NAME
 
 
 def _device(kind: str) -> str:
