@@ -27,7 +27,7 @@ from typing import Any
 
 from desk.base import events as ev
 from desk.base.clock import Clock
-from desk.messaging import inbox, outbox
+from desk.messaging import delivery, inbox, outbox, send_queue
 from desk.messaging.inbox import IncomingRules
 from desk.store.models import Appointment, Message
 from desk.store.settings import Settings
@@ -126,7 +126,7 @@ class ModemSide:
             )  # fmt: skip
             self._message_updated(self.write(outbox.on_send_failed, event, clock=self.clock))
         elif isinstance(event, me.DeliveryReport):
-            mid = self.write(outbox.on_delivery_report, event, clock=self.clock)
+            mid = self.write(delivery.on_delivery_report, event, clock=self.clock)
             if event.token is not None and self.service is not None:
                 self.later("ack", (self.service, event.token))
             self._message_updated(mid)
@@ -244,7 +244,9 @@ class ModemSide:
         room = self.max_in_flight - len(self.flights)
         if room <= 0:
             return
-        jobs = self.write(outbox.take_jobs, settings=self.settings, clock=self.clock, limit=room)
+        jobs = self.write(
+            send_queue.take_jobs, settings=self.settings, clock=self.clock, limit=room
+        )
         for job in jobs:
             self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
             self.later("submit", (service, job))
