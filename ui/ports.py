@@ -2,6 +2,8 @@
 
 Probing opens serial ports and waits for answers, so it runs on a worker thread; the answer comes
 back as a queued signal on a relay owned by the asking widget (dropped if that widget is gone).
+``run_async`` does the same for any other slow call (discovery on the network, the password
+store, copying the modem log).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ _pending: set[_Relay] = set()
 T = TypeVar("T")
 
 
-def _run(
+def run_async(
     owner: QObject, work: Callable[[], T], done: Callable[[T | None, str | None], None]
 ) -> None:
+    """Run ``work()`` on a worker thread; ``done(result, None)`` or ``done(None, error text)``
+    comes back on the GUI thread, and not at all once ``owner`` is gone."""
     relay = _Relay()  # no parent: lives until it has answered, even if the owner is closed
     _pending.add(relay)
 
@@ -52,13 +56,13 @@ def _run(
 
 
 def list_ports_async(owner: QObject, done: Callable[[list[PortInfo], str | None], None]) -> None:
-    _run(owner, ports.list_ports, lambda result, err: done(result or [], err))
+    run_async(owner, ports.list_ports, lambda result, err: done(result or [], err))
 
 
 def probe_async(
     owner: QObject, path: str, done: Callable[[ProbeResult | None, str | None], None]
 ) -> None:
-    _run(owner, lambda: ports.probe(path), done)
+    run_async(owner, lambda: ports.probe(path), done)
 
 
 def describe_probe(result: ProbeResult | None, err: str | None) -> tuple[bool, str]:
