@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ui import resources
+from ui import modem_log_action, resources
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -54,4 +54,5 @@ def build(w: MainWindow) -> None:
     _action(w, "Enter SIM &PIN…", None, w.ask_pin, m)
     h = bar.addMenu("&Help")
     _action(w, "&Where are the logs?", None, w.show_log_path, h)
+    _action(w, "Save &modem log…", None, lambda: modem_log_action.save_from_window(w), h)
     _action(w, "&About TextDesk", None, w.about, h)
