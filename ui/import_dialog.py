@@ -1,6 +1,7 @@
 """Import appointments from a CSV file: parse in a worker thread (a progress bar for big files,
 the window never freezes), preview every row — new, already imported, or rejected in red with the
-reason — then create them through the engine's core thread.
+reason — then create them as a job on the engine's core thread (short steps, progress and Cancel:
+ui.job_progress).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from desk.engine.api import Engine
 from desk.messaging.placeholders import format_date, format_time
 from desk.reminders import csv_import as appointments_csv
 from desk.reminders.csv_parse import Preview
+from ui import job_progress
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
 
@@ -90,6 +92,7 @@ class ImportDialog(QDialog):
         self.preview: Preview | None = None
         self.import_result: appointments_csv.ImportResult | None = None
         self._job: _ParseJob | None = None
+        self.job_row: job_progress.JobRow | None = None
 
         self.path = QLineEdit(self)
         self.path.setPlaceholderText("A CSV file from your booking system")
@@ -204,24 +207,47 @@ class ImportDialog(QDialog):
     def row_status(self, row: int) -> str:
         return self.model.cell(row, 1)
 
-    # --- importing (engine's core thread) --------------------------------------------------------
+    # --- importing (a job on the engine's core thread) ------------------------------------------
     def do_import(self) -> None:
+        """Create the new rows as an ImportJob on the engine: short steps between incoming texts,
+        progress and Cancel in the main window's status bar (ui.job_progress); this dialog may be
+        closed meanwhile."""
         if self.preview is None or not self.preview.new_rows:
             return
+        try:
+            job = appointments_csv.ImportJob(
+                self.preview.new_rows,
+                settings=self.settings,
+                clock=self.clock,
+                created_by=self.settings.get("staff_name") or None,
+            )
+        except ValueError as exc:  # ReminderError: one plain line
+            self.summary.setText(f"Nothing was imported: {exc}")
+            return
         self.import_button.setEnabled(False)
-        self.summary.setText("Importing…")
-        future = self.engine.call(
-            appointments_csv.import_rows,
-            self.preview.new_rows,
-            settings=self.settings,
-            clock=self.clock,
-            created_by=self.settings.get("staff_name") or None,
+        self.summary.setText(
+            "Importing… progress and Cancel are at the bottom of the TextDesk window; you can "
+            "close this one, the import goes on."
         )
-        self.bridge.when_done(future, self._imported, self._import_failed)
+        future = self.engine.run_job(job)
+        self.job_row = job_progress.area_for(self).track(
+            job.description, future, self.bridge, job=job, done_words=self._words
+        )
+        self.job_row.succeeded.connect(self._imported)
+        self.job_row.failed.connect(self._import_failed)
+
+    @staticmethod
+    def _words(result: appointments_csv.ImportResult) -> str:
+        if result.cancelled:
+            return (
+                f"Import cancelled: {len(result.created)} appointment(s) created; importing the "
+                "file again creates only the rest"
+            )
+        return f"Imported {len(result.created)} appointment(s)"
 
     def _imported(self, result: appointments_csv.ImportResult) -> None:
         self.import_result = result
-        text = f"Created {len(result.created)} appointment(s)"
+        text = self._words(result)
         if result.existing:
             text += f", {result.existing} were already there"
         if result.failed:
@@ -232,7 +258,10 @@ class ImportDialog(QDialog):
         self.imported.emit(result)
 
     def _import_failed(self, exc: BaseException) -> None:
-        self.summary.setText(f"Import failed, nothing was created: {exc}")
+        self.summary.setText(
+            f"The import stopped: {exc}. What was created before stays; importing the file "
+            "again creates only the rest."
+        )
         self.import_button.setEnabled(True)
 
     def done(self, code: int) -> None:
