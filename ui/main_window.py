@@ -25,7 +25,7 @@ from desk.engine import window_ops
 from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from ui import export_action, menus, resources, storage_banner, window_state
+from ui import export_action, job_progress, menus, resources, storage_banner, window_state
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
@@ -395,8 +395,7 @@ class MainWindow(QMainWindow):
         )
 
     def erase_contact(self, contact_id: int) -> None:
-        staff = self.settings.get("staff_name") or None
-        self._call(self.engine.erase_contact(contact_id, staff=staff), "Customer erased.")
+        job_progress.erase_contact(self, contact_id)  # a job: progress and Cancel, never waits
 
     def export_current(self) -> None:
         if self.thread.conversation is not None:
