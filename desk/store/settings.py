@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import tzlocal
 
-from desk.base import quiet_hours
+from desk.base import opening_hours, quiet_hours
 from desk.store.models import Setting
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,23 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def _opening_hours(text: str) -> str:
+    try:
+        opening_hours.parse(str(text))
+    except ValueError as exc:
+        raise SettingError(str(exc).removeprefix("Opening hours: ")) from None
+    return str(text).strip()
+
+
+def _closed_days(text: str) -> str:
+    days = [d.strip() for d in str(text).replace(";", ",").split(",") if d.strip()]
+    try:
+        opening_hours.parse("", days)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    return ",".join(days)
+
+
 @dataclass(frozen=True)
 class Spec:
     default: Any
@@ -180,6 +197,32 @@ SPECS: dict[str, Spec] = {
     "notifications": Spec(True, _bool, "Desktop notification on a new message"),
     "sound": Spec(False, _bool, "Play a sound on a new message"),
     "staff_name": Spec("", _text(40), "Who is at the counter (recorded on sent messages)"),
+    # Automations (issue 14): opening hours, away replies, keyword answers, missed calls.
+    "opening_hours": Spec(
+        "", _opening_hours, "When the shop is open, e.g. mon-fri 09:00-18:00; sat 10:00-14:00"
+    ),
+    "closed_days": Spec("", _closed_days, "Days the shop is closed, e.g. 2026-12-25,2026-12-26"),
+    "away_reply": Spec(False, _bool, "Answer texts that arrive outside opening hours"),
+    "away_text": Spec(
+        "{shop}: thanks for your text. We are closed now and will answer {next_open}.",
+        _text(300),
+        "The away reply ({next_open}: when the shop opens)",
+    ),
+    "away_every_hours": Spec(12, _int_range(1, 168), "At most one away reply per customer in"),
+    "keyword_answers": Spec(True, _bool, "Answer the shop's keywords (HOURS, ADDRESS…)"),
+    "missed_call_textback": Spec(False, _bool, "Text back a caller the shop did not answer"),
+    "missed_call_text": Spec(
+        "Sorry we missed your call - text us here, we answer fast. {shop}",
+        _text(300),
+        "The text sent after a missed call",
+    ),
+    "missed_call_every_hours": Spec(
+        24, _int_range(1, 720), "At most one missed-call text per caller in"
+    ),
+    "decline_after_rings": Spec(
+        0, _int_range(0, 30), "Hang up a call after this many rings (0: never)"
+    ),
+    "missed_call_quiet_hours": Spec(False, _bool, "Hold missed-call texts during quiet hours too"),
 }
 
 
