@@ -4,16 +4,16 @@ States: queued → sending → sent → delivered, or failed (reason in plain wo
 
 - ``queue_message`` commits the message as ``queued`` (with one MessagePart row per SMS part)
   before anything reaches the modem.
-- ``take_jobs`` picks what may go now (staff first, then automated; rate limit, quiet hours for
-  automated messages, ``not_before``, retry backoff), marks it ``sending`` and commits before
-  returning the SendJobs.
+- ``desk.messaging.send_queue.take_jobs`` picks what may go now (staff first, then automated;
+  rate limit, quiet hours for automated messages, ``not_before``, retry backoff), marks it
+  ``sending`` and commits before returning the SendJobs.
 - Part events advance ``parts_sent`` (the resume point); a transient failure goes back to
   ``queued`` with backoff, a permanent one fails at once; ``SendFailed(uncertain=True)`` and a
   restart that finds a message still ``sending`` leave it ``uncertain``: a person decides
   (``resend`` continues at the first part not recorded as sent, with the same concat reference;
   ``resolve_uncertain`` records what they know). Never resent automatically.
 
-Delivery reports: see ``desk.messaging.delivery`` (``on_delivery_report`` is re-exported here).
+Delivery reports: ``desk.messaging.delivery.on_delivery_report``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
 from desk.messaging.contacts import NoSuchContact, contact_for, conversation_for, touch
-from desk.messaging.delivery import on_delivery_report, settle_message
-from desk.messaging.send_queue import CONSENT_SOURCES, take_jobs
+from desk.messaging.delivery import settle_message
+from desk.messaging.send_queue import CONSENT_SOURCES
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
 from desk.store.db import db
@@ -51,7 +51,6 @@ __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_FOR",
     "SendRefused",
-    "on_delivery_report",
     "on_part_sent",
     "on_part_submitting",
     "on_send_failed",
@@ -60,7 +59,6 @@ __all__ = [
     "resend",
     "resolve_uncertain",
     "staff_text",
-    "take_jobs",
 ]
 
 log = logging.getLogger(__name__)

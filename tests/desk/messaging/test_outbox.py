@@ -9,6 +9,7 @@ import pytest
 
 from desk.base.clock import to_db
 from desk.messaging import outbox
+from desk.messaging.delivery import on_delivery_report
 from desk.messaging.outbox import (
     SendRefused,
     on_part_sent,
@@ -18,8 +19,8 @@ from desk.messaging.outbox import (
     recover_interrupted,
     resend,
     resolve_uncertain,
-    take_jobs,
 )
+from desk.messaging.send_queue import take_jobs
 from desk.store.db import close_database, open_database
 from desk.store.models import (
     DELIVERED,
@@ -167,7 +168,7 @@ def test_state_machine_queued_sending_sent_delivered(database, settings, clock, 
     assert audit.action == "sent" and audit.staff == "Anna" and str(message.id) in audit.detail
     for ref in refs:
         clock.advance(5)
-        outbox.on_delivery_report(report_event(ref, ANNA), clock=clock)
+        on_delivery_report(report_event(ref, ANNA), clock=clock)
     m = _reload(message)
     assert m.state == DELIVERED and m.delivered_at is not None
 

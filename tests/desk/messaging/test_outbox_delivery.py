@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from desk.messaging.delivery import describe_status, same_number
-from desk.messaging.outbox import on_delivery_report, on_part_sent, queue_message, take_jobs
+from desk.messaging.delivery import describe_status, on_delivery_report, same_number
+from desk.messaging.outbox import on_part_sent, queue_message
+from desk.messaging.send_queue import take_jobs
 from desk.store.db import close_database, open_database
 from desk.store.models import (
     DELIVERED,

@@ -20,7 +20,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
-from desk.messaging import outbox
+from desk.messaging import outbox, send_queue
 from desk.store.db import close_database, open_database
 from desk.store.models import FAILED, SENT, UNCERTAIN, Message
 from desk.store.settings import Settings
@@ -39,7 +39,7 @@ class Modem:
         self.reference = 0
 
     def take(self, config: Settings) -> None:
-        for job in outbox.take_jobs(settings=config, clock=self.clock, limit=5):
+        for job in send_queue.take_jobs(settings=config, clock=self.clock, limit=5):
             assert job.job_id not in self.flights, "a job taken twice while in flight"
             parts = Message.get_by_id(job.job_id).parts
             self.flights[job.job_id] = [job.start_part, parts]

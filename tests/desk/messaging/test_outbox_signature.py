@@ -10,8 +10,8 @@ from desk.messaging.outbox import (
     queue_message,
     resend,
     staff_text,
-    take_jobs,
 )
+from desk.messaging.send_queue import take_jobs
 from desk.store.models import MessagePart
 from modem.codec import pdu as codec
 from tests.desk.conftest import failed

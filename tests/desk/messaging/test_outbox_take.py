@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from desk.messaging import outbox, ratelimit, send_queue
-from desk.messaging.outbox import on_part_sent, queue_message, take_jobs
+from desk.messaging.outbox import on_part_sent, queue_message
+from desk.messaging.send_queue import take_jobs
 from desk.store.chunks import chunks
 from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart
 from tests.desk.conftest import failed, sent

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from desk.base.clock import to_db
 from desk.messaging import ratelimit
-from desk.messaging.outbox import on_part_sent, on_send_failed, queue_message, take_jobs
+from desk.messaging.outbox import on_part_sent, on_send_failed, queue_message
+from desk.messaging.send_queue import take_jobs
 from desk.store.db import close_database, open_database
 from desk.store.models import QUEUED, Contact, Message
 from tests.desk.conftest import failed, sent
