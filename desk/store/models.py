@@ -33,6 +33,30 @@ IN_STATES = (RECEIVED, INCOMPLETE)
 # Conversation.status
 OPEN, DONE = "open", "done"
 
+# Message.held_reason: why a queued outgoing text is not going now (held_until says until when)
+HELD_RATE_MINUTE = "rate_minute"  # the per-minute send limit (staff's or automated texts')
+HELD_RATE_DAY = "rate_day"  # the per-day limit of automated texts
+HELD_QUIET_HOURS = "quiet_hours"  # automated texts wait out the customer's quiet hours
+HELD_RETRY = "retry"  # a temporary modem error; error/error_code say which, retried at held_until
+HELD_NO_NETWORK = "no_network"  # the modem is not registered on a network
+HELD_NO_MODEM = "no_modem"  # no modem is connected
+HELD_REASONS = (
+    HELD_RATE_MINUTE,
+    HELD_RATE_DAY,
+    HELD_QUIET_HOURS,
+    HELD_RETRY,
+    HELD_NO_NETWORK,
+    HELD_NO_MODEM,
+)
+
+# Conversation.attention: the causes behind needs_attention, each cleared when its cause is
+ATTENTION_FAILED = "failed"  # an outgoing text failed
+ATTENTION_UNCERTAIN = "uncertain"  # an outgoing text may or may not have gone out
+ATTENTION_OPTOUT_TEXT = "optout_text"  # the customer asked in words to stop (not the keyword)
+ATTENTION_APPOINTMENT = "appointment_reply"  # a reply about an appointment staff must read
+ATTENTION_REMINDER_LATE = "reminder_late"  # a reminder could not go before its appointment
+ATTENTION_EARLIER = "earlier"  # flagged before schema 5 recorded causes
+
 
 class BaseModel(pw.Model):
     """Every table's base. Each model declares ``id`` (the AutoField peewee would add unseen)
@@ -85,7 +109,13 @@ class Conversation(BaseModel):
     last_preview = pw.CharField(default="")
     last_direction = pw.CharField(null=True)
     needs_attention = pw.BooleanField(default=False)  # free-text opt-out, failed/uncertain send…
-    messages: pw.ModelSelect[Message]  # backref
+    attention = pw.TextField(default="")  # why: comma-separated ATTENTION_* causes (schema 5)
+    messages: pw.ModelSelect[Message]  # backrefs
+    notes: pw.ModelSelect[Note]
+
+    @property
+    def attention_list(self) -> list[str]:
+        return [c for c in self.attention.split(",") if c]
 
 
 class Message(BaseModel):
@@ -117,6 +147,8 @@ class Message(BaseModel):
     masked = pw.BooleanField(default=False)
     dedupe_key = pw.CharField(null=True, unique=True)  # incoming: sender|scts|concat|hash
     reminder_run_id = pw.IntegerField(null=True, index=True)
+    held_reason = pw.CharField(null=True)  # why a queued text waits: HELD_* (schema 5)
+    held_until = pw.DateTimeField(null=True)  # ... and until when (UTC); None: until it changes
     part_rows: pw.ModelSelect[MessagePart]  # backrefs
     incoming_parts: pw.ModelSelect[IncomingPart]
 
@@ -193,6 +225,23 @@ class Template(BaseModel):
     id = pw.AutoField()
     name = pw.CharField(unique=True)  # typed as /name in the composer
     body = pw.TextField()
+    position = pw.IntegerField(default=0)  # the shop's order (schema 5)
+
+
+class Note(BaseModel):
+    """An internal note on a conversation: seen by staff, never sent (schema 5)."""
+
+    id = pw.AutoField()
+    conversation = pw.ForeignKeyField(
+        Conversation, backref="notes", on_delete="CASCADE", index=False
+    )
+    conversation_id: int
+    body = pw.TextField()
+    staff = pw.CharField(null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("conversation", "created_at"), False),)
 
 
 class ConsentEvent(BaseModel):
@@ -296,6 +345,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     DeliveryReport,
     RawIncoming,
     Template,
+    Note,
     ConsentEvent,
     Setting,
     AuditLog,

@@ -36,6 +36,7 @@ STEPS: tuple[Step, ...] = (
     Step(2, "reminders", "reminders and appointments"),
     Step(3, "outgoing_queue_index", "index for the outgoing queue"),
     Step(4, "drafts", "reply drafts, one per conversation"),
+    Step(5, "counter", "held reasons, attention causes, template order, internal notes"),
 )
 SCHEMA_VERSION = STEPS[-1].version
 

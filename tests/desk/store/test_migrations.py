@@ -58,7 +58,7 @@ def test_the_fresh_schema_holds_the_tables_search_and_queue_index(tmp_path):
     assert [c[2] for c in queue["columns"] if c[5]] == ["priority", "created_at", "id"]
     columns = {c[1]: c for c in got["tables"]["contact"]["columns"]}
     assert columns["number"][2:4] == ("VARCHAR(255)", 1)
-    assert {"reminder", "reminder_run", "appointment", "draft"} <= set(got["tables"])
+    assert {"reminder", "reminder_run", "appointment", "draft", "note"} <= set(got["tables"])
 
 
 def test_the_comparison_sees_a_column_an_index_or_a_trigger_that_differs(tmp_path):
@@ -123,6 +123,46 @@ def test_schema_4_adds_drafts_that_go_with_their_conversation(tmp_path):
         assert drafts.Draft.select().count() == 0
         drafts.save_draft(1, "typed after the erasure", clock=clock)
         assert drafts.Draft.select().count() == 0
+    finally:
+        close_database()
+
+
+def test_schema_5_keeps_why_texts_wait_the_template_order_attention_causes_and_notes(tmp_path):
+    """Upgraded from schema 4: templates keep the order they were made in, a flagged
+    conversation gets the cause its rows show, held reasons start empty, notes go with their
+    conversation."""
+    path = tmp_path / "v4.sqlite3"
+    build_at(path, 4)
+    con = sqlite3.connect(path, isolation_level=None)
+    fill_core(con)
+    con.executescript(
+        """
+        INSERT INTO template (name, body) VALUES ('ready', 'Your order is ready.');
+        UPDATE message SET state = 'failed' WHERE id = 1;
+        UPDATE conversation SET needs_attention = 1 WHERE id = 1;
+        INSERT INTO contact (number, notes, tags, opted_out, callback_requested, created_at)
+            VALUES ('+12025550188', '', '', 0, 0, '2025-05-01 12:00:00');
+        INSERT INTO conversation (contact_id, status, unread, last_activity_at, last_preview,
+            needs_attention) VALUES (2, 'open', 0, '2025-05-01 12:00:00', '', 1);
+        INSERT INTO consent_event (contact_id, number, kind, method, at)
+            VALUES (2, '+12025550188', 'optout_text', 'keyword', '2025-05-01 12:00:00');
+        """
+    )
+    con.close()
+    open_database(path)
+    try:
+        names = [t.name for t in models.Template.select().order_by(models.Template.position)]
+        assert names == ["hours", "ready"]
+        causes = {c.id: c.attention_list for c in models.Conversation.select()}
+        assert causes == {1: [models.ATTENTION_FAILED], 2: [models.ATTENTION_OPTOUT_TEXT]}
+        message = models.Message.get_by_id(1)
+        assert (message.held_reason, message.held_until) == (None, None)
+        at = datetime(2026, 3, 10, 15, 0)
+        models.Note.create(conversation=1, body="prefers a call", staff="Anna", created_at=at)
+        models.Note.create(conversation=2, body="second customer", created_at=at)
+        assert [n.body for n in models.Conversation.get_by_id(1).notes] == ["prefers a call"]
+        models.Conversation.delete().where(models.Conversation.id == 1).execute()
+        assert [n.body for n in models.Note.select()] == ["second customer"]
     finally:
         close_database()
 
@@ -212,7 +252,7 @@ def fill_reminders(con: sqlite3.Connection) -> None:
     )
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_upgrading_keeps_every_row_and_a_copy_of_the_old_file(tmp_path, version):
     path = tmp_path / "shop.sqlite3"
     build_at(path, version)
