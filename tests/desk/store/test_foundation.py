@@ -207,17 +207,26 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
 
 
 def test_upgrading_a_shop_with_history_reads_the_queue_through_its_own_index(tmp_path):
-    from desk.store.models import Conversation, Message
+    from desk.store.models import Message
 
     path = tmp_path / "shop.sqlite3"
     database = open_database(path, migrate=False)
     migrations.migrate(database, path, target=2)
     now = datetime(2026, 1, 1)
-    contact = Contact.create(number="+12025550143", created_at=now)
-    conv = Conversation.create(contact=contact, last_activity_at=now)
+    # Rows in schema 2's columns (today's models have columns a schema 2 file lacks).
+    database.execute_sql(
+        "INSERT INTO contact (number, notes, tags, opted_out, callback_requested, created_at) "
+        "VALUES ('+12025550143', '', '', 0, 0, ?)",
+        (now,),
+    )
+    database.execute_sql(
+        "INSERT INTO conversation (contact_id, status, unread, last_activity_at, last_preview, "
+        "needs_attention) VALUES (1, 'open', 0, ?, '', 0)",
+        (now,),
+    )
     rows = [
         dict(
-            conversation=conv,
+            conversation_id=1,
             direction="out",
             body="x",
             created_at=now,
