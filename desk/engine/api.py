@@ -2,7 +2,7 @@
 
 ```python
 engine = Engine(profile)          # port=None: the modem_port setting, else discovery
-engine.start()                    # ProfileLocked says who holds the profile
+engine.start()                    # desk.base.lock.ProfileLocked says who holds the profile
 unsubscribe = engine.subscribe(fn)
 engine.send("+15551234567", "Your car is ready").result()   # the message id
 engine.stop()
@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from desk.base import events as ev
 from desk.base.clock import Clock, SystemClock
-from desk.base.lock import ProfileLock, ProfileLocked
+from desk.base.lock import ProfileLock
 from desk.base.paths import Profile
 from desk.compliance.erase import EraseJob, ErasureResult
 from desk.engine import links
@@ -43,7 +43,7 @@ from modem.at.trace import DEFAULT_NAME
 from modem.events import ModemEvent, ModemStatus
 from modem.link import ModemLink
 
-__all__ = ["Engine", "EngineNotRunning", "ProfileLocked"]
+__all__ = ["Engine", "EngineNotRunning"]
 
 log = logging.getLogger("desk.engine.api")
 
