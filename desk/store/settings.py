@@ -169,7 +169,12 @@ SPECS: dict[str, Spec] = {
         _text(300),
         "Confirmation sent on START",
     ),
-    "rate_per_minute": Spec(6, _int_range(1, 60), "Most texts sent per minute"),
+    "rate_per_minute": Spec(6, _int_range(1, 60), "Most automated texts sent per minute"),
+    "rate_per_minute_staff": Spec(
+        30,
+        _int_range(1, 120),
+        "Most texts per minute in all, counting replies typed by staff (person-to-person)",
+    ),
     "rate_per_day": Spec(300, _int_range(1, 10000), "Most texts sent per day"),
     "retention_days": Spec(0, _int_range(0, 36500), "Delete messages older than this (0: keep)"),
     "modem_port": Spec("", _text(200), "Serial port of the modem (empty: find it)"),
@@ -370,6 +375,10 @@ class Snapshot:
     @property
     def rate_per_day(self) -> int:
         return int(self.values["rate_per_day"])
+
+    @property
+    def rate_per_minute_staff(self) -> int:
+        return int(self.values["rate_per_minute_staff"])
 
     @property
     def grace_minutes(self) -> int:
