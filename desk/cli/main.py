@@ -46,12 +46,13 @@ from desk.engine import db_trouble
 from desk.engine.api import Engine
 from desk.messaging import outbox
 from desk.store import audit
-from desk.store.db import DatabaseError, db
+from desk.store.db import db
+from desk.store.migrations import DatabaseError
 from desk.store.models import IN, OUT, OUT_STATES, Contact, Conversation, Message
 from desk.store.settings import SPECS, Settings
 from modem import ports
 
-__all__ = ["SUBCOMMANDS", "CliError", "build_parser", "is_subcommand", "main", "open_profile"]
+__all__ = ["SUBCOMMANDS", "build_parser", "is_subcommand", "main"]
 
 log = logging.getLogger("desk.cli.main")
 
