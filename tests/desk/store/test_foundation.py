@@ -13,7 +13,8 @@ import pytest
 from desk.base import phones, quiet_hours
 from desk.base.paths import resolve_profile
 from desk.store import migrations
-from desk.store.db import DatabaseError, close_database, open_database
+from desk.store.db import close_database, open_database
+from desk.store.migrations import DatabaseError
 from desk.store.models import Contact
 from desk.store.settings import SettingError, Settings
 
