@@ -37,6 +37,7 @@ STEPS: tuple[Step, ...] = (
     Step(3, "outgoing_queue_index", "index for the outgoing queue"),
     Step(4, "drafts", "reply drafts, one per conversation"),
     Step(5, "counter", "held reasons, attention causes, template order, internal notes"),
+    Step(6, "activity", "calls, conversations opened and done, keyword answers"),
 )
 SCHEMA_VERSION = STEPS[-1].version
 

@@ -1,0 +1,19 @@
+-- TextDesk schema 6: what happens around the messages (issue 14): voice calls to the shop's SIM,
+-- conversations opened and marked done, and the words the shop answers automatically.
+--
+-- Frozen: once released this file is never edited; a change to the schema is a new numbered file.
+-- The DDL is what peewee's create_tables emits for desk.store.activity. Rows that name a customer
+-- cascade with the contact or conversation, so erasing a customer removes them too; a text-back
+-- message deleted by retention leaves its call (textback_id SET NULL).
+
+CREATE TABLE "call" ("id" INTEGER NOT NULL PRIMARY KEY, "number" VARCHAR(255), "contact_id" INTEGER, "started_at" DATETIME NOT NULL, "ended_at" DATETIME, "rings" INTEGER NOT NULL, "answered" INTEGER NOT NULL, "declined" INTEGER NOT NULL, "textback_id" INTEGER, "skipped" TEXT, FOREIGN KEY ("contact_id") REFERENCES "contact" ("id") ON DELETE CASCADE, FOREIGN KEY ("textback_id") REFERENCES "message" ("id") ON DELETE SET NULL);
+CREATE INDEX "call_contact_id" ON "call" ("contact_id");
+CREATE INDEX "call_started_at" ON "call" ("started_at");
+CREATE INDEX "call_textback_id" ON "call" ("textback_id");
+
+CREATE TABLE "conversation_event" ("id" INTEGER NOT NULL PRIMARY KEY, "conversation_id" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "at" DATETIME NOT NULL, "staff" VARCHAR(255), FOREIGN KEY ("conversation_id") REFERENCES "conversation" ("id") ON DELETE CASCADE);
+CREATE INDEX "conversation_event_conversation_id" ON "conversation_event" ("conversation_id");
+CREATE INDEX "conversation_event_at" ON "conversation_event" ("at");
+
+CREATE TABLE "keyword_answer" ("id" INTEGER NOT NULL PRIMARY KEY, "keyword" VARCHAR(255) NOT NULL, "answer" TEXT NOT NULL, "enabled" INTEGER NOT NULL, "created_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "keyword_answer_keyword" ON "keyword_answer" ("keyword");
