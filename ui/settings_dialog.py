@@ -1,7 +1,11 @@
-"""Settings: modem (ports found automatically, a Test button, PIN), shop, texts, sending, data.
+"""Settings: the modem (its kind, port or address, passwords: ui.modem_setup), shop, texts,
+sending, data.
 
 Values are checked with the same parsers as ``textdesk config`` (desk.store.settings.SPECS) and saved
-through the engine (the one writer). The theme follows the system, so there is no theme option.
+through the engine (the one writer). Passwords and the SIM PIN go to this computer's password
+store first (``secret_store``, off the GUI thread), never into the settings; a SIM PIN still
+held in the older ``modem_pin`` setting moves there on save. The theme follows the system, so
+there is no theme option.
 """
 
 from __future__ import annotations
@@ -15,20 +19,20 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desk.engine.ports import PortInfo, ProbeResult
+from desk.base import secrets
 from desk.store.settings import SPECS, SettingError
-from ui import ports
+from ui import modem_setup
+from ui.modem_setup import Keyring, ModemForm
 
 LABELS = {
     "shop_name": "Shop name",
@@ -36,9 +40,7 @@ LABELS = {
     "staff_name": "Your name",
     "default_country": "Default country",
     "timezone": "Time zone",
-    "modem_port": "Modem port",
-    "modem_pin": "SIM PIN",
-    "ussd_balance": "Balance code",
+    **modem_setup.LABELS,
     "help_text": "Answer to HELP",
     "optout_confirmation": "Reply to STOP",
     "optin_confirmation": "Reply to START",
@@ -52,7 +54,7 @@ LABELS = {
 }
 PAGES = {
     "Shop": ["shop_name", "signature", "staff_name", "default_country", "timezone"],
-    "Modem": ["modem_port", "modem_pin", "ussd_balance"],
+    "Modem": list(modem_setup.KEYS),
     "Auto replies": ["help_text", "optout_confirmation", "optin_confirmation"],
     "Sending": ["send_key", "rate_per_minute", "rate_per_day", "quiet_hours"],
     "Data and alerts": ["retention_days", "notifications", "sound"],
@@ -61,12 +63,19 @@ LONG_TEXT = {"help_text", "optout_confirmation", "optin_confirmation"}
 
 
 class SettingsDialog(QDialog):
+    """``apply(changes, done)`` saves settings through the core; ``secret_store`` (a
+    ui.modem_setup.Keyring) keeps passwords, None where there is none to use (then typing one
+    is refused in plain words); ``restart_link()`` is called after a password changed, so the
+    modem link logs in with it at once."""
+
     def __init__(
         self,
         values: dict[str, Any],
         *,
         apply: Callable[[dict[str, str], Callable[[str | None], None]], None],
         connected: str | None = None,
+        secret_store: Keyring | None = None,
+        restart_link: Callable[[], object] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -74,9 +83,19 @@ class SettingsDialog(QDialog):
         self.values = values
         self.connected = connected
         self._apply = apply
+        self.secret_store = secret_store
+        self.restart_link = restart_link
         self.fields: dict[str, QWidget] = {}
         self.tabs = QTabWidget(self)
+        self.modem = ModemForm(values, connected=connected, parent=self.tabs)
+        self.fields.update(self.modem.fields)
+        self.probe_result = self.modem.probe_result
+        self.test_button = self.modem.test_button
+        self.refresh_button = self.modem.refresh_button
         for page, keys in PAGES.items():
+            if page == "Modem":
+                self.tabs.addTab(self._scrolled(self.modem), page)
+                continue
             w = QWidget(self.tabs)
             form = QFormLayout(w)
             for key in keys:
@@ -84,23 +103,13 @@ class SettingsDialog(QDialog):
                 field.setAccessibleName(LABELS[key])
                 field.setToolTip(SPECS[key].help)
                 self.fields[key] = field
-                if key == "modem_port":
-                    if connected:
-                        now = QLabel(f"In use now: {connected}", w)
-                        now.setWordWrap(True)
-                        form.addRow("", now)
-                    form.addRow(LABELS[key], self._port_row(field))
-                    self.probe_result = QLabel("", w)
-                    self.probe_result.setWordWrap(True)
-                    form.addRow("", self.probe_result)
-                else:
-                    form.addRow(LABELS[key], field)
+                form.addRow(LABELS[key], field)
             if page == "Auto replies":
                 form.addRow("", QLabel("{shop} is replaced by the shop name.", w))
-            self.tabs.addTab(w, page)
+            self.tabs.addTab(self._scrolled(w), page)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #d93025;")
+        self.error.setStyleSheet(modem_setup.ERROR_STYLE)
         self.error.setAccessibleName("Settings problem")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -109,11 +118,21 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(620, 460)
+        self.resize(660, 520)
         self.refresh_ports()
+        if secret_store is not None:
+            secret_store.load(self, secrets.NAMES, self._secrets_loaded)
+
+    def _scrolled(self, page: QWidget) -> QScrollArea:
+        """A tab's page that scrolls rather than being cut off (big text, a small screen)."""
+        area = QScrollArea(self.tabs)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setWidget(page)
+        return area
 
     # --- fields ----------------------------------------------------------------------------
     def _field(self, key: str, value: Any) -> QWidget:
@@ -135,102 +154,48 @@ class SettingsDialog(QDialog):
             combo.addItem("Ctrl+Enter (Enter for a new line)", "ctrl+enter")
             combo.setCurrentIndex(0 if value == "enter" else 1)
             return combo
-        if key == "modem_port":
-            combo = QComboBox(self)
-            combo.setEditable(True)
-            combo.addItem("Find it automatically", "")
-            if value:
-                combo.addItem(str(value), str(value))
-                combo.setCurrentIndex(1)
-            return combo
         if key in LONG_TEXT:
             edit = QPlainTextEdit(str(value), self)
             edit.setTabChangesFocus(True)
             edit.setMaximumHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
             return edit
         line = QLineEdit(str(value), self)
-        if key == "modem_pin":
-            line.setEchoMode(QLineEdit.EchoMode.Password)
         if key == "quiet_hours":
             line.setPlaceholderText("08:00-21:00, or off")
         return line
 
-    def _port_row(self, combo: QWidget) -> QWidget:
-        w = QWidget(self)
-        row = QHBoxLayout(w)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(combo, 1)
-        self.refresh_button = QPushButton("Look again", w)
-        self.refresh_button.clicked.connect(self.refresh_ports)
-        self.test_button = QPushButton("Test", w)
-        self.test_button.setAccessibleName("Test the modem port")
-        self.test_button.clicked.connect(self.test_port)
-        row.addWidget(self.refresh_button)
-        row.addWidget(self.test_button)
-        return w
-
     def text_of(self, key: str) -> str:
+        if key in self.modem.fields:
+            return self.modem.text(key)
         w = self.fields[key]
         if isinstance(w, QCheckBox):
             return "on" if w.isChecked() else "off"
         if isinstance(w, QSpinBox):
             return str(w.value())
         if isinstance(w, QComboBox):
-            data = w.currentData()
-            if w.isEditable() and w.currentText() != w.itemText(w.currentIndex()):
-                return w.currentText().strip()
-            return str(data if data is not None else w.currentText()).strip()
+            return str(w.currentData()).strip()
         if isinstance(w, QPlainTextEdit):
             return w.toPlainText()
         assert isinstance(w, QLineEdit)
         return w.text()
 
-    # --- ports -----------------------------------------------------------------------------
+    # --- the modem ---------------------------------------------------------------------------
     def refresh_ports(self) -> None:
-        self.probe_result.setText("Looking for modems…")
-        ports.list_ports_async(self, self._ports_found)
-
-    def _ports_found(self, found: list[PortInfo], err: str | None) -> None:
-        combo = self.fields["modem_port"]
-        assert isinstance(combo, QComboBox)
-        current = self.text_of("modem_port")
-        known = {combo.itemData(i) for i in range(combo.count())}
-        for info in found:
-            path = info.device
-            if path not in known:
-                combo.addItem(ports.port_label(info), path)
-        if err:
-            self.probe_result.setText(f"Could not list ports: {err}")
-        elif not found:
-            self.probe_result.setText(
-                "No other serial ports found."
-                if self.connected
-                else "No serial ports found. Is the modem plugged in?"
-            )
-        else:
-            self.probe_result.setText(
-                f"Found {len(found)} possible port(s). Pick one and press Test."
-            )
-        idx = combo.findData(current)
-        if idx >= 0:
-            combo.setCurrentIndex(idx)
+        self.modem.refresh_ports()
 
     def test_port(self) -> None:
-        path = self.text_of("modem_port")
-        if not path:
-            self.probe_result.setText("Pick a port first (or leave it on automatic).")
-            return
-        self.test_button.setEnabled(False)
-        self.probe_result.setText(f"Testing {path}…")
-        ports.probe_async(self, path, self._tested)
+        self.modem.test_port()
 
-    def _tested(self, result: ProbeResult | None, err: str | None) -> None:
-        self.test_button.setEnabled(True)
-        ok, text = ports.describe_probe(result, err)
-        self.probe_result.setText(("✓ " if ok else "✕ ") + text)
-        self.probe_result.setStyleSheet("color: #188038;" if ok else "color: #d93025;")
+    def _secrets_loaded(self, stored: set[str] | None, err: str | None) -> None:
+        if err is not None:
+            self.error.setText(err)
+            return
+        self.modem.show_stored(stored or set())
 
     # --- saving ----------------------------------------------------------------------------
+    def _page_of(self, key: str) -> int:
+        return next(i for i, keys in enumerate(PAGES.values()) if key in keys)
+
     def changes(self) -> dict[str, str]:
         """Changed fields as text, each checked with its setting's parser (SettingError)."""
         out: dict[str, str] = {}
@@ -239,13 +204,26 @@ class SettingsDialog(QDialog):
             try:
                 parsed = SPECS[key].parse(text)
             except SettingError as exc:
-                self.tabs.setCurrentIndex(
-                    next(i for i, keys in enumerate(PAGES.values()) if key in keys)
-                )
+                self.tabs.setCurrentIndex(self._page_of(key))
                 self.fields[key].setFocus()
                 raise SettingError(f"{LABELS[key]} {exc}") from None
             if parsed != self.values.get(key, SPECS[key].default):
                 out[key] = text
+        try:
+            self.modem.check()
+        except SettingError:
+            self.tabs.setCurrentIndex(self._page_of("modem_kind"))
+            raise
+        return out
+
+    def secret_changes(self, changes: dict[str, str]) -> dict[str, str]:
+        """Secrets to store; a SIM PIN in the older ``modem_pin`` setting moves to the store
+        (and ``changes`` empties the setting)."""
+        out = self.modem.secret_texts()
+        legacy = str(self.values.get("modem_pin") or "")
+        if legacy and self.secret_store is not None:
+            out.setdefault(secrets.SIM_PIN, legacy)
+            changes["modem_pin"] = ""
         return out
 
     def save(self) -> None:
@@ -254,12 +232,37 @@ class SettingsDialog(QDialog):
         except SettingError as exc:
             self.error.setText(str(exc))
             return
-        if not changes:
+        new_secrets = self.secret_changes(changes)
+        if new_secrets and self.secret_store is None:
+            self.error.setText(
+                "TextDesk cannot keep passwords on this computer, so it cannot save them."
+            )
+            return
+        if not changes and not new_secrets:
             self.accept()
             return
         self.save_button.setEnabled(False)
         self.error.setText("Saving…")
-        self._apply(changes, self._saved)
+        if not new_secrets:
+            self._apply(changes, self._saved)
+            return
+        assert self.secret_store is not None
+
+        def stored(_count: int | None, err: str | None) -> None:
+            if err is not None:
+                self._saved(err)  # nothing of the settings saved either: all or nothing
+                return
+            for field in self.modem.secret_fields.values():
+                field.clear()
+            self.modem.show_stored(self.modem.stored | set(new_secrets))
+            self._apply(changes, self._saved_with_secrets)
+
+        self.secret_store.save(self, new_secrets, stored)
+
+    def _saved_with_secrets(self, error: str | None) -> None:
+        if error is None and self.restart_link is not None:
+            self.restart_link()
+        self._saved(error)
 
     def _saved(self, error: str | None) -> None:
         self.save_button.setEnabled(True)

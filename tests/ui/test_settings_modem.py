@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from desk.base import secrets
 from desk.base.paths import resolve_profile
 from desk.engine import links
+from desk.store.settings import SPECS
+from tests.helpers.keyring_memory import MemoryKeyring, memory_keyring
 from tests.ui.conftest import Desk
 from ui import modem_log_action
+from ui.modem_setup import STORED, Keyring
+from ui.settings_dialog import PAGES, SettingsDialog
 
 
 def _menu_action(window, text: str):
@@ -60,3 +67,120 @@ def test_save_modem_log_without_a_trace_says_so(qtbot, monkeypatch, tmp_path, ki
     modem_log_action.save_modem_log(w, profile, kind)
     assert asked == [] and len(shown) == 1
     assert ("no modem log yet" if kind == "at" else "HiLink stick") in shown[0]
+
+
+@pytest.fixture
+def ring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    try:
+        yield memory_keyring()
+    finally:
+        keyring.set_keyring(before)
+
+
+def _dialog(qtbot, values: dict | None = None, *, store: bool = True):
+    applied: list[dict[str, str]] = []
+    restarts: list[int] = []
+
+    def apply(changes, done):
+        applied.append(dict(changes))
+        done(None)
+
+    defaults = {k: s.default for k, s in SPECS.items()}
+    dlg = SettingsDialog(
+        {**defaults, **(values or {})},
+        apply=apply,
+        secret_store=Keyring() if store else None,
+        restart_link=lambda: restarts.append(1),
+    )
+    qtbot.addWidget(dlg)
+    dlg.tabs.setCurrentIndex(list(PAGES).index("Modem"))
+    return dlg, applied, restarts
+
+
+def _kind(dlg, kind: str) -> None:
+    dlg.modem.kind.setCurrentIndex(dlg.modem.kind.findData(kind))
+
+
+def test_settings_hilink_saves_the_address_and_the_password_in_the_keyring(
+    qtbot, ring: MemoryKeyring
+) -> None:
+    dlg, applied, restarts = _dialog(qtbot)
+    assert dlg.modem.limits.isHidden()  # a USB modem reports calls and USSD
+    _kind(dlg, "hilink")
+    assert dlg.modem.stack.currentIndex() == 1
+    assert "does not report phone calls" in dlg.modem.limits.text()
+    dlg.fields["hilink_url"].setText("ftp://stick")
+    dlg.save()
+    assert applied == [] and "web address" in dlg.error.text()
+    dlg.fields["hilink_url"].setText("http://192.168.1.1")
+    dlg.modem.secret_fields[secrets.HILINK_PASSWORD].setText("s3cret-pass")
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
+    assert applied == [{"modem_kind": "hilink", "hilink_url": "http://192.168.1.1"}]
+    assert ring.store[("TextDesk", secrets.HILINK_PASSWORD)] == "s3cret-pass"
+    assert restarts == [1]  # the link logs in with the new password at once
+    assert all("s3cret" not in v for v in applied[0].values())
+
+
+def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
+    qtbot, ring: MemoryKeyring
+) -> None:
+    dlg, applied, _restarts = _dialog(qtbot)
+    _kind(dlg, "android")
+    assert dlg.modem.stack.currentIndex() == 2
+    assert "does not report phone calls or balance codes (USSD)" in dlg.modem.limits.text()
+    assert dlg.modem.balance.isHidden()
+    dlg.fields["android_url"].setText("http://192.168.1.50:8080")
+    dlg.save()
+    assert applied == [] and "this computer's address" in dlg.error.text().lower()
+    dlg.fields["android_listen_host"].setText("192.168.1.20")
+    dlg.save()
+    assert applied == [] and "password" in dlg.error.text()
+    dlg.modem.secret_fields[secrets.ANDROID_PASSWORD].setText("gw-pass")
+    dlg.modem.secret_fields[secrets.ANDROID_SIGNING_KEY].setText("sign-key")
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
+    assert applied == [
+        {
+            "modem_kind": "android",
+            "android_url": "http://192.168.1.50:8080",
+            "android_listen_host": "192.168.1.20",
+        }
+    ]
+    assert ring.store[("TextDesk", secrets.ANDROID_PASSWORD)] == "gw-pass"
+    assert ring.store[("TextDesk", secrets.ANDROID_SIGNING_KEY)] == "sign-key"
+    # opened again: the stored ones are said to be there, never shown
+    again, applied2, _ = _dialog(qtbot, {"modem_kind": "android", **applied[0]})
+    field = again.modem.secret_fields[secrets.ANDROID_PASSWORD]
+    qtbot.waitUntil(lambda: field.placeholderText() == STORED, timeout=5000)
+    assert field.text() == ""
+    again.save()  # nothing typed, both stored: nothing to save
+    assert again.result() == 1 and applied2 == []
+    _kind(again, "at")
+    assert again.modem.stack.currentIndex() == 0 and not again.modem.balance.isHidden()
+
+
+def test_settings_moves_the_sim_pin_from_the_settings_to_the_keyring(
+    qtbot, ring: MemoryKeyring
+) -> None:
+    dlg, applied, restarts = _dialog(qtbot, {"modem_pin": "4321"})
+    pin = dlg.modem.secret_fields[secrets.SIM_PIN]
+    qtbot.waitUntil(lambda: "password store" in pin.placeholderText(), timeout=5000)
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
+    assert applied == [{"modem_pin": ""}]
+    assert ring.store[("TextDesk", secrets.SIM_PIN)] == "4321" and restarts == [1]
+
+
+def test_settings_without_a_password_store_saves_no_password(qtbot) -> None:
+    dlg, applied, _ = _dialog(qtbot, store=False)
+    _kind(dlg, "hilink")
+    dlg.modem.secret_fields[secrets.HILINK_PASSWORD].setText("pw")
+    dlg.save()
+    assert applied == [] and "cannot keep passwords" in dlg.error.text()
+    dlg.modem.secret_fields[secrets.HILINK_PASSWORD].clear()
+    dlg.modem.secret_fields[secrets.SIM_PIN].setText("12a")
+    _kind(dlg, "at")
+    dlg.save()
+    assert applied == [] and "4 to 8 digits" in dlg.error.text()
