@@ -25,7 +25,15 @@ from desk.engine import window_ops
 from desk.engine.api import Engine
 from desk.read import queries
 from desk.store.settings import Settings
-from ui import export_action, job_progress, menus, resources, storage_banner, window_state
+from ui import (
+    export_action,
+    job_progress,
+    menus,
+    resources,
+    settings_action,
+    storage_banner,
+    window_state,
+)
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
@@ -37,7 +45,6 @@ from ui.notifier import Notifier
 from ui.pin_dialog import PinDialog
 from ui.privacy_prompt import privacy_ok
 from ui.reminders_view import RemindersView
-from ui.settings_dialog import SettingsDialog
 from ui.status_bar import StatusBar
 from ui.templates import Context
 from ui.thread_delegate import MODEM_WAITING
@@ -407,25 +414,7 @@ class MainWindow(QMainWindow):
         )
 
     def open_settings(self) -> None:
-        def apply(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
-            def saved(_result: Any) -> None:
-                done(None)
-                self._apply_settings()
-                self.update_counts()
-
-            fut = self.engine.call(
-                window_ops.save_settings,
-                changes,
-                settings=self.settings,
-                clock=self.engine.clock,
-                staff=self.settings.get("staff_name") or None,
-            )
-            self.bridge.when_done(fut, saved, lambda e: done(str(e)))
-
-        st = self.engine.modem_status
-        connected = " · ".join(x for x in (st.port, st.manufacturer, st.model) if x) or None
-        dlg = SettingsDialog(self.settings.all(), apply=apply, connected=connected, parent=self)
-        dlg.exec()
+        settings_action.open_settings(self)
 
     # --- modem -----------------------------------------------------------------------------
     def on_modem_status(self, status: ModemStatus) -> None:
