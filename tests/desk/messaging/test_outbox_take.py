@@ -3,7 +3,6 @@ that continue past rows skipped (opted out, held for quiet hours), settings read
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from desk.messaging import outbox, ratelimit, send_queue
@@ -12,21 +11,10 @@ from desk.messaging.send_queue import take_jobs
 from desk.store.chunks import chunks
 from desk.store.models import FAILED, OUT, QUEUED, SENDING, Contact, Message, MessagePart
 from tests.desk.conftest import failed, sent
+from tests.helpers.sql_trace import setting_reads, statements
 
 NY = "+12015550123"  # America/New_York: 10:00 at the fixture's 15:00 UTC
 TOKYO = "+81312345678"  # 00:00 there: quiet hours
-
-
-@contextmanager
-def statements(database):
-    """Every SQL statement the connection runs inside the block."""
-    seen: list[str] = []
-    connection = database.connection()
-    connection.set_trace_callback(seen.append)
-    try:
-        yield seen
-    finally:
-        connection.set_trace_callback(None)
 
 
 def _bulk_queue(settings, clock, count, *, number=NY, automated=False, parts=1):
@@ -167,7 +155,7 @@ def test_take_reads_the_settings_once_whatever_the_batch(database, settings, clo
     with statements(database) as seen:
         jobs = take_jobs(settings=settings, clock=clock, limit=40)
     assert len(jobs) == 40
-    assert sum('FROM "setting"' in s for s in seen) == 1
+    assert setting_reads(seen) == 1
 
 
 def test_rate_limit_usage_is_one_query(database, settings, clock):
