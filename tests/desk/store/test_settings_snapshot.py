@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from contextlib import contextmanager
 
 import pytest
 
 from desk.base import quiet_hours
 from desk.store.models import Setting
 from desk.store.settings import SPECS, SettingError, Settings, Snapshot
-
-
-@contextmanager
-def statements(database):
-    seen: list[str] = []
-    connection = database.connection()
-    connection.set_trace_callback(seen.append)
-    try:
-        yield seen
-    finally:
-        connection.set_trace_callback(None)
+from tests.helpers.sql_trace import statements
 
 
 def test_one_query_with_defaults_and_undecodable_values(database):
