@@ -40,6 +40,7 @@ from desk.base.lock import ProfileLocked, holder
 from desk.base.paths import Profile
 from desk.cli import data as data_commands
 from desk.cli import reminders as reminder_commands
+from desk.cli import report as report_command
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
 from desk.engine import db_trouble
@@ -60,6 +61,7 @@ CORE_COMMANDS = ("serve", "send", "config", "ports", "status")
 REGISTERED = {
     data_commands: ("export", "backup", "restore", "erase", "search", "retention"),
     reminder_commands: ("remind", "reminders", "import-appointments"),
+    report_command: ("report",),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
 GLOBAL_WITH_VALUE = ("--profile", "--port")
