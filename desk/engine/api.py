@@ -78,6 +78,7 @@ class Engine:
         self.settings = Settings()
         self.mode = mode
         self._factory = modem_factory  # None: desk.engine.links builds the link
+        self._pins = links.PinMover()  # moves a PIN left in the modem_pin setting to the keyring
         self._interval = interval
         self._max_in_flight = max_in_flight
         self._lock = ProfileLock(profile.lock_path, mode=mode)
@@ -151,7 +152,7 @@ class Engine:
     def _modem_settings(self) -> tuple[str | None, str | None]:
         """What the modem link is built from (no keyring secrets): a change restarts it."""
         choice = links.choose(self.settings, kind=self.modem_kind, address=self.port)
-        return (" ".join(choice.key()), self.settings.get("modem_pin") or None)
+        return (" ".join(choice.key()), self._pins.watch(self.settings))
 
     def _make_service(self) -> ModemLink:
         """The link the settings (or ``modem``/``port``) choose; a given factory gets
@@ -159,7 +160,7 @@ class Engine:
         choice = links.choose(self.settings, kind=self.modem_kind, address=self.port)
         log.info("starting %s", choice.describe())
         if self._factory is not None:
-            pin = self.settings.get("modem_pin") or None
+            pin = links.sim_pin(self.settings)
             return self._factory(port=choice.address, sink=self._sink, pin=pin)
         trace = self.profile.log_dir / DEFAULT_NAME
         return links.make_link(choice, self._sink, settings=self.settings, trace=trace)
