@@ -11,20 +11,29 @@ that moment: never from the settings table, never logged. A password that is nee
 missing, or a keyring this computer does not have, is a ``LinkNotReady`` with the sentence to
 show (the core shows it and tries again later), not a link that quietly logs in without one.
 
-The SIM PIN: kept in the keyring (``textdesk modem-password --pin``). A PIN still held in the
-older ``modem_pin`` setting is used when the keyring has none, with a warning in the log.
+The SIM PIN: kept in the keyring (``textdesk modem-password --pin``), read from there first. A
+PIN still held in the older ``modem_pin`` setting is moved into the keyring by ``PinMover`` (on
+the core thread, before the link is built) and the setting cleared; where this computer has no
+keyring it stays in the setting and is used from there, with one warning in the log. The PIN
+itself is never logged.
+
+``trace_path(profile)``: where the AT modem's trace (masked: no PIN, no message text) is written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desk.base import secrets
 from desk.base.paths import Profile
-from desk.store.settings import SettingsReader
+from desk.store import audit
+from desk.store.db import db
+from desk.store.settings import Settings, SettingsReader
 from modem.android.link import AndroidLink
 from modem.at.trace import DEFAULT_NAME as TRACE_NAME
 from modem.events import ModemEvent
@@ -37,6 +46,7 @@ log = logging.getLogger(__name__)
 KINDS = ("at", "hilink", "android")
 HILINK_USERNAME = "admin"
 SecretReader = Callable[[str], "str | None"]
+SecretWriter = Callable[[str, str], None]
 Sink = Callable[[ModemEvent], None]
 
 
@@ -92,9 +102,9 @@ def choose(
 
 
 def sim_pin(settings: SettingsReader, read: SecretReader = secrets.get) -> str | None:
-    """The SIM PIN from the keyring; else the older ``modem_pin`` setting (warned); else None.
-    A keyring this computer lacks is logged, not fatal: most SIMs ask for no PIN, and one that
-    does shows "PIN needed" in the status."""
+    """The SIM PIN from the keyring; else the older ``modem_pin`` setting (one that PinMover
+    could not move: no keyring here); else None. A keyring this computer lacks is logged, not
+    fatal: most SIMs ask for no PIN, and one that does shows "PIN needed" in the status."""
     try:
         pin = read(secrets.SIM_PIN)
     except secrets.SecretsUnavailable as exc:
@@ -102,13 +112,41 @@ def sim_pin(settings: SettingsReader, read: SecretReader = secrets.get) -> str |
         pin = None
     if pin:
         return pin
-    legacy = str(settings.get("modem_pin") or "") or None
-    if legacy:
-        log.warning(
-            "the SIM PIN is kept in the settings; move it to the password store with "
-            "`textdesk modem-password --pin`"
-        )
-    return legacy
+    return str(settings.get("modem_pin") or "") or None
+
+
+class PinMover:
+    """Moves a SIM PIN found in the older ``modem_pin`` setting into the keyring and clears the
+    setting (core thread: it writes). ``watch(settings)`` is called before each link is built
+    and every few seconds with the other link settings; it returns a part of the engine's link
+    key (no secret in it) that changes when a PIN was moved, so the link restarts with it, as
+    it did when the setting changed."""
+
+    def __init__(self, put: SecretWriter = secrets.put) -> None:
+        self._put = put
+        self.moved = 0
+        self._salt = os.urandom(16)  # digests of a PIN say nothing outside this process
+        self._unmovable: str | None = None  # digest of a PIN the keyring refused
+
+    def watch(self, settings: Settings) -> str | None:
+        legacy = str(settings.get("modem_pin") or "")
+        if not legacy:
+            return f"pin moved {self.moved}" if self.moved else None
+        digest = hashlib.blake2b(legacy.encode(), key=self._salt, digest_size=8).hexdigest()
+        if digest == self._unmovable:  # no keyring: the setting is the PIN, as before
+            return f"pin in settings {digest}"
+        try:
+            self._put(secrets.SIM_PIN, legacy)
+        except secrets.SecretsUnavailable as exc:
+            self._unmovable = digest
+            log.warning("the SIM PIN stays in the settings for now: %s", exc)
+            return f"pin in settings {digest}"
+        with db.atomic("IMMEDIATE"):
+            settings.set("modem_pin", "")
+            audit.record("settings", "the SIM PIN moved from the settings to the password store")
+        self.moved += 1
+        log.info("the SIM PIN moved from the settings to this computer's password store")
+        return f"pin moved {self.moved}"
 
 
 def make_link(
