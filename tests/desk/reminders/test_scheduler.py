@@ -21,6 +21,7 @@ from desk.reminders.scheduler import Scheduler, send_now
 from desk.store.db import close_database, open_database
 from desk.store.models import Contact, Message, Reminder, ReminderRun
 from desk.store.settings import Settings
+from tests.helpers import sql_trace
 
 NY_NUMBER = "+12025550143"
 LONDON_NUMBER = "+442079460958"
@@ -377,20 +378,15 @@ def test_upcoming_list_reads_settings_once_however_many_reminders(env):
     """The Reminders page calls upcoming() on the GUI thread: its queries must not grow with the
     number of reminders (each preview fills placeholders and checks quiet hours)."""
     from desk.reminders.listing import upcoming
-    from desk.store.db import db
 
     settings, clock = env
     people = [contact(f"+1202555{i:04d}", f"Person {i}") for i in range(40)]
 
     def statements() -> int:
-        seen: list[str] = []
-        db.connection().set_trace_callback(seen.append)
-        try:
+        with sql_trace.statements() as seen:
             items = upcoming(settings=settings, clock=clock)
-        finally:
-            db.connection().set_trace_callback(None)
         assert all("{" not in item.preview for item in items)
-        assert sum('FROM "setting"' in s for s in seen) == 1  # one snapshot
+        assert sql_trace.setting_reads(seen) == 1  # one snapshot
         return len(seen)
 
     def add(n: int, start: int) -> None:
@@ -411,15 +407,9 @@ def test_upcoming_list_reads_settings_once_however_many_reminders(env):
 
 
 def _setting_reads(fn) -> tuple[object, int, int]:
-    from desk.store.db import db
-
-    seen: list[str] = []
-    db.connection().set_trace_callback(seen.append)
-    try:
+    with sql_trace.statements() as seen:
         result = fn()
-    finally:
-        db.connection().set_trace_callback(None)
-    return result, sum('FROM "setting"' in s for s in seen), len(seen)
+    return result, sql_trace.setting_reads(seen), len(seen)
 
 
 def test_a_tick_reads_the_settings_once_however_many_occurrences(env):
