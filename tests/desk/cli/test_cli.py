@@ -88,7 +88,7 @@ def test_config_lists_reads_and_writes_with_secrets_masked(
     assert code == 0
     assert "4321" not in out
     assert re.search(r"^modem_pin\s+\*\*\*\*\s+SIM PIN", out, re.M)
-    assert re.search(r"^rate_per_minute\s+6\s+Most texts sent per minute", out, re.M)
+    assert re.search(r"^rate_per_minute\s+6\s+Most automated texts sent per minute", out, re.M)
     code, out, _ = run(capsys, "config", "rate_per_minute", "30", "--profile", prof)
     assert (code, out.strip()) == (0, "rate_per_minute = 30")
     code, out, _ = run(capsys, "config", "rate_per_minute", "--profile", prof)
