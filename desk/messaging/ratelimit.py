@@ -12,8 +12,12 @@ last minute (day) covered. A clock set back neither counts two hours of sends as
 minute" (the limit locking up) nor forgets the parts sent a moment ago (opening wide); a clock
 set forward does not forget them either.
 
-Staff replies (and consent/help answers) are limited by the per-minute limit only; automated
-sends by both.
+Two per-minute limits (issue 13): ``rate_per_minute`` (6) paces automated texts (reminders,
+bulk), counting the automated parts of the last minute; ``rate_per_minute_staff`` (30) caps all
+parts of the last minute, so a reply typed by a person (person-to-person traffic: carriers treat
+15-60 a minute per number as ordinary use) is never held behind a batch of reminders. Automated
+texts also keep to the per-day limit; staff replies (and consent/help answers) only to the
+overall per-minute one.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from desk.base.clock import Clock, SystemClock, WallHistory, to_db
+from desk.base.clock import Clock, SystemClock, WallHistory, to_db, utc
 from desk.store.db import db
 from desk.store.models import SENDING, Message, MessagePart
 from desk.store.settings import SettingsReader
@@ -35,36 +39,70 @@ DAY = timedelta(days=1)
 
 @dataclass
 class Budget:
-    """Parts that may still be handed to the modem now."""
+    """Parts that may still be handed to the modem now.
+
+    ``per_minute``/``used_minute_automated``: automated texts' own pace; ``per_minute_staff``/
+    ``used_minute``: every part (staff and automated); ``per_day``/``used_day``: automated texts
+    per day (all parts counted). ``per_minute_staff`` None: the same as ``per_minute`` (one limit
+    for everything, as before schema 5)."""
 
     per_minute: int
     per_day: int
     used_minute: int
     used_day: int
+    per_minute_staff: int | None = None
+    used_minute_automated: int | None = None  # None: every part counts as automated
+
+    @property
+    def overall_per_minute(self) -> int:
+        return max(self.per_minute, self.per_minute_staff or self.per_minute)
+
+    @property
+    def _used_automated(self) -> int:
+        return (
+            self.used_minute if self.used_minute_automated is None else self.used_minute_automated
+        )
 
     @property
     def minute_left(self) -> int:
-        return max(0, self.per_minute - self.used_minute)
+        """Parts an automated text may still use this minute."""
+        return max(
+            0,
+            min(
+                self.per_minute - self._used_automated,
+                self.overall_per_minute - self.used_minute,
+            ),
+        )
+
+    @property
+    def staff_minute_left(self) -> int:
+        return max(0, self.overall_per_minute - self.used_minute)
 
     @property
     def day_left(self) -> int:
         return max(0, self.per_day - self.used_day)
 
-    def fits_minute(self, parts: int) -> bool:
+    def fits_minute(self, parts: int, *, automated: bool = True) -> bool:
         """Whether ``parts`` more parts fit this minute. A message longer than the whole limit
         may go when nothing else went in the last minute (else it never could)."""
-        return parts <= self.minute_left or self.used_minute == 0
+        if automated:
+            return parts <= self.minute_left or self.used_minute == 0
+        return parts <= self.staff_minute_left or self.used_minute == 0
 
     def fits_day(self, parts: int) -> bool:
         """The same for the day (automated sends only)."""
         return parts <= self.day_left or self.used_day == 0
 
     def allows(self, parts: int, *, automated: bool) -> bool:
-        return self.fits_minute(parts) and (not automated or self.fits_day(parts))
+        return self.fits_minute(parts, automated=automated) and (
+            not automated or self.fits_day(parts)
+        )
 
-    def spend(self, parts: int) -> None:
+    def spend(self, parts: int, *, automated: bool = True) -> None:
         self.used_minute += parts
         self.used_day += parts
+        if automated and self.used_minute_automated is not None:
+            self.used_minute_automated += parts
 
 
 def parts_sent_since(since_db: object) -> int:
@@ -115,7 +153,9 @@ def _bounded(
     return [(low, high)]
 
 
-def _sent_in(ranges: list[tuple[datetime | None, datetime | None]]) -> pw.Select:
+def _sent_in(
+    ranges: list[tuple[datetime | None, datetime | None]], *, automated_only: bool = False
+) -> pw.Select:
     where: pw.Expression | None = None
     for low, high in _bounded(ranges):
         term = MessagePart.sent_at.is_null(False)
@@ -125,27 +165,83 @@ def _sent_in(ranges: list[tuple[datetime | None, datetime | None]]) -> pw.Select
             term &= MessagePart.sent_at <= to_db(high)
         where = term if where is None else (where | term)
     query = MessagePart.select(pw.fn.COUNT(MessagePart.id))
+    if automated_only:
+        query = query.join(Message).where(Message.automated == True)  # noqa: E712 (SQL)
     return query.where(where) if where is not None else query
 
 
+def _in_flight(*, automated_only: bool = False) -> pw.Select:
+    query = Message.select(pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0)).where(
+        Message.state == SENDING
+    )
+    if automated_only:
+        query = query.where(Message.automated == True)  # noqa: E712 (SQL)
+    return query
+
+
 def usage(*, clock: Clock) -> tuple[int, int]:
-    """(parts used in the last minute, in the last day), in flight included, in one query:
-    two COUNTs over the index on MessagePart.sent_at and a SUM over the index on Message.state.
-    The windows are elapsed time, whatever the wall clock did (see the module doc)."""
+    """(parts used in the last minute, in the last day), in flight included (see ``usage_of``)."""
+    minute, day, _automated = usage_of(clock=clock)
+    return minute, day
+
+
+def usage_of(*, clock: Clock) -> tuple[int, int, int]:
+    """(parts used in the last minute, in the last day, automated parts in the last minute), in
+    flight included, in one query: COUNTs over the index on MessagePart.sent_at and SUMs over the
+    index on Message.state. The windows are elapsed time, whatever the wall clock did (see the
+    module doc)."""
     watch = history(clock)
     watch.observe()
-    in_flight = Message.select(
-        pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0)
-    ).where(Message.state == SENDING)
+    minute_ranges = watch.ranges(MINUTE.total_seconds())
     query = pw.Select(
         columns=[
-            _sent_in(watch.ranges(MINUTE.total_seconds())),
+            _sent_in(minute_ranges),
             _sent_in(watch.ranges(DAY.total_seconds())),
-            in_flight,
+            _in_flight(),
+            _sent_in(minute_ranges, automated_only=True),
+            _in_flight(automated_only=True),
         ]
     )
-    minute, day, flight = query.bind(db).tuples().get()
-    return int(minute or 0) + int(flight or 0), int(day or 0) + int(flight or 0)
+    minute, day, flight, auto, auto_flight = query.bind(db).tuples().get()
+    flight = int(flight or 0)
+    return (
+        int(minute or 0) + flight,
+        int(day or 0) + flight,
+        int(auto or 0) + int(auto_flight or 0),
+    )
+
+
+def minute_frees_at(*, clock: Clock, automated_only: bool = False) -> datetime:
+    """When the oldest part counted in the last minute leaves the window: the earliest moment a
+    text held by the per-minute limit can go (aware UTC; now + a minute when only parts in
+    flight are counted)."""
+    now = clock.now()
+    query = MessagePart.select(pw.fn.MIN(MessagePart.sent_at)).where(
+        MessagePart.sent_at >= to_db(now - MINUTE)
+    )
+    if automated_only:
+        query = query.join(Message).where(Message.automated == True)  # noqa: E712 (SQL)
+    oldest = query.scalar()
+    if oldest is None:
+        return now + MINUTE
+    if isinstance(oldest, str):
+        oldest = datetime.fromisoformat(oldest)
+    return min(now + MINUTE, max(now, utc(oldest) + MINUTE))
+
+
+def day_frees_at(*, clock: Clock) -> datetime:
+    """The same for the per-day limit of automated texts."""
+    now = clock.now()
+    oldest = (
+        MessagePart.select(pw.fn.MIN(MessagePart.sent_at))
+        .where(MessagePart.sent_at >= to_db(now - DAY))
+        .scalar()
+    )
+    if oldest is None:
+        return now + DAY
+    if isinstance(oldest, str):
+        oldest = datetime.fromisoformat(oldest)
+    return min(now + DAY, max(now, utc(oldest) + DAY))
 
 
 def budget(
@@ -154,17 +250,23 @@ def budget(
     clock: Clock,
     per_minute: int | None = None,
     per_day: int | None = None,
+    per_minute_staff: int | None = None,
 ) -> Budget:
-    """The budget now. ``per_minute``/``per_day`` given: ``settings`` is not read."""
+    """The budget now. ``per_minute``/``per_day`` given: ``settings`` is not read for them
+    (nor for ``per_minute_staff`` when it is given too; without settings it is ``per_minute``)."""
     if per_minute is None or per_day is None:
         if settings is None:
             raise TypeError("budget() needs settings or both per_minute and per_day")
         per_minute = int(settings.get("rate_per_minute")) if per_minute is None else per_minute
         per_day = int(settings.get("rate_per_day")) if per_day is None else per_day
-    used_minute, used_day = usage(clock=clock)
+    if per_minute_staff is None and settings is not None:
+        per_minute_staff = int(settings.get("rate_per_minute_staff"))
+    used_minute, used_day, used_automated = usage_of(clock=clock)
     return Budget(
         per_minute=int(per_minute),
         per_day=int(per_day),
         used_minute=used_minute,
         used_day=used_day,
+        per_minute_staff=per_minute_staff,
+        used_minute_automated=used_automated,
     )

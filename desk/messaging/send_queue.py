@@ -25,10 +25,14 @@ from desk.base import phones
 from desk.base.clock import Clock, JumpWatch, SystemClock, to_db, utc
 from desk.messaging import ratelimit
 from desk.messaging.contacts import quiet_hold
+from desk.store import audit
 from desk.store.bulk import update_rows
 from desk.store.db import db
 from desk.store.models import (
     FAILED,
+    HELD_QUIET_HOURS,
+    HELD_RATE_DAY,
+    HELD_RATE_MINUTE,
     OUT,
     QUEUED,
     SENDING,
@@ -101,17 +105,25 @@ def _due_batch(
     return list(query.order_by(Message.priority, Message.created_at, Message.id).limit(size))
 
 
+PRIORITY_NOW = -1  # staff pressed "Send now" on a held text: it goes first, past every hold
+
+
 def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> list[SendJob]:
     """The next messages that may go now, marked ``sending`` and committed before returning.
 
     Cost does not grow with the queue: settings are read once (a snapshot), the rate limit is one query of
     COUNTs, and candidates come ``TAKE_BATCH`` at a time (at most ``TAKE_SCAN_LIMIT`` per call)
     from an ordered, filtered, LIMITed query.
+
+    What holds a text back is written on it (``held_reason``, ``held_until``: the window says it
+    in the bubble): quiet hours, the per-minute limit (staff's or automated texts'), the per-day
+    limit. A text staff sent with "Send now" (``send_now``) passes quiet hours and the limits.
     """
     now = clock.now()
     jobs: list[SendJob] = []
     taken: list[Message] = []
     held: dict[datetime, list[int]] = {}
+    holds: dict[tuple[str, datetime], list[int]] = {}
     if limit <= 0:
         return jobs
     with db.atomic():
@@ -120,15 +132,18 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
             after_clock_set(jump, now)
         snap = settings.snapshot()
         budget = ratelimit.budget(
-            clock=clock, per_minute=snap.rate_per_minute, per_day=snap.rate_per_day
+            clock=clock,
+            per_minute=snap.rate_per_minute,
+            per_day=snap.rate_per_day,
+            per_minute_staff=snap.rate_per_minute_staff,
         )
-        minute_blocked = False
-        day_blocked = False
+        minute_blocked: tuple[str, datetime] | None = None
+        day_blocked: tuple[str, datetime] | None = None
         after: SendOrder | None = None
         scanned = 0
-        while len(jobs) < limit and not minute_blocked and scanned < TAKE_SCAN_LIMIT:
+        while len(jobs) < limit and minute_blocked is None and scanned < TAKE_SCAN_LIMIT:
             size = min(TAKE_BATCH, TAKE_SCAN_LIMIT - scanned)
-            batch = _due_batch(now, after, day_blocked, size)
+            batch = _due_batch(now, after, day_blocked is not None, size)
             scanned += len(batch)
             for message in batch:
                 after = (
@@ -136,28 +151,45 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
                     Message.created_at.db_value(message.created_at),  # type: ignore[no-untyped-call]  # the stored form, as SQL compares it
                     message.id,
                 )
-                if len(jobs) >= limit or minute_blocked:
+                if minute_blocked is not None:
+                    # Behind a text the minute's limit holds: held by the same limit (the rest
+                    # of this batch only, so the cost stays bounded).
+                    holds.setdefault(minute_blocked, []).append(message.id)
+                    continue
+                if len(jobs) >= limit:
                     break
                 contact = message.conversation.contact
                 if contact.opted_out and message.source not in CONSENT_SOURCES:
                     # The customer's own choice: recorded on the message, no alarm for staff.
                     fail_message(message, "Not sent: " + opted_out_reason(contact), attention=False)
                     continue
-                if message.automated:
-                    if day_blocked:
+                forced = message.priority <= PRIORITY_NOW
+                remaining = max(1, message.parts - message.parts_sent)
+                if message.automated and not forced:
+                    if day_blocked is not None:
+                        holds.setdefault(day_blocked, []).append(message.id)
                         continue
                     hold = quiet_hold(now, contact, snap)
                     if hold is not None:
                         held.setdefault(hold, []).append(message.id)
                         continue
-                remaining = max(1, message.parts - message.parts_sent)
-                if not budget.fits_minute(remaining):
-                    minute_blocked = True  # nobody behind it may take this minute's budget
+                if not forced and not budget.fits_minute(remaining, automated=message.automated):
+                    # nobody behind it may take this minute's budget
+                    minute_blocked = (
+                        HELD_RATE_MINUTE,
+                        ratelimit.minute_frees_at(
+                            clock=clock,
+                            automated_only=message.automated and budget.staff_minute_left > 0,
+                        ),
+                    )
+                    holds.setdefault(minute_blocked, []).append(message.id)
                     continue
-                if message.automated and not budget.fits_day(remaining):
-                    day_blocked = True  # automated ones wait for tomorrow; staff may still go
+                if message.automated and not forced and not budget.fits_day(remaining):
+                    # automated ones wait for tomorrow; staff may still go
+                    day_blocked = (HELD_RATE_DAY, ratelimit.day_frees_at(clock=clock))
+                    holds.setdefault(day_blocked, []).append(message.id)
                     continue
-                budget.spend(remaining)
+                budget.spend(remaining, automated=message.automated)
                 taken.append(message)
                 jobs.append(
                     SendJob(
@@ -173,8 +205,59 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
                 break  # nothing more is due
         for when, ids in held.items():
             Message.update(not_before=to_db(when)).where(Message.id.in_(ids)).execute()
+            holds.setdefault((HELD_QUIET_HOURS, when), []).extend(ids)
+        _record_holds(holds)
         _mark_sending([m.id for m in taken])
     return jobs
+
+
+def _record_holds(holds: dict[tuple[str, datetime], list[int]]) -> None:
+    """Write why each held text waits and until when; rows already saying so are not written
+    again (take_jobs runs several times a second)."""
+    for (reason, until), ids in holds.items():
+        until_db = to_db(until)
+        Message.update(held_reason=reason, held_until=until_db).where(
+            Message.id.in_(ids)
+            & (
+                Message.held_reason.is_null()
+                | (Message.held_reason != reason)
+                | Message.held_until.is_null()
+                | (Message.held_until != until_db)
+            )
+        ).execute()
+
+
+def send_now(message_id: int, *, staff: str | None = None, clock: Clock) -> Message:
+    """Staff pressed "Send now" on a waiting text: it goes at the next turn, ahead of the queue
+    and past quiet hours, the send limits and a retry's wait (the modem must still be able to
+    send). Written in the audit log with who asked. Refuses (outbox.SendRefused's base,
+    ValueError, in plain words) a text that is not waiting."""
+    with db.atomic():
+        message = Message.get_or_none((Message.id == message_id) & (Message.direction == OUT))
+        if message is None:
+            raise ValueError(f"There is no outgoing message {message_id}.")
+        if message.state != QUEUED:
+            raise ValueError(
+                f"This message is {message.state}, not waiting: only waiting texts can be sent now."
+            )
+        contact = message.conversation.contact
+        if contact.opted_out and message.source not in CONSENT_SOURCES:
+            raise ValueError(opted_out_reason(contact))
+        reason = message.held_reason or ("retry" if message.next_attempt_at else "queue")
+        message.priority = PRIORITY_NOW
+        message.not_before = None
+        message.next_attempt_at = None
+        message.held_reason = None
+        message.held_until = None
+        message.save()
+        audit.record(
+            "send_now",
+            f"message {message.id} to {phones.display(contact.number)} sent now (was held: "
+            f"{reason})",
+            staff,
+            clock=clock,
+        )
+    return message
 
 
 _watches: weakref.WeakKeyDictionary[object, dict[object, JumpWatch]] = weakref.WeakKeyDictionary()
@@ -231,9 +314,13 @@ def _mark_sending(ids: list[int]) -> None:
     ``pending``: two statements for the whole batch."""
     if not ids:
         return
-    Message.update(state=SENDING, attempts=Message.attempts + 1, next_attempt_at=None).where(
-        Message.id.in_(ids)
-    ).execute()
+    Message.update(
+        state=SENDING,
+        attempts=Message.attempts + 1,
+        next_attempt_at=None,
+        held_reason=None,
+        held_until=None,
+    ).where(Message.id.in_(ids)).execute()
     resume_at = Message.select(Message.parts_sent).where(Message.id == MessagePart.message)
     MessagePart.update(state="pending").where(
         MessagePart.message.in_(ids) & (MessagePart.seq > resume_at) & (MessagePart.state != "sent")

@@ -26,6 +26,12 @@ def _queue(settings, clock, number=NY, text="hello", **kwargs):
     return queue_message(number, text, settings=settings, clock=clock, **kwargs)
 
 
+def _limit(settings, per_minute):
+    """One per-minute limit for staff replies and automated texts alike."""
+    settings.set("rate_per_minute", per_minute)
+    settings.set("rate_per_minute_staff", per_minute)
+
+
 def _take(settings, clock, limit=50):
     return take_jobs(settings=settings, clock=clock, limit=limit)
 
@@ -40,7 +46,7 @@ def _send_all(jobs, clock, ref=1):
 
 
 def test_per_minute_limit_counts_parts_in_flight_and_sent(database, settings, clock):
-    settings.set("rate_per_minute", 2)
+    _limit(settings, 2)
     for i in range(5):
         _queue(settings, clock, text=f"m{i}")
     jobs = _take(settings, clock)
@@ -54,7 +60,7 @@ def test_per_minute_limit_counts_parts_in_flight_and_sent(database, settings, cl
 
 
 def test_parts_not_messages_are_counted(database, settings, clock):
-    settings.set("rate_per_minute", 4)
+    _limit(settings, 4)
     big = _queue(settings, clock, text=LONG)
     small = _queue(settings, clock, text="x" * 200)  # 2 parts
     jobs = _take(settings, clock)
@@ -73,7 +79,7 @@ def test_a_message_longer_than_the_limit_goes_when_the_minute_is_empty(database,
 
 
 def test_failed_attempts_do_not_use_up_the_budget(database, settings, clock):
-    settings.set("rate_per_minute", 1)
+    _limit(settings, 1)
     first = _queue(settings, clock, text="a")
     second = _queue(settings, clock, text="b")
     (job,) = _take(settings, clock)
@@ -83,7 +89,7 @@ def test_failed_attempts_do_not_use_up_the_budget(database, settings, clock):
 
 
 def test_limit_is_durable_across_restarts(tmp_path, database, settings, clock):
-    settings.set("rate_per_minute", 2)
+    _limit(settings, 2)
     for i in range(3):
         _queue(settings, clock, text=f"m{i}")
     _send_all(_take(settings, clock), clock)
@@ -114,17 +120,44 @@ def test_staff_reply_jumps_the_queue(database, settings, clock):
     automated = [_queue(settings, clock, text=f"r{i}", automated=True) for i in range(3)]
     clock.advance(1)
     staff = _queue(settings, clock, number=NY2, text="reply")
-    (job,) = _take(settings, clock)
-    assert job.job_id == staff.id
-    _send_all([job], clock)
+    jobs = _take(settings, clock)
+    assert [j.job_id for j in jobs] == [staff.id, automated[0].id]
+    _send_all(jobs, clock)
+    assert _take(settings, clock) == []
     clock.advance(61)
-    assert [j.job_id for j in _take(settings, clock)] == [automated[0].id]
+    assert [j.job_id for j in _take(settings, clock)] == [automated[1].id]
+
+
+def test_staff_replies_have_their_own_higher_limit_and_are_never_held_behind_reminders(
+    database, settings, clock
+):
+    """Six reminders a minute use up the automated texts' limit; replies typed by staff still go
+    at once, up to the overall limit (rate_per_minute_staff), which also bounds the reminders."""
+    settings.set("rate_per_minute", 6)
+    settings.set("rate_per_minute_staff", 10)
+    reminders = [_queue(settings, clock, text=f"r{i}", automated=True) for i in range(20)]
+    ref = _send_all(_take(settings, clock), clock)
+    assert Message.select().where(Message.state == QUEUED).count() == 14
+    replies = [_queue(settings, clock, number=NY2, text=f"reply {i}") for i in range(5)]
+    jobs = _take(settings, clock)
+    assert [j.job_id for j in jobs] == [m.id for m in replies[:4]]  # 6 + 4 = the overall 10
+    held = Message.get_by_id(replies[4].id)
+    assert held.held_reason == "rate_minute"
+    assert held.held_until == datetime(
+        2026, 1, 5, 15, 1
+    )  # when the first reminder leaves the minute
+    ref = _send_all(jobs, clock, ref)
+    clock.advance(61)
+    jobs = _take(settings, clock)
+    assert [j.job_id for j in jobs][:2] == [replies[4].id, reminders[6].id]
+    assert len(jobs) == 7  # the reply, then six reminders: their own pace again
+    assert Message.get_by_id(replies[4].id).held_reason is None
 
 
 def test_automated_sends_cannot_use_the_minute_a_waiting_staff_reply_needs(
     database, settings, clock
 ):
-    settings.set("rate_per_minute", 3)
+    _limit(settings, 3)
     _send_all(_take(settings, clock), clock)  # nothing
     first = _queue(settings, clock, text="one")
     _send_all(_take(settings, clock), clock)
@@ -196,7 +229,7 @@ def test_take_limit(database, settings, clock):
 
 
 def test_the_limit_neither_locks_up_nor_opens_wide_when_the_clock_is_set(database, settings, clock):
-    settings.set("rate_per_minute", 2)
+    _limit(settings, 2)
     for i in range(40):
         _queue(settings, clock, text=f"m{i}")
     ref = 1
@@ -226,7 +259,7 @@ def test_a_clock_adjusted_again_and_again_keeps_the_query_bounded_and_the_limit_
     """Two hundred small jumps in a day (a clock that keeps being corrected, or a fast test clock):
     usage still answers (no 'parser stack overflow' from one OR per jump), and the limit only
     errs on the side of holding texts back."""
-    settings.set("rate_per_minute", 2)
+    _limit(settings, 2)
     for i in range(6):
         _queue(settings, clock, text=f"m{i}")
     jobs = _take(settings, clock)
