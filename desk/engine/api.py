@@ -246,7 +246,9 @@ class Engine:
         return self.call(ops.mark_read, conversation_id, emit=self._core_emit)
 
     def set_status(self, conversation_id: int, status: str) -> Future[None]:
-        return self.call(ops.set_status, conversation_id, status, emit=self._core_emit)
+        return self.call(
+            ops.set_status, conversation_id, status, emit=self._core_emit, clock=self.clock
+        )
 
     def update_contact(self, contact_id: int, **fields: Any) -> Future[None]:
         return self.call(ops.update_contact, contact_id, fields, emit=self._core_emit)

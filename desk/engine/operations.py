@@ -16,7 +16,7 @@ from desk.compliance import consent
 from desk.compliance.erase import ErasureResult
 from desk.compliance.erase import erase_contact as erase
 from desk.messaging import outbox
-from desk.store import audit
+from desk.store import activity, audit
 from desk.store.db import db
 from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
 from desk.store.settings import Settings
@@ -83,7 +83,8 @@ def mark_read(conversation_id: int, *, emit: Emit) -> None:
     emit(ev.ConversationUpdated(conversation_id))
 
 
-def set_status(conversation_id: int, status: str, *, emit: Emit) -> None:
+def set_status(conversation_id: int, status: str, *, emit: Emit, clock: Clock) -> None:
+    """Mark a conversation done or open again; the change is kept as an event for the report."""
     if status not in (OPEN, DONE):
         raise ValueError(f"A conversation is “{OPEN}” or “{DONE}”, not “{status}”.")
     with db.atomic():
@@ -92,6 +93,9 @@ def set_status(conversation_id: int, status: str, *, emit: Emit) -> None:
         if status == DONE:
             fields[Conversation.needs_attention] = False
         Conversation.update(fields).where(Conversation.id == conv.id).execute()
+        if status != conv.status:
+            kind = activity.DONE if status == DONE else activity.REOPENED
+            activity.record_event(conv.id, kind, clock.now())
     emit(ev.ConversationUpdated(conversation_id))
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.base import phones, quiet_hours
 from desk.base.clock import Clock, to_db
+from desk.store import activity
 from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
 from desk.store.settings import SettingsReader
 
@@ -53,6 +54,7 @@ def conversation_for(contact: Contact, *, clock: Clock) -> Conversation:
     conversation = Conversation.get_or_none(Conversation.contact == contact)
     if conversation is None:
         conversation = Conversation.create(contact=contact, last_activity_at=to_db(clock.now()))
+        activity.record_event(conversation.id, activity.OPENED, clock.now())
     return conversation
 
 
@@ -81,6 +83,7 @@ def touch(conversation: Conversation, message: Message, *, count_unread: bool = 
             conversation.unread = conversation.unread + 1
         if conversation.status == DONE:
             conversation.status = OPEN
+            activity.record_event(conversation.id, activity.REOPENED, message.created_at)
     conversation.save()
 
 

@@ -8,9 +8,11 @@ conversation, so erasing a customer removes their calls and events with everythi
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import peewee as pw
 
-from desk.base.clock import Clock, to_db
+from desk.base.clock import to_db, utc
 from desk.store.models import BaseModel, Contact, Conversation, Message
 
 __all__ = ["MODELS", "Call", "ConversationEvent", "KeywordAnswer", "record_event"]
@@ -62,12 +64,12 @@ MODELS: list[type[BaseModel]] = [Call, ConversationEvent, KeywordAnswer]
 
 
 def record_event(
-    conversation_id: int, kind: str, *, clock: Clock, staff: str | None = None
+    conversation_id: int, kind: str, at: datetime, *, staff: str | None = None
 ) -> None:
-    """Note that a conversation was opened, reopened or marked done (inside the caller's
-    transaction)."""
+    """Note that a conversation was opened, reopened or marked done at ``at`` (aware, or naive
+    UTC as read from the database), inside the caller's transaction."""
     if kind not in (OPENED, DONE, REOPENED):
         raise ValueError(f"unknown conversation event {kind!r}")
     ConversationEvent.create(
-        conversation=conversation_id, kind=kind, at=to_db(clock.now()), staff=staff
+        conversation=conversation_id, kind=kind, at=to_db(utc(at)), staff=staff
     )

@@ -158,3 +158,34 @@ def test_format_duration() -> None:
     assert insight.format_duration(290) == "5 min"
     assert insight.format_duration(3900) == "1 h 05 min"
     assert insight.format_duration(3 * 86400 + 7200) == "3 d 2 h"
+
+
+def test_conversations_opened_reopened_and_done_are_recorded_as_they_happen(database) -> None:
+    from desk.base.clock import FakeClock
+    from desk.engine import operations
+    from desk.messaging import contacts
+
+    clock = FakeClock(datetime(2026, 12, 1, 15, tzinfo=UTC))
+    contact = contacts.contact_for_number("+12025550111", clock=clock)
+    conv = contacts.conversation_for(contact, clock=clock)
+    clock.advance(60)
+    operations.set_status(conv.id, m.DONE, emit=lambda _e: None, clock=clock)
+    operations.set_status(conv.id, m.DONE, emit=lambda _e: None, clock=clock)  # no change
+    clock.advance(60)
+    incoming = m.Message.create(
+        conversation=conv,
+        direction=m.IN,
+        body="hi",
+        state=m.RECEIVED,
+        created_at=to_db(clock.now()),
+        read=False,
+    )
+    contacts.touch(m.Conversation.get_by_id(conv.id), incoming)
+    kinds = [(e.kind, e.at) for e in ConversationEvent.select().order_by(ConversationEvent.id)]
+    assert kinds == [
+        ("opened", datetime(2026, 12, 1, 15, 0)),
+        ("done", datetime(2026, 12, 1, 15, 1)),
+        ("reopened", datetime(2026, 12, 1, 15, 2)),
+    ]
+    r = insight.build(datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC), NY)
+    assert (r.conversations_opened, r.conversations_done) == (1, 1)
