@@ -1,6 +1,8 @@
 """The ``textdesk`` command line: ``serve``, ``send``, ``config``, ``ports``, ``status``, plus the
 subcommands other modules register (desk.cli.data: export, backup, restore, erase, search,
-retention; desk.cli.reminders: remind, reminders, import-appointments).
+retention; desk.cli.reminders: remind, reminders, import-appointments; desk.cli.modem:
+modem-password, modem-log, discover). ``serve --modem hilink|android|at --port URL_OR_DEVICE``
+drives the kind given instead of the modem_kind setting.
 
 ``main(argv) -> int``. Every command accepts ``--profile DIR`` and ``--port DEVICE`` before or
 after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage), database
@@ -39,11 +41,12 @@ from desk.base.clock import SystemClock, utc
 from desk.base.lock import ProfileLocked, holder
 from desk.base.paths import Profile
 from desk.cli import data as data_commands
+from desk.cli import modem as modem_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli import report as report_command
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
-from desk.engine import db_trouble
+from desk.engine import db_trouble, links
 from desk.engine.api import Engine
 from desk.messaging import outbox
 from desk.store import audit
@@ -62,6 +65,7 @@ REGISTERED = {
     data_commands: ("export", "backup", "restore", "erase", "search", "retention"),
     reminder_commands: ("remind", "reminders", "import-appointments"),
     report_command: ("report",),
+    modem_commands: ("modem-password", "modem-log", "discover"),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
 GLOBAL_WITH_VALUE = ("--profile", "--port")
@@ -112,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = subs.add_parser("serve", help="run without a window (back office, service), log to stdout")
     _globals(p, sub=True)
     p.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    p.add_argument("--modem", choices=links.KINDS, help="the modem's kind (at, hilink, android; "
+                   "default: the modem_kind setting); --port is then its address")  # fmt: skip
     p.set_defaults(func=cmd_serve)
 
     p = subs.add_parser("send", help="queue a text for the running TextDesk (or its next start)")
@@ -202,7 +208,7 @@ def _enable_faulthandler(profile: Profile) -> IO[str] | None:
 
 
 def _serve(args: argparse.Namespace, profile: Profile) -> int:
-    engine = Engine(profile, port=args.port, mode="serve")
+    engine = Engine(profile, port=args.port, modem=args.modem, mode="serve")
     engine.subscribe(_event_logger)
     stop = threading.Event()
 
