@@ -79,7 +79,7 @@ class JobRow(QFrame):
         self.words = self.label.text()
         self.cancel_wanted = False
         self.finished = False
-        self._job: BulkJob[Any] | None = None
+        self.job: BulkJob[Any] | None = None
 
     # --- the job (any thread) -------------------------------------------------------------------
     def attach(self, job: BulkJob[Any]) -> None:
@@ -87,7 +87,7 @@ class JobRow(QFrame):
         status comes to this row; a Cancel pressed before it arrived reaches it now."""
         relay = self.relay
         job.on_status = relay.status.emit
-        self._job = job
+        self.job = job
         if self.cancel_wanted:
             job.cancel()
 
@@ -95,7 +95,7 @@ class JobRow(QFrame):
         self.cancel_wanted = True
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancelling…")
-        job = self._job
+        job = self.job
         if job is not None:
             job.cancel()
 
