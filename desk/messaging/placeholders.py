@@ -1,7 +1,8 @@
 """Placeholders in texts to customers: one renderer for the composer's templates, reminders and
 the consent replies (STOP, START, HELP), so the same template and contact give the same text.
 
-Placeholders: {first_name} {name} {shop} {signature} {service} {date} {time}.
+Placeholders: {first_name} {name} {shop} {signature} {service} {date} {time}, and {next_open}
+in away replies (when the shop opens next).
 
 The rule for an empty value (a contact without a name, an appointment without a service): the
 placeholder disappears and the text closes up around it, so the customer never reads "Hi ," or
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from desk.store.models import Contact
 from desk.store.settings import SettingsReader
 
-KNOWN = ("first_name", "name", "shop", "signature", "service", "date", "time")
+KNOWN = ("first_name", "name", "shop", "signature", "service", "date", "time", "next_open")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 TWELVE_HOUR_COUNTRIES = frozenset({"US", "CA", "AU", "NZ", "PH", "IN", "PK", "EG", "SA", "MX"})
 
@@ -45,6 +46,7 @@ class Values:
     service: str | None = None
     date: str | None = None
     time: str | None = None
+    next_open: str | None = None  # away replies: "tomorrow at 09:00"
 
     def value(self, key: str) -> str | None:
         return getattr(self, key) if key in KNOWN else None
