@@ -1,0 +1,26 @@
+"""Fixtures for the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+
+from tests.helpers.keyring_memory import MemoryKeyring, memory_keyring
+
+# keyring's backend that refuses every call: what child processes the tests start (the CLI, the
+# virtual devices, the bundle) get instead of the computer's real password store.
+CHILD_KEYRING = "keyring.backends.fail.Keyring"
+
+
+@pytest.fixture(autouse=True)
+def keyring_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """No test touches the real OS keyring: each one gets a fresh in-memory store (its ``store``
+    dict is there to read), and any process it starts gets keyring's fail backend."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", CHILD_KEYRING)
+    before = keyring.get_keyring()
+    try:
+        yield memory_keyring()
+    finally:
+        keyring.set_keyring(before)
