@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
@@ -14,7 +12,7 @@ from desk.base import secrets
 from desk.base.paths import resolve_profile
 from desk.engine import links
 from desk.store.settings import SPECS
-from tests.helpers.keyring_memory import MemoryKeyring, memory_keyring
+from tests.helpers.keyring_memory import MemoryKeyring
 from tests.ui.conftest import Desk
 from ui import modem_log_action
 from ui.modem_setup import STORED, Keyring
@@ -69,15 +67,6 @@ def test_save_modem_log_without_a_trace_says_so(qtbot, monkeypatch, tmp_path, ki
     assert ("no modem log yet" if kind == "at" else "HiLink stick") in shown[0]
 
 
-@pytest.fixture
-def ring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    try:
-        yield memory_keyring()
-    finally:
-        keyring.set_keyring(before)
-
-
 def _dialog(qtbot, values: dict | None = None, *, store: bool = True):
     applied: list[dict[str, str]] = []
     restarts: list[int] = []
@@ -103,7 +92,7 @@ def _kind(dlg, kind: str) -> None:
 
 
 def test_settings_hilink_saves_the_address_and_the_password_in_the_keyring(
-    qtbot, ring: MemoryKeyring
+    qtbot, keyring_memory: MemoryKeyring
 ) -> None:
     dlg, applied, restarts = _dialog(qtbot)
     assert dlg.modem.limits.isHidden()  # a USB modem reports calls and USSD
@@ -118,13 +107,13 @@ def test_settings_hilink_saves_the_address_and_the_password_in_the_keyring(
     dlg.save()
     qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
     assert applied == [{"modem_kind": "hilink", "hilink_url": "http://192.168.1.1"}]
-    assert ring.store[("TextDesk", secrets.HILINK_PASSWORD)] == "s3cret-pass"
+    assert keyring_memory.store[("TextDesk", secrets.HILINK_PASSWORD)] == "s3cret-pass"
     assert restarts == [1]  # the link logs in with the new password at once
     assert all("s3cret" not in v for v in applied[0].values())
 
 
 def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
-    qtbot, ring: MemoryKeyring
+    qtbot, keyring_memory: MemoryKeyring
 ) -> None:
     dlg, applied, _restarts = _dialog(qtbot)
     _kind(dlg, "android")
@@ -148,8 +137,8 @@ def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
             "android_listen_host": "192.168.1.20",
         }
     ]
-    assert ring.store[("TextDesk", secrets.ANDROID_PASSWORD)] == "gw-pass"
-    assert ring.store[("TextDesk", secrets.ANDROID_SIGNING_KEY)] == "sign-key"
+    assert keyring_memory.store[("TextDesk", secrets.ANDROID_PASSWORD)] == "gw-pass"
+    assert keyring_memory.store[("TextDesk", secrets.ANDROID_SIGNING_KEY)] == "sign-key"
     # opened again: the stored ones are said to be there, never shown
     again, applied2, _ = _dialog(qtbot, {"modem_kind": "android", **applied[0]})
     field = again.modem.secret_fields[secrets.ANDROID_PASSWORD]
@@ -161,16 +150,15 @@ def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
     assert again.modem.stack.currentIndex() == 0 and not again.modem.balance.isHidden()
 
 
-def test_settings_moves_the_sim_pin_from_the_settings_to_the_keyring(
-    qtbot, ring: MemoryKeyring
-) -> None:
+def test_settings_stores_a_typed_sim_pin_in_the_keyring(qtbot, ring: MemoryKeyring) -> None:
     dlg, applied, restarts = _dialog(qtbot, {"modem_pin": "4321"})
     pin = dlg.modem.secret_fields[secrets.SIM_PIN]
     qtbot.waitUntil(lambda: "password store" in pin.placeholderText(), timeout=5000)
+    pin.setText("2468")
     dlg.save()
     qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
-    assert applied == [{"modem_pin": ""}]
-    assert ring.store[("TextDesk", secrets.SIM_PIN)] == "4321" and restarts == [1]
+    assert applied == []  # no setting changed: the PIN is not one
+    assert ring.store[("TextDesk", secrets.SIM_PIN)] == "2468" and restarts == [1]
 
 
 def test_settings_without_a_password_store_saves_no_password(qtbot) -> None:
