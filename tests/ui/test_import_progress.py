@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,9 @@ def test_big_import_shows_progress_stores_texts_and_cancels_on_whole_batches(
 
     # Texts that arrive during the import are stored while it goes on.
     for i in range(2):
-        desk.vm.deliver(CUSTOMER, f"During the import {i}")
-        desk.wait(lambda i=i: stored(f"During the import {i}"), timeout=10)
+        body = f"During the import {i}"
+        desk.vm.deliver(CUSTOMER, body)
+        desk.wait(partial(stored, body), timeout=10)
         assert not row.finished, "the import ended before the texts were stored"
     desk.wait(lambda: any(0 < v < 100 for v in values), timeout=30)
     assert not row.finished
@@ -95,7 +97,7 @@ def test_big_import_shows_progress_stores_texts_and_cancels_on_whole_batches(
     assert 0 < created < ROWS
     assert created % csv_import.BATCH == 0, created  # whole batches, never half of one
     job = row.job
-    assert job is not None
+    assert isinstance(job, csv_import.ImportJob)
     new = Appointment.select(Appointment.id).where(Appointment.id.in_(result.created))
     reminders = Reminder.select().where(Reminder.appointment.in_(new))
     assert reminders.count() == created * len(job.offsets)  # each with all its reminders
