@@ -18,8 +18,8 @@ import desk.store
 from desk.base.clock import FakeClock
 from desk.data import backup
 from desk.store import activity, drafts, migrations, models
-from desk.store.db import DatabaseError, close_database, open_database
-from desk.store.migrations import SCHEMA_VERSION, STEPS, frozen, runner
+from desk.store.db import close_database, open_database
+from desk.store.migrations import SCHEMA_VERSION, STEPS, DatabaseError, frozen, runner
 from tests.desk.store.schemas import (
     apply_steps,
     build_at,
