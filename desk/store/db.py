@@ -4,7 +4,8 @@
 so the engine's core thread (the only writer) and the GUI thread (a reader) never share one.
 
 Imports run one way inside desk.store: models -> db -> migrations. The migrations package reads
-frozen SQL and knows no model, so it also defines DatabaseError, which open_database raises too.
+frozen SQL and knows no model, so it defines DatabaseError, which open_database raises too (import
+it from desk.store.migrations).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import peewee as pw
 from desk.store import migrations
 from desk.store.migrations import DatabaseError
 
-__all__ = ["PRAGMAS", "DatabaseError", "close_database", "db", "open_database"]
+__all__ = ["PRAGMAS", "close_database", "db", "open_database"]
 
 db = pw.DatabaseProxy()
 
