@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desk.messaging import sms_plan
 from desk.messaging.outbox import sign
-from desk.read.queries import TemplateRow
+from desk.messaging.templates import TemplateRow
 from ui import templates as tpl
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desk.base.events import ModemState, ModemStatus
 from desk.engine import window_ops
 from desk.engine.api import Engine
+from desk.messaging import templates
 from desk.read import queries
 from desk.store.settings import Settings
 from ui import (
@@ -169,7 +170,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.thread.composer.set_send_key(s.get("send_key"))
         self.thread.composer.set_signature(s.get("signature"))
-        self.thread.composer.set_templates(queries.templates())
+        self.thread.composer.set_templates(templates.templates())
         self.notifier.enabled = bool(s.get("notifications"))
         self.notifier.sound = bool(s.get("sound"))
 

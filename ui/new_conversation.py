@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.base.phones import InvalidNumber, display, normalize
-from desk.read import queries
+from desk.read import contact_search, queries
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 
@@ -61,7 +61,7 @@ class NewConversationDialog(QDialog):
 
     def _changed(self, text: str) -> None:
         self.matches.clear()
-        for hit in queries.find_contacts(text, limit=15):
+        for hit in contact_search.find_contacts(text, limit=15):
             label = (
                 f"{hit.name}  ·  {display(hit.number, self.country)}"
                 if hit.name

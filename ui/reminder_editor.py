@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk.engine.api import Engine
-from desk.messaging import sms_plan
-from desk.read import queries
+from desk.messaging import sms_plan, templates
+from desk.read import contact_search, queries
 from desk.reminders import appointments, listing, manage
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
 from desk.store.models import Appointment, Contact
@@ -105,7 +105,7 @@ class ReminderEditor(QDialog):
         # Text
         self.template = QComboBox(self)
         self.template.addItem("Insert a template…", None)
-        for t in queries.templates():
+        for t in templates.templates():
             self.template.addItem(t.name, t.body)
         self.placeholder = QComboBox(self)
         self.placeholder.addItem("Insert a placeholder…", None)
@@ -257,7 +257,7 @@ class ReminderEditor(QDialog):
     # --- recipients ----------------------------------------------------------------------------
     def _search(self, text: str) -> None:
         self.found.clear()
-        for hit in queries.find_contacts(text, limit=20):
+        for hit in contact_search.find_contacts(text, limit=20):
             label = f"{hit.name} ({hit.number})" if hit.name else hit.number
             item = QListWidgetItem(label)
             item.setData(ROLE, hit.id)

@@ -18,7 +18,7 @@ from desk.base.phones import display
 from desk.read import unreadable
 from desk.store import models as m
 
-FILTERS = ("all", "unread", "open", "callback")
+FILTERS = ("all", "unread", "open", "callback", "attention")
 PAGE = 200
 
 # One row of a ``.tuples()`` query: SQLite's values in the order selected.
@@ -55,6 +55,7 @@ class ConversationRow:
     opted_out: bool
     callback_requested: bool
     needs_attention: bool
+    attention: tuple[str, ...] = ()  # why (models.ATTENTION_*), schema 5
 
     def title(self, country: str = "US") -> str:
         return self.name or display(self.number, country)
@@ -69,6 +70,8 @@ def _filtered(query: pw.ModelSelect[m.Conversation], filter: str) -> pw.ModelSel
         return query.where(m.Conversation.status == m.OPEN)
     if filter == "callback":
         return query.join(m.Contact).where(m.Contact.callback_requested == True)  # noqa: E712
+    if filter == "attention":
+        return query.where(m.Conversation.needs_attention == True)  # noqa: E712
     return query
 
 
@@ -92,6 +95,7 @@ _CONV_FIELDS = (
     m.Contact.opted_out,
     m.Contact.callback_requested,
     m.Conversation.needs_attention,
+    m.Conversation.attention,
 )
 
 
@@ -109,6 +113,7 @@ def _conv_row(t: _Row) -> ConversationRow:
         opted_out=bool(t[9]),
         callback_requested=bool(t[10]),
         needs_attention=bool(t[11]),
+        attention=tuple(c for c in (t[12] or "").split(",") if c),
     )
 
 
@@ -151,12 +156,14 @@ class Counts:
     open: int
     callback: int
     unread_messages: int
+    attention: int = 0  # conversations that need a person
 
 
 def counts() -> Counts:
     sql = (
         "SELECT COUNT(*), COALESCE(SUM(c.unread > 0), 0), COALESCE(SUM(c.status = ?), 0), "
-        "COALESCE(SUM(k.callback_requested), 0), COALESCE(SUM(c.unread), 0) "
+        "COALESCE(SUM(k.callback_requested), 0), COALESCE(SUM(c.unread), 0), "
+        "COALESCE(SUM(c.needs_attention), 0) "
         "FROM conversation c JOIN contact k ON k.id = c.contact_id"
     )
     row = m.Conversation._meta.database.execute_sql(sql, (m.OPEN,)).fetchone()
@@ -194,6 +201,14 @@ class MessageRow:
     automated: bool
     masked: bool
     flags: tuple[str, ...]
+    # why a queued text waits (schema 5; desk.messaging.holds reads them into words)
+    error_code: int | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # a retry after a temporary modem error
+    not_before: datetime | None = None  # quiet hours, or a time it was scheduled for
+    held_reason: str | None = None  # models.HELD_*
+    held_until: datetime | None = None
+    priority: int = 0
 
     @property
     def outgoing(self) -> bool:
@@ -227,6 +242,13 @@ _MSG_FIELDS = (
     m.Message.automated,
     m.Message.masked,
     m.Message.flags,
+    m.Message.error_code,
+    m.Message.attempts,
+    m.Message.next_attempt_at,
+    m.Message.not_before,
+    m.Message.held_reason,
+    m.Message.held_until,
+    m.Message.priority,
 )
 
 
@@ -250,6 +272,13 @@ def _msg_row(t: _Row) -> MessageRow:
         automated=bool(t[15]),
         masked=bool(t[16]),
         flags=tuple(f for f in (t[17] or "").split(",") if f),
+        error_code=t[18],
+        attempts=t[19] or 0,
+        next_attempt_at=_aware(t[20]),
+        not_before=_aware(t[21]),
+        held_reason=t[22],
+        held_until=_aware(t[23]),
+        priority=t[24] or 0,
     )
 
 
@@ -432,46 +461,7 @@ def consent_history(contact_id: int, *, limit: int = 50) -> list[ConsentRow]:
     return [ConsentRow(_aware(t[0]) or datetime.now(UTC), t[1], t[2], t[3]) for t in _tuples(query)]
 
 
-@dataclass(frozen=True)
-class ContactHit:
-    id: int
-    name: str | None
-    number: str
-    conversation_id: int | None
-
-
-def find_contacts(text: str, *, limit: int = 20) -> list[ContactHit]:
-    """Contacts whose name or number contains ``text`` (for the new-conversation picker)."""
-    text = text.strip()
-    if not text:
-        return []
-    digits = "".join(ch for ch in text if ch.isdigit())
-    cond = m.Contact.name.contains(text)
-    if digits:
-        cond = cond | m.Contact.number.contains(digits)
-    query = (
-        m.Contact.select(m.Contact.id, m.Contact.name, m.Contact.number, m.Conversation.id)
-        .join(m.Conversation, pw.JOIN.LEFT_OUTER)
-        .where(cond)
-        .order_by(m.Contact.name.is_null(), m.Contact.name, m.Contact.number)
-        .limit(limit)
-    )
-    return [ContactHit(*t) for t in _tuples(query)]
-
-
-# --- templates and export --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TemplateRow:
-    id: int
-    name: str
-    body: str
-
-
-def templates() -> list[TemplateRow]:
-    query = m.Template.select(m.Template.id, m.Template.name, m.Template.body)
-    return [TemplateRow(*t) for t in _tuples(query.order_by(m.Template.name))]
+# --- export ------------------------------------------------------------------------------
 
 
 def export_conversation(conversation_id: int, *, zone: tzinfo = UTC, country: str = "US") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desk.read.queries import TemplateRow
+from desk.messaging.templates import TemplateRow
 from ui.composer import Composer, counter_text
 from ui.templates import Context, expand, unfilled
 

@@ -10,6 +10,8 @@ import pytest
 
 from desk.base.clock import FakeClock, to_db
 from desk.demo.shop import populate
+from desk.messaging import templates
+from desk.read import contact_search
 from desk.read import queries as q
 from desk.store import models as m
 from desk.store.db import close_database, open_database
@@ -150,15 +152,16 @@ def test_contact_details_and_consent_history(demo_db) -> None:
 
 
 def test_find_contacts_by_name_or_digits(demo_db) -> None:
-    assert [h.name for h in q.find_contacts("Maria")] == ["Maria Lopez"]
-    hits = q.find_contacts("555-0111")
+    assert [h.name for h in contact_search.find_contacts("Maria")] == ["Maria Lopez"]
+    hits = contact_search.find_contacts("555-0111")
     assert [h.number for h in hits] == ["+12025550111"]
-    assert q.find_contacts("   ") == []
+    assert contact_search.find_contacts("   ") == []
 
 
 def test_templates_queue_and_export(demo_db) -> None:
-    names = [t.name for t in q.templates()]
-    assert "hours" in names and names == sorted(names)
+    rows = templates.templates()
+    assert "hours" in [t.name for t in rows]
+    assert [t.position for t in rows] == sorted(t.position for t in rows)
     m.Message.update(state=m.QUEUED).where(m.Message.state == m.SENT).execute()
     assert q.queue_size() == m.Message.select().where(m.Message.state == m.QUEUED).count() == 2
     text = q.export_conversation(q.conversation_for_number("+12025550102"))
