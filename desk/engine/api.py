@@ -36,6 +36,7 @@ from desk.compliance.erase import EraseJob, ErasureResult
 from desk.engine import links
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
+from desk.messaging import send_queue
 from desk.store.bulk import BulkJob
 from desk.store.db import open_database
 from desk.store.settings import Settings
@@ -238,6 +239,18 @@ class Engine:
 
     def resend(self, message_id: int) -> Future[int]:
         return self.call(ops.resend, message_id, clock=self.clock)
+
+    def send_now(self, message_id: int, *, staff: str | None = None) -> Future[int]:
+        """Staff pressed "Send now" on a waiting text: it goes at the next turn, past quiet
+        hours, the send limits and a retry's wait (audited, with who asked). A text that is not
+        waiting fails the Future with ValueError in plain words."""
+
+        def now() -> int:
+            who = staff or self.settings.get("staff_name") or None
+            message_id_now: int = send_queue.send_now(message_id, staff=who, clock=self.clock).id
+            return message_id_now
+
+        return self.call(now)
 
     def resolve_uncertain(self, message_id: int, went_out: bool) -> Future[int]:
         return self.call(ops.resolve_uncertain, message_id, went_out=went_out, clock=self.clock)
