@@ -9,12 +9,15 @@ here instead of importing upward:
   opt-out or opt-in and queue the confirmation; a keyword is final, so no later rule sees it.
 - ``appointment replies``: C / R answers to an appointment reminder
   (desk.reminders.appointments.on_incoming).
+- ``keyword answers`` then ``away replies`` (desk.automations.replies): at most one automatic
+  answer per message, never to a keyword, a free-text opt-out or an appointment answer.
 
 Plain imports: a build that lacks one of these modules fails at start, it never runs without them.
 """
 
 from __future__ import annotations
 
+from desk.automations import replies
 from desk.base.clock import Clock
 from desk.compliance import consent, privacy
 from desk.messaging.inbox import IncomingRules, MessageRule, RuleOutcome
@@ -44,5 +47,7 @@ RULES = IncomingRules(
     on_complete=(
         MessageRule("consent", consent_rule),
         MessageRule("appointment replies", appointment_rule),
+        MessageRule("keyword answers", replies.keyword_rule),
+        MessageRule("away replies", replies.away_rule),
     ),
 )

@@ -61,7 +61,7 @@ def _received(rec: Recorder, body: str) -> Message:
 
 def test_the_engine_wires_privacy_consent_and_appointment_replies() -> None:
     names = [rule.name for rule in RULES.on_complete]
-    assert names == ["consent", "appointment replies"]  # consent first: a keyword is final
+    assert names == ["consent", "appointment replies", "keyword answers", "away replies"]
     assert RULES.is_sensitive(CARD) and not RULES.is_sensitive("See you at 4:30, thanks")
     core = core_loop.Core(
         settings=Settings(), clock=SystemClock(), emit=lambda e: None, make_service=lambda: None
