@@ -7,7 +7,8 @@ waiting time inside opening hours only. Nothing here writes.
 
 A *question* is a customer's text that arrives when the shop had not been waiting to answer
 (the conversation's first text, or the first after a reply); its *response* is the shop's next
-text that staff wrote (automatic texts — reminders, away replies, keyword answers — do not count).
+text that staff wrote, in the window or with ``textdesk send`` (automatic texts — reminders,
+away replies, keyword answers, missed-call texts, consent replies — do not count).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from desk.base import opening_hours
 from desk.base.clock import to_db
 from desk.store import models as m
 
+# Texts staff wrote (the window, ``textdesk send``): the only ones that answer a customer.
+_REPLY_SOURCES = "('staff', 'cli')"
 _QUARTER = (
     "strftime('%Y-%m-%d %H:', created_at) || "
     "printf('%02d', (CAST(strftime('%M', created_at) AS INTEGER) / 15) * 15)"
@@ -89,13 +92,13 @@ def questions(start: datetime, end: datetime) -> list[tuple[datetime, datetime |
         SELECT s.created_at,
                (SELECT MIN(r.created_at) FROM message r
                  WHERE r.conversation_id = s.conversation_id AND r.direction = '{m.OUT}'
-                   AND r.automated = 0 AND r.created_at > s.created_at)
+                   AND r.source IN {_REPLY_SOURCES} AND r.created_at > s.created_at)
         FROM message s
         WHERE s.created_at >= ? AND s.created_at < ? AND s.direction = '{m.IN}'
           AND COALESCE((SELECT p.direction FROM message p
                          WHERE p.conversation_id = s.conversation_id
                            AND p.created_at < s.created_at
-                           AND (p.direction = '{m.IN}' OR p.automated = 0)
+                           AND (p.direction = '{m.IN}' OR p.source IN {_REPLY_SOURCES})
                          ORDER BY p.created_at DESC LIMIT 1), '{m.OUT}') = '{m.OUT}'
     """
     out: list[tuple[datetime, datetime | None]] = []

@@ -57,7 +57,7 @@ def shop(database) -> Shop:
     s.text(a, m.OUT, at(1, 10, 20))  # answered 14 min after question 2
     b = s.conversation("+12025550102")
     s.text(b, m.IN, at(1, 16, 50))  # question 3, ten minutes before closing
-    s.text(b, m.OUT, at(1, 16, 55), automated=True, source="away")  # automatic: not a reply
+    s.text(b, m.OUT, at(1, 16, 55), source="away")  # an automatic answer: not a reply
     s.text(b, m.OUT, at(2, 9, 10))  # answered after 10 + 10 opening minutes
     c = s.conversation("+12025550103")
     s.text(c, m.IN, at(2, 12, 0))  # question 4, never answered
