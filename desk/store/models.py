@@ -159,6 +159,14 @@ class Message(BaseModel):
     def flag_list(self) -> list[str]:
         return [f for f in self.flags.split(",") if f]
 
+    def add_flag(self, flag: str) -> None:
+        """Mark the message with ``flag`` (kept once) and write its flags to the database."""
+        flags = self.flag_list
+        if flag not in flags:
+            flags.append(flag)
+        self.flags = ",".join(flags)
+        Message.update(flags=self.flags).where(Message.id == self.id).execute()
+
 
 class MessagePart(BaseModel):
     """One SMS part of an outgoing message, with its TP-MR for delivery-report matching."""
