@@ -161,14 +161,6 @@ def awaiting_appointment_reply(contact: Contact, *, clock: Clock) -> bool:
     return awaiting_reply(contact, clock=clock) is not None
 
 
-def _add_flag(message: Message, flag: str) -> None:
-    flags = message.flag_list
-    if flag not in flags:
-        flags.append(flag)
-        message.flags = ",".join(flags)
-        Message.update(flags=message.flags).where(Message.id == message.id).execute()
-
-
 def reply_text(key: str, contact: Contact, settings: SettingsReader) -> str:
     """The consent reply in setting ``key`` (help_text, optout_confirmation...) as ``contact``
     gets it: placeholders by the same renderer as templates and reminders."""
@@ -209,7 +201,7 @@ def _keyword_opt(
     message: Message, contact: Contact, opted_out: bool, *, settings: SettingsReader, clock: Clock
 ) -> list[int]:
     """STOP or START: record it; confirm only when it changes the contact's state."""
-    _add_flag(message, "keyword")
+    message.add_flag("keyword")
     was_out = contact.opted_out
     set_opt_out(contact, opted_out, method="keyword", text=message.body, clock=clock)
     if was_out == opted_out:
@@ -250,13 +242,13 @@ def on_incoming(message: Message, *, settings: SettingsReader, clock: Clock) -> 
     if kind == "start":
         return _keyword_opt(message, contact, False, settings=settings, clock=clock)
     if kind == "help":
-        _add_flag(message, "keyword")
+        message.add_flag("keyword")
         _record(contact, HELP, "keyword", message.body, clock)
         if _help_recently_sent(contact, clock):
             return []
         return _queue_reply(contact, "help_text", source="help", settings=settings, clock=clock)
     # Free-text opt-out: flag for a person, do not act.
-    _add_flag(message, "optout_text")
+    message.add_flag("optout_text")
     Conversation.update(needs_attention=True).where(
         Conversation.id == message.conversation_id
     ).execute()
