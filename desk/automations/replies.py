@@ -45,14 +45,6 @@ def shop_hours(settings: SettingsReader) -> opening_hours.OpeningHours:
     )
 
 
-def _add_flag(message: Message, flag: str) -> None:
-    flags = message.flag_list
-    if flag not in flags:
-        flags.append(flag)
-    message.flags = ",".join(flags)
-    Message.update(flags=message.flags).where(Message.id == message.id).execute()
-
-
 def _recipient(message: Message) -> Contact | None:
     """The customer to answer, or None when nobody should get an automatic text."""
     if message.direction != "in" or _HANDLED.intersection(message.flag_list):
@@ -93,8 +85,8 @@ def keyword_rule(message: Message, settings: Settings, clock: Clock) -> RuleOutc
     reply = _queue(contact, text, source=keywords.SOURCE, settings=settings, clock=clock)
     if reply is None:
         return RuleOutcome()
-    _add_flag(reply, f"kw:{found.keyword}")
-    _add_flag(message, FLAG_KEYWORD)
+    reply.add_flag(f"kw:{found.keyword}")
+    message.add_flag(FLAG_KEYWORD)
     audit.record(
         "automation", f"keyword answer “{found.keyword}” (message {reply.id})", clock=clock
     )
@@ -135,6 +127,6 @@ def away_rule(message: Message, settings: Settings, clock: Clock) -> RuleOutcome
     reply = _queue(contact, text, source=AWAY, settings=settings, clock=clock)
     if reply is None:
         return RuleOutcome()
-    _add_flag(message, FLAG_AWAY)
+    message.add_flag(FLAG_AWAY)
     audit.record("automation", f"away reply (message {reply.id})", clock=clock)
     return RuleOutcome(auto_replies=(reply.id,))
