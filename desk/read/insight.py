@@ -26,6 +26,8 @@ from desk.store import models as m
 
 # Texts staff wrote (the window, ``textdesk send``): the only ones that answer a customer.
 _REPLY_SOURCES = "('staff', 'cli')"
+# The "Missed call 14:02" line in a caller's thread: a call, counted with the calls, not a text.
+_CALL_LINE = "call"
 _QUARTER = (
     "strftime('%Y-%m-%d %H:', created_at) || "
     "printf('%02d', (CAST(strftime('%M', created_at) AS INTEGER) / 15) * 15)"
@@ -95,10 +97,12 @@ def questions(start: datetime, end: datetime) -> list[tuple[datetime, datetime |
                    AND r.source IN {_REPLY_SOURCES} AND r.created_at > s.created_at)
         FROM message s
         WHERE s.created_at >= ? AND s.created_at < ? AND s.direction = '{m.IN}'
+          AND s.source != '{_CALL_LINE}'
           AND COALESCE((SELECT p.direction FROM message p
                          WHERE p.conversation_id = s.conversation_id
                            AND p.created_at < s.created_at
-                           AND (p.direction = '{m.IN}' OR p.source IN {_REPLY_SOURCES})
+                           AND ((p.direction = '{m.IN}' AND p.source != '{_CALL_LINE}')
+                                OR p.source IN {_REPLY_SOURCES})
                          ORDER BY p.created_at DESC LIMIT 1), '{m.OUT}') = '{m.OUT}'
     """
     out: list[tuple[datetime, datetime | None]] = []
@@ -110,7 +114,8 @@ def questions(start: datetime, end: datetime) -> list[tuple[datetime, datetime |
 def _quarters(start: datetime, end: datetime) -> list[tuple[datetime, str, int]]:
     sql = f"""
         SELECT {_QUARTER} AS q, direction, COUNT(*) FROM message
-        WHERE created_at >= ? AND created_at < ? GROUP BY q, direction
+        WHERE created_at >= ? AND created_at < ? AND source != '{_CALL_LINE}'
+        GROUP BY q, direction
     """
     return [
         (datetime.strptime(q, "%Y-%m-%d %H:%M").replace(tzinfo=UTC), d, int(n))
@@ -241,6 +246,7 @@ def _calls(start: datetime, end: datetime) -> dict[str, int]:
         "  SUM(CASE WHEN c.textback_id IS NOT NULL AND EXISTS ("
         "      SELECT 1 FROM message i JOIN conversation v ON v.id = i.conversation_id "
         f"     WHERE v.contact_id = c.contact_id AND i.direction = '{m.IN}' "
+        f"       AND i.source != '{_CALL_LINE}' "
         "        AND i.created_at > c.started_at) THEN 1 ELSE 0 END) "
         "FROM call c WHERE c.started_at >= ? AND c.started_at < ? AND c.answered = 0",
         (_db(start), _db(end)),
