@@ -5,7 +5,8 @@ calls (with Futures). Whatever is waiting is handled as one batch in one transac
 commit), each item in its own savepoint so one failure spoils nothing else, followed by one cycle:
 outbox.take_jobs, scheduler.tick (about once a second), inbox.flush_incomplete (every few seconds),
 MessageAdded for rows that appeared (also rows another process wrote: ``textdesk send``) and
-QueueChanged when the count moved. The cycle also runs every ``interval`` seconds when idle.
+QueueChanged when the count moved. Idle, the core sleeps on its queue until the next thing is
+due (a reminder, a retry, another process's commit: desk.engine.wake), never on a fixed timer.
 
 Bulk work (an import, an erasure, retention every few hours) runs as desk.store.bulk jobs, one
 short step per turn between batches (desk.engine.jobs), so a first retention run on a large
@@ -37,6 +38,7 @@ from typing import Any, cast
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.base.paths import Profile
+from desk.engine import wake
 from desk.engine.db_trouble import is_storage_error
 from desk.engine.housekeeping import Housekeeping
 from desk.engine.incoming_rules import RULES
@@ -56,7 +58,7 @@ __all__ = ["Call", "Core", "Finish", "Flight", "SaveFailed", "ServiceGone", "Sto
 
 log = logging.getLogger("desk.engine.api")
 
-SCHEDULER_EVERY = 1.0
+SCHEDULER_EVERY = wake.SCHEDULER_EVERY
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
 DRAIN_BATCH = 200
@@ -103,7 +105,7 @@ class _BatchAborted(Exception):
     """A storage error inside an item or step: the whole batch must fail (and be retried)."""
 
 
-class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
+class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
     """State and handlers of the core thread. Only ``put`` is called from other threads."""
 
     def __init__(
@@ -134,8 +136,6 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         self._actions: list[tuple[str, Any]] | None = None  # set while a batch is open
         self._last_id = 0
         self._queued_count: int | None = None
-        self._next_sched = 0.0
-        self._next_flush = 0.0
         self._next_settings = 0.0
         # emit: RemindersChanged also when a tick only marks runs missed or skipped.
         self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
@@ -144,6 +144,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         self._init_storage_guard()
         self._init_housekeeping()
         self._init_jobs()
+        self._init_waking()
 
     # --- called from any thread ---------------------------------------------------------------
 
@@ -240,19 +241,22 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         return items
 
     def _loop(self) -> None:
-        next_cycle = 0.0
         while True:
             now = time.monotonic()
-            wait = 0.0 if self.jobs_waiting else max(0.0, next_cycle - now)
+            wait = 0.0 if self.jobs_waiting else max(0.0, self._wake_at() - now)
             items = self._collect(self.retry_wait(now, wait))
             boundary = items.pop() if items and _outside(items[-1]) else None
             now = time.monotonic()
+            if not items and boundary is None and now >= self._next_watch:
+                self._watch_others(now)
             if self.waiting_to_retry(now) and not any(isinstance(i, Call) for i in items):
                 self.hold(items)  # the database cannot be written yet: they go with the retry
                 self._give_back_extra()
-            elif items or self.held_count or now >= next_cycle:
+            elif items or self.held_count or now >= self._next_cycle:
+                if any(isinstance(i, Call) for i in items):
+                    self._others_wrote = True  # a call may have changed settings
                 self._batch([*self.take_held(), *items])
-                next_cycle = time.monotonic() + self.interval
+                self._plan()
             if not self.waiting_to_retry(time.monotonic()):
                 self._maybe_check_settings()
                 self._maybe_backup()
@@ -271,7 +275,8 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
                 self.queue.put(Finish())
             elif isinstance(boundary, Call):
                 self._run_outside(boundary)
-                next_cycle = 0.0
+                self._others_wrote = True
+                self._next_cycle = 0.0
 
     def _batch(self, items: list[Any], *, final: bool = False) -> None:
         self._actions = []
@@ -349,10 +354,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         if not final and not self.stopping:
             self._step(self._send_jobs)
             if now >= self._next_sched:
-                self._next_sched = now + SCHEDULER_EVERY
+                self._next_sched = self._sched_floor = now + SCHEDULER_EVERY
                 self._step(self._tick)
             if now >= self._next_flush:
-                self._next_flush = now + FLUSH_EVERY
+                self._next_flush = self._flush_floor = now + FLUSH_EVERY
                 self._step(inbox.flush_incomplete, clock=self.clock, rules=self.rules)
         self._step(self._scan_new_rows)
         self._step(self._queue_count)
@@ -387,9 +392,16 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping):
         self._scheduler.tick()  # emits RemindersChanged itself (through self.emit) on any change
 
     def _maybe_check_settings(self) -> None:
+        """Restart the modem link when its settings changed: looked at only after something
+        was written (a call, another process) and at most every SETTINGS_EVERY seconds; while
+        the link could not start or the time zone is unknown, every SETTINGS_EVERY seconds."""
         now = time.monotonic()
         if self.watch_settings is None or self.stopping or now < self._next_settings:
             return
+        retry = self.service is None and self._service_retry_at is not None
+        if not (self._others_wrote or retry or self._zone_told is not None):
+            return
+        self._others_wrote = False
         self._next_settings = now + SETTINGS_EVERY
         try:
             self._check_settings()

@@ -123,6 +123,20 @@ class Scheduler:
             self.emit(RemindersChanged())
         return queued
 
+    def next_due(self) -> datetime | None:
+        """When the next occurrence falls due (now or past while ``behind``); None: nothing is
+        scheduled. Reminders that raised (skipped until restart) are left out, so the engine
+        sleeps until this instead of ticking every second."""
+        if self.behind:
+            return self.clock.now()
+        where = (Reminder.state == SCHEDULED) & Reminder.next_at.is_null(False)
+        if self._broken:
+            where &= Reminder.id.not_in(list(self._broken))
+        first = Reminder.select(pw.fn.MIN(Reminder.next_at)).where(where).scalar()
+        if first is None:
+            return None
+        return utc(first if isinstance(first, datetime) else datetime.fromisoformat(str(first)))
+
     def _one_by_one(self, due: list[Reminder], now: datetime) -> tuple[list[int], int]:
         """The batch again, each reminder in its own savepoint: a broken one spoils nothing else
         and is skipped until restart."""
