@@ -250,12 +250,7 @@ def on_incoming(message: Message, *, clock: Clock) -> int | None:
         appointment.state = answer
         appointment.reply_message = message
         appointment.save()
-        flag = FLAG_CONFIRMED if answer == CONFIRMED else FLAG_RESCHEDULE
-        flags = [f for f in (message.flags or "").split(",") if f]
-        if flag not in flags:
-            flags.append(flag)
-        message.flags = ",".join(flags)
-        Message.update(flags=message.flags).where(Message.id == message.id).execute()
+        message.add_flag(FLAG_CONFIRMED if answer == CONFIRMED else FLAG_RESCHEDULE)
         if answer == RESCHEDULE:
             Conversation.update(needs_attention=True).where(
                 Conversation.id == conversation.id
