@@ -8,17 +8,9 @@ import pytest
 
 from desk.base.clock import to_db
 from desk.read import search
-from desk.store.db import close_database, open_database
 from desk.store.models import Contact, Conversation, Message
 
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def dbfile(tmp_path):
-    database = open_database(tmp_path / "t.sqlite3")
-    yield database
-    close_database()
 
 
 def add_contact(number: str, name: str | None = None, *, notes: str = "", tags: str = "",
@@ -39,7 +31,7 @@ def add_message(conv: Conversation, body: str, at: datetime, direction: str = "i
 
 
 @pytest.fixture
-def shop(dbfile):
+def shop(database):
     anna = add_contact("+15551234567", "Anna Müller", notes="prefers mornings", tags="vip")
     bob = add_contact("+447700900123", "Bob Stone", tags="mechanic,late")
     ids = {
