@@ -289,7 +289,7 @@ def parse_datetime(text: str, *, country: str, tz: ZoneInfo) -> datetime:
 # --- parsing the file ---------------------------------------------------------------------------
 
 
-QUOTE_OPEN = 'a quote (") opened on this line is never closed; the row was not imported'
+QUOTE_OPEN = 'a quote (") opened on this line is never closed; the row was not read'
 MAX_RECORD_LINES = 50  # a quoted cell may hold line breaks (a note), but not more than this
 _FIELD_LIMIT = csv.field_size_limit()
 
@@ -313,7 +313,7 @@ def _read_record(lines: list[str], start: int, delimiter: str, span: int) -> tup
     return cells, reader.line_num
 
 
-def _rows(
+def records(
     text: str,
     delimiter: str,
     counter: list[int],
@@ -397,7 +397,7 @@ def parse(
             return False
         return True
 
-    for n, (line, cells) in enumerate(_rows(text, delimiter, counter, stands_alone)):
+    for n, (line, cells) in enumerate(records(text, delimiter, counter, stands_alone)):
         if progress is not None and n % 250 == 0:
             progress(counter[0], total)
         if isinstance(cells, str):
