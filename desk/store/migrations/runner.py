@@ -5,10 +5,17 @@ own transaction (BEGIN IMMEDIATE, as every transaction on a database from desk.s
 also sets the version, so an upgrade cut short leaves the database at the last whole step.
 The version is read again inside the transaction: when two processes open an old database at
 once, the second finds the step done and skips it.
+
+A full disk is said as such, with what it means: a step that failed rolled back whole, so
+"nothing was changed" (or, when earlier steps of the same upgrade went through, which schema the
+file is at); a copy that could not be finished is removed rather than left taking the last bytes,
+and the copy of a file the failed upgrade did not change is removed too (the file itself is that
+copy). ``cannot_open(path, exc)`` is the sentence for a database that cannot even be opened.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -35,6 +42,39 @@ def _execute(database: pw.Database, sql: str) -> _Cursor:
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message is for staff."""
+
+
+_FULL_NAMES = {"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"}  # SHMSIZE: the -shm file cannot grow
+FREE_SPACE_TEXT = "Free some space on this computer's disk, then start TextDesk again."
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk is full."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        item = todo.pop()
+        if any(item is s for s in seen):
+            continue
+        seen.append(item)
+        name = getattr(item, "sqlite_errorname", None)
+        if name in _FULL_NAMES or "disk is full" in str(item).lower():
+            return True
+        if isinstance(item, OSError) and item.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        todo.extend(x for x in (item.__cause__, item.__context__) if x is not None)
+        todo.extend(a for a in item.args if isinstance(a, BaseException))
+    return False
+
+
+def cannot_open(path: Path, exc: BaseException) -> str:
+    """The one sentence for a database that could not be opened (before any upgrade)."""
+    if is_disk_full(exc):
+        return (
+            f"The disk is full, so TextDesk could not open its database {path}; nothing was "
+            f"changed. {FREE_SPACE_TEXT}"
+        )
+    return f"Cannot open the database {path}: {exc}"
 
 
 def newer_schema_refusal(found: int, subject: str = "This database") -> str:
@@ -77,18 +117,24 @@ def current_version(database: pw.Database) -> int:
 
 
 def _backup_copy(path: Path, version: int) -> Path:
+    """A copy of the file next to it; one that could not be finished is removed."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.schema-v{version}.{stamp}.bak")
-    src = sqlite3.connect(str(path))
     try:
-        dst = sqlite3.connect(str(target))
+        src = sqlite3.connect(str(path))
         try:
-            src.backup(dst)
+            dst = sqlite3.connect(str(target))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    target.chmod(0o600)
+            src.close()
+        target.chmod(0o600)
+    except BaseException:
+        for leftover in (target, target.with_name(target.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -120,19 +166,62 @@ def migrate(
         return found
     copy = None
     if found > 0 and path is not None and path.exists():
-        copy = _backup_copy(path, found)
+        copy = _copy_or_refuse(path, found, target)
         log.info("database schema %d -> %d; copy kept at %s", found, target, copy)
+    at = found  # the last whole step
     for step in STEPS:
         if not found < step.version <= target:
             continue
         try:
             applied = _run_step(database, dialect, step)
         except pw.DatabaseError as exc:
-            kept = f" A copy from before the upgrade is at {copy}." if copy else ""
-            raise DatabaseError(
-                f"The database could not be upgraded to schema {step.version} ({exc}); it was "
-                f"left at schema {step.version - 1}.{kept}"
-            ) from exc
+            raise DatabaseError(_step_failed(database, step, found, at, copy, exc)) from exc
+        at = step.version
         if applied:
             log.info("migrated database to schema %d (%s)", step.version, step.summary)
     return found
+
+
+def _copy_or_refuse(path: Path, found: int, target: int) -> Path:
+    """The copy before an upgrade; a copy that fails is removed and nothing is upgraded."""
+    try:
+        return _backup_copy(path, found)
+    except (sqlite3.Error, OSError) as exc:
+        if is_disk_full(exc):
+            raise DatabaseError(
+                f"The disk is full, so TextDesk could not keep a copy of its database before "
+                f"upgrading it to schema {target}; nothing was changed. {FREE_SPACE_TEXT}"
+            ) from exc
+        raise DatabaseError(
+            f"TextDesk could not keep a copy of its database before upgrading it ({exc}); "
+            "nothing was changed."
+        ) from exc
+
+
+def _step_failed(
+    database: pw.Database, step: Step, found: int, at: int, copy: Path | None, exc: Exception
+) -> str:
+    """What to say when ``step`` failed (it rolled back whole: the file is at schema ``at``)."""
+    if not is_disk_full(exc):
+        kept = f" A copy from before the upgrade is at {copy}." if copy else ""
+        return (
+            f"The database could not be upgraded to schema {step.version} ({exc}); it was "
+            f"left at schema {step.version - 1}.{kept}"
+        )
+    try:
+        unchanged = current_version(database) == found
+    except Exception:  # cannot even read it back: say only what is certain
+        unchanged = False
+    if at == found and unchanged:
+        if copy is not None:  # the file is as it was: the copy only takes the space back
+            copy.unlink(missing_ok=True)
+        return (
+            f"The disk is full, so TextDesk could not upgrade its database to schema "
+            f"{step.version}; nothing was changed. {FREE_SPACE_TEXT}"
+        )
+    kept = f" A copy from before the upgrade is at {copy}." if copy else ""
+    return (
+        f"The disk is full, so TextDesk could not finish upgrading its database: it is at "
+        f"schema {at}, every step up to there complete, and the step to schema {step.version} "
+        f"changed nothing.{kept} {FREE_SPACE_TEXT}"
+    )
