@@ -58,7 +58,7 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> pw.S
     try:
         database.connect(reuse_if_open=True)
     except pw.DatabaseError as exc:
-        raise DatabaseError(f"Cannot open the database {path}: {exc}") from exc
+        raise DatabaseError(migrations.runner.cannot_open(path, exc)) from exc
     db.initialize(database)
     if migrate:
         migrations.migrate(database, path)
