@@ -16,19 +16,11 @@ from desk.reminders.appointments import source_key
 from desk.reminders.csv_import import ImportJob
 from desk.reminders.csv_parse import Row
 from desk.store.bulk import BulkJob, JobState, JobStatus, insert_rows
-from desk.store.db import close_database, db, open_database
+from desk.store.db import db
 from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient
 from desk.store.settings import Settings
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def database(tmp_path):
-    handle = open_database(tmp_path / "bulk.sqlite3")
-    yield tmp_path / "bulk.sqlite3"
-    handle.close()
-    close_database()
 
 
 class Contacts(BulkJob[int]):
@@ -119,7 +111,7 @@ def _rows(n: int) -> list[Row]:
 
 
 @pytest.mark.timeout(900)
-def test_a_100k_row_import_leaves_the_lock_to_another_writer_between_steps(database):
+def test_a_100k_row_import_leaves_the_lock_to_another_writer_between_steps(database, tmp_path):
     """While the import runs (its own thread and connection, as the engine's core thread), another
     connection writes with BEGIN IMMEDIATE about every 100 ms, as ``textdesk send`` would: every
     write gets in. Figures are printed; the only timing asserted is a generous bound per step."""
@@ -127,7 +119,7 @@ def test_a_100k_row_import_leaves_the_lock_to_another_writer_between_steps(datab
     settings = Settings()
     settings.set("timezone", "America/New_York")
     rows = _rows(n)
-    other = sqlite3.connect(str(database), timeout=15, isolation_level=None)
+    other = sqlite3.connect(tmp_path / "textdesk.sqlite3", timeout=15, isolation_level=None)
     other.execute("CREATE TABLE probe (at REAL)")
     job = ImportJob(rows, settings=settings, clock=FakeClock(NOW))
     errors: list[BaseException] = []
