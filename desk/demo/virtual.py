@@ -1,4 +1,7 @@
-"""The in-process virtual modem behind ``textdesk --demo`` and ``textdesk --self-test``.
+"""The in-process virtual modem behind ``textdesk --demo`` and ``textdesk --self-test``; and for
+``textdesk --demo --modem hilink|android`` the virtual HiLink stick or Android gateway (the same
+servers as ``python -m modem.sim --kind hilink|android``), with ``demo_link_factory`` giving the
+engine a link that logs in with the device's own credentials, never the shop's password store.
 
 It sits on a pseudo-terminal where the system has one, and on a TCP socket on 127.0.0.1 where it
 does not (Windows: no ``os.openpty``); the engine opens either, as ``/dev/pts/N`` or
@@ -9,10 +12,21 @@ choice, so the Windows path is tested on Linux too.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from desk.base import secrets
+from desk.engine import links
+from desk.store.settings import Settings
+
 if TYPE_CHECKING:
+    from modem.link import ModemLink
     from modem.sim import VirtualModem
+    from modem.sim.android.server import VirtualAndroid
+    from modem.sim.hilink.server import VirtualHiLink
+
+HTTP_KINDS = ("hilink", "android")
+DEMO_HILINK_PASSWORD = "demo-admin"
 
 ENV = "TEXTDESK_SIM_TRANSPORT"
 TRANSPORTS = ("pty", "tcp", "rfc2217")
@@ -45,3 +59,50 @@ def virtual_modem(
     device = vm.start()
     vm.device_path = device  # type: ignore[attr-defined]  # the name ui.session reads
     return vm
+
+
+def virtual_http_device(kind: str) -> VirtualHiLink | VirtualAndroid:
+    """Start the in-process virtual HiLink stick (``kind="hilink"``) or Android gateway
+    (``"android"``) on 127.0.0.1 and return it: ``url`` is where it answers, ``events`` has a
+    ``submitted`` event for every text a client sends, ``control({"cmd": "deliver", ...})``."""
+    device: VirtualHiLink | VirtualAndroid
+    if kind == "hilink":
+        from modem.sim.hilink.server import VirtualHiLink
+
+        device = VirtualHiLink(password=DEMO_HILINK_PASSWORD)
+    elif kind == "android":
+        from modem.sim.android.server import VirtualAndroid
+
+        device = VirtualAndroid()
+    else:
+        raise ValueError(
+            f"the demo has no virtual {kind!r} device (known: {', '.join(HTTP_KINDS)})"
+        )
+    device.start()
+    return device
+
+
+def demo_link_factory(
+    kind: str, device: VirtualHiLink | VirtualAndroid
+) -> Callable[..., ModemLink]:
+    """The engine's ``modem_factory`` for the demo: the ``kind`` link to ``device``, logging in
+    with the device's own credentials (the demo never reads or writes the password store)."""
+    if kind == "hilink":
+        choice = links.LinkChoice(
+            "hilink", device.url, secrets={secrets.HILINK_PASSWORD: DEMO_HILINK_PASSWORD}
+        )
+    else:
+        from modem.sim.android.server import VirtualAndroid
+
+        assert isinstance(device, VirtualAndroid)
+        creds = device.credentials
+        choice = links.LinkChoice(
+            "android", device.url, android_username=creds["username"], listen_host="127.0.0.1",
+            listen_port=0, secrets={secrets.ANDROID_PASSWORD: creds["password"],
+                                    secrets.ANDROID_SIGNING_KEY: creds["signing_key"]},
+        )  # fmt: skip
+
+    def factory(**given: Any) -> ModemLink:  # the engine's (port=, sink=, pin=)
+        return links.make_link(choice, given["sink"], settings=Settings())
+
+    return factory
