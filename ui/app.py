@@ -1,6 +1,6 @@
 """``textdesk``: subcommands go to desk.cli.main; otherwise open the desk window.
 
-textdesk [--profile DIR] [--port DEVICE] [--demo] [--self-test]
+textdesk [--profile DIR] [--modem at|hilink|android] [--port DEVICE|URL] [--demo] [--self-test]
 """
 
 from __future__ import annotations
@@ -26,7 +26,18 @@ log = logging.getLogger("textdesk")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="textdesk", description="TextDesk: customer service by SMS.")
     p.add_argument("--profile", metavar="DIR", help="keep all data, logs and backups under DIR")
-    p.add_argument("--port", metavar="DEVICE", help="the modem's serial port (default: find it)")
+    p.add_argument(
+        "--modem",
+        choices=("at", "hilink", "android"),
+        help="the kind of modem: at (USB modem), hilink (HiLink stick), android (phone app); "
+        "default: the modem_kind setting (with --demo: the virtual device of that kind)",
+    )
+    p.add_argument(
+        "--port",
+        metavar="DEVICE|URL",
+        help="the modem's serial port or ser2net URL, or the stick's or phone's address "
+        "(default: the settings, else find it)",
+    )
     p.add_argument(
         "--demo", action="store_true", help="sample customers and a virtual modem (throwaway)"
     )
@@ -102,8 +113,9 @@ def _run_window(args: argparse.Namespace) -> int:
     wizard_choice = None
     if not demo and not args.port and not profile.db_path.exists():
         from ui.first_run import FirstRunWizard
+        from ui.modem_setup import Keyring
 
-        wizard = FirstRunWizard()
+        wizard = FirstRunWizard(secret_store=Keyring())
         if not wizard.exec():
             return 0
         wizard_choice = wizard
@@ -113,7 +125,13 @@ def _run_window(args: argparse.Namespace) -> int:
 
     try:
         s = session.start(
-            profile, port=args.port, virtual=demo, customer=True, demo_data=demo, tmp=tmp
+            profile,
+            port=None if demo else args.port,
+            virtual=demo,
+            customer=True,
+            demo_data=demo,
+            tmp=tmp,
+            modem=args.modem,
         )
     except Exception as exc:
         log.exception("could not start")
@@ -122,19 +140,9 @@ def _run_window(args: argparse.Namespace) -> int:
         return 1
 
     if wizard_choice is not None and wizard_choice.mode == "modem":
-        from desk.engine import window_ops
+        from ui.first_run import save_choice
 
-        changes = {"modem_port": wizard_choice.port}
-        if wizard_choice.shop_name:
-            changes["shop_name"] = wizard_choice.shop_name
-        saved = s.engine.call(
-            window_ops.save_settings,
-            changes,
-            settings=s.engine.settings,
-            clock=s.engine.clock,
-            where="the first-run wizard",
-        )
-        s.window.bridge.when_done(saved)  # a refusal is logged and shown in the status bar
+        save_choice(wizard_choice, s.engine, s.window.bridge)  # the engine starts that link
 
     server = InstanceServer(profile.data_dir)
     if not demo:

@@ -10,8 +10,10 @@ still lacks, in plain words.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -96,6 +98,21 @@ class Keyring:
         ports.run_async(owner, work, done)
 
 
+def local_address_towards(url: str) -> str:
+    """This computer's address on the network that leads to ``url`` (the phone): where the
+    phone can send its webhooks. A UDP "connect" sends nothing; it only picks the route. A
+    host name is looked up (so: off the GUI thread). "" when there is no route."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if not parts.hostname:
+        return ""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect((parts.hostname, parts.port or 8080))
+            return str(sock.getsockname()[0])
+    except OSError:
+        return ""
+
+
 def _note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
@@ -135,8 +152,9 @@ class ModemForm(QWidget):
         self.limits.setAccessibleName("What this modem cannot do")
         self.limits.setStyleSheet("color: palette(placeholder-text);")
 
+        self.kind_label = QLabel(LABELS["modem_kind"], self)
         top = QFormLayout()
-        top.addRow(LABELS["modem_kind"], self.kind)
+        top.addRow(self.kind_label, self.kind)
         top.addRow("", self.about)
         bottom = QFormLayout()
         bottom.addRow(self.balance_label, self.balance)
@@ -267,9 +285,17 @@ class ModemForm(QWidget):
         self.about.setText(ABOUT[kind])
         self.limits.setText(LIMITS[kind])
         self.limits.setVisible(bool(LIMITS[kind]))
-        has_ussd = kind != "android"
+        has_ussd = kind != "android" and not self.kind.isHidden()
         self.balance.setVisible(has_ussd)
         self.balance_label.setVisible(has_ussd)
+
+    def lock_kind(self, kind: str) -> None:
+        """Show only ``kind``'s fields, without the picker and the balance code (the first-run
+        wizard, which already knows what was found)."""
+        for w in (self.kind, self.kind_label, self.about):
+            w.hide()
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+        self._kind_changed()
 
     def current_kind(self) -> str:
         return str(self.kind.currentData() or "at")
@@ -282,7 +308,7 @@ class ModemForm(QWidget):
             line.setPlaceholderText(STORED if name in names else "")
         if self.values.get("modem_pin") and secrets.SIM_PIN not in names:
             self.secret_fields[secrets.SIM_PIN].setPlaceholderText(
-                "Saved in the settings: it moves to the password store when you save"
+                "Saved (TextDesk moves it from the settings to the password store)"
             )
 
     def secret_texts(self) -> dict[str, str]:
@@ -327,6 +353,11 @@ class ModemForm(QWidget):
     def _refuse(self, field: QWidget, text: str) -> None:
         field.setFocus()
         raise SettingError(text)
+
+    def set_text(self, key: str, text: str) -> None:
+        field = self.fields[key]
+        assert isinstance(field, QLineEdit)
+        field.setText(text)
 
     def text(self, key: str) -> str:
         w = self.fields[key]

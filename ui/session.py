@@ -24,7 +24,9 @@ class Session:
     profile: Profile
     engine: Engine
     window: Any = None  # ui.main_window.MainWindow, or None for a session without a window
-    vm: Any = None  # the demo's virtual modem (modem.sim.VirtualModem), which ui never imports
+    # the demo's virtual device (modem.sim's VirtualModem, VirtualHiLink or VirtualAndroid, which
+    # ui never imports): control({"cmd": "deliver", ...}), events, stop()
+    vm: Any = None
     tmp: tempfile.TemporaryDirectory[str] | None = None
     closed: bool = field(default=False)
 
@@ -76,13 +78,24 @@ def start(
     tmp: tempfile.TemporaryDirectory[str] | None = None,
     clock: Clock | None = None,
     window: bool = True,
+    modem: str | None = None,
 ) -> Session:
-    """Start the engine (and the window). ``virtual`` runs an in-process virtual modem as the port."""
+    """Start the engine (and the window). ``virtual`` runs an in-process virtual device as the
+    modem: the AT modem, or with ``modem="hilink"`` / ``"android"`` the virtual HiLink stick or
+    Android gateway, driven through the matching link. Without ``virtual``, ``modem`` is the
+    kind of link to drive (None: the ``modem_kind`` setting) and ``port`` its port or URL."""
     from desk.engine.api import Engine
 
     prepare_database(profile, demo=demo_data)
-    vm = None
-    if virtual:
+    vm: Any = None  # the kinds of virtual device have no common type ui could name
+    factory = None
+    if virtual and modem in ("hilink", "android"):
+        from desk.demo.virtual import demo_link_factory, virtual_http_device
+
+        vm = virtual_http_device(modem)
+        port = vm.url
+        factory = demo_link_factory(modem, vm)
+    elif virtual:
         from desk.demo.virtual import virtual_modem
 
         vm = virtual_modem(customer=customer)
@@ -90,7 +103,7 @@ def start(
         if port is None:
             vm.stop()
             raise RuntimeError("The virtual modem started without a port to open.")
-    engine = Engine(profile, port=port, clock=clock)
+    engine = Engine(profile, port=port, modem=modem, clock=clock, modem_factory=factory)
     try:
         engine.start()
     except Exception:

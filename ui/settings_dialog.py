@@ -3,9 +3,9 @@ sending, data.
 
 Values are checked with the same parsers as ``textdesk config`` (desk.store.settings.SPECS) and saved
 through the engine (the one writer). Passwords and the SIM PIN go to this computer's password
-store first (``secret_store``, off the GUI thread), never into the settings; a SIM PIN still
-held in the older ``modem_pin`` setting moves there on save. The theme follows the system, so
-there is no theme option.
+store first (``secret_store``, off the GUI thread), never into the settings (a SIM PIN still
+in the older ``modem_pin`` setting is moved there by the engine). The theme follows the system,
+so there is no theme option.
 """
 
 from __future__ import annotations
@@ -216,23 +216,13 @@ class SettingsDialog(QDialog):
             raise
         return out
 
-    def secret_changes(self, changes: dict[str, str]) -> dict[str, str]:
-        """Secrets to store; a SIM PIN in the older ``modem_pin`` setting moves to the store
-        (and ``changes`` empties the setting)."""
-        out = self.modem.secret_texts()
-        legacy = str(self.values.get("modem_pin") or "")
-        if legacy and self.secret_store is not None:
-            out.setdefault(secrets.SIM_PIN, legacy)
-            changes["modem_pin"] = ""
-        return out
-
     def save(self) -> None:
         try:
             changes = self.changes()
         except SettingError as exc:
             self.error.setText(str(exc))
             return
-        new_secrets = self.secret_changes(changes)
+        new_secrets = self.modem.secret_texts()
         if new_secrets and self.secret_store is None:
             self.error.setText(
                 "TextDesk cannot keep passwords on this computer, so it cannot save them."
@@ -255,7 +245,10 @@ class SettingsDialog(QDialog):
             for field in self.modem.secret_fields.values():
                 field.clear()
             self.modem.show_stored(self.modem.stored | set(new_secrets))
-            self._apply(changes, self._saved_with_secrets)
+            if changes:
+                self._apply(changes, self._saved_with_secrets)
+            else:
+                self._saved_with_secrets(None)
 
         self.secret_store.save(self, new_secrets, stored)
 

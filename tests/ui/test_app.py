@@ -186,3 +186,66 @@ def test_demo_opens_the_sample_shop_and_a_customer_writes_in() -> None:
     assert "[demo]" in seen["title"] and "Smile Dental" in seen["title"]
     assert seen["rows"] == 25
     assert seen.get("notified") == "James O'Connor"
+
+
+KIND_DEMO_DRIVER = """
+import json, sys
+from PySide6.QtCore import QTimer, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+app = QApplication(["textdesk"])
+from desk.base.events import ModemState
+from desk.read import queries
+from ui import session as sessions
+from ui.app import main
+started = {}
+real_start = sessions.start
+def start(*args, **kwargs):
+    started["s"] = real_start(*args, **kwargs)
+    return started["s"]
+sessions.start = start
+TEXT = "Your crown is ready: pick it up any time after 2pm."
+seen = {"sent": False}
+def poll():
+    s = started.get("s")
+    if s is not None and s.window is not None and s.window.isVisible():
+        w = s.window
+        seen["title"] = w.windowTitle()
+        seen["state"] = str(s.engine.modem_status.state)
+        if not seen["sent"] and s.engine.modem_status.state == ModemState.READY:
+            w.list.select(queries.conversation_for_number("+12025550112"))
+            w.thread.composer.edit.setPlainText(TEXT)
+            QTest.mouseClick(w.thread.composer.send_button, Qt.MouseButton.LeftButton)
+            seen["sent"] = True
+        done = [e for e in s.vm.submitted() if e.get("text", "").startswith(TEXT[:20])]
+        if done:
+            seen["submitted"] = done[0]
+            seen["device"] = type(s.vm).__name__
+            QApplication.quit()
+            return
+    QTimer.singleShot(100, poll)
+QTimer.singleShot(100, poll)
+QTimer.singleShot(60000, QApplication.quit)  # a safety net, never the expected path
+seen["code"] = main(["--demo", "--modem", sys.argv[1]])
+print("SEEN " + json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize(("kind", "device"), [("hilink", "VirtualHiLink")])
+def test_demo_on_an_http_device_sends_from_the_window(kind: str, device: str) -> None:
+    """``textdesk --demo --modem hilink``: the virtual stick starts, the engine drives it through
+    the HiLink link, and a reply typed in the window reaches the stick."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-c", KIND_DEMO_DRIVER, kind], cwd=root, env=env, capture_output=True,
+        text=True, timeout=90, check=False,
+    )  # fmt: skip
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("SEEN ")), None)
+    assert line is not None, proc.stderr[-2000:]
+    seen = json.loads(line[5:])
+    assert seen["code"] == 0 and "[demo]" in seen["title"], seen
+    assert seen.get("device") == device, (seen, proc.stderr[-2000:])
+    submitted = seen["submitted"]
+    assert submitted["number"] == "+12025550112"
+    assert submitted["text"].startswith("Your crown is ready: pick it up any time after 2pm.")

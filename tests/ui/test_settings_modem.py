@@ -150,7 +150,9 @@ def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
     assert again.modem.stack.currentIndex() == 0 and not again.modem.balance.isHidden()
 
 
-def test_settings_stores_a_typed_sim_pin_in_the_keyring(qtbot, ring: MemoryKeyring) -> None:
+def test_settings_stores_a_typed_sim_pin_in_the_keyring(
+    qtbot, keyring_memory: MemoryKeyring
+) -> None:
     dlg, applied, restarts = _dialog(qtbot, {"modem_pin": "4321"})
     pin = dlg.modem.secret_fields[secrets.SIM_PIN]
     qtbot.waitUntil(lambda: "password store" in pin.placeholderText(), timeout=5000)
@@ -158,7 +160,7 @@ def test_settings_stores_a_typed_sim_pin_in_the_keyring(qtbot, ring: MemoryKeyri
     dlg.save()
     qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
     assert applied == []  # no setting changed: the PIN is not one
-    assert ring.store[("TextDesk", secrets.SIM_PIN)] == "2468" and restarts == [1]
+    assert keyring_memory.store[("TextDesk", secrets.SIM_PIN)] == "2468" and restarts == [1]
 
 
 def test_settings_without_a_password_store_saves_no_password(qtbot) -> None:
