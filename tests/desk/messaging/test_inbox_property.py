@@ -4,9 +4,7 @@ original text, once all parts are in."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -15,10 +13,10 @@ from hypothesis import strategies as st
 from desk.base.clock import FakeClock
 from desk.engine.incoming_rules import RULES
 from desk.messaging.inbox import flush_incomplete, store_incoming
-from desk.store.db import close_database, open_database
 from desk.store.models import RECEIVED, IncomingPart, Message
 from desk.store.settings import Settings
 from tests.desk.conftest import sms_events
+from tests.helpers.databases import fresh_database, reopen
 
 SENDERS = ["+12015550123", "+14155552671", "+442079460958", "MyBank"]
 ALPHABET = st.sampled_from([*"abcdefghij klmnop.,!?0123456789ÄéüΩ€[]{}^", "😀", "你"])
@@ -66,31 +64,25 @@ def scenarios(draw):
 @given(scenarios())
 def test_any_interleaving_stores_each_message_once_with_its_text(scenario):
     messages, parts, positions, restarts, flushes = scenario
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "prop.sqlite3"
-        open_database(path)
-        try:
-            clock = FakeClock(datetime(2026, 2, 1, 9, 0, tzinfo=UTC))
-            config = Settings()
-            for step, position in enumerate(positions):
-                if step in restarts:
-                    close_database()
-                    open_database(path)
-                if step in flushes:  # parts waited too long: shown as incomplete for a while
-                    clock.advance(timedelta(minutes=11))
-                    flush_incomplete(clock=clock, rules=RULES, timeout=timedelta(minutes=10))
-                store_incoming(parts[position][1], settings=config, clock=clock, rules=RULES)
-                clock.advance(1)
-            # nothing is left waiting: a flush long after changes nothing
-            clock.advance(timedelta(days=1))
-            assert flush_incomplete(clock=clock, rules=RULES, timeout=600) == []
-            stored = sorted(
-                (m.conversation.contact.number, m.body)
-                for m in Message.select().where(Message.state == RECEIVED)
-            )
-            assert stored == sorted((sender, text) for sender, text, _, _ in messages)
-            assert Message.select().count() == len(messages)
-            assert IncomingPart.select().count() == len(parts)
-            assert IncomingPart.select().where(IncomingPart.message.is_null()).count() == 0
-        finally:
-            close_database()
+    with fresh_database() as path:
+        clock = FakeClock(datetime(2026, 2, 1, 9, 0, tzinfo=UTC))
+        config = Settings()
+        for step, position in enumerate(positions):
+            if step in restarts:
+                reopen(path)
+            if step in flushes:  # parts waited too long: shown as incomplete for a while
+                clock.advance(timedelta(minutes=11))
+                flush_incomplete(clock=clock, rules=RULES, timeout=timedelta(minutes=10))
+            store_incoming(parts[position][1], settings=config, clock=clock, rules=RULES)
+            clock.advance(1)
+        # nothing is left waiting: a flush long after changes nothing
+        clock.advance(timedelta(days=1))
+        assert flush_incomplete(clock=clock, rules=RULES, timeout=600) == []
+        stored = sorted(
+            (m.conversation.contact.number, m.body)
+            for m in Message.select().where(Message.state == RECEIVED)
+        )
+        assert stored == sorted((sender, text) for sender, text, _, _ in messages)
+        assert Message.select().count() == len(messages)
+        assert IncomingPart.select().count() == len(parts)
+        assert IncomingPart.select().where(IncomingPart.message.is_null()).count() == 0

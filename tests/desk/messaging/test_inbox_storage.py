@@ -10,7 +10,6 @@ from desk.base.clock import to_db
 from desk.engine.incoming_rules import RULES
 from desk.messaging import inbox
 from desk.messaging.inbox import flush_incomplete, store_incoming
-from desk.store.db import close_database, open_database
 from desk.store.models import (
     DONE,
     INCOMPLETE,
@@ -25,6 +24,7 @@ from modem.codec import pdu as codec
 from modem.codec.addresses import encode_sender, encode_smsc, encode_timestamp
 from modem.events import IncomingSms
 from tests.desk.conftest import sms_event, sms_events
+from tests.helpers.databases import reopen
 
 ANNA = "+12015550123"
 LONG = (
@@ -204,8 +204,7 @@ def test_restart_between_parts_loses_nothing(tmp_path, settings, clock):
     path = tmp_path / "textdesk.sqlite3"
     events = sms_events(ANNA, LONG, concat_ref=9)
     store_incoming(events[0], settings=settings, clock=clock, rules=RULES)
-    close_database()
-    open_database(path)  # the app restarted; the first part is only in the database now
+    reopen(path)  # the app restarted; the first part is only in the database now
     result = store_incoming(events[1], settings=settings, clock=clock, rules=RULES)
     assert result.complete and Message.get_by_id(result.message_id).body == LONG
 

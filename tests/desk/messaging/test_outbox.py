@@ -21,7 +21,6 @@ from desk.messaging.outbox import (
     resolve_uncertain,
 )
 from desk.messaging.send_queue import take_jobs
-from desk.store.db import close_database, open_database
 from desk.store.models import (
     DELIVERED,
     FAILED,
@@ -38,6 +37,7 @@ from desk.store.models import (
 from modem.codec import pdu as codec
 from modem.events import PartSubmitting
 from tests.desk.conftest import failed, report_event, sent
+from tests.helpers.databases import reopen
 
 ANNA = "+12015550123"
 BEN = "+14155552671"
@@ -289,8 +289,7 @@ def test_crash_while_sending_leaves_uncertain_and_resend_continues_at_part_k(
     on_part_sent(sent(job, 1, 200, 3), clock=clock)
     on_part_submitting(PartSubmitting(job.job_id, 2, 3, job.concat_ref), clock=clock)
     # --- the app is killed here: part 2 was handed to the modem, its result never stored ---
-    close_database()
-    open_database(tmp_path / "textdesk.sqlite3")
+    reopen(tmp_path / "textdesk.sqlite3")
     assert recover_interrupted(clock=clock) == [message.id]
     m = _reload(message)
     assert m.state == UNCERTAIN and "stopped while this was being sent" in m.error

@@ -8,7 +8,6 @@ from datetime import timedelta
 from desk.messaging.delivery import describe_status, on_delivery_report, same_number
 from desk.messaging.outbox import on_part_sent, queue_message
 from desk.messaging.send_queue import take_jobs
-from desk.store.db import close_database, open_database
 from desk.store.models import (
     DELIVERED,
     FAILED,
@@ -19,6 +18,7 @@ from desk.store.models import (
     MessagePart,
 )
 from tests.desk.conftest import report_event, sent
+from tests.helpers.databases import reopen
 
 ANNA = "+12015550123"
 BEN = "+14155552671"
@@ -171,8 +171,7 @@ def test_duplicate_report_does_not_touch_another_part(database, settings, clock)
 
 def test_matching_survives_a_restart(tmp_path, database, settings, clock):
     message = _send(settings, clock, text=LONG, refs=(1, 2, 3))
-    close_database()
-    open_database(tmp_path / "textdesk.sqlite3")
+    reopen(tmp_path / "textdesk.sqlite3")
     for ref in (3, 1, 2):
         on_delivery_report(report_event(ref, ANNA), clock=clock)
     assert _state(message) == DELIVERED

@@ -10,10 +10,8 @@ on restart ``recover_interrupted``), staff pressing resend, time passing.
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -21,10 +19,10 @@ from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
 from desk.messaging import outbox, send_queue
-from desk.store.db import close_database, open_database
 from desk.store.models import FAILED, SENT, UNCERTAIN, Message
 from desk.store.settings import Settings
 from modem.events import PartSent, PartSubmitting, SendFailed
+from tests.helpers.databases import fresh_database, reopen
 
 NUMBERS = ["+12015550123", "+14155552671", "+17185550199"]
 TEXTS = ["short", "Your crown is ready. " * 9, "Your crown is ready. " * 20]  # 1, 2, 3 parts
@@ -81,66 +79,60 @@ class Modem:
                    max_size=40),
 )  # fmt: skip
 def test_no_part_written_twice_without_staff_and_nothing_lost(messages, steps):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "prop.sqlite3"
-        open_database(path)
-        try:
-            clock = FakeClock(datetime(2026, 1, 5, 15, 0, tzinfo=UTC))
-            config = Settings()
-            config.set("rate_per_minute", 60)
-            ids = [
-                outbox.queue_message(n, t, source="staff", settings=config, clock=clock).id
-                for n, t in messages
-            ]
-            modem = Modem(clock)
-            resends: Counter[int] = Counter()
-            for action, pick, flag in steps:
-                flights = sorted(modem.flights)
-                job = flights[pick % len(flights)] if flights else None
-                if action == "take":
-                    modem.take(config)
-                elif action == "ok" and job is not None:
-                    modem.ok(job)
-                elif action == "retry" and job is not None:
-                    modem.failure(job, retryable=True)
-                elif action == "fail" and job is not None:
-                    modem.failure(job, retryable=False)
-                elif action == "uncertain" and job is not None:
-                    modem.failure(job, retryable=False, uncertain=True)
-                elif action == "crash":
-                    if job is not None and flag:
-                        modem.write(job)  # written, and the app died before hearing back
-                    modem.flights.clear()
-                    close_database()
-                    open_database(path)
-                    outbox.recover_interrupted(clock=clock)
-                elif action == "resend":
-                    target = ids[pick % len(ids)]
-                    if Message.get_by_id(target).state in (UNCERTAIN, FAILED):
-                        outbox.resend(target, clock=clock)
-                        resends[target] += 1
-                elif action == "wait":
-                    clock.advance(timedelta(seconds=30 * (pick + 1)))
-                for (mid, _part), count in modem.written.items():
-                    assert count <= 1 + resends[mid], f"message {mid} written {count} times"
-            # Drain: the modem now accepts everything; time passes for the backoffs.
-            for _ in range(60):
-                if outbox.queued_count() == 0 and not modem.flights:
-                    break
+    with fresh_database() as path:
+        clock = FakeClock(datetime(2026, 1, 5, 15, 0, tzinfo=UTC))
+        config = Settings()
+        config.set("rate_per_minute", 60)
+        ids = [
+            outbox.queue_message(n, t, source="staff", settings=config, clock=clock).id
+            for n, t in messages
+        ]
+        modem = Modem(clock)
+        resends: Counter[int] = Counter()
+        for action, pick, flag in steps:
+            flights = sorted(modem.flights)
+            job = flights[pick % len(flights)] if flights else None
+            if action == "take":
                 modem.take(config)
-                for job in sorted(modem.flights):
-                    while job in modem.flights:
-                        modem.ok(job)
-                clock.advance(timedelta(minutes=31))
+            elif action == "ok" and job is not None:
+                modem.ok(job)
+            elif action == "retry" and job is not None:
+                modem.failure(job, retryable=True)
+            elif action == "fail" and job is not None:
+                modem.failure(job, retryable=False)
+            elif action == "uncertain" and job is not None:
+                modem.failure(job, retryable=False, uncertain=True)
+            elif action == "crash":
+                if job is not None and flag:
+                    modem.write(job)  # written, and the app died before hearing back
+                modem.flights.clear()
+                reopen(path)
+                outbox.recover_interrupted(clock=clock)
+            elif action == "resend":
+                target = ids[pick % len(ids)]
+                if Message.get_by_id(target).state in (UNCERTAIN, FAILED):
+                    outbox.resend(target, clock=clock)
+                    resends[target] += 1
+            elif action == "wait":
+                clock.advance(timedelta(seconds=30 * (pick + 1)))
             for (mid, _part), count in modem.written.items():
                 assert count <= 1 + resends[mid], f"message {mid} written {count} times"
-            for mid in ids:
-                message = Message.get_by_id(mid)
-                assert message.state in (SENT, FAILED, UNCERTAIN), message.state
-                if message.state == SENT:
-                    for part in range(1, message.parts + 1):
-                        assert modem.written[(mid, part)] >= 1
-                else:
-                    assert message.error
-        finally:
-            close_database()
+        # Drain: the modem now accepts everything; time passes for the backoffs.
+        for _ in range(60):
+            if outbox.queued_count() == 0 and not modem.flights:
+                break
+            modem.take(config)
+            for job in sorted(modem.flights):
+                while job in modem.flights:
+                    modem.ok(job)
+            clock.advance(timedelta(minutes=31))
+        for (mid, _part), count in modem.written.items():
+            assert count <= 1 + resends[mid], f"message {mid} written {count} times"
+        for mid in ids:
+            message = Message.get_by_id(mid)
+            assert message.state in (SENT, FAILED, UNCERTAIN), message.state
+            if message.state == SENT:
+                for part in range(1, message.parts + 1):
+                    assert modem.written[(mid, part)] >= 1
+            else:
+                assert message.error

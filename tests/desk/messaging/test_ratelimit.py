@@ -9,9 +9,9 @@ from desk.base.clock import to_db
 from desk.messaging import ratelimit
 from desk.messaging.outbox import on_part_sent, on_send_failed, queue_message
 from desk.messaging.send_queue import take_jobs
-from desk.store.db import close_database, open_database
 from desk.store.models import QUEUED, Contact, Message
 from tests.desk.conftest import failed, sent
+from tests.helpers.databases import reopen
 
 NY = "+12015550123"  # America/New_York
 NY2 = "+17185550199"
@@ -93,8 +93,7 @@ def test_limit_is_durable_across_restarts(tmp_path, database, settings, clock):
     for i in range(3):
         _queue(settings, clock, text=f"m{i}")
     _send_all(_take(settings, clock), clock)
-    close_database()
-    open_database(tmp_path / "textdesk.sqlite3")
+    reopen(tmp_path / "textdesk.sqlite3")
     assert _take(settings, clock) == []
     budget = ratelimit.budget(settings=settings, clock=clock)
     assert (budget.used_minute, budget.minute_left) == (2, 0)
