@@ -33,6 +33,7 @@ from ui import (
     resources,
     settings_action,
     storage_banner,
+    window_actions,
     window_state,
 )
 from ui.bridge import Bridge
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self._apply_settings()
         menus.build(self)
         self._wire()
+        window_actions.wire(self)
 
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
         self._counts_timer.timeout.connect(self.update_counts)

@@ -8,8 +8,10 @@ above the composer, as real buttons, for the keyboard and screen readers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -27,6 +29,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QP
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.base.events import ModemState
+from desk.read import waiting
 from desk.read.queries import MessageRow
 from desk.store import models as m
 from ui import fmt, theme
@@ -69,19 +72,25 @@ MODEM_WAITING = {
 }
 
 
-def waiting_note(row: MessageRow, modem_waiting: str = "") -> str:
-    """Why a queued message has not gone yet, in the bubble, from what the core says: the reason
-    it recorded for a retry (a modem error), else the modem's state when it cannot send."""
-    if row.error:
-        return "Waiting: " + row.error
-    if modem_waiting:
-        return f"Waiting: {modem_waiting}. It goes as soon as the modem can send."
-    return ""
+def waiting_note(
+    row: MessageRow,
+    modem_waiting: str = "",
+    *,
+    zone: tzinfo | None = None,
+    limits: waiting.Limits | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Why a queued message has not gone yet and until when, in the bubble (desk.read.waiting:
+    the hold the core recorded, the modem's error and retry time, the modem's state)."""
+    wait = waiting.why_waiting(
+        row, now=now, zone=zone or UTC, limits=limits, modem_waiting=modem_waiting
+    )
+    return wait.words if wait is not None else ""
 
 
-def note_for(row: MessageRow, modem_waiting: str = "") -> str:
+def note_for(row: MessageRow, modem_waiting: str = "", **when: Any) -> str:
     if row.outgoing and row.state == m.QUEUED:
-        return waiting_note(row, modem_waiting)
+        return waiting_note(row, modem_waiting, **when)
     if row.outgoing and row.state == m.FAILED:
         return (
             "Not sent: "
@@ -98,7 +107,7 @@ def note_for(row: MessageRow, modem_waiting: str = "") -> str:
 
 
 class ThreadDelegate(QStyledItemDelegate):
-    actionClicked = Signal(str, int)  # "resend" | "went_out", message id
+    actionClicked = Signal(str, int)  # "resend" | "went_out" | "send_now", message id
 
     def __init__(self, zone: tzinfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,13 +116,25 @@ class ThreadDelegate(QStyledItemDelegate):
         # Why nothing can go out now ("the modem is not connected"), "" when the modem is ready:
         # said in the bubble of every waiting message.
         self.modem_waiting = ""
-        self._cache: dict[tuple[MessageRow, int, str, str], Layout] = {}
+        # The send limits named in a held text's note (the window sets them from the settings),
+        # and the clock the notes are read against (the engine's).
+        self.limits = waiting.Limits()
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._cache: dict[tuple[MessageRow, int, str, str, int], Layout] = {}
 
     def set_modem_waiting(self, reason: str) -> bool:
         """Set why the modem cannot send now; True when that changed (the bubbles re-lay out)."""
         if reason == self.modem_waiting:
             return False
         self.modem_waiting = reason
+        self._cache.clear()
+        return True
+
+    def set_limits(self, limits: waiting.Limits) -> bool:
+        """Set the send limits held texts' notes name; True when they changed."""
+        if limits == self.limits:
+            return False
+        self.limits = limits
         self._cache.clear()
         return True
 
@@ -124,7 +145,10 @@ class ThreadDelegate(QStyledItemDelegate):
 
     # --- geometry --------------------------------------------------------------------------
     def layout(self, row: MessageRow, font: QFont) -> Layout:
-        key = (row, self.width, font.key(), self.modem_waiting)
+        now = self.now()
+        # a waiting text's note reads against the time: laid out again each minute
+        tick = int(now.timestamp() // 60) if row.state == m.QUEUED else 0
+        key = (row, self.width, font.key(), self.modem_waiting, tick)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -156,7 +180,7 @@ class ThreadDelegate(QStyledItemDelegate):
         meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
         height = y + bh + 4
         lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, flags=int(flags))
-        note = note_for(row, self.modem_waiting)
+        note = note_for(row, self.modem_waiting, zone=self.zone, limits=self.limits, now=now)
         if note:
             nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
             nx = self.width - MARGIN - nr.width() if row.outgoing else MARGIN
@@ -168,6 +192,12 @@ class ThreadDelegate(QStyledItemDelegate):
             actions = [("resend", "Resend"), ("went_out", "It went out")]
         elif row.outgoing and row.state == m.FAILED:
             actions = [("resend", "Resend")]
+        elif row.outgoing and row.state == m.QUEUED:
+            wait = waiting.why_waiting(
+                row, now=now, zone=self.zone, limits=self.limits, modem_waiting=self.modem_waiting
+            )
+            if wait is not None and wait.can_send_now:
+                actions = [("send_now", "Send now")]
         if actions:
             bh2 = sfm.height() + 10
             widths = [sfm.horizontalAdvance(label) + 24 for _a, label in actions]
@@ -268,6 +298,8 @@ class ThreadDelegate(QStyledItemDelegate):
             )
             if action == "went_out":
                 color = theme.DELIVERED
+            if action == "send_now":
+                color = theme.UNCERTAIN
             theme.pill(painter, r, label, color, theme.bold(small))
 
     # --- clicks on the painted buttons -----------------------------------------------------

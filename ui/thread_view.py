@@ -27,6 +27,7 @@ from ui.thread_model import ThreadModel
 
 class ThreadView(QWidget):
     resendRequested = Signal(int)
+    sendNowRequested = Signal(int)  # "Send now" on a waiting text's bubble
     wentOutRequested = Signal(int)
     statusToggleRequested = Signal()
     contactToggleRequested = Signal()
@@ -83,6 +84,11 @@ class ThreadView(QWidget):
         self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self._stick_bottom = True
         self._loading = False
+        # Waiting texts: the send queue writes why they wait without an event, and their notes
+        # read against the clock; re-read them every few seconds while the thread shows some.
+        self.waiting_timer = QTimer(self, interval=3000)
+        self.waiting_timer.timeout.connect(self.refresh_waiting)
+        self.waiting_timer.start()
 
         self.banner = QFrame(self)
         self.banner.setObjectName("attention")
@@ -237,6 +243,17 @@ class ThreadView(QWidget):
         self.model.update_message(message_id)
         self._refresh_banner()
 
+    def refresh_waiting(self) -> None:
+        """Re-read the waiting texts on show (their hold, its time) and lay them out again."""
+        held = [r for r in self.model.messages() if r.outgoing and r.state == m.QUEUED]
+        if not held:
+            return
+        for row in held:
+            if queries.message_row(row.id) != row:
+                self.model.update_message(row.id)
+        self.view.doItemsLayout()
+        self.view.viewport().update()
+
     def set_modem_waiting(self, reason: str) -> None:
         """Why the modem cannot send now ("" when it can): waiting bubbles say it."""
         if self.delegate.set_modem_waiting(reason):
@@ -303,6 +320,8 @@ class ThreadView(QWidget):
             self.resendRequested.emit(message_id)
         elif action == "went_out":
             self.wentOutRequested.emit(message_id)
+        elif action == "send_now":
+            self.sendNowRequested.emit(message_id)
 
     def _banner_action(self, action: str) -> None:
         if self._attention is not None:
