@@ -257,6 +257,7 @@ class ConnectionLifecycle:
         self._incoming.storage = chosen.storage or self.storage
         self._incoming.csms = chosen.csms
         self._incoming.cnmi = chosen.cnmi
+        self._incoming.refuse_stale()
         init_ops.set_up_network(ch, t, self.status.manufacturer)
         self._sim_ready = True
         counts = parse_cpms_counts(chosen.counts or "")

@@ -54,12 +54,23 @@ class DirectAcks:
         """A +CMT (``report`` False) or +CDS was handed to the consumer with ``token``."""
         if self.csms != 1:
             return  # the modem acknowledged it to the network itself
-        if any(self._is_report.get(t) and t not in self._settled for t in self._order):
-            self._reports_need_no_ack("it routed more while a status report waited")
+        # a modem that holds +CDS routes nothing while one waits for its +CNMA (settled by the
+        # consumer or not: the +CNMA is not written yet), so a status report coming while
+        # anything waits, or anything coming while a report waits, says this one does not
+        # hold them; a +CNMA meant for such a report would acknowledge the +CMT after it
+        if self._order and (report or any(self._is_report.get(t) for t in self._order)):
+            self._reports_need_no_ack("it routed more while a +CNMA was still to come")
         if report and self.report_acks is False:
             return
         self._order.append(token)
         self._is_report[token] = report
+
+    def forget_waiting(self) -> None:
+        """AT+CNMA=2 went out on a new connection (``Incoming.refuse_stale``): whatever was
+        routed before it was answered by it (or needed no answer); none of it gets a +CNMA."""
+        self._order.clear()
+        self._is_report.clear()
+        self._settled.clear()
 
     def waits_for(self, token: str) -> bool:
         return token in self._is_report

@@ -86,6 +86,25 @@ class Incoming:
         self._mem1 = None
         self._available = None
 
+    def refuse_stale(self) -> None:
+        """On a new connection under AT+CSMS=1: a +CMT or +CDS the modem routed before (to a
+        process killed before its core stored it, or drained unread at connect) may still wait
+        for its +CNMA, and until it comes (or the modem gives up after its timeout and turns
+        routing off) nothing more is routed. AT+CNMA=2 answers it: RP-ERROR, the network keeps
+        it and delivers it again (an error such as 340 says nothing waited). Whatever was
+        routed up to that answer is handed to the consumer like any other (it comes again
+        anyway: the core stores it once) and gets no +CNMA of its own: one would acknowledge
+        the next message before anyone stored it."""
+        if self.csms != 1:
+            return
+        self.handle_urcs()
+        try:
+            self.svc.command("AT+CNMA=2", expect=None)
+        except CommandError as exc:
+            log.debug("AT+CNMA=2 at connect: %s (nothing was waiting)", exc)
+        self.handle_urcs()
+        self.direct.forget_waiting()
+
     def busy(self) -> bool:
         return bool(self._todo)
 
