@@ -184,6 +184,12 @@ SPECS: dict[str, Spec] = {
         _choice("at", "hilink", "android"),
         "Kind of modem: at (USB/serial modem), hilink (Huawei HiLink stick), android (phone app)",
     ),
+    "modem_delivery": Spec(
+        "inline",
+        _choice("inline", "stored"),
+        "How the AT modem hands over texts and delivery reports: inline (+CMT/+CDS, "
+        "acknowledged once saved) or stored (read from the SIM, then deleted); at start",
+    ),
     "hilink_url": Spec("http://192.168.8.1", _text(200), "Web address of the HiLink stick"),
     "android_url": Spec("", _text(200), "Address of the phone's SMS Gateway app, http://IP:8080"),
     "android_username": Spec("sms", _text(60), "User name shown in the phone's gateway app"),
