@@ -163,7 +163,10 @@ def make_link(
         read = lambda name: given.get(name) or None  # noqa: E731
 
     if choice.kind == "at":
-        return ModemService(choice.address, sink, pin=sim_pin(settings, read), trace=trace)
+        return ModemService(
+            choice.address, sink, pin=sim_pin(settings, read), trace=trace,
+            direct_delivery=settings.get("modem_delivery") != "stored",
+        )  # fmt: skip
     if not choice.address:
         setting = "hilink_url" if choice.kind == "hilink" else "android_url"
         raise LinkNotReady(
