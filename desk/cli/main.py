@@ -40,6 +40,7 @@ from desk.base import phones
 from desk.base.clock import SystemClock, utc
 from desk.base.lock import ProfileLocked, holder
 from desk.base.paths import Profile
+from desk.cli import automations as automation_commands
 from desk.cli import data as data_commands
 from desk.cli import modem as modem_commands
 from desk.cli import reminders as reminder_commands
@@ -66,6 +67,7 @@ REGISTERED = {
     reminder_commands: ("remind", "reminders", "import-appointments"),
     report_command: ("report",),
     modem_commands: ("modem-password", "modem-log", "discover"),
+    automation_commands: ("contacts", "keywords", "automations"),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
 GLOBAL_WITH_VALUE = ("--profile", "--port")

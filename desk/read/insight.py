@@ -271,3 +271,14 @@ def format_duration(seconds: float | None) -> str:
         return f"{hours} h {minutes:02d} min"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
+
+
+def automation_counts(start: datetime, end: datetime) -> dict[str, int]:
+    """How many automatic answers each automation queued in [start, end), by message source."""
+    rows = _rows(
+        "SELECT source, COUNT(*) FROM message WHERE created_at >= ? AND created_at < ? "
+        f"AND direction = '{m.OUT}' AND source IN ('away', 'keyword', 'missed_call') "
+        "GROUP BY source",
+        (_db(start), _db(end)),
+    )
+    return {str(source): int(n) for source, n in rows}

@@ -1,0 +1,77 @@
+"""``textdesk contacts / keywords / automations / report`` through desk.cli.main.main on a real
+profile: one plain line for every refusal, nothing changed without --yes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from desk.cli.main import main
+from desk.store.db import close_database
+from desk.store.models import Contact
+
+
+@pytest.fixture
+def run(tmp_path, capsys):
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        code = main(["--profile", str(tmp_path / "p"), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert invoke("config", "timezone", "America/New_York")[0] == 0
+    yield invoke
+    close_database()
+
+
+def test_contacts_import_previews_then_merges_only_with_yes(run, tmp_path):
+    path = tmp_path / "phone.csv"
+    path.write_text("Name,Mobile,Groups\nAnna,2015550123,VIP\nBob,12,\n", encoding="utf-8")
+    code, out, err = run("contacts", "import", str(path))
+    assert code == 1 and "Nothing changed: add --yes" in err
+    assert "! line 3: Bob: “12” is not a phone number." in out
+    assert Contact.select().count() == 0
+    code, out, _ = run("contacts", "import", str(path), "--yes")
+    assert code == 0 and "1 added" in out
+    assert Contact.get().tag_list == ["vip"]
+    vcf = tmp_path / "out.vcf"
+    code, out, _ = run("contacts", "export", str(vcf))
+    assert code == 0 and out.strip() == f"1 contact(s) written to {vcf}"
+    assert "TEL;TYPE=CELL:+12015550123" in vcf.read_text()
+    assert vcf.stat().st_mode & 0o077 == 0  # customer data: owner only
+
+
+def test_contacts_import_of_a_bad_file_is_one_line(run, tmp_path):
+    path = tmp_path / "photo.vcf"
+    path.write_bytes(b"\x89PNG\x00\x00\x00")
+    code, out, err = run("contacts", "import", str(path), "--yes")
+    assert code == 1 and err.count("\n") == 1 and "not a text file" in err
+    assert "Traceback" not in out + err
+
+
+def test_keywords_add_list_switch_and_reserved(run):
+    assert run("keywords", "add", "Hours", "Open", "Mon-Fri", "9-5")[0] == 0
+    code, _, err = run("keywords", "add", "STOP", "no")
+    assert code == 1 and "is reserved" in err
+    assert run("keywords", "off", "HOURS")[1].strip() == "HOURS is off"
+    assert run("keywords")[1].strip() == "off  HOURS            Open Mon-Fri 9-5"
+    code, _, err = run("keywords", "delete", "prices")
+    assert code == 1 and "There is no keyword answer for “prices”." in err
+    assert run("keywords", "delete", "hours")[0] == 0
+
+
+def test_automations_and_report(run):
+    run("config", "opening_hours", "mon-fri 09:00-17:00")
+    run("config", "away_reply", "on")
+    code, out, _ = run("automations")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "Opening hours: mon-fri 09:00-17:00",
+        "on   Away reply            0 this week",
+    ]
+    code, out, _ = run("report", "--from", "2026-11-01", "--to", "2026-11-30", "--csv")
+    assert code == 0
+    assert next(csv.reader(io.StringIO(out)))[:3] == ["day", "texts_in", "texts_out"]
+    code, _, err = run("config", "opening_hours", "someday 9-5")
+    assert code != 0 and "should start with a day" in err
