@@ -170,10 +170,10 @@ def number_facts(number: str) -> tuple[bool, str | None]:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return False, None
-    # Valid (phonenumbers.is_valid_number) is: its region's metadata gives it a type. The
-    # type, found once, also chooses the zone lookup (as time_zones_for_number does).
+    # A number of the right length is taken, known to the metadata or not (desk.base.phones'
+    # rule). The type, found once, chooses the zone lookup (as time_zones_for_number does).
     kind = phonenumbers.number_type(parsed)
-    if kind == phonenumbers.PhoneNumberType.UNKNOWN or not phonenumbers.is_possible_number(parsed):
+    if not phonenumbers.is_possible_number(parsed):
         return False, None
     if phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != number:
         return False, None
