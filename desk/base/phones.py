@@ -1,4 +1,15 @@
-"""Phone numbers: E.164 for storage, national format for people. Alphanumeric senders kept as-is."""
+"""Phone numbers: E.164 for storage, national format for people. Alphanumeric senders kept as-is.
+
+One rule for every number TextDesk is given (issue 13), in the window, ``textdesk send``, the
+reminder editor and imports alike:
+
+- a number the network delivered from can always be answered (``received_number`` keeps it);
+- a typed number is refused (``InvalidNumber``) only when it cannot be a number: letters, no
+  digits, or the wrong number of digits for its country (``normalize``);
+- a number of the right length that the numbering metadata does not know as in use is accepted
+  by ``normalize``, and ``unknown_number_warning`` says so in words staff can accept: the
+  metadata inside a packaged app ages, and new ranges open every year.
+"""
 
 from __future__ import annotations
 
@@ -43,12 +54,29 @@ def normalize(raw: str, default_country: str = "US", *, allow_alphanumeric: bool
         raise InvalidNumber(f"“{text}” is not a phone number ({exc._msg}).") from None
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidNumber(f"“{text}” has the wrong number of digits for its country.")
-    if not phonenumbers.is_valid_number(parsed):
-        if allow_alphanumeric:
-            # A real network delivered it: keep what came, normalised to E.164.
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-        raise InvalidNumber(f"“{text}” is not a valid number in its country.")
+    # Valid or not by the metadata, a number of the right length is a number: kept (see the
+    # module's rule; unknown_number_warning is the caller's word to staff).
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_known(number: str) -> bool:
+    """Whether the numbering metadata knows the E.164 ``number`` as one in use."""
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(number, None)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def unknown_number_warning(number: str, default_country: str = "US") -> str | None:
+    """For an E.164 number (from ``normalize``) that the numbering metadata does not know as one
+    in use, a sentence staff can read and accept; None for a known number."""
+    if not number.startswith("+") or is_known(number):
+        return None
+    return (
+        f"{display(number, default_country)} is not a number TextDesk's numbering data knows. "
+        "It may be new (the data is updated only with TextDesk) or mistyped: check it with the "
+        "customer if you can."
+    )
 
 
 def received_number(raw: str, default_country: str = "US") -> str:

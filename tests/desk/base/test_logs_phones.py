@@ -53,3 +53,40 @@ def test_configure_twice_keeps_one_set_of_handlers(tmp_path: Path, root_handlers
 )
 def test_received_number(raw: str, country: str, stored: str) -> None:
     assert phones.received_number(raw, country) == stored
+
+
+# --- one rule for numbers (issue 13, item 3) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "warned"),
+    [
+        ("+15551234567", "+15551234567", True),  # the README's example: unassigned, still a number
+        ("(555) 123-4567", "+15551234567", True),
+        ("202 555 0101", "+12025550101", False),
+        ("(201) 555-0123", "+12015550123", False),
+        ("+44 20 7946 0958", "+442079460958", False),
+    ],
+)
+def test_a_number_of_the_right_length_is_taken_and_an_unknown_one_warned(
+    typed: str, stored: str, warned: bool
+) -> None:
+    assert phones.normalize(typed, "US") == stored
+    warning = phones.unknown_number_warning(stored, "US")
+    assert (warning is not None) == warned
+    if warning:
+        assert warning.startswith(phones.display(stored, "US")) and "may be new" in warning
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("555-CALL-NOW", "letters"),
+        ("+1 201 555 01", "wrong number of digits"),
+        ("12", "not a phone number"),
+        ("", "No number"),
+    ],
+)
+def test_only_what_cannot_be_a_number_is_refused(typed: str, words: str) -> None:
+    with pytest.raises(phones.InvalidNumber, match=words):
+        phones.normalize(typed, "US")
