@@ -28,14 +28,22 @@ def unlimited_budget(
     clock: Clock,
     per_minute: int | None = None,
     per_day: int | None = None,
+    per_minute_staff: int | None = None,
 ) -> ratelimit.Budget:
     """A budget that always fits (the usage is still counted, so the query cost stays)."""
-    used_minute, used_day = ratelimit.usage(clock=clock)
-    return ratelimit.Budget(UNLIMITED, UNLIMITED, used_minute, used_day)
+    used_minute, used_day, used_automated = ratelimit.usage_of(clock=clock)
+    return ratelimit.Budget(
+        per_minute=UNLIMITED,
+        per_day=UNLIMITED,
+        used_minute=used_minute,
+        used_day=used_day,
+        per_minute_staff=UNLIMITED,
+        used_minute_automated=used_automated,
+    )
 
 
 def lift_rate_limit() -> None:
-    ratelimit.budget = unlimited_budget  # type: ignore[assignment]
+    ratelimit.budget = unlimited_budget
 
 
 if __name__ == "__main__":
