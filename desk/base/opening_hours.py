@@ -16,6 +16,8 @@ The functions take and return aware datetimes; results are in UTC.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,14 +64,27 @@ class OpeningHours:
         last = end.astimezone(tz).date()
         day = first
         while day <= last:
-            if day not in self.closed:
-                for opens, closes in self.week[day.weekday()]:
-                    a = _instant(day, opens, tz)
-                    b = _instant(day + timedelta(days=1) if closes <= opens else day, closes, tz)
-                    a, b = max(a, start), min(b, end)
-                    if a < b:
-                        yield a, b
+            for a, b in _day_spans(self, day, tz):
+                a, b = max(a, start), min(b, end)
+                if a < b:
+                    yield a, b
             day += timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_spans(
+    hours: OpeningHours, day: date, tz: ZoneInfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The UTC intervals of the spans that start on local ``day`` (cached: reports ask for the
+    same days over and over)."""
+    if day in hours.closed:
+        return ()
+    out = []
+    for opens, closes in hours.week[day.weekday()]:
+        a = _instant(day, opens, tz)
+        b = _instant(day + timedelta(days=1) if closes <= opens else day, closes, tz)
+        out.append((a, b))
+    return tuple(out)
 
 
 def _instant(day: date, t: time, tz: ZoneInfo) -> datetime:
@@ -209,3 +224,41 @@ def describe_next_open(hours: OpeningHours, when: datetime, tz: ZoneInfo) -> str
     if days < 7:
         return f"{local:%A} at {at}"
     return f"{local:%A} {local.day} {local:%B} at {at}"
+
+
+class Calendar:
+    """Opening seconds between many pairs of instants inside one range, each in O(log n): the
+    range's open intervals are listed once with running totals (the report's waits)."""
+
+    def __init__(self, hours: OpeningHours, start: datetime, end: datetime, tz: ZoneInfo) -> None:
+        self.hours, self.tz = hours, tz
+        self.start, self.end = start.astimezone(UTC), end.astimezone(UTC)
+        self._opens: list[datetime] = []
+        self._closes: list[datetime] = []
+        self._before: list[float] = []  # open seconds before each interval starts
+        total = 0.0
+        for a, b in hours.intervals(self.start, self.end, tz):
+            self._opens.append(a)
+            self._closes.append(b)
+            self._before.append(total)
+            total += (b - a).total_seconds()
+        self._total = total
+
+    def _cumulative(self, when: datetime) -> float:
+        """Open seconds from the range's start to ``when`` (clamped to the range)."""
+        i = bisect.bisect_right(self._opens, when) - 1
+        if i < 0:
+            return 0.0
+        inside = min(when, self._closes[i]) - self._opens[i]
+        return self._before[i] + max(inside.total_seconds(), 0.0)
+
+    def seconds(self, a: datetime, b: datetime) -> float:
+        """Open seconds between ``a`` and ``b``; outside the range, computed directly."""
+        a, b = a.astimezone(UTC), b.astimezone(UTC)
+        if b <= a:
+            return 0.0
+        if self.hours.always_open:
+            return (b - a).total_seconds()
+        if a < self.start or b > self.end:
+            return open_seconds(self.hours, a, b, self.tz)
+        return self._cumulative(b) - self._cumulative(a)

@@ -118,7 +118,7 @@ def _quarters(start: datetime, end: datetime) -> list[tuple[datetime, str, int]]
         GROUP BY q, direction
     """
     return [
-        (datetime.strptime(q, "%Y-%m-%d %H:%M").replace(tzinfo=UTC), d, int(n))
+        (datetime.fromisoformat(q).replace(tzinfo=UTC), d, int(n))
         for q, d, n in _rows(sql, (_db(start), _db(end)))
     ]
 
@@ -153,13 +153,17 @@ def build(
 
     waits: list[float] = []
     asked = questions(start, end)
+    latest = max((answered for _, answered in asked if answered is not None), default=end)
+    calendar = opening_hours.Calendar(
+        hours, start - timedelta(days=1), max(latest, end) + timedelta(days=1), zone
+    )
     for when, answered in asked:
         local_day = when.astimezone(zone).date()
         for table, key in ((days, local_day), (weeks, week_of(local_day))):
             bucket(table, key)["questions"] += 1
         if answered is None:
             continue
-        seconds = opening_hours.open_seconds(hours, when, answered, zone)
+        seconds = calendar.seconds(when, answered)
         waits.append(seconds)
         for table, key in ((days, local_day), (weeks, week_of(local_day))):
             bucket(table, key)["waits"].append(seconds)

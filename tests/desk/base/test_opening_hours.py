@@ -139,3 +139,21 @@ def test_open_seconds_never_exceeds_elapsed_and_adds_up(start: datetime, minutes
     assert nxt is not None and nxt >= a
     assert oh.is_open(hours, nxt, NEW_YORK)
     assert oh.open_seconds(hours, a, nxt, NEW_YORK) == 0
+
+
+@given(
+    pairs=st.lists(
+        st.tuples(st.integers(0, 60 * 24 * 60), st.integers(0, 60 * 24 * 20)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_calendar_agrees_with_open_seconds(pairs: list[tuple[int, int]]) -> None:
+    hours = oh.parse("mon-fri 09:00-12:30,13:30-17:30; sat 22:00-03:00", ["2026-03-09"])
+    origin = datetime(2026, 2, 20, tzinfo=UTC)  # across New York's spring DST change
+    calendar = oh.Calendar(hours, origin, origin + timedelta(days=90), NEW_YORK)
+    for offset, length in pairs:
+        a = origin + timedelta(minutes=offset)
+        b = a + timedelta(minutes=length)
+        assert calendar.seconds(a, b) == pytest.approx(oh.open_seconds(hours, a, b, NEW_YORK))
+    assert calendar.seconds(origin, origin - timedelta(hours=1)) == 0
