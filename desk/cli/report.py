@@ -11,8 +11,6 @@ opening hours only (settings ``opening_hours``, ``closed_days``; none set: every
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 from desk.base import opening_hours
@@ -106,21 +104,4 @@ def as_text(report: insight.Report, first: date, last: date, always_open: bool) 
 
 
 def as_csv(report: insight.Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        ["day", "texts_in", "texts_out", "customer_texts", "answered", "median_s", "p90_s"]
-    )
-    for p in report.days:
-        writer.writerow(
-            [
-                p.start.isoformat(),
-                p.messages_in,
-                p.messages_out,
-                p.questions,
-                p.answered,
-                "" if p.median_seconds is None else round(p.median_seconds),
-                "" if p.p90_seconds is None else round(p.p90_seconds),
-            ]
-        )
-    return buffer.getvalue().rstrip("\n")
+    return insight.to_csv(report)

@@ -13,6 +13,8 @@ away replies, keyword answers, missed-call texts, consent replies — do not cou
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -286,3 +288,25 @@ def automation_counts(start: datetime, end: datetime) -> dict[str, int]:
         (_db(start), _db(end)),
     )
     return {str(source): int(n) for source, n in rows}
+
+
+def to_csv(report: Report) -> str:
+    """One row per day (for a spreadsheet): texts in/out, customer texts, answered, waits."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["day", "texts_in", "texts_out", "customer_texts", "answered", "median_s", "p90_s"]
+    )
+    for p in report.days:
+        writer.writerow(
+            [
+                p.start.isoformat(),
+                p.messages_in,
+                p.messages_out,
+                p.questions,
+                p.answered,
+                "" if p.median_seconds is None else round(p.median_seconds),
+                "" if p.p90_seconds is None else round(p.p90_seconds),
+            ]
+        )
+    return buffer.getvalue().rstrip("\n")
