@@ -3,6 +3,9 @@
 Starts the demo shop (sample customers, the virtual modem, the real engine), drives the window
 to each screen and saves docs/screenshots/*.png at 1280×800; then runs itself again with the
 text at 200 % to check the layout holds. Works offscreen too (QT_QPA_PLATFORM=offscreen).
+
+``--modem-dialogs`` shoots only the first-run wizard finding the virtual HiLink stick (the real
+discovery, asked at the stick's address) and the settings dialog's modem kinds, no engine.
 """
 
 from __future__ import annotations
@@ -39,11 +42,54 @@ def save(widget, path: Path) -> None:
     print(path)
 
 
+def modem_dialogs(app, out: Path, suffix: str = "") -> None:
+    """The wizard on the virtual HiLink stick and the settings dialog on each kind of modem."""
+    from desk.base import secrets
+    from desk.demo.virtual import virtual_http_device
+    from desk.store.settings import SPECS
+    from ui.first_run import SIGN_IN, FirstRunWizard
+    from ui.settings_dialog import PAGES, SettingsDialog
+
+    stick = virtual_http_device("hilink")
+    try:
+        wiz = FirstRunWizard(timeout=1.0)
+        wiz.shop.setText("Smile Dental")
+        wiz.show()
+        wait(app, wiz.again.isEnabled, 15)
+        wiz.next()
+        wiz.address.setText(stick.url)
+        wiz.look_at_address()
+        wait(app, lambda: (f := wiz.chosen()) is not None and f.kind == "hilink", 15)
+        settle(app)
+        save(wiz, out / f"wizard-hilink{suffix}.png")
+        wiz.next()
+        wait(app, lambda: wiz.currentId() == SIGN_IN)
+        wiz.form.secret_fields[secrets.HILINK_PASSWORD].setText("not-the-real-one")
+        settle(app)
+        save(wiz, out / f"wizard-hilink-password{suffix}.png")
+        wiz.close()
+    finally:
+        stick.stop()
+    values = {k: spec.default for k, spec in SPECS.items()}
+    for kind in ("at", "hilink", "android"):
+        sd = SettingsDialog(
+            {**values, "modem_kind": kind, "android_url": "http://192.168.1.50:8080"},
+            apply=lambda _c, done: done(None),
+        )
+        sd.tabs.setCurrentIndex(list(PAGES).index("Modem"))
+        sd.show()
+        wait(app, lambda sd=sd: "Looking" not in sd.probe_result.text(), 15)
+        settle(app)
+        save(sd, out / f"settings-{kind}{suffix}.png")
+        sd.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--text-scale", type=float, default=1.0, help="2.0: text at 200 %%")
     parser.add_argument("--only-big", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--modem-dialogs", action="store_true", help="only the modem dialogs")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -62,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         font = app.font()
         font.setPointSizeF(font.pointSizeF() * args.text_scale)
         app.setFont(font)
+    if args.modem_dialogs:
+        modem_dialogs(app, out, "-200-percent" if args.text_scale != 1.0 else "")
+        return 0
     profile, tmp = session.temp_profile("textdesk-shots-")
     logsetup.configure(profile)
     s = session.start(profile, virtual=True, customer=False, demo_data=True, tmp=tmp)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from desk.engine import discovery, window_ops
 from desk.engine.discovery import FoundModem
 from desk.store.settings import SettingError
-from ui import ports
+from ui import ports, sizing
 from ui.modem_setup import ERROR_STYLE, KINDS, Keyring, ModemForm, local_address_towards
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ class FirstRunWizard(QWizard):
         self.list = QListWidget(find)
         self.list.setAccessibleName("Modems found")
         self.list.setWordWrap(True)
+        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 4 + 8)  # 200 % text
         self.explanation = QLabel("", find)
         self.explanation.setWordWrap(True)
         self.explanation.setAccessibleName("About the modem picked")
@@ -117,7 +118,7 @@ class FirstRunWizard(QWizard):
         self.again.clicked.connect(self.refresh)
         self.address = QLineEdit(find)
         self.address.setAccessibleName("The modem's address")
-        self.address.setPlaceholderText("http://192.168.8.1, http://phone-ip:8080, /dev/ttyUSB0")
+        self.address.setPlaceholderText("e.g. http://192.168.8.1 or /dev/ttyUSB0")
         self.look_there = QPushButton("Look there", find)
         self.look_there.clicked.connect(self.look_at_address)
         self.address.returnPressed.connect(self.look_at_address)
@@ -151,6 +152,7 @@ class FirstRunWizard(QWizard):
         sl.addWidget(self.error)
         self.setPage(SIGN_IN, sign_in)
         self.currentIdChanged.connect(self._page_shown)
+        sizing.fit_to_text(self, 80, 26)
         self.refresh()
 
     # --- finding ---------------------------------------------------------------------------
@@ -264,11 +266,17 @@ class FirstRunWizard(QWizard):
             text = f"Next: the {KINDS[f.kind]}'s password."
         self.explanation.setText(text)
         self.explanation.setVisible(bool(text))
-        self.find_page.completeChanged.emit()
+        self._update_buttons()
 
     def _demo_toggled(self, on: bool) -> None:
         for w in (self.list, self.again, self.address, self.look_there, self.explanation):
             w.setEnabled(not on)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """Next (a password to ask) or Finish, and whether it is allowed: QWizard works out
+        Next or Finish again only when a page's final state is set, not on completeChanged."""
+        self.find_page.setFinalPage(self.find_page.nextId() == -1)
         self.find_page.completeChanged.emit()
 
     # --- signing in --------------------------------------------------------------------------

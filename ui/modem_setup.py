@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -116,6 +116,7 @@ def local_address_towards(url: str) -> str:
 def _note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
 
 
@@ -141,10 +142,9 @@ class ModemForm(QWidget):
             self.kind.addItem(words, kind)
         self.fields["modem_kind"] = self.kind
         self.about = _note("", self)
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self._at_page())
-        self.stack.addWidget(self._hilink_page())
-        self.stack.addWidget(self._android_page())
+        # one page per kind, only the chosen one shown (a QStackedWidget would stay as tall as
+        # its tallest page: its heightForWidth asks every page, shown or not)
+        self.pages = [self._at_page(), self._hilink_page(), self._android_page()]
         self.balance = QLineEdit(str(self._value("ussd_balance")), self)
         self.fields["ussd_balance"] = self.balance
         self.balance_label = QLabel(LABELS["ussd_balance"], self)
@@ -161,17 +161,34 @@ class ModemForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.stack)
+        for page in self.pages:
+            layout.addWidget(page)
         layout.addLayout(bottom)
         layout.addWidget(self.limits)
         layout.addStretch(1)
         for key, field in self.fields.items():
             field.setAccessibleName(LABELS[key])
             field.setToolTip(SPECS[key].help)
+        self._align_labels([top, bottom, *(page.layout() for page in self.pages)])
         self.kind.currentIndexChanged.connect(self._kind_changed)
         current = str(self._value("modem_kind"))
         self.kind.setCurrentIndex(max(0, self.kind.findData(current)))
         self._kind_changed()
+
+    @staticmethod
+    def _align_labels(forms: list[Any]) -> None:
+        """One column of labels across the picker, the kind's page and the balance code."""
+        labels: list[QWidget] = []
+        for form in forms:
+            assert isinstance(form, QFormLayout)
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                label = item.widget() if item is not None else None
+                if label is not None:
+                    labels.append(label)
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
 
     def _value(self, key: str) -> Any:
         return self.values.get(key, SPECS[key].default)
@@ -281,7 +298,9 @@ class ModemForm(QWidget):
 
     def _kind_changed(self) -> None:
         kind = self.current_kind()
-        self.stack.setCurrentIndex(list(KINDS).index(kind))
+        index = list(KINDS).index(kind)
+        for i, page in enumerate(self.pages):
+            page.setVisible(i == index)
         self.about.setText(ABOUT[kind])
         self.limits.setText(LIMITS[kind])
         self.limits.setVisible(bool(LIMITS[kind]))
@@ -296,6 +315,10 @@ class ModemForm(QWidget):
             w.hide()
         self.kind.setCurrentIndex(self.kind.findData(kind))
         self._kind_changed()
+
+    def page_index(self) -> int:
+        """Which kind's page is shown (0 USB modem, 1 HiLink stick, 2 Android phone)."""
+        return next(i for i, page in enumerate(self.pages) if not page.isHidden())
 
     def current_kind(self) -> str:
         return str(self.kind.currentData() or "at")

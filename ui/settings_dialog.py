@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desk.base import secrets
 from desk.store.settings import SPECS, SettingError
-from ui import modem_setup
+from ui import modem_setup, sizing
 from ui.modem_setup import Keyring, ModemForm
 
 LABELS = {
@@ -121,7 +122,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(660, 520)
+        sizing.fit_to_text(self, 110, 36)
         self.refresh_ports()
         if secret_store is not None:
             secret_store.load(self, secrets.NAMES, self._secrets_loaded)
@@ -130,6 +131,7 @@ class SettingsDialog(QDialog):
         """A tab's page that scrolls rather than being cut off (big text, a small screen)."""
         area = QScrollArea(self.tabs)
         area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # text wraps
         area.setFrameShape(QScrollArea.Shape.NoFrame)
         area.setWidget(page)
         return area

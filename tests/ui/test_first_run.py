@@ -81,6 +81,8 @@ def test_wizard_finds_the_hilink_stick_and_the_engine_drives_it(
         _find_at(qtbot, wiz, stick.url)
         assert wiz.chosen().kind == "hilink" and "HiLink stick" in wiz.chosen().label
         assert "password" in wiz.explanation.text()
+        assert wiz.button(QWizard.WizardButton.NextButton).isVisible()  # a password to ask
+        assert not wiz.button(QWizard.WizardButton.FinishButton).isVisible()
         wiz.next()
         assert wiz.currentId() == SIGN_IN
         assert wiz.form.text("hilink_url") == stick.url

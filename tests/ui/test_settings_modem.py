@@ -97,7 +97,7 @@ def test_settings_hilink_saves_the_address_and_the_password_in_the_keyring(
     dlg, applied, restarts = _dialog(qtbot)
     assert dlg.modem.limits.isHidden()  # a USB modem reports calls and USSD
     _kind(dlg, "hilink")
-    assert dlg.modem.stack.currentIndex() == 1
+    assert dlg.modem.page_index() == 1
     assert "does not report phone calls" in dlg.modem.limits.text()
     dlg.fields["hilink_url"].setText("ftp://stick")
     dlg.save()
@@ -117,7 +117,7 @@ def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
 ) -> None:
     dlg, applied, _restarts = _dialog(qtbot)
     _kind(dlg, "android")
-    assert dlg.modem.stack.currentIndex() == 2
+    assert dlg.modem.page_index() == 2
     assert "does not report phone calls or balance codes (USSD)" in dlg.modem.limits.text()
     assert dlg.modem.balance.isHidden()
     dlg.fields["android_url"].setText("http://192.168.1.50:8080")
@@ -147,7 +147,7 @@ def test_settings_android_needs_its_fields_and_says_what_it_cannot_do(
     again.save()  # nothing typed, both stored: nothing to save
     assert again.result() == 1 and applied2 == []
     _kind(again, "at")
-    assert again.modem.stack.currentIndex() == 0 and not again.modem.balance.isHidden()
+    assert again.modem.page_index() == 0 and not again.modem.balance.isHidden()
 
 
 def test_settings_stores_a_typed_sim_pin_in_the_keyring(
