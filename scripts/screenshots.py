@@ -42,8 +42,9 @@ def save(widget, path: Path) -> None:
     print(path)
 
 
-def modem_dialogs(app, out: Path, suffix: str = "") -> None:
-    """The wizard on the virtual HiLink stick and the settings dialog on each kind of modem."""
+def modem_dialogs(app, out: Path, suffix: str = "", *, kinds: bool = True) -> None:
+    """The wizard on the virtual HiLink stick; with ``kinds`` the settings dialog on each kind
+    of modem too (for looking at them, not kept in docs/)."""
     from desk.base import secrets
     from desk.demo.virtual import virtual_http_device
     from desk.store.settings import SPECS
@@ -71,7 +72,7 @@ def modem_dialogs(app, out: Path, suffix: str = "") -> None:
     finally:
         stick.stop()
     values = {k: spec.default for k, spec in SPECS.items()}
-    for kind in ("at", "hilink", "android"):
+    for kind in ("at", "hilink", "android") if kinds else ():
         sd = SettingsDialog(
             {**values, "modem_kind": kind, "android_url": "http://192.168.1.50:8080"},
             apply=lambda _c, done: done(None),
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         settle(app)
         save(sd, out / "settings.png")
         sd.close()
+        modem_dialogs(app, out, kinds=False)
     finally:
         s.close()
 

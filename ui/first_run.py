@@ -152,7 +152,7 @@ class FirstRunWizard(QWizard):
         sl.addWidget(self.error)
         self.setPage(SIGN_IN, sign_in)
         self.currentIdChanged.connect(self._page_shown)
-        sizing.fit_to_text(self, 80, 26)
+        sizing.fit_to_text(self, 92, 30)
         self.refresh()
 
     # --- finding ---------------------------------------------------------------------------
