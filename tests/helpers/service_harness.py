@@ -1,5 +1,5 @@
 """Support for the service tests (no tests in here): a ModemService wired to a VirtualModem on a
-real pty, with wait-for-condition helpers.
+real pty, with the waits of tests.helpers.waits.
 
 Shared by tests/modem/test_service*.py and test_gsmmodem_bugs.py. Timeouts are generous; nothing
 asserts on speed.
@@ -8,9 +8,8 @@ asserts on speed.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from modem.events import (
     DeliveryReport,
@@ -21,8 +20,8 @@ from modem.events import (
 )
 from modem.service.modem_service import ModemService
 from modem.sim import VirtualModem
+from tests.helpers.waits import EventLog, wait_until
 
-E = TypeVar("E", bound=ModemEvent)
 FAST = {
     "command_timeout": 3.0,
     "send_timeout": 5.0,
@@ -37,7 +36,7 @@ FAST = {
 }
 
 
-class Harness:
+class Harness(EventLog):
     def __init__(
         self,
         *,
@@ -45,14 +44,13 @@ class Harness:
         auto_ack: bool = True,
         start: bool = True,
         sim: dict[str, Any] | None = None,
-        on_sim_event: Callable[[dict], None] | None = None,
+        on_sim_event: Callable[[dict[str, Any]], None] | None = None,
         use_link: str | None = None,
         **service_kw: Any,
     ) -> None:
         self.vm = VirtualModem(vendor, on_event=on_sim_event, link=use_link, **(sim or {}))
         self.device = self.vm.start()
-        self.events: list[ModemEvent] = []
-        self._cond = threading.Condition()
+        super().__init__()
         self.auto_ack = auto_ack
         kw = {**FAST, **service_kw}
         port = use_link or self.device
@@ -61,9 +59,7 @@ class Harness:
             self.svc.start()
 
     def _sink(self, event: ModemEvent) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
+        self.record(event)
         if self.auto_ack and isinstance(event, IncomingSms | DeliveryReport) and event.token:
             self.svc.ack_incoming(event.token)
 
@@ -71,69 +67,18 @@ class Harness:
         self.svc.stop()
         self.vm.stop()
 
-    # --- waiting ------------------------------------------------------------------------------
-
-    def of(self, kind: type[E], pred: Callable[[E], bool] | None = None) -> list[E]:
-        with self._cond:
-            return [e for e in self.events if isinstance(e, kind) and (pred is None or pred(e))]
-
-    def wait_for(
-        self,
-        kind: type[E],
-        pred: Callable[[E], bool] | None = None,
-        *,
-        count: int = 1,
-        timeout: float = 20.0,
-    ) -> list[E]:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                found = [
-                    e for e in self.events if isinstance(e, kind) and (pred is None or pred(e))
-                ]
-                if len(found) >= count:
-                    return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"waited {timeout} s for {count} x {kind.__name__}; got {len(found)}; "
-                        f"last events: {self.events[-8:]}"
-                    )
-                self._cond.wait(left)
-
-    def wait_state(self, state: ModemState, *, after: int = 0, timeout: float = 20.0) -> None:
-        """Wait until a StatusChanged to ``state`` at event position >= ``after``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for e in self.events[after:]:
-                    if isinstance(e, StatusChanged) and e.status.state == state:
-                        return
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(
-                        f"state {state} not reached; now {self.svc.status}; "
-                        f"last events: {self.events[-6:]}"
-                    )
-                self._cond.wait(left)
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.events)
-
     def wait_until(self, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met in {timeout} s: {what}")
-            time.sleep(0.02)
+        wait_until(cond, timeout, what or "condition", detail=lambda: f"now {self.svc.status}")
 
     def ready(self, timeout: float = 20.0) -> Harness:
         self.wait_until(lambda: self.svc.status.state == ModemState.READY, timeout, "READY")
         return self
 
-    def stored(self, memory: str = "SM") -> list[dict]:
-        return self.vm.control({"cmd": "storage", "memory": memory})["messages"]  # type: ignore[index]
+    def stored(self, memory: str = "SM") -> list[dict[str, Any]]:
+        answer = self.vm.control({"cmd": "storage", "memory": memory})
+        assert answer is not None, "the virtual modem did not answer"
+        messages: list[dict[str, Any]] = answer["messages"]
+        return messages
 
 
 # --- a scripted modem: a fake serial port that answers from a table --------------------------
@@ -292,7 +237,7 @@ class ScriptedPort:
                 self._send(text)
 
 
-class ScriptedHarness:
+class ScriptedHarness(EventLog):
     """ModemService on a ScriptedPort (through its ``opener``), with the Harness's waiting."""
 
     URL = "socket://scripted.invalid:1"  # a network-style name: never discovered, never opened
@@ -300,10 +245,9 @@ class ScriptedHarness:
     def __init__(self, port: ScriptedPort, *, start: bool = True, **service_kw: Any) -> None:
         self.port = port
         self.opened = 0
-        self.events: list[ModemEvent] = []
-        self._cond = threading.Condition()
+        super().__init__()
         kw = {**FAST, "command_timeout": 1.0, **service_kw}
-        self.svc = ModemService(self.URL, self._sink, opener=self._open, **kw)
+        self.svc = ModemService(self.URL, self.record, opener=self._open, **kw)
         if start:
             self.svc.start()
 
@@ -312,23 +256,14 @@ class ScriptedHarness:
         self.port.closed = False
         return self.port
 
-    def _sink(self, event: ModemEvent) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
     def close(self) -> None:
         self.svc.stop()
 
     def states(self) -> list[ModemState]:
-        with self._cond:
-            return [e.status.state for e in self.events if isinstance(e, StatusChanged)]
+        return [e.status.state for e in self.of(StatusChanged)]
 
-    of = Harness.of
-    wait_for = Harness.wait_for
-    wait_state = Harness.wait_state
-    mark = Harness.mark
-    wait_until = Harness.wait_until
+    def wait_until(self, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+        wait_until(cond, timeout, what or "condition", detail=lambda: f"now {self.svc.status}")
 
     def ready(self, timeout: float = 20.0) -> ScriptedHarness:
         self.wait_until(lambda: self.svc.status.state == ModemState.READY, timeout, "READY")
