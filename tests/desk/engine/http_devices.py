@@ -76,6 +76,15 @@ class Device:
         )  # fmt: skip
         return texts - answered
 
+    def requests(self, page: str) -> int:
+        """How many times the device was asked ``page`` (the stick's API path after /api/,
+        or the phone's "send", "state", "health", "inbox", "webhooks")."""
+        if isinstance(self.dev, VirtualHiLink):
+            with self.dev.stick.lock:
+                return self.dev.stick.requests.get(page, 0)
+        with self.dev.gateway.lock:
+            return self.dev.gateway.requests.get(page, 0)
+
     def cut_next_send(self) -> None:
         """The device takes the text, then the line drops (and the phone's answer to the
         question about it after, so nothing says whether it went out)."""
