@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ui import modem_log_action, resources
+from ui import automation_actions, modem_log_action, resources
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -34,6 +34,7 @@ def build(w: MainWindow) -> None:
     w.act_new.setIcon(resources.icon("new.svg"))
     _action(w, "&Export conversation…", "Ctrl+E", w.export_current, f)
     _action(w, "&Settings…", "Ctrl+,", w.open_settings, f).setIcon(resources.icon("settings.svg"))
+    _action(w, "&Automatic answers…", None, lambda: automation_actions.open_automations(w), f)
     f.addSeparator()
     w.act_quit = _action(w, "&Quit TextDesk", "Ctrl+Q", w.quit_app, f)
     w.act_quit.setToolTip("Stop TextDesk: no texts are received and no reminders go out")
@@ -49,6 +50,8 @@ def build(w: MainWindow) -> None:
     _action(w, "&Unread only", "Ctrl+U", w.toggle_unread, v)
     _action(w, "&Open only", "Ctrl+2", lambda: w.list.set_filter("open"), v)
     _action(w, "&Call back", "Ctrl+3", lambda: w.list.set_filter("callback"), v)
+    v.addSeparator()
+    _action(w, "&How quickly we answer…", None, lambda: automation_actions.open_insight(w), v)
     m = bar.addMenu("&Modem")
     _action(w, "SIM &balance", None, w.ask_balance, m)
     _action(w, "Enter SIM &PIN…", None, w.ask_pin, m)

@@ -1,0 +1,49 @@
+"""File › Automatic answers… and Show › How quickly we answer…: the two owner pages on the
+window's engine (settings saved on the core thread, figures counted off the GUI thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from desk.engine import window_ops
+from ui.automations_page import AutomationsPage
+from ui.insight_page import InsightPage
+
+if TYPE_CHECKING:  # the window imports this module through ui.menus
+    from ui.main_window import MainWindow
+
+
+def open_automations(w: MainWindow) -> AutomationsPage:
+    def save(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
+        def saved(_result: Any) -> None:
+            done(None)
+            w.update_counts()
+
+        fut = w.engine.call(
+            window_ops.save_settings,
+            changes,
+            settings=w.settings,
+            clock=w.engine.clock,
+            staff=w.settings.get("staff_name") or None,
+        )
+        w.bridge.when_done(fut, saved, lambda e: done(str(e)))
+
+    page = AutomationsPage(
+        w.settings.all(),
+        call=w.engine.call,
+        when_done=w.bridge.when_done,
+        clock=w.engine.clock,
+        save=save,
+        parent=w,
+    )
+    page.open()
+    return page
+
+
+def open_insight(w: MainWindow) -> InsightPage:
+    today = w.engine.clock.now().astimezone(w.settings.shop_zone()).date()
+    page = InsightPage(w.settings, today=today, parent=w)
+    page.resize(w.width() * 9 // 10, w.height() * 9 // 10)
+    page.open()
+    return page
