@@ -45,6 +45,7 @@ from desk.cli import data as data_commands
 from desk.cli import modem as modem_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli import report as report_command
+from desk.cli import templates as template_commands
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
 from desk.engine import db_trouble, links
@@ -68,6 +69,7 @@ REGISTERED = {
     report_command: ("report",),
     modem_commands: ("modem-password", "modem-log", "discover"),
     automation_commands: ("contacts", "keywords", "automations"),
+    template_commands: ("templates",),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
 GLOBAL_WITH_VALUE = ("--profile", "--port")
@@ -127,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number", metavar="NUMBER")
     p.add_argument("text", metavar="TEXT", nargs="+", help="the message ('-' reads stdin)")
     p.add_argument("--staff", help="who is sending (recorded on the message)")
+    p.add_argument("--anyway", action="store_true",
+                   help="send to a number the numbering data does not know")  # fmt: skip
     p.set_defaults(func=cmd_send)
 
     p = subs.add_parser("config", help="show or change settings")
@@ -263,6 +267,21 @@ def _stdin_text() -> str:
     return text.rstrip("\n")
 
 
+def _unknown_number_check(number: str, settings: Settings, *, anyway: bool) -> None:
+    """desk.base.phones' rule: a number the numbering data does not know is sent only with
+    --anyway, unless it is a customer's already (one the network delivered from)."""
+    country = str(settings.get("default_country"))
+    try:
+        e164 = phones.normalize(number, country)
+    except phones.InvalidNumber:
+        return  # the outbox refuses it in its own words
+    if anyway or Contact.select().where(Contact.number == e164).exists():
+        return
+    warning = phones.unknown_number_warning(e164, country)
+    if warning is not None:
+        raise CliError(f"{warning} Nothing was sent; add --anyway to send it.")
+
+
 def cmd_send(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     text = _stdin_text() if text == "-" else _readable(text)
@@ -271,6 +290,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         _readable(args.staff)
     profile = open_profile(args)
     settings = Settings()
+    _unknown_number_check(args.number, settings, anyway=args.anyway)
     with db.atomic("IMMEDIATE"):  # a running engine writes too: take the write lock first
         message = outbox.queue_message(
             args.number,
