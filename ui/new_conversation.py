@@ -1,4 +1,6 @@
-"""New conversation: type a number or pick a customer; the number is checked and shown formatted."""
+"""New conversation: type a number or pick a customer; the number is checked (desk.base.phones'
+rule: refused only when it cannot be a number, a warning to accept when the numbering data does
+not know it) and shown formatted."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desk.base.phones import InvalidNumber, display, normalize
 from desk.read import contact_search, queries
+from ui import number_check
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 
@@ -73,6 +76,7 @@ class NewConversationDialog(QDialog):
         self.matches.setVisible(self.matches.count() > 0)
         self.matches_label.setVisible(self.matches.count() > 0)
         self.number = None
+        self.ok.setText("Open conversation")
         if not text.strip():
             self.feedback.setText("")
             self.ok.setEnabled(False)
@@ -89,8 +93,14 @@ class NewConversationDialog(QDialog):
             self.ok.setEnabled(self.matches.count() == 1)
             return
         self.number = number
-        self.feedback.setText(f"✓ {display(number, self.country)}   ({number})")
-        self.feedback.setStyleSheet("color: #188038; font-weight: bold;")
+        warning = number_check.warning_for(number, self.country)
+        if warning is not None:  # a number, but not one the numbering data knows: staff decide
+            self.feedback.setText(f"⚠ {warning}  ({number})")
+            self.feedback.setStyleSheet("color: #b06000; font-weight: bold;")
+            self.ok.setText("Open anyway")
+        else:
+            self.feedback.setText(f"✓ {display(number, self.country)}   ({number})")
+            self.feedback.setStyleSheet("color: #188038; font-weight: bold;")
         self.ok.setEnabled(True)
 
     def _pick(self, item: QListWidgetItem) -> None:

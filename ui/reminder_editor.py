@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.base import phones
 from desk.engine.api import Engine
 from desk.messaging import sms_plan, templates
 from desk.read import contact_search, queries
@@ -41,6 +42,7 @@ from desk.reminders import appointments, listing, manage
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
 from desk.store.models import Appointment, Contact
 from desk.store.settings import SPECS
+from ui import number_check
 from ui.bridge import Bridge
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -275,15 +277,22 @@ class ReminderEditor(QDialog):
         self.chosen.addItem(item)
 
     def add_typed(self) -> None:
-        """Add the first contact found, else what was typed as a number (checked on save)."""
+        """Add the first contact found, else what was typed as a number (desk.base.phones' rule:
+        refused when it cannot be a number, asked about when the numbering data does not know
+        it)."""
         text = self.search.text().strip()
         if not text:
             return
         if self.found.count():
             self._add_found(self.found.item(0))
         else:
-            item = QListWidgetItem(text)
-            item.setData(ROLE, text)
+            country = self.settings.get("default_country")
+            number, why = number_check.accept_typed_number(self, text, country)
+            if number is None:  # refused, or staff did not take an unknown number: text stays
+                self.error.setText(why)
+                return
+            item = QListWidgetItem(phones.display(number, country))
+            item.setData(ROLE, number)
             self.chosen.addItem(item)
         self.search.clear()
 

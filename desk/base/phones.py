@@ -98,7 +98,10 @@ def display(number: str, default_country: str = "US") -> str:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return number
-    region = phonenumbers.region_code_for_number(parsed)
+    # a number the metadata does not know has no region of its own: its country code's main one
+    region = phonenumbers.region_code_for_number(
+        parsed
+    ) or phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
         if region == default_country
