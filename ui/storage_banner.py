@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ui import log_trouble
+
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
@@ -55,4 +57,5 @@ def install(window: MainWindow) -> StorageBanner:
     window.setCentralWidget(holder)
     window.bridge.storageTrouble.connect(banner.show_trouble)
     window.bridge.storageRecovered.connect(banner.clear)
+    log_trouble.attach(banner)  # the log file cannot be written either: said here too
     return banner
