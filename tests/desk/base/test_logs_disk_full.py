@@ -14,7 +14,7 @@ import pytest
 
 from desk.base import logs
 from desk.base.paths import Profile
-from tests.desk.engine.small_disk import fill, small_disk
+from tests.helpers.small_disk import fill, small_disk
 
 
 @pytest.fixture

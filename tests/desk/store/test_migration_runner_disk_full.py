@@ -14,8 +14,8 @@ import pytest
 
 from desk.store.db import close_database, open_database
 from desk.store.migrations import DatabaseError, runner
-from tests.desk.engine.small_disk import fill, small_disk
 from tests.desk.store.schemas import build_at, schema
+from tests.helpers.small_disk import fill, small_disk
 
 OLD = 4  # the schema the shop's file is at
 
