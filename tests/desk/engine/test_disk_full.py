@@ -26,7 +26,7 @@ from tests.desk.engine.harness import (
     wait_ready,
     wait_until,
 )
-from tests.desk.engine.small_disk import fill, small_disk
+from tests.helpers.small_disk import fill, small_disk
 
 
 def sim_used(vm: VirtualModem) -> int:
