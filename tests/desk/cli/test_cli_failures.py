@@ -20,7 +20,7 @@ import pytest
 
 from desk.base.paths import resolve_profile
 from modem.sim import VirtualModem
-from tests.desk.engine.small_disk import fill, small_disk
+from tests.helpers.small_disk import fill, small_disk
 
 ROOT = Path(__file__).resolve().parents[3]
 CUSTOMER = "+12025550143"
