@@ -225,7 +225,7 @@ def test_auto_backup_daily_and_pruned(profile, dbfile) -> None:
 
 
 def test_a_backup_refuses_to_take_the_last_free_space_and_says_so(tmp_path: Path) -> None:
-    from tests.desk.engine.small_disk import free_bytes, small_disk
+    from tests.helpers.small_disk import free_bytes, small_disk
 
     with small_disk(tmp_path / "disk", size="8m") as disk:
         profile = resolve_profile(disk / "profile").ensure()
