@@ -80,6 +80,30 @@ def test_a_full_disk_before_opening_says_so_and_changes_nothing(tmp_path: Path) 
         assert leftovers(disk) == []
 
 
+def open_as_the_disk_fills(
+    disk: Path, path: Path, monkeypatch: pytest.MonkeyPatch, *, before_the_copy: bool
+) -> str:
+    """Open (and so upgrade) ``path`` while the disk fills up just before the copy kept before
+    an upgrade is made, or just after it; the message it fails with (the space is given back)."""
+    copy = runner._backup_copy
+    fillers: list[Path] = []
+
+    def filling_copy(p: Path, version: int) -> Path:
+        if before_the_copy:
+            fillers.append(fill(disk))
+        made = copy(p, version)
+        if not before_the_copy:
+            fillers.append(fill(disk))
+        return made
+
+    monkeypatch.setattr(runner, "_backup_copy", filling_copy)
+    try:
+        return open_full(path)
+    finally:
+        for f in fillers:
+            f.unlink()
+
+
 def test_a_copy_that_fills_the_disk_is_removed_and_nothing_is_upgraded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,19 +111,7 @@ def test_a_copy_that_fills_the_disk_is_removed_and_nothing_is_upgraded(
         path = disk / "textdesk.sqlite3"
         old_database(path)
         before = schema(path)
-        copy = runner._backup_copy
-        fillers: list[Path] = []
-
-        def fill_then_copy(p: Path, version: int) -> Path:
-            fillers.append(fill(disk))  # the disk fills up just as the copy starts
-            return copy(p, version)
-
-        monkeypatch.setattr(runner, "_backup_copy", fill_then_copy)
-        try:
-            text = open_full(path)
-        finally:
-            for f in fillers:
-                f.unlink()
+        text = open_as_the_disk_fills(disk, path, monkeypatch, before_the_copy=True)
         says_full_and_unchanged(text)
         assert "could not keep a copy" in text
         assert schema(path) == before and schema(path)["version"] == OLD
@@ -113,20 +125,7 @@ def test_a_step_that_fills_the_disk_says_so_and_nothing_was_changed(
         path = disk / "textdesk.sqlite3"
         old_database(path)
         before = schema(path)
-        copy = runner._backup_copy
-        fillers: list[Path] = []
-
-        def copy_then_fill(p: Path, version: int) -> Path:
-            made = copy(p, version)
-            fillers.append(fill(disk))  # the disk fills up once the copy is made
-            return made
-
-        monkeypatch.setattr(runner, "_backup_copy", copy_then_fill)
-        try:
-            text = open_full(path)
-        finally:
-            for f in fillers:
-                f.unlink()
+        text = open_as_the_disk_fills(disk, path, monkeypatch, before_the_copy=False)
         says_full_and_unchanged(text)
         assert f"upgrade its database to schema {OLD + 1}" in text
         assert "left at schema" not in text  # not the generic failure
