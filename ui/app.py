@@ -113,7 +113,7 @@ def _run_window(args: argparse.Namespace) -> int:
     wizard_choice = None
     if not demo and not args.port and not profile.db_path.exists():
         from ui.first_run import FirstRunWizard
-        from ui.modem_setup import Keyring
+        from ui.modem_work import Keyring
 
         wizard = FirstRunWizard(secret_store=Keyring())
         if not wizard.exec():

@@ -31,7 +31,9 @@ from desk.engine import discovery, window_ops
 from desk.engine.discovery import FoundModem
 from desk.store.settings import SettingError
 from ui import ports, sizing
-from ui.modem_setup import ERROR_STYLE, KINDS, Keyring, ModemForm, local_address_towards
+from ui.modem_setup import ModemForm
+from ui.modem_words import ERROR_STYLE, KINDS
+from ui.modem_work import Keyring, local_address_towards
 
 if TYPE_CHECKING:
     from desk.engine.api import Engine

@@ -1,7 +1,9 @@
 """The modem part of Settings: which kind of modem (USB modem / HiLink stick / Android phone) and
 the fields each needs. Passwords and the SIM PIN go to this computer's password store through
-desk.base.secrets (never into the settings); ``Keyring`` does that off the GUI thread.
+desk.base.secrets (never into the settings); ui.modem_work.Keyring does that off the GUI
+thread.
 
+The words are in ui.modem_words, the slow calls (password store, addresses) in ui.modem_work.
 ``ModemForm.fields`` holds the widget of each setting it edits (``modem_kind``, ``modem_port``,
 ``hilink_url``, ``android_*``, ``ussd_balance``) for the settings dialog's generic save;
 ``secret_texts()`` is what to store in the password store, ``check()`` what the chosen kind
@@ -10,10 +12,8 @@ still lacks, in plain words.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,88 +29,23 @@ from PySide6.QtWidgets import (
 )
 
 from desk.base import secrets
+from desk.engine import discovery
 from desk.engine.ports import PortInfo, ProbeResult
 from desk.store.settings import SPECS, SettingError
 from ui import ports
-
-KINDS = {"at": "USB modem", "hilink": "HiLink stick", "android": "Android phone"}
-ABOUT = {
-    "at": "A USB modem or stick that takes AT commands (Huawei, ZTE, Quectel, SIMCom, Sierra, "
-    "Telit…), or a modem on the network shared with ser2net.",
-    "hilink": "A Huawei stick that has only a web page (E3372h, E8372h…): the computer sees it "
-    "as a network card, usually at http://192.168.8.1.",
-    "android": "A spare Android phone with the shop's SIM, running the SMS Gateway for Android "
-    "app in local-server mode, on the shop's Wi-Fi.",
-}
-LIMITS = {
-    "at": "",
-    "hilink": "This device does not report phone calls, so a missed call cannot become a "
-    "text back. Balance codes (USSD) work only where the stick's firmware has them.",
-    "android": "This device does not report phone calls or balance codes (USSD): ask the "
-    "balance on the phone. A SIM PIN is typed on the phone itself. Keep the phone charging, "
-    "on the shop's Wi-Fi, with battery optimisation off for the gateway app.",
-}
-SECRETS = {
-    "at": (secrets.SIM_PIN,),
-    "hilink": (secrets.HILINK_PASSWORD,),
-    "android": (secrets.ANDROID_PASSWORD, secrets.ANDROID_SIGNING_KEY),
-}
-SECRET_LABELS = {
-    secrets.SIM_PIN: "SIM PIN",
-    secrets.HILINK_PASSWORD: "Stick's password",
-    secrets.ANDROID_PASSWORD: "App's password",
-    secrets.ANDROID_SIGNING_KEY: "Signing key",
-}
-LABELS = {
-    "modem_kind": "Kind of modem",
-    "modem_port": "Port or address",
-    "hilink_url": "Stick's address",
-    "android_url": "Phone's address",
-    "android_username": "App's user name",
-    "android_listen_host": "This computer's address",
-    "android_listen_port": "Port for the phone's texts",
-    "ussd_balance": "Balance code",
-}
-KEYS = tuple(LABELS)
-STORED = "Saved (type a new one to change it)"
-ERROR_STYLE = "color: #d93025;"
-
-
-class Keyring:
-    """desk.base.secrets off the GUI thread: which secrets are stored, and storing some."""
-
-    def load(
-        self, owner: QWidget, names: Iterable[str], done: Callable[[Any, str | None], None]
-    ) -> None:
-        wanted = tuple(names)
-        ports.run_async(owner, lambda: {n for n in wanted if secrets.get(n)}, done)
-
-    def save(
-        self, owner: QWidget, values: Mapping[str, str], done: Callable[[Any, str | None], None]
-    ) -> None:
-        given = dict(values)
-
-        def work() -> int:
-            for name, value in given.items():
-                secrets.put(name, value)
-            return len(given)
-
-        ports.run_async(owner, work, done)
-
-
-def local_address_towards(url: str) -> str:
-    """This computer's address on the network that leads to ``url`` (the phone): where the
-    phone can send its webhooks. A UDP "connect" sends nothing; it only picks the route. A
-    host name is looked up (so: off the GUI thread). "" when there is no route."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if not parts.hostname:
-        return ""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.connect((parts.hostname, parts.port or 8080))
-            return str(sock.getsockname()[0])
-    except OSError:
-        return ""
+from ui.modem_words import (
+    ABOUT,
+    ERROR_STYLE,
+    KINDS,
+    LABELS,
+    LIMITS,
+    OK_STYLE,
+    PLACEHOLDER_URL,
+    SECRET_LABELS,
+    SECRETS,
+    STORED,
+)
+from ui.modem_work import local_address_towards
 
 
 def _note(text: str, parent: QWidget) -> QLabel:
@@ -136,6 +71,8 @@ class ModemForm(QWidget):
         self.stored: set[str] = set()
         self.fields: dict[str, QWidget] = {}
         self.secret_fields: dict[str, QLineEdit] = {}
+        self.url_tests: dict[str, QPushButton] = {}
+        self.url_results: dict[str, QLabel] = {}
 
         self.kind = QComboBox(self)
         for kind, words in KINDS.items():
@@ -251,11 +188,31 @@ class ModemForm(QWidget):
         form.addRow(SECRET_LABELS[secrets.SIM_PIN], pin)
         return page
 
+    def _row(self, parent: QWidget, field: QWidget, *buttons: QPushButton) -> QWidget:
+        row = QWidget(parent)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(field, 1)
+        for button in buttons:
+            line.addWidget(button)
+        return row
+
+    def _with_test(self, field: QLineEdit, kind: str, parent: QWidget) -> QWidget:
+        button = QPushButton("Test", parent)
+        button.setAccessibleName(f"Test the {KINDS[kind]}'s address")
+        button.clicked.connect(lambda: self.test_address(kind))
+        self.url_tests[kind] = button
+        self.url_results[kind] = result = _note("", parent)
+        result.hide()  # no empty row until there is something to say
+        return self._row(parent, field, button)
+
     def _hilink_page(self) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(LABELS["hilink_url"], self._line("hilink_url", page, "http://192.168.8.1"))
+        url = self._line("hilink_url", page, "http://192.168.8.1")
+        form.addRow(LABELS["hilink_url"], self._with_test(url, "hilink", page))
+        form.addRow("", self.url_results["hilink"])
         form.addRow(
             SECRET_LABELS[secrets.HILINK_PASSWORD], self._secret(secrets.HILINK_PASSWORD, page)
         )
@@ -273,9 +230,9 @@ class ModemForm(QWidget):
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(
-            LABELS["android_url"], self._line("android_url", page, "http://192.168.1.50:8080")
-        )
+        url = self._line("android_url", page, "http://192.168.1.50:8080")
+        form.addRow(LABELS["android_url"], self._with_test(url, "android", page))
+        form.addRow("", self.url_results["android"])
         form.addRow(LABELS["android_username"], self._line("android_username", page))
         form.addRow(
             SECRET_LABELS[secrets.ANDROID_PASSWORD], self._secret(secrets.ANDROID_PASSWORD, page)
@@ -285,10 +242,13 @@ class ModemForm(QWidget):
             self._secret(secrets.ANDROID_SIGNING_KEY, page),
         )
         form.addRow("", _note("All three are shown in the gateway app on the phone.", page))
-        form.addRow(
-            LABELS["android_listen_host"],
-            self._line("android_listen_host", page, "e.g. 192.168.1.20 (on the shop's Wi-Fi)"),
+        host = self._line("android_listen_host", page, "e.g. 192.168.1.20 (on the shop's Wi-Fi)")
+        self.fill_button = QPushButton("Fill in", page)
+        self.fill_button.setToolTip(
+            "This computer's address on the network that leads to the phone"
         )
+        self.fill_button.clicked.connect(self.fill_local_address)
+        form.addRow(LABELS["android_listen_host"], self._row(page, host, self.fill_button))
         spin = QSpinBox(page)
         spin.setRange(1024, 65535)
         spin.setValue(int(self._value("android_listen_port")))
@@ -349,6 +309,13 @@ class ModemForm(QWidget):
         pin = self.secret_fields[secrets.SIM_PIN].text().strip()
         if kind == "at" and pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
             self._refuse(self.secret_fields[secrets.SIM_PIN], "The SIM PIN is 4 to 8 digits.")
+        if kind == "at" and self.text("modem_port").lower().startswith(("http://", "https://")):
+            self._refuse(
+                self.port,
+                "That is a web address: for a HiLink stick or an Android phone pick it under "
+                "Kind of modem. A USB modem's port is a device (COM3, /dev/ttyUSB0) or "
+                "socket://host:port.",
+            )
         if kind in ("hilink", "android"):
             key = f"{kind}_url"
             url = self.text(key)
@@ -394,6 +361,62 @@ class ModemForm(QWidget):
         assert isinstance(w, QLineEdit)
         return w.text().strip()
 
+    # --- addresses -------------------------------------------------------------------------
+    def test_address(self, kind: str) -> None:
+        """Ask the stick's or the phone's address whether that device answers there."""
+        url = self.text(f"{kind}_url")
+        result = self.url_results[kind]
+        result.setStyleSheet("")
+        result.show()
+        if not url.lower().startswith(("http://", "https://")):
+            result.setText("Type a web address first, such as " + PLACEHOLDER_URL[kind] + ".")
+            return
+        self.url_tests[kind].setEnabled(False)
+        result.setText(f"Asking {url}…")
+        ports.run_async(
+            self,
+            lambda: discovery.discover([url], probe_ports=False, include_defaults=False),
+            lambda found, err: self._address_tested(kind, url, found, err),
+        )
+
+    def _address_tested(self, kind: str, url: str, found: Any, err: str | None) -> None:
+        self.url_tests[kind].setEnabled(True)
+        same = [f for f in found or [] if f.kind == kind]
+        other = [f for f in found or [] if f.kind in KINDS and f.kind != kind]
+        if same:
+            text, ok = "✓ " + same[0].label + ".", True
+        elif other:
+            text = f"✕ {other[0].label}: pick “{KINDS[other[0].kind]}” as the kind of modem."
+            ok = False
+        else:
+            text = "✕ " + (err or f"Nothing answered at {url}. Check the address, and that this "
+                           "computer is on the same network.")  # fmt: skip
+            ok = False
+        self.url_results[kind].setText(text)
+        self.url_results[kind].setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.url_results[kind].show()
+
+    def fill_local_address(self) -> None:
+        """This computer's address towards the phone (worked out off the GUI thread)."""
+        url = self.text("android_url")
+        if not url:
+            self.url_results["android"].setText("Type the phone's address first.")
+            self.url_results["android"].show()
+            return
+        self.fill_button.setEnabled(False)
+
+        def filled(address: str | None, _err: str | None) -> None:
+            self.fill_button.setEnabled(True)
+            if address:
+                self.set_text("android_listen_host", address)
+            else:
+                self.url_results["android"].setText(
+                    "This computer has no way to the phone's address: is it on the same Wi-Fi?"
+                )
+                self.url_results["android"].show()
+
+        ports.run_async(self, lambda: local_address_towards(url), filled)
+
     # --- ports -----------------------------------------------------------------------------
     def refresh_ports(self) -> None:
         self.probe_result.setText("Looking for modems…")
@@ -435,4 +458,4 @@ class ModemForm(QWidget):
         self.test_button.setEnabled(True)
         ok, text = ports.describe_probe(result, err)
         self.probe_result.setText(("✓ " if ok else "✕ ") + text)
-        self.probe_result.setStyleSheet("color: #188038;" if ok else ERROR_STYLE)
+        self.probe_result.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from desk.engine import window_ops
-from ui.modem_setup import Keyring
+from ui.modem_work import Keyring
 from ui.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:  # the window imports this module

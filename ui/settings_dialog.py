@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from desk.base import secrets
 from desk.store.settings import SPECS, SettingError
-from ui import modem_setup, sizing
-from ui.modem_setup import Keyring, ModemForm
+from ui import modem_words, sizing
+from ui.modem_setup import ModemForm
+from ui.modem_work import Keyring
 
 LABELS = {
     "shop_name": "Shop name",
@@ -41,7 +42,7 @@ LABELS = {
     "staff_name": "Your name",
     "default_country": "Default country",
     "timezone": "Time zone",
-    **modem_setup.LABELS,
+    **modem_words.LABELS,
     "help_text": "Answer to HELP",
     "optout_confirmation": "Reply to STOP",
     "optin_confirmation": "Reply to START",
@@ -55,7 +56,7 @@ LABELS = {
 }
 PAGES = {
     "Shop": ["shop_name", "signature", "staff_name", "default_country", "timezone"],
-    "Modem": list(modem_setup.KEYS),
+    "Modem": list(modem_words.KEYS),
     "Auto replies": ["help_text", "optout_confirmation", "optin_confirmation"],
     "Sending": ["send_key", "rate_per_minute", "rate_per_day", "quiet_hours"],
     "Data and alerts": ["retention_days", "notifications", "sound"],
@@ -65,7 +66,7 @@ LONG_TEXT = {"help_text", "optout_confirmation", "optin_confirmation"}
 
 class SettingsDialog(QDialog):
     """``apply(changes, done)`` saves settings through the core; ``secret_store`` (a
-    ui.modem_setup.Keyring) keeps passwords, None where there is none to use (then typing one
+    ui.modem_work.Keyring) keeps passwords, None where there is none to use (then typing one
     is refused in plain words); ``restart_link()`` is called after a password changed, so the
     modem link logs in with it at once."""
 
@@ -110,7 +111,7 @@ class SettingsDialog(QDialog):
             self.tabs.addTab(self._scrolled(w), page)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(modem_setup.ERROR_STYLE)
+        self.error.setStyleSheet(modem_words.ERROR_STYLE)
         self.error.setAccessibleName("Settings problem")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self

@@ -23,7 +23,7 @@ from tests.modem.test_discovery import fake_sysfs
 from tests.ui.conftest import Desk
 from ui import first_run
 from ui.first_run import SIGN_IN, FirstRunWizard
-from ui.modem_setup import Keyring
+from ui.modem_work import Keyring
 
 
 @pytest.fixture

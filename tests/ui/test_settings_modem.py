@@ -15,7 +15,8 @@ from desk.store.settings import SPECS
 from tests.helpers.keyring_memory import MemoryKeyring
 from tests.ui.conftest import Desk
 from ui import modem_log_action
-from ui.modem_setup import STORED, Keyring
+from ui.modem_words import STORED
+from ui.modem_work import Keyring
 from ui.settings_dialog import PAGES, SettingsDialog
 
 
@@ -174,3 +175,32 @@ def test_settings_without_a_password_store_saves_no_password(qtbot) -> None:
     _kind(dlg, "at")
     dlg.save()
     assert applied == [] and "4 to 8 digits" in dlg.error.text()
+
+
+def test_settings_tests_the_sticks_address_for_real(qtbot) -> None:
+    from tests.modem.links.http_sim import HttpSim
+
+    stick = HttpSim("hilink").start()
+    try:
+        dlg, applied, _ = _dialog(qtbot)
+        _kind(dlg, "hilink")
+        dlg.fields["hilink_url"].setText(stick.url)
+        dlg.modem.url_tests["hilink"].click()
+        result = dlg.modem.url_results["hilink"]
+        qtbot.waitUntil(lambda: result.text().startswith(("✓", "✕")), timeout=10000)
+        assert result.text() == f"✓ HiLink stick found at {stick.url}."
+        _kind(dlg, "android")  # the phone's address given the stick's: said, not guessed
+        dlg.fields["android_url"].setText(stick.url)
+        dlg.modem.url_tests["android"].click()
+        answer = dlg.modem.url_results["android"]
+        qtbot.waitUntil(lambda: answer.text().startswith(("✓", "✕")), timeout=10000)
+        assert "HiLink stick" in answer.text() and answer.text().startswith("✕")
+    finally:
+        stick.stop()
+    dlg.fields["android_url"].setText("http://127.0.0.1:9")
+    dlg.modem.fill_button.click()
+    qtbot.waitUntil(lambda: dlg.modem.text("android_listen_host") == "127.0.0.1", timeout=5000)
+    _kind(dlg, "at")
+    dlg.fields["modem_port"].setEditText("http://192.168.8.1")
+    dlg.save()
+    assert applied == [] and "web address" in dlg.error.text()
