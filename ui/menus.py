@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ui import automation_actions, modem_log_action, resources
+from ui import automation_actions, modem_log_action, resources, window_actions
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -35,6 +35,7 @@ def build(w: MainWindow) -> None:
     _action(w, "&Export conversation…", "Ctrl+E", w.export_current, f)
     _action(w, "&Settings…", "Ctrl+,", w.open_settings, f).setIcon(resources.icon("settings.svg"))
     _action(w, "&Automatic answers…", None, lambda: automation_actions.open_automations(w), f)
+    _action(w, "&Templates…", None, lambda: window_actions.open_templates(w), f)
     f.addSeparator()
     w.act_quit = _action(w, "&Quit TextDesk", "Ctrl+Q", w.quit_app, f)
     w.act_quit.setToolTip("Stop TextDesk: no texts are received and no reminders go out")
@@ -50,6 +51,7 @@ def build(w: MainWindow) -> None:
     _action(w, "&Unread only", "Ctrl+U", w.toggle_unread, v)
     _action(w, "&Open only", "Ctrl+2", lambda: w.list.set_filter("open"), v)
     _action(w, "&Call back", "Ctrl+3", lambda: w.list.set_filter("callback"), v)
+    _action(w, "&Needs attention", "Ctrl+4", lambda: w.list.set_filter("attention"), v)
     v.addSeparator()
     _action(w, "&How quickly we answer…", None, lambda: automation_actions.open_insight(w), v)
     m = bar.addMenu("&Modem")
