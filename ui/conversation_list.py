@@ -31,7 +31,13 @@ from ui.conversation_model import ConversationListModel, IdRole
 
 log = logging.getLogger(__name__)
 
-FILTER_LABELS = {"all": "All", "unread": "Unread", "open": "Open", "callback": "Call back"}
+FILTER_LABELS = {
+    "all": "All",
+    "unread": "Unread",
+    "open": "Open",
+    "callback": "Call back",
+    "attention": "Needs attention",
+}
 HitRole = Qt.ItemDataRole.UserRole + 10
 
 
@@ -142,7 +148,11 @@ class ConversationList(QWidget):
         self._update_empty()
 
     def update_counts(self, counts: queries.Counts) -> None:
-        for name, value in (("unread", counts.unread), ("callback", counts.callback)):
+        for name, value in (
+            ("unread", counts.unread),
+            ("callback", counts.callback),
+            ("attention", counts.attention),
+        ):
             label = FILTER_LABELS[name]
             self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
         self._arrange_filters()
@@ -151,7 +161,7 @@ class ConversationList(QWidget):
         """One row of filter buttons, or two when the text is large or the pane narrow."""
         buttons = list(self.filter_buttons.values())
         need = sum(b.sizeHint().width() for b in buttons) + 4 * len(buttons) + 12
-        columns = 4 if need <= max(self.width(), 1) else 2
+        columns = len(buttons) if need <= max(self.width(), 1) else 3
         if columns == self._columns:
             return
         self._columns = columns
@@ -159,7 +169,7 @@ class ConversationList(QWidget):
             self.bar.removeWidget(b)
         for n, b in enumerate(buttons):
             self.bar.addWidget(b, n // columns, n % columns)
-        for c in range(5):
+        for c in range(len(buttons) + 1):
             self.bar.setColumnStretch(c, 1 if c == columns else 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:

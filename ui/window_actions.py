@@ -1,5 +1,5 @@
 """What the window does beyond its core wiring (ui/main_window.py is at its size limit): "Send now"
-on a waiting text, the send limits its note names, and the template editor.
+on a waiting text, the send limits its note names, and File › Templates….
 
 ``wire(window)`` is called once the window is built."""
 
@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox
 
+from desk.messaging import templates
 from desk.read import queries, waiting
 from desk.store import models as m
+from ui.template_editor import TemplateEditor
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -58,3 +60,21 @@ def send_now(w: MainWindow, message_id: int) -> None:
         "Sending now.",
         lambda _r: w._reread(message_id),
     )
+
+
+_editors: dict[int, TemplateEditor] = {}
+
+
+def open_templates(w: MainWindow) -> TemplateEditor:
+    """File › Templates…: one editor per window, brought forward when open; what it writes
+    reaches the reply box's template list at once."""
+    editor = _editors.get(id(w))
+    if editor is None:
+        editor = TemplateEditor(w.engine, w.bridge, w)
+        editor.changed.connect(lambda: w.thread.composer.set_templates(templates.templates()))
+        editor.destroyed.connect(lambda *_: _editors.pop(id(w), None))
+        _editors[id(w)] = editor
+    editor.show()
+    editor.raise_()
+    editor.activateWindow()
+    return editor

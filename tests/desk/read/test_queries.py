@@ -169,3 +169,13 @@ def test_templates_queue_and_export(demo_db) -> None:
     assert "Yes please, 10am if possible" in text
     with pytest.raises(LookupError):
         q.export_conversation(999999)
+
+
+def test_the_attention_filter_holds_what_needs_a_person(demo_db) -> None:
+    ids = set(q.conversation_ids("attention"))
+    unsure = q.conversation_for_number("+12025550106")
+    failed = q.conversation_for_number("+12025550107")
+    assert {unsure, failed} <= ids
+    flagged = {c.id for c in m.Conversation.select().where(m.Conversation.needs_attention == True)}  # noqa: E712
+    assert ids == flagged | {unsure, failed}
+    assert q.counts().attention == len(ids)
