@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -215,11 +216,14 @@ class AutomationsPage(QDialog):
         try:
             hours = opening_hours.parse(self.hours.text(), self.closed.text().split(","))
             zone = zone_named(str(self.values.get("timezone") or ""))
-            nxt = opening_hours.describe_next_open(hours, self.now() + timedelta(hours=12), zone)
             self.error.clear()
         except ValueError as exc:
-            nxt = "soon"
+            hours, zone = opening_hours.OpeningHours(), None
             self.error.setText(str(exc))
+        if hours.always_open or zone is None:
+            nxt = "[when the shop opens: set the opening hours above]"
+        else:
+            nxt = opening_hours.describe_next_open(hours, self._closed_moment(hours, zone), zone)
         away = placeholders.Values(**{**base.__dict__, "next_open": nxt})
         self.away_preview.setText(
             placeholders.render(self.away_text.toPlainText(), away) or "(empty)"
@@ -227,6 +231,15 @@ class AutomationsPage(QDialog):
         self.call_preview.setText(
             placeholders.render(self.call_text.toPlainText(), base) or "(empty)"
         )
+
+    def _closed_moment(self, hours: opening_hours.OpeningHours, zone: ZoneInfo) -> datetime:
+        """Now, or the next moment the shop is closed: when an away reply would go out."""
+        now = self.now()
+        current = next(hours.intervals(now, now + timedelta(microseconds=1), zone), None)
+        if current is None:
+            return now
+        later = next(hours.intervals(now, now + timedelta(days=8), zone), None)
+        return (later[1] if later else now) + timedelta(minutes=1)
 
     def count_fired(self) -> None:
         now = self.now()

@@ -49,9 +49,8 @@ class BarChart(QWidget):
 
     def _plot(self) -> QRect:
         fm = self.fontMetrics()
-        return self.rect().adjusted(
-            fm.horizontalAdvance("0000") + 8, fm.height(), -4, -fm.height() * 2
-        )
+        left = fm.horizontalAdvance(f"0000{self.unit}") + 8
+        return self.rect().adjusted(left, fm.height(), -4, -fm.height() * 3 - 8)
 
     def _column_at(self, x: int) -> int | None:
         plot = self._plot()
@@ -84,7 +83,7 @@ class BarChart(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Nothing to show for this period")
             return
         p.drawText(QRect(0, plot.top() - fm.height() // 2, plot.left() - 6, fm.height()),
-                   Qt.AlignmentFlag.AlignRight, f"{peak:g}")  # fmt: skip
+                   Qt.AlignmentFlag.AlignRight, f"{peak:g}{self.unit}")  # fmt: skip
         p.drawLine(plot.bottomLeft(), plot.bottomRight())
         n, k = len(self.labels), max(len(self.series), 1)
         column = plot.width() / n
@@ -99,9 +98,9 @@ class BarChart(QWidget):
         p.setPen(text)
         step = max(1, int(fm.horizontalAdvance("00 Mon ") / max(column, 1)) + 1)
         for i in range(0, n, step):
-            x = int(plot.left() + i * column)
-            p.drawText(QRect(x, plot.bottom() + 4, int(column * step), fm.height()),
-                       Qt.AlignmentFlag.AlignLeft, self.labels[i])  # fmt: skip
+            width = fm.horizontalAdvance(self.labels[i])
+            x = min(int(plot.left() + i * column), self.width() - width - 2)  # the last one fits
+            p.drawText(QPoint(x, plot.bottom() + 4 + fm.ascent()), self.labels[i])
         x = plot.left()
         for name, color, _values in self.series:  # the legend, under the labels
             p.fillRect(

@@ -137,21 +137,25 @@ class InsightPage(QDialog):
             f"{r['unanswered']} unanswered. Missed calls: {c['missed']}, "
             f"{c['texted_back']} texted back, {c['replied']} of those texted us. {hours_note}"
         )
-        labels = [f"{p.start:%d} {p.start:%a}" for p in report.days]
+        first, last = self._range()
+        by_day = {p.start: p for p in report.days}
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        empty = insight.Period(start=first)
+        rows = [by_day.get(day, empty) for day in days]  # every day, quiet ones too
+        labels = [f"{day:%d} {day:%a}" for day in days]
         self.waits.set_data(
             labels,
-            [("median", BLUE, [round((p.median_seconds or 0) / 60, 1) for p in report.days])],
+            [("median", BLUE, [round((p.median_seconds or 0) / 60, 1) for p in rows])],
             " min",
         )
         self.texts.set_data(
             labels,
             [
-                ("from customers", BLUE, [p.messages_in for p in report.days]),
-                ("from the shop", GREY, [p.messages_out for p in report.days]),
+                ("from customers", BLUE, [p.messages_in for p in rows]),
+                ("from the shop", GREY, [p.messages_out for p in rows]),
             ],
         )
         self.heat.set_data(report.heatmap)
-        first, last = self._range()
         self.status.setText(f"{first:%d %b %Y} – {last:%d %b %Y}, {report.zone}")
         self.export.setEnabled(bool(report.days))
 
