@@ -249,3 +249,34 @@ def test_demo_on_an_http_device_sends_from_the_window(kind: str, device: str) ->
     submitted = seen["submitted"]
     assert submitted["number"] == "+12025550112"
     assert submitted["text"].startswith("Your crown is ready: pick it up any time after 2pm.")
+
+
+def test_demo_on_the_virtual_android_phone_sends_from_the_window(qtbot, tmp_path: Path) -> None:
+    """The session ``textdesk --demo --modem android`` starts: the virtual gateway, the Android
+    link (webhooks to 127.0.0.1), and a reply typed in the window reaches the phone."""
+    from PySide6.QtCore import Qt
+
+    from desk.base.paths import resolve_profile
+    from desk.read import queries
+    from desk.store.db import close_database
+    from ui import session
+
+    profile = resolve_profile(tmp_path / "profile").ensure()
+    s = session.start(profile, virtual=True, demo_data=True, modem="android")
+    try:
+        qtbot.addWidget(s.window)
+        s.window.show()
+        assert type(s.vm).__name__ == "VirtualAndroid"
+        qtbot.waitUntil(lambda: s.engine.modem_status.state == ModemState.READY, timeout=20000)
+        assert s.engine.modem_status.port == s.vm.url
+        s.window.list.select(queries.conversation_for_number("+12025550112"))
+        composer = s.window.thread.composer
+        composer.edit.setPlainText("Your glasses are ready.")
+        qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(s.vm.submitted()), timeout=20000)
+        sent = s.vm.submitted()[0]
+        assert sent["number"] == "+12025550112"
+        assert sent["text"].startswith("Your glasses are ready.")
+    finally:
+        s.close()
+        close_database()
