@@ -185,8 +185,22 @@ class ModemForm(QWidget):
         )
         pin = self._secret(secrets.SIM_PIN, page)
         pin.setMaxLength(8)
-        form.addRow(SECRET_LABELS[secrets.SIM_PIN], pin)
+        self.forget_pin = QPushButton("Forget it", page)
+        self.forget_pin.setToolTip(
+            "Remove the saved PIN (a wrong saved PIN would be tried at each start, and three "
+            "wrong PINs lock the SIM)"
+        )
+        self.forget_pin.setCheckable(True)
+        self.forget_pin.hide()  # until the password store says it holds one
+        self.forget_pin.toggled.connect(self._forget_toggled)
+        form.addRow(SECRET_LABELS[secrets.SIM_PIN], self._row(page, pin, self.forget_pin))
         return page
+
+    def _forget_toggled(self, on: bool) -> None:
+        pin = self.secret_fields[secrets.SIM_PIN]
+        pin.setEnabled(not on)
+        pin.clear()
+        pin.setPlaceholderText("Removed when you save" if on else STORED)
 
     def _row(self, parent: QWidget, field: QWidget, *buttons: QPushButton) -> QWidget:
         row = QWidget(parent)
@@ -289,14 +303,19 @@ class ModemForm(QWidget):
         self.stored = set(names)
         for name, line in self.secret_fields.items():
             line.setPlaceholderText(STORED if name in names else "")
+        self.forget_pin.setChecked(False)
+        self.forget_pin.setVisible(secrets.SIM_PIN in names)
         if self.values.get("modem_pin") and secrets.SIM_PIN not in names:
             self.secret_fields[secrets.SIM_PIN].setPlaceholderText(
                 "Saved (TextDesk moves it from the settings to the password store)"
             )
 
     def secret_texts(self) -> dict[str, str]:
-        """The secrets typed for the chosen kind (an empty field keeps the stored one)."""
+        """The secrets typed for the chosen kind (an empty field keeps the stored one; "" for
+        one to forget)."""
         out = {}
+        if self.current_kind() == "at" and self.forget_pin.isChecked():
+            out[secrets.SIM_PIN] = ""  # desk.base.secrets.put("") forgets it
         for name in SECRETS[self.current_kind()]:
             text = self.secret_fields[name].text().strip()
             if text:

@@ -247,7 +247,9 @@ class SettingsDialog(QDialog):
                 return
             for field in self.modem.secret_fields.values():
                 field.clear()
-            self.modem.show_stored(self.modem.stored | set(new_secrets))
+            kept = {name for name, value in new_secrets.items() if value}
+            gone = {name for name, value in new_secrets.items() if not value}
+            self.modem.show_stored((self.modem.stored | kept) - gone)
             if changes:
                 self._apply(changes, self._saved_with_secrets)
             else:

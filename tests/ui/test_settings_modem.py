@@ -204,3 +204,15 @@ def test_settings_tests_the_sticks_address_for_real(qtbot) -> None:
     dlg.fields["modem_port"].setEditText("http://192.168.8.1")
     dlg.save()
     assert applied == [] and "web address" in dlg.error.text()
+
+
+def test_settings_forgets_a_saved_sim_pin(qtbot, keyring_memory: MemoryKeyring) -> None:
+    keyring_memory.store[("TextDesk", secrets.SIM_PIN)] = "1357"
+    dlg, applied, restarts = _dialog(qtbot)
+    qtbot.waitUntil(lambda: not dlg.modem.forget_pin.isHidden(), timeout=5000)
+    dlg.modem.forget_pin.click()
+    assert not dlg.modem.secret_fields[secrets.SIM_PIN].isEnabled()
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.result() == 1, timeout=5000)
+    assert ("TextDesk", secrets.SIM_PIN) not in keyring_memory.store
+    assert applied == [] and restarts == [1]
