@@ -75,7 +75,7 @@ class ModemService(ConnectionLifecycle):
         backoff_max: float = 10.0,
         sim_busy_wait: float = 30.0,
         storage: str = "SM",
-        direct_delivery: bool = False,
+        direct_delivery: bool = True,
         opener: connect.Opener | None = None,
         trace: str | os.PathLike[str] | logging.Logger | None = None,
         trace_full_detail: bool = False,
@@ -86,8 +86,9 @@ class ModemService(ConnectionLifecycle):
         (or logger) for the AT conversation, for support (``modem.at.trace``; PIN and message
         bodies masked unless ``trace_full_detail``). ``direct_delivery``: where the modem takes
         AT+CSMS=1, messages and status reports come inline (+CMT, +CDS, acknowledged with
-        +CNMA once the consumer stored them: no read, no delete); False always stores them
-        on the modem and reads them from there."""
+        +CNMA once the consumer stored them: no read, no delete; one left waiting by a process
+        that died is refused with AT+CNMA=2 at the next connect, so the network delivers it
+        again); False always stores them on the modem and reads them from there."""
         self.port = port
         self._sink = sink
         self._pin = health.PinKeeper(pin)
