@@ -32,6 +32,7 @@ import queue
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -62,6 +63,10 @@ SCHEDULER_EVERY = wake.SCHEDULER_EVERY
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
 DRAIN_BATCH = 200
+
+# The cycle's reads, run with every batch: plain SQL (peewee building them cost more than running).
+_NEW_ROWS = "SELECT id, conversation_id, direction FROM message WHERE id > ? ORDER BY id"
+_QUEUE_COUNT = "SELECT COUNT(*) FROM message WHERE direction = ? AND state IN (?, ?)"
 
 
 @dataclass
@@ -169,6 +174,9 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         return Call(self.emit, (event,), {}, Future())
 
     def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``write`` outside a batch; inside one, the item's or step's savepoint is enough."""
+        if self._actions is not None and db.in_transaction():
+            return fn(*args, **kwargs)
         return write(fn, *args, **kwargs)
 
     def _act(self, kind: str, payload: Any) -> None:
@@ -350,7 +358,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
 
     def _cycle(self, *, final: bool = False) -> None:
         now = time.monotonic()
-        self._step(self._scan_new_rows)  # MessageAdded before any update of a new message
+        self._step(self._scan_new_rows, read_only=True)  # MessageAdded before updates of it
         if not final and not self.stopping:
             self._step(self._send_jobs)
             if now >= self._next_sched:
@@ -359,15 +367,19 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             if now >= self._next_flush:
                 self._next_flush = self._flush_floor = now + FLUSH_EVERY
                 self._step(inbox.flush_incomplete, clock=self.clock, rules=self.rules)
-        self._step(self._scan_new_rows)
-        self._step(self._queue_count)
+        self._step(self._scan_new_rows, read_only=True)
+        self._step(self._queue_count, read_only=True)
 
-    def _step(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def _step(
+        self, fn: Callable[..., Any], *args: Any, read_only: bool = False, **kwargs: Any
+    ) -> None:
+        """One step of the cycle in a savepoint of the batch (``read_only``: none, it writes
+        nothing to undo)."""
         assert self._actions is not None
         mark = len(self._actions)
         name = str(getattr(fn, "__name__", fn))
         try:
-            with db.atomic():
+            with nullcontext() if read_only else db.atomic():
                 fn(*args, **kwargs)
         except ZoneUnknown as exc:
             del self._actions[mark:]
@@ -414,12 +426,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                 log.debug("could not look up the time zone", exc_info=True)
 
     def _scan_new_rows(self) -> None:
-        query = (
-            Message.select(Message.id, Message.conversation, Message.direction)
-            .where(Message.id > self._last_id)
-            .order_by(Message.id)
+        rows = cast(
+            "Iterable[tuple[int, int, str]]",
+            db.execute_sql(_NEW_ROWS, (self._last_id,)).fetchall(),
         )
-        rows = cast("Iterable[tuple[int, int, str]]", query.tuples())
         convs: list[int] = []
         for mid, conv, direction in rows:
             self._last_id = max(self._last_id, mid)
@@ -430,11 +440,8 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             self.emit(ev.ConversationUpdated(conv))
 
     def _queue_count(self) -> None:
-        count = (
-            Message.select()
-            .where((Message.direction == OUT) & (Message.state.in_((QUEUED, SENDING))))
-            .count()
-        )
+        row = db.execute_sql(_QUEUE_COUNT, (OUT, QUEUED, SENDING)).fetchone()
+        count = int(row[0]) if row else 0
         if count != self._queued_count:
             self._queued_count = count
             self.emit(ev.QueueChanged(count))

@@ -29,7 +29,8 @@ from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.messaging import delivery, inbox, outbox, send_queue
 from desk.messaging.inbox import IncomingRules
-from desk.store.models import Appointment, Message
+from desk.store.db import db
+from desk.store.models import OUT, QUEUED, Appointment
 from desk.store.settings import Settings
 from modem import events as me
 from modem.link import ModemLink
@@ -41,6 +42,11 @@ SERVICE_RETRY = 30.0  # a modem service that could not even be started is tried 
 REREAD_TRIES = 3  # garbled reads of one SIM slot given back before it is kept raw
 RELEASE_TRIES = 3  # times a text whose storing failed is given back to the modem
 GARBLED_FORGET = 600.0  # seconds after which a garbled read of a slot is forgotten
+EMPTY_TAKE_EVERY = 1.0  # with nothing queued, take_jobs runs at most this often
+
+# Run with nearly every event: plain SQL (building them with peewee cost more than running them).
+_MESSAGE_STATE = "SELECT id, conversation_id, state FROM message WHERE id = ?"
+_ANY_QUEUED = "SELECT 1 FROM message WHERE direction = ? AND state = ? LIMIT 1"
 
 
 @dataclass
@@ -98,6 +104,7 @@ class ModemSide:
         self._garbled: dict[tuple[str, int], _Garbled] = {}
         self._release_counts: dict[str, int] = {}  # raw PDU -> times given back after a failure
         self._item_problems: set[str] = set()  # item failures said already
+        self._took_at = float("-inf")  # when take_jobs last ran (monotonic)
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -221,12 +228,7 @@ class ModemSide:
     def _message_updated(self, message_id: int | None) -> None:
         if message_id is None:
             return
-        row = (
-            Message.select(Message.id, Message.conversation, Message.state)
-            .where(Message.id == message_id)
-            .tuples()
-            .first()
-        )
+        row = db.execute_sql(_MESSAGE_STATE, (message_id,)).fetchone()
         if row is None:
             return
         self.emit(ev.MessageUpdated(row[0], row[1], row[2]))
@@ -244,6 +246,13 @@ class ModemSide:
         room = self.max_in_flight - len(self.flights)
         if room <= 0:
             return
+        now = time.monotonic()
+        if (
+            now - self._took_at < EMPTY_TAKE_EVERY
+            and db.execute_sql(_ANY_QUEUED, (OUT, QUEUED)).fetchone() is None
+        ):
+            return  # nothing waits (held and retried texts count as waiting: they are looked at)
+        self._took_at = now  # take_jobs also notices a clock set: at least this often
         jobs = self.write(
             send_queue.take_jobs, settings=self.settings, clock=self.clock, limit=room
         )
