@@ -155,9 +155,18 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
                     message.id,
                 )
                 if minute_blocked is not None:
-                    # Behind a text the minute's limit holds: held by the same limit (the rest
-                    # of this batch only, so the cost stays bounded).
-                    holds.setdefault(minute_blocked, []).append(message.id)
+                    # Behind a text the minute's limit holds: held by the same limit, or by
+                    # quiet hours when they hold it anyway (the rest of this batch only, so
+                    # the cost stays bounded).
+                    quiet = (
+                        quiet_hold(now, message.conversation.contact, snap)
+                        if message.automated and message.priority > PRIORITY_NOW
+                        else None
+                    )
+                    if quiet is not None:
+                        held.setdefault(quiet, []).append(message.id)
+                    else:
+                        holds.setdefault(minute_blocked, []).append(message.id)
                     continue
                 if len(jobs) >= limit:
                     break

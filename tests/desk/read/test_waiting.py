@@ -99,3 +99,19 @@ def test_send_now_refuses_what_is_not_waiting(database, settings, clock):
     with pytest.raises(ValueError, match="no outgoing message"):
         send_now(424242, clock=clock)
     assert not m.AuditLog.select().where(m.AuditLog.action == "send_now").exists()
+
+
+def test_a_reminder_behind_a_held_reply_says_quiet_hours_when_they_hold_it(
+    database, settings, clock
+):
+    settings.set("rate_per_minute", 1)
+    settings.set("rate_per_minute_staff", 1)
+    clock.advance(timedelta(hours=12))  # 22:00 in New York: quiet hours for automated texts
+    first = queue_message(NY, "one", source="staff", settings=settings, clock=clock)
+    second = queue_message(NY, "two", source="staff", settings=settings, clock=clock)
+    reminder = queue_message(NY, "See you", source="reminder", automated=True,
+                             settings=settings, clock=clock)  # fmt: skip
+    assert [j.job_id for j in take_jobs(settings=settings, clock=clock)] == [first.id]
+    assert take_jobs(settings=settings, clock=clock) == []
+    assert _row(second.id).held_reason == m.HELD_RATE_MINUTE
+    assert _words(reminder.id, clock).reason == m.HELD_QUIET_HOURS
