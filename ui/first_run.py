@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from desk.engine.api import Engine
     from ui.bridge import Bridge
 
-PathRole = Qt.ItemDataRole.UserRole + 1  # an AT modem's port ("" = find it automatically)
-FoundRole = Qt.ItemDataRole.UserRole + 2  # the FoundModem
+FoundRole = Qt.ItemDataRole.UserRole + 2  # the FoundModem of a list row
 WELCOME, FIND, SIGN_IN = range(3)
 DISCOVERY_TIMEOUT = 2.0
 
@@ -161,7 +160,6 @@ class FirstRunWizard(QWizard):
     def refresh(self) -> None:
         self.list.clear()
         auto = QListWidgetItem("USB modem: find it automatically")
-        auto.setData(PathRole, "")
         auto.setData(FoundRole, FoundModem("at", "", "USB modem: find it automatically"))
         self.list.addItem(auto)
         self.list.setCurrentRow(0)
@@ -190,7 +188,6 @@ class FirstRunWizard(QWizard):
             if f in known:
                 continue
             item = QListWidgetItem(f.label)
-            item.setData(PathRole, f.address if f.kind == "at" else "")
             item.setData(FoundRole, f)
             if f.kind == "storage_mode":
                 item.setForeground(self.palette().placeholderText())
