@@ -93,15 +93,43 @@ def same_number(a: str | None, b: str | None) -> bool:
     return da == db_
 
 
+_PARTS_DELIVERED = (
+    "SELECT COUNT(*), COALESCE(SUM(state = 'delivered'), 0), MAX(delivered_at) "
+    "FROM message_part WHERE message_id = ?"
+)
+
+
+def _all_delivered(message_id: int, parts: int) -> tuple[bool, object]:
+    """Whether every one of the message's ``parts`` is delivered, and the last delivery time
+    (as stored): one aggregate query."""
+    row = db.execute_sql(_PARTS_DELIVERED, (message_id,)).fetchone()
+    count, delivered, last = row if row else (0, 0, None)
+    return count >= parts and count > 0 and delivered == count, last
+
+
 def settle_message(message: Message) -> None:
     """Set a sent message to ``delivered`` when every part is delivered."""
     if message.state != SENT:
         return
-    parts = list(MessagePart.select().where(MessagePart.message == message.id))
-    if len(parts) >= message.parts and all(p.state == "delivered" for p in parts):
+    done, last = _all_delivered(message.id, message.parts)
+    if done:
         message.state = DELIVERED
-        message.delivered_at = max(p.delivered_at for p in parts if p.delivered_at)
-        message.save()
+        message.delivered_at = Message.delivered_at.python_value(last)  # type: ignore[no-untyped-call]
+        message.save(only=[Message.state, Message.delivered_at])
+
+
+def _settle(message_id: int) -> None:
+    """settle_message without loading the message: two short queries and, when it is
+    delivered, one UPDATE."""
+    row = db.execute_sql("SELECT state, parts FROM message WHERE id = ?", (message_id,)).fetchone()
+    if row is None or row[0] != SENT:
+        return
+    done, last = _all_delivered(message_id, int(row[1]))
+    if done:
+        db.execute_sql(
+            "UPDATE message SET state = ?, delivered_at = ? WHERE id = ?",
+            (DELIVERED, last, message_id),
+        )
 
 
 def _submitted_at(event: DeliveryReportEvent) -> datetime | None:
@@ -182,30 +210,30 @@ def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | Non
             log.info("delivery report ref %s to %s matched no part", event.reference, event.number)
             return None
         part.report_status = event.status
-        message: Message = Message.get_by_id(part.message_id)
         if not event.final:
-            part.save()
-            return message.id
+            part.save(only=[MessagePart.report_status])
+            return part.message_id
         when = to_db(event.discharge_time) if event.discharge_time else to_db(now)
-        if event.delivered:
+        if event.delivered:  # the common case: no model loaded, the fields written only
             part.state = "delivered"
             part.delivered_at = when
-            part.save()
-            settle_message(message)
-        else:
-            part.state = "failed"
-            part.save()
-            if message.state != FAILED:
-                prefix = (
-                    f"Part {part.seq} of {message.parts} was not delivered: "
-                    if message.parts > 1
-                    else "Not delivered: "
-                )
-                message.state = FAILED
-                message.error = prefix + describe_status(event.status)
-                message.error_code = event.status
-                message.save()
-                Conversation.update(needs_attention=True).where(
-                    Conversation.id == message.conversation_id
-                ).execute()
+            part.save(only=[MessagePart.report_status, MessagePart.state, MessagePart.delivered_at])
+            _settle(part.message_id)
+            return part.message_id
+        message: Message = Message.get_by_id(part.message_id)
+        part.state = "failed"
+        part.save(only=[MessagePart.report_status, MessagePart.state])
+        if message.state != FAILED:
+            prefix = (
+                f"Part {part.seq} of {message.parts} was not delivered: "
+                if message.parts > 1
+                else "Not delivered: "
+            )
+            message.state = FAILED
+            message.error = prefix + describe_status(event.status)
+            message.error_code = event.status
+            message.save()
+            Conversation.update(needs_attention=True).where(
+                Conversation.id == message.conversation_id
+            ).execute()
     return message.id

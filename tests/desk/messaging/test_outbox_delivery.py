@@ -56,6 +56,32 @@ def test_multipart_is_delivered_when_all_parts_are(database, settings, clock):
     assert _state(message) == DELIVERED
 
 
+def test_a_multipart_message_is_delivered_at_its_last_parts_delivery(database, settings, clock):
+    message = _send(settings, clock, text=LONG, refs=(7, 8, 9))
+    at = clock.now()
+    for ref, seconds in ((9, 20), (7, 30), (8, 10)):  # the network's discharge times
+        on_delivery_report(
+            report_event(ref, ANNA, when=at + timedelta(seconds=seconds)), clock=clock
+        )
+    m = Message.get_by_id(message.id)
+    assert m.state == DELIVERED
+    assert m.delivered_at == (at + timedelta(seconds=30)).replace(tzinfo=None)
+    times = sorted(p.delivered_at for p in MessagePart.select().where(MessagePart.message == m.id))
+    assert times == [(at + timedelta(seconds=s)).replace(tzinfo=None) for s in (10, 20, 30)]
+
+
+def test_reports_before_the_last_part_is_sent_settle_it_when_it_is(database, settings, clock):
+    message = queue_message(ANNA, LONG, source="staff", settings=settings, clock=clock)
+    (job,) = take_jobs(settings=settings, clock=clock, limit=1)
+    for part, ref in ((1, 20), (2, 21)):
+        on_part_sent(sent(job, part, ref, 3), clock=clock)
+        on_delivery_report(report_event(ref, ANNA), clock=clock)
+    on_part_sent(sent(job, 3, 22, 3), clock=clock)
+    assert _state(message) == SENT  # settle_message: part 3 has no report yet
+    on_delivery_report(report_event(22, ANNA), clock=clock)
+    assert _state(message) == DELIVERED
+
+
 def test_report_arriving_before_the_last_part_is_recorded(database, settings, clock):
     message = queue_message(ANNA, LONG, source="staff", settings=settings, clock=clock)
     (job,) = take_jobs(settings=settings, clock=clock, limit=1)
