@@ -93,6 +93,8 @@ class ModemForm(QWidget):
         top = QFormLayout()
         top.addRow(self.kind_label, self.kind)
         top.addRow("", self.about)
+        if connected:  # whichever kind it is: the port or address, maker, model
+            top.addRow("", _note(f"In use now: {connected}", self))
         bottom = QFormLayout()
         bottom.addRow(self.balance_label, self.balance)
         layout = QVBoxLayout(self)
@@ -149,8 +151,6 @@ class ModemForm(QWidget):
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        if self.connected:
-            form.addRow("", _note(f"In use now: {self.connected}", page))
         combo = QComboBox(page)
         combo.setEditable(True)
         combo.addItem("Find it automatically", "")
