@@ -99,6 +99,26 @@ class _Stop(Exception):
     pass
 
 
+class GiveBack:
+    """When a text the core could not store (``release_incoming``) is offered again: 2 s after
+    the first release, the wait doubling (up to 60 s) while releases keep coming without a
+    stored one in between, as ModemService does; ``stored()`` (an ack) starts over. Any
+    thread."""
+
+    def __init__(self, first: float = 2.0, cap: float = 60.0) -> None:
+        self._backoff = Backoff(first, cap)
+        self._lock = threading.Lock()
+
+    def next_time(self) -> float:
+        """The monotonic time to offer a text just given back again."""
+        with self._lock:
+            return time.monotonic() + self._backoff.next_delay()
+
+    def stored(self) -> None:
+        with self._lock:
+            self._backoff.reset()
+
+
 class LinkWorker:
     """Base of the HTTP links: the worker thread, its request queue, status and backoff.
 
@@ -219,10 +239,10 @@ class LinkWorker:
         raise NotImplementedError
 
     def _release(self, token: str) -> None:
-        """The core could not store what ``token`` handed over: forget the token so the message
-        (still on the device) is offered again. The base keeps it pending until the next
-        connection lists the device again; a subclass that tracks handed messages forgets it."""
-        log.info("link: the core could not store %s; it stays on the device", token)
+        """The core could not store what ``token`` handed over: forget the token, keep the
+        message on the device and offer it again (see GiveBack). Each HTTP link implements it;
+        there is no default that would leave the message waiting for the next connection."""
+        raise NotImplementedError
 
     def _poll(self) -> None:
         raise NotImplementedError

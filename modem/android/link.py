@@ -42,7 +42,7 @@ from android_sms_gateway.http import HttpxHttpClient
 
 from modem.android import errors, parse, transport
 from modem.android.transport import BadAnswer
-from modem.android.webhooks import WebhookListener
+from modem.android.webhooks import Hold, WebhookListener
 from modem.events import (
     DeliveryReport,
     IncomingSms,
@@ -52,7 +52,7 @@ from modem.events import (
     SendFailed,
     SendJob,
 )
-from modem.link import EventSink, LinkLost, LinkRefused, LinkWorker
+from modem.link import EventSink, GiveBack, LinkLost, LinkRefused, LinkWorker
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,11 @@ class AndroidLink(LinkWorker):
         self._api: Any = None
         self._out: dict[str, _Out] = {}
         self._lock = threading.Lock()  # guards the two maps below (listener threads use them)
-        self._waits: dict[str, threading.Event] = {}
+        self._waits: dict[str, Hold] = {}
         self._handed: OrderedDict[str, str] = OrderedDict()  # message id -> token, not acked yet
         self._stored: OrderedDict[str, None] = OrderedDict()  # message ids the core stored
         self._token_ids: dict[str, str] = {}
+        self._give_back = GiveBack()
         self._next_health = 0.0
         self._next_inbox = 0.0
         self._inbox_since: datetime | None = None
@@ -141,6 +142,7 @@ class AndroidLink(LinkWorker):
 
     def ack_incoming(self, token: str) -> None:
         """Stored by the core: the webhook waiting for it is answered 200 (no device I/O)."""
+        self._give_back.stored()
         with self._lock:
             wait = self._waits.pop(token, None)
             mid = self._token_ids.pop(token, None)
@@ -150,7 +152,24 @@ class AndroidLink(LinkWorker):
                 while len(self._stored) > MAX_REMEMBERED:
                     self._stored.popitem(last=False)
         if wait is not None:
-            wait.set()
+            wait.stored()
+
+    def _release(self, token: str) -> None:
+        """The core could not store it: a webhook waiting for the answer gets 503 now (the
+        phone sends it again), and the text is forgotten so that the phone's inbox, read again
+        over the whole look-back after a short wait (GiveBack) rather than at the next
+        ``inbox_interval``, offers it too (should the phone give up its retries)."""
+        with self._lock:
+            wait = self._waits.pop(token, None)
+            mid = self._token_ids.pop(token, None)
+            if mid is not None and self._handed.get(mid) == token:
+                del self._handed[mid]
+        if wait is not None:
+            wait.give_back()
+        if mid is not None:
+            self._inbox_since = None  # it may be older than the last read's window
+            self._next_inbox = min(self._next_inbox, self._give_back.next_time())
+        log.info("the core could not store %s; the phone offers it again", token)
 
     @property
     def webhook_url(self) -> str:
@@ -269,30 +288,10 @@ class AndroidLink(LinkWorker):
                 token = f"in-{mid}"
                 self._handed[mid] = token
                 self._token_ids[token] = mid
-            at = (
-                item.created_at.astimezone(UTC).replace(microsecond=0)
-                if item.created_at.tzinfo
-                else item.created_at.replace(tzinfo=self.zone).astimezone(UTC)
-            )
-            raw = json.dumps(
-                {
-                    "inbox": mid,
-                    "sender": item.sender,
-                    "text": item.content_preview,
-                    "at": at.isoformat(),
-                },
-                ensure_ascii=False,
-            )
+            raw, pdu = parse.inbox_entry(mid, item.sender, item.content_preview, item.created_at,
+                                         self.zone)  # fmt: skip
             self._incoming()
-            self.emit(
-                IncomingSms(
-                    token,
-                    raw,
-                    parse.text_pdu(str(item.sender), str(item.content_preview), at),
-                    None,
-                    "android",
-                )
-            )
+            self.emit(IncomingSms(token, raw, pdu, None, "android"))
 
     def _incoming(self) -> None:
         self._last_incoming = time.monotonic()
@@ -436,7 +435,7 @@ class AndroidLink(LinkWorker):
 
     # --- webhooks (listener threads) ------------------------------------------------------------
 
-    def _webhook(self, data: dict[str, Any], body: bytes) -> threading.Event | None:
+    def _webhook(self, data: dict[str, Any], body: bytes) -> Hold | None:
         event = data.get("event")
         payload = data.get("payload")
         raw = body.decode("utf-8", "replace")
@@ -451,7 +450,7 @@ class AndroidLink(LinkWorker):
         if event not in ("sms:delivered", "sms:failed"):
             return None
         token = f"wh-{secrets.token_hex(8)}"
-        wait = threading.Event()
+        wait = Hold()
         with self._lock:
             self._waits[token] = wait
         stamp = parse.when(
@@ -476,12 +475,12 @@ class AndroidLink(LinkWorker):
             self.call_soon(failed)
         return wait
 
-    def _received(self, payload: object, raw: str, problem: object) -> threading.Event | None:
+    def _received(self, payload: object, raw: str, problem: object) -> Hold | None:
         mid, pdu, error = parse.received(payload, self.zone)
         if problem:
             error = str(problem)
         token = f"wh-{secrets.token_hex(8)}"
-        wait = threading.Event()
+        wait = Hold()
         with self._lock:
             if mid is not None and mid in self._stored:
                 return None  # a duplicate of one the core has: 200 at once

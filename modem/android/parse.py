@@ -7,6 +7,7 @@ IncomingSms with ``pdu`` None and the raw body kept, so nothing is lost.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
@@ -41,6 +42,22 @@ def text_pdu(sender: str, text: str, at: datetime | None) -> Pdu:
     )
     encoding = "gsm7" if all(ord(ch) < 128 for ch in text) else "ucs2"
     return Pdu("deliver", sender, number_type, text, at, encoding=encoding)
+
+
+def inbox_entry(
+    mid: str, sender: object, text: object, created: datetime, zone: tzinfo
+) -> tuple[str, Pdu]:
+    """(raw JSON kept with the text, pdu) of one entry of the phone's inbox; a time without
+    an offset is the phone's ``zone``."""
+    at = (
+        created.astimezone(UTC).replace(microsecond=0)
+        if created.tzinfo
+        else created.replace(tzinfo=zone).astimezone(UTC)
+    )
+    raw = json.dumps(
+        {"inbox": mid, "sender": sender, "text": text, "at": at.isoformat()}, ensure_ascii=False
+    )
+    return raw, text_pdu(str(sender), str(text), at)
 
 
 def received(payload: object, zone: tzinfo) -> tuple[str | None, Pdu | None, str | None]:

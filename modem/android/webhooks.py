@@ -8,10 +8,11 @@ the app (its Webhooks settings). Refused: no or wrong signature (401), a timesta
 ``max_skew`` seconds off or a signature already accepted (a replay, 409), no Content-Length (411)
 or a body over ``body_limit`` (413), anything but ``POST <path>`` (404).
 
-A verified webhook goes to ``handler(data, body)``, which returns a ``threading.Event`` when the
-answer must wait for the core (an SMS received, a delivery report) or None. The listener waits
-for that event up to ``ack_timeout`` and answers 200 only when it is set (the core stored it),
-else 503, so the phone retries what TextDesk did not store. ``tls`` (an ssl.SSLContext) serves
+A verified webhook goes to ``handler(data, body)``, which returns a ``Hold`` when the answer must
+wait for the core (an SMS received, a delivery report) or None. The listener waits for it up to
+``ack_timeout`` and answers 200 only when it was set as stored (``Hold.stored()``), else 503 (at
+once when the core gave it back: ``Hold.give_back()``), so the phone retries what TextDesk did
+not store. ``tls`` (an ssl.SSLContext) serves
 HTTPS, which the app's secure build needs for anything but 127.0.0.1.
 """
 
@@ -32,8 +33,27 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 64 * 1024  # one SMS webhook is well under 2 KB
-Handler = Callable[[dict[str, Any], bytes], "threading.Event | None"]
+Handler = Callable[[dict[str, Any], bytes], "Hold | None"]
 Refusal = Callable[[str], None]
+
+
+class Hold:
+    """The answer a webhook waits for: ``stored()`` (200) or ``give_back()`` (503 now)."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.kept = False
+
+    def stored(self) -> None:
+        self.kept = True
+        self._done.set()
+
+    def give_back(self) -> None:
+        self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        """True when the core stored it within ``timeout`` seconds."""
+        return self._done.wait(timeout) and self.kept
 
 
 def sign(key: str, body: bytes, timestamp: str) -> str:
@@ -122,7 +142,7 @@ class _Request(BaseHTTPRequestHandler):
             self._reply(500, "TextDesk could not take it")
             return
         if wait is not None and not wait.wait(listener.ack_timeout):
-            self._reply(503, "not stored yet; send it again")
+            self._reply(503, "not stored; send it again")
             return
         listener.accepted(self.headers.get("X-Signature") or "")
         self._reply(200, "ok")

@@ -49,7 +49,7 @@ from modem.events import (
 from modem.hilink import errors, parse
 from modem.hilink.outbox import NO_REFERENCE, REPORT_TYPES, SentCopies, digits
 from modem.hilink.session import BODY_LIMIT, BadAnswer, Cut, HiLinkSession
-from modem.link import EventSink, LinkLost, LinkWorker
+from modem.link import EventSink, GiveBack, LinkLost, LinkWorker
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ class HiLinkLink(LinkWorker):
         self.multipart_wait = multipart_wait
         self.ussd_timeout = ussd_timeout
         self._pending: dict[str, int] = {}  # token -> stick index, handed over, not acked yet
+        self._held_back: dict[int, float] = {}  # index given back by the core -> offer again at
+        self._give_back = GiveBack()
         self._first_seen: dict[int, float] = {}
         self._bad_seen: set[str] = set()
         self.copies = SentCopies(self.session, self.emit, self.zone, report_wait)
@@ -216,6 +218,9 @@ class HiLinkLink(LinkWorker):
         items, broken = parse.messages(answer)
         if broken:
             self._note_bad(f"inbox: {broken} entries that are not messages")
+        listed = {parse.as_int(item.get("Index")) for item in items}
+        for index in [i for i in self._held_back if i not in listed]:
+            del self._held_back[index]  # gone from the stick (deleted elsewhere)
         for item in items:
             self._hand_over(item)
 
@@ -235,6 +240,11 @@ class HiLinkLink(LinkWorker):
         token = f"{TOKEN_PREFIX}{index}"
         if token in self._pending:
             return
+        again_at = self._held_back.get(index)
+        if again_at is not None:
+            if time.monotonic() < again_at:
+                return  # given back by the core a moment ago: offered again a little later
+            del self._held_back[index]
         kind = parse.as_int(item.get("SmsType"))
         if kind == 2:  # multipart still being joined by the stick: give it a moment
             seen = self._first_seen.setdefault(index, time.monotonic())
@@ -284,6 +294,7 @@ class HiLinkLink(LinkWorker):
         index = self._pending.get(token)
         if index is None:
             return  # nothing on the stick to delete (already gone, or not deletable)
+        self._give_back.stored()
         try:
             self.session.call(lambda c: c.sms.delete_sms(index))
             self._pending.pop(token, None)
@@ -292,6 +303,16 @@ class HiLinkLink(LinkWorker):
             # still listed: the next listing hands it over again, the core sees the duplicate
             # and acks once more, and the delete is tried again
             log.info("the stick did not delete message %s: %s", index, exc)
+
+    def _release(self, token: str) -> None:
+        """The core could not store it: forget the token, leave the text on the stick, and list
+        it again after a short wait (GiveBack), not only at the next connection."""
+        index = self._pending.pop(token, None)
+        if index is None:
+            return
+        self._held_back[index] = self._give_back.next_time()
+        self._inbox_seen = None  # list the inbox again at the next polls
+        log.info("the core could not store message %s; it stays on the stick", index)
 
     # --- sending ----------------------------------------------------------------------------------
 

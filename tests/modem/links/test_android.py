@@ -104,6 +104,33 @@ def test_a_webhook_is_answered_200_only_once_the_core_stored_it(make_rig: MakeRi
     rig.dev.wait_event("webhook", 10, lambda e: e["kind"] == "sms:received" and e["status"] == 200)
 
 
+def test_a_webhook_given_back_is_answered_503_at_once(make_rig: MakeRig) -> None:
+    rig = android(make_rig, auto_ack=False, ack_timeout=30.0).ready()
+    rig.deliver("+15552220011", "store me later")
+    first = rig.wait_for(IncomingSms)[0]
+    start = time.monotonic()
+    rig.link.release_incoming(first.token)  # not the 30 s wait: the phone retries now
+    rig.dev.wait_event("webhook", 5, lambda e: e["kind"] == "sms:received" and e["status"] == 503)
+    assert time.monotonic() - start < 5
+    again = rig.wait_for(IncomingSms, count=2, timeout=10)[1]
+    rig.link.ack_incoming(again.token)
+    rig.dev.wait_event("webhook", 10, lambda e: e["kind"] == "sms:received" and e["status"] == 200)
+
+
+def test_a_text_from_the_inbox_given_back_is_offered_again_from_it(make_rig: MakeRig) -> None:
+    rig = android(make_rig, auto_ack=False, inbox_interval=1.0).ready()
+    rig.control({"cmd": "webhooks", "lose": 1})
+    rig.deliver("+15552220012", "only in the inbox")
+    first = rig.wait_for(IncomingSms, timeout=15)[0]
+    assert first.token.startswith("in-")  # no webhook for this text: found in the inbox
+    rig.link.release_incoming(first.token)
+    again = rig.wait_for(IncomingSms, count=2, timeout=10)[1]
+    assert again.pdu is not None and again.pdu.text == "only in the inbox"
+    rig.link.ack_incoming(again.token)
+    time.sleep(2.5)  # later inbox reads: the core has it, nothing handed again
+    assert len(rig.of(IncomingSms)) == 2
+
+
 def test_a_sleeping_phone_is_said_in_plain_words_and_found_again(make_rig: MakeRig) -> None:
     rig = android(make_rig, health_interval=0.3).ready()
     mark = rig.mark()

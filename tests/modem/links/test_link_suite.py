@@ -126,3 +126,17 @@ def test_a_huge_answer_does_not_stop_the_link(kind: str, make_rig: MakeRig) -> N
     )
     rig.link.submit(SendJob(51, "+15557650051", "And sending"))
     rig.wait_for(PartSent, lambda e: e.job_id == 51, timeout=30)
+
+
+def test_a_text_the_core_could_not_store_is_offered_again(kind: str, make_rig: MakeRig) -> None:
+    """release_incoming (the core's commit failed): the text stays on the device, the token
+    is forgotten, and the same text comes again soon, to be removed only after its ack."""
+    rig = make_rig(kind, auto_ack=False).ready()
+    rig.deliver("+15551230061", "Can I come at 3?")
+    first = rig.wait_for(IncomingSms)[0]
+    rig.link.release_incoming(first.token)
+    again = rig.wait_for(IncomingSms, count=2, timeout=15)[1]
+    assert again.pdu is not None and again.pdu.text == "Can I come at 3?"
+    assert rig.held() == 1  # still on the device until the core stored it
+    rig.link.ack_incoming(again.token)
+    rig.wait_until(lambda: rig.held() == 0, 20, "removed from the device after the ack")
