@@ -133,6 +133,9 @@ def run_one(runner_cls: type, n: int, delay: float, work: Path) -> Result:
     sends, refs = ex.sends(), ex.references()
     pdus = [str(e["pdu"]) for e in reports]
     count = max(1, len(subs))
+    # reports the program acknowledged one by one (AT+CNMA) are costed with their +CNMA
+    acked = ex.commands().get("AT+CNMA", 0) >= len(pdus) > 0
+    way = "cds+cnma" if acked else "cds"
     return Result(
         program=runner.name,
         delay=delay,
@@ -143,7 +146,7 @@ def run_one(runner_cls: type, n: int, delay: float, work: Path) -> Result:
         bytes_per_sms=ex.total / count,
         to_modem=len(ex.to_modem) / count,
         from_modem=len(ex.from_modem) / count,
-        limit=line_meter.limit(sends, refs, pdus, baud=BAUD, delay=delay),
+        limit=line_meter.limit(sends, refs, pdus, baud=BAUD, delay=delay, report_way=way),
         limit_cdsi=line_meter.limit(sends, refs, pdus, baud=BAUD, delay=delay, report_way="cdsi"),
         commands=ex.commands(),
         note=note,
@@ -204,7 +207,8 @@ def report(results: list[Result], runners: list[type], n: int, delay: float) -> 
     ref_d = row(TextDesk.name, delay)
     if ref is not None and ref_d is not None:
         print(
-            f"| the line's limit (TextDesk's PDUs, +CDS reports) | {ref.limit.per_second:.1f} "
+            f"| the line's limit (TextDesk's PDUs, reports as {ref.limit.how}) "
+            f"| {ref.limit.per_second:.1f} "
             f"SMS/s | {ref_d.limit.per_second:.2f} SMS/s | {ref.limit.bytes_per_sms:.0f} | |"
         )
         print(f"| the limit with +CDSI, one read, one delete per report "

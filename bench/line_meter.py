@@ -187,9 +187,10 @@ def limit(
     unsolicited lines (+CDS, +CDSI) while a command or the ``>`` prompt is in progress (27.005
     +CNMI <mode>=2, as this virtual modem does), so the report traffic adds to the send
     exchange rather than overlapping it. Per SMS: its send exchange both ways, plus its report
-    by ``report_way`` ("cds": routed with the PDU inline, no acknowledgement, as this modem
-    takes it; "cds+cnma": acknowledged, for modems that need it; "cdsi": stored, read once,
-    deleted once), plus ``delay`` seconds of the network answering +CMGS.
+    by ``report_way`` ("cds": routed with the PDU inline, no acknowledgement, as a modem under
+    AT+CSMS=0 sends it; "cds+cnma": acknowledged with AT+CNMA, as this virtual modem and other
+    phase 2+ modems under AT+CSMS=1 hold it until then; "cdsi": stored, read once, deleted
+    once), plus ``delay`` seconds of the network answering +CMGS.
     """
     if not sends:
         return Limit(0.0, 0.0, "no AT+CMGS seen")
