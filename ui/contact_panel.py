@@ -52,6 +52,7 @@ class ContactPanel(QScrollArea):
         self.country = country
         self.details: queries.ContactDetails | None = None
         self._pending: int | None = None
+        self.erasing: set[int] = set()  # contacts whose erasure runs now (ui.job_progress)
         self.setWidgetResizable(True)
         self.setAccessibleName("Customer details")
         body = QWidget(self)
@@ -144,6 +145,7 @@ class ContactPanel(QScrollArea):
             )
         if self.history.count() == 0:
             self.history.addItem("No opt-out or opt-in recorded.")
+        self._erase_button(d.id)
         if d.opted_out:
             self.consent_state.setText("Opted out: no texts may be sent.")
             self.consent_state.setStyleSheet("color: #d93025; font-weight: bold;")
@@ -152,6 +154,20 @@ class ContactPanel(QScrollArea):
             self.consent_state.setText("May be texted.")
             self.consent_state.setStyleSheet("")
             self.consent_button.setText("Opt out of texts")
+
+    def set_erasing(self, contact_id: int, running: bool) -> None:
+        """An erasure of ``contact_id`` started or ended: its Erase button waits meanwhile."""
+        if running:
+            self.erasing.add(contact_id)
+        else:
+            self.erasing.discard(contact_id)
+        if self.details is not None:
+            self._erase_button(self.details.id)
+
+    def _erase_button(self, contact_id: int) -> None:
+        busy = contact_id in self.erasing
+        self.erase.setEnabled(not busy)
+        self.erase.setText("Erasing…" if busy else "Erase this customer…")
 
     def refresh(self) -> None:
         self.show_contact(self.details.id if self.details else self._pending)

@@ -212,14 +212,17 @@ def erase_contact(window: MainWindow, contact_id: int) -> JobRow:
     staff = window.settings.get("staff_name") or None
     area = area_for(window)
     row = area.add_row("erasing a customer")
+    window.contact.set_erasing(contact_id, True)
     future = window.engine.erase_contact(contact_id, staff=staff, on_job=row.attach)
 
     def ok(result: ErasureResult) -> None:
+        window.contact.set_erasing(contact_id, False)
         row.settle(ok=True, words=f"Customer erased ({result.messages} messages).")
         window.status.showMessage("Customer erased.", 4000)
         row.succeeded.emit(result)
 
     def error(exc: BaseException) -> None:
+        window.contact.set_erasing(contact_id, False)
         row.settle(ok=False, words=str(exc) or type(exc).__name__)
         row.failed.emit(exc)
         if row.cancel_wanted:  # what the job says about the part done is the whole story

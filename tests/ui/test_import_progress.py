@@ -140,7 +140,11 @@ def test_erasing_a_customer_shows_progress_and_finishes(desk: Desk, qtbot: Any) 
     contact_id = queries.contact_for_conversation(cid)
     assert contact_id is not None
 
+    assert w.list.select(cid)
+    w.toggle_contact()  # the customer panel shows them
+    desk.wait(lambda: w.contact.details is not None and w.contact.details.id == contact_id)
     w.erase_contact(contact_id)
+    assert not w.contact.erase.isEnabled() and w.contact.erase.text() == "Erasing…"
     area = w.statusBar().findChild(JobArea, "jobArea")
     assert area is not None
     rows = [r for r in area.findChildren(JobRow) if not r.finished]
@@ -149,6 +153,7 @@ def test_erasing_a_customer_shows_progress_and_finishes(desk: Desk, qtbot: Any) 
     words: list[str] = []
     row.changed.connect(words.append)
     desk.wait(lambda: row.finished, timeout=60)
+    assert contact_id not in w.contact.erasing
     assert queries.conversation_row(cid) is None
     assert Message.select().where(Message.conversation == cid).count() == 0
     assert any(wd.startswith("erasing a customer (") and "100%" not in wd for wd in words), words
