@@ -224,15 +224,27 @@ def on_part_submitting(event: PartSubmitting, *, clock: Clock) -> int | None:
         _sync_parts(message, event.parts)
         if message.concat_ref is None and event.concat_ref is not None:
             message.concat_ref = event.concat_ref
-        message.save()
+        _save_changed(message)
         MessagePart.update(state="submitting").where(
             (MessagePart.id == _part(message, event.part).id) & (MessagePart.state != "sent")
         ).execute()
     return message.id
 
 
+def _save_changed(row: Message | MessagePart) -> None:
+    """Write only the fields set since the row was read (in this transaction, by the one
+    writer): the same result as a full save, a much shorter UPDATE, none when nothing changed."""
+    if row.dirty_fields:
+        row.save(only=row.dirty_fields)
+
+
 def _audit_sent(message: Message, clock: Clock) -> None:
-    number = message.conversation.contact.number
+    number = (
+        Contact.select(Contact.number)
+        .join(Conversation)
+        .where(Conversation.id == message.conversation_id)
+        .scalar()
+    )
     AuditLog.create(
         at=to_db(clock.now()),
         action="sent",
@@ -254,7 +266,7 @@ def on_part_sent(event: PartSent, *, clock: Clock) -> int | None:
         if part.state not in ("delivered", "failed"):
             part.state = "sent"
         part.sent_at = now
-        part.save()
+        _save_changed(part)
         if message.concat_ref is None and event.concat_ref is not None:
             message.concat_ref = event.concat_ref
         message.parts_sent = max(message.parts_sent, event.part)
@@ -263,10 +275,10 @@ def on_part_sent(event: PartSent, *, clock: Clock) -> int | None:
             message.sent_at = now
             message.error = None
             message.error_code = None
-            message.save()
+            _save_changed(message)
             _audit_sent(message, clock)
         else:
-            message.save()
+            _save_changed(message)
         if message.state == SENT:
             settle_message(message)  # a report for an early part may already be in
     return message.id
