@@ -13,6 +13,7 @@ it is done, and ``changed`` tells the window to give the reply box the new list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,13 +32,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from desk.engine.api import Engine
-from desk.messaging import placeholders, templates
+from desk.messaging import placeholders, sms_plan, templates
 from desk.messaging.outbox import sign
 from desk.messaging.templates import TemplateRow
 from ui.bridge import Bridge
@@ -88,9 +92,11 @@ class TemplateEditor(QDialog):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(QLabel("Templates (type /name in the reply box):", left))
         lv.addWidget(self.list, 1)
-        grid = QHBoxLayout()
-        for b in (self.new_button, self.up_button, self.down_button, self.delete_button):
-            grid.addWidget(b)
+        grid = QGridLayout()
+        for n, b in enumerate(
+            (self.new_button, self.delete_button, self.up_button, self.down_button)
+        ):
+            grid.addWidget(b, n // 2, n % 2)
         lv.addLayout(grid)
 
         self.name = QLineEdit(self)
@@ -100,6 +106,7 @@ class TemplateEditor(QDialog):
         self.text.setAccessibleName("Template text")
         self.text.setPlaceholderText("Hi {first_name}, your order is ready at {shop}.")
         self.text.setMinimumHeight(self.text.fontMetrics().lineSpacing() * 3 + 12)
+        self.text.setMaximumHeight(self.text.fontMetrics().lineSpacing() * 8 + 12)
         self.insert = QComboBox(self)
         self.insert.setAccessibleName("Insert a placeholder")
         self.insert.addItem("Insert a placeholder…", "")
@@ -132,7 +139,7 @@ class TemplateEditor(QDialog):
 
         right = QWidget(self)
         form = QFormLayout(right)
-        form.setContentsMargins(0, 0, 0, 0)
+        form.setContentsMargins(0, 0, 4, 0)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Name:", self.name)
         form.addRow("Text:", self.text)
@@ -141,11 +148,15 @@ class TemplateEditor(QDialog):
         form.addRow("", self.count)
         form.addRow("", self.notes)
         form.addRow("", self.error)
-        form.addRow("", self.save_button)
+        # However large the text or small the screen, the fields scroll and the buttons stay.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(right)
 
         self.splitter = QSplitter(self)
         self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(scroll)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.import_button = QPushButton("Import…", self)
@@ -158,12 +169,20 @@ class TemplateEditor(QDialog):
         bottom.addWidget(self.import_button)
         bottom.addWidget(self.export_button)
         bottom.addStretch(1)
+        bottom.addWidget(self.save_button)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
         em = self.fontMetrics().averageCharWidth()
-        self.resize(min(110 * em, 1000), min(40 * self.fontMetrics().lineSpacing(), 640))
+        line = self.fontMetrics().lineSpacing()
+        width, height = min(110 * em, 1000), min(36 * line, 640)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None:  # 1366x768 at 200% text is 683x384: the dialog fits in it
+            width, height = min(width, screen.width() - 16), min(height, screen.height() - 40)
+        self.resize(width, height)
+        # the names are short: most of the room goes to the text and its preview
+        self.splitter.setSizes([max(16 * em, width * 3 // 10), width * 7 // 10])
         self.reload()
         if self.list.count():
             self.list.setCurrentRow(0)
@@ -250,6 +269,11 @@ class TemplateEditor(QDialog):
         rendered = placeholders.render(body, values)
         self.preview.setText(sign(rendered, signature) if rendered else "—")
         words, unicode = counter_text(rendered, signature)
+        if unicode:  # a character that comes from the signature is the signature's to fix
+            bare = placeholders.render(body, replace(values, signature=""))
+            for ch in sms_plan.unicode_characters(sign(rendered, signature)):
+                if ch not in bare and f"“{ch}” in the signature" not in words:
+                    words = words.replace(f"“{ch}”", f"“{ch}” in the signature", 1)
         self.count.setText(words.replace(" left", " characters left"))
         self.count.setStyleSheet("color: #b06000; font-weight: bold;" if unicode else "")
         unknown = placeholders.unknown(body)

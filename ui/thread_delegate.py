@@ -79,11 +79,17 @@ def waiting_note(
     zone: tzinfo | None = None,
     limits: waiting.Limits | None = None,
     now: datetime | None = None,
+    customer_zone: tzinfo | None = None,
 ) -> str:
     """Why a queued message has not gone yet and until when, in the bubble (desk.read.waiting:
     the hold the core recorded, the modem's error and retry time, the modem's state)."""
     wait = waiting.why_waiting(
-        row, now=now, zone=zone or UTC, limits=limits, modem_waiting=modem_waiting
+        row,
+        now=now,
+        zone=zone or UTC,
+        limits=limits,
+        modem_waiting=modem_waiting,
+        customer_zone=customer_zone,
     )
     return wait.words if wait is not None else ""
 
@@ -120,6 +126,7 @@ class ThreadDelegate(QStyledItemDelegate):
         # and the clock the notes are read against (the engine's).
         self.limits = waiting.Limits()
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.customer_zone: tzinfo | None = None  # the open conversation's customer's
         self._cache: dict[tuple[MessageRow, int, str, str, int], Layout] = {}
 
     def set_modem_waiting(self, reason: str) -> bool:
@@ -137,6 +144,12 @@ class ThreadDelegate(QStyledItemDelegate):
         self.limits = limits
         self._cache.clear()
         return True
+
+    def set_customer_zone(self, zone: tzinfo | None) -> None:
+        """The open conversation's customer's time zone (quiet hours end on their clock)."""
+        if zone != self.customer_zone:
+            self.customer_zone = zone
+            self._cache.clear()
 
     def set_width(self, width: int) -> None:
         if width != self.width:
@@ -180,7 +193,14 @@ class ThreadDelegate(QStyledItemDelegate):
         meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
         height = y + bh + 4
         lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, flags=int(flags))
-        note = note_for(row, self.modem_waiting, zone=self.zone, limits=self.limits, now=now)
+        note = note_for(
+            row,
+            self.modem_waiting,
+            zone=self.zone,
+            limits=self.limits,
+            now=now,
+            customer_zone=self.customer_zone,
+        )
         if note:
             nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
             nx = self.width - MARGIN - nr.width() if row.outgoing else MARGIN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.base.phones import display
+from desk.base.phones import display, region_timezone
 from desk.read import queries
 from desk.store import models as m
 from ui.composer import Composer
@@ -149,9 +150,24 @@ class ThreadView(QWidget):
             w.setVisible(not empty)
         self.placeholder.setVisible(empty)
         self._stick_bottom = True
+        self.delegate.set_customer_zone(self._customer_zone())
         self.model.load(self.conversation.id if self.conversation else None)
         self.refresh_header()
         self.scroll_to_bottom()
+
+    def _customer_zone(self) -> tzinfo | None:
+        """The customer's own time zone, else their number's country's when it has one."""
+        c = self.conversation
+        if c is None:
+            return None
+        details = queries.contact_details(c.contact_id)
+        for name in (details.timezone if details else None, region_timezone(c.number)):
+            if name:
+                try:
+                    return ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    continue
+        return None
 
     def refresh_header(self) -> None:
         c = self.conversation

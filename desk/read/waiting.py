@@ -69,7 +69,11 @@ def _modem_answer(row: MessageRow) -> str:
 
 
 def _hold(
-    row: MessageRow, now: datetime, say: Callable[[datetime], str], limits: Limits
+    row: MessageRow,
+    now: datetime,
+    say: Callable[[datetime], str],
+    limits: Limits,
+    theirs: Callable[[datetime], str],
 ) -> Wait | None:
     """The hold the core recorded that still applies at ``now``, else None."""
     if row.next_attempt_at is not None and row.next_attempt_at > now:
@@ -78,7 +82,9 @@ def _hold(
     until = row.held_until
     if row.held_reason and until is not None and until > now:
         if row.held_reason == m.HELD_QUIET_HOURS:
-            words = f"Waiting: quiet hours for automated texts, goes at {say(until)}."
+            words = (
+                f"Waiting: quiet hours for automated texts, goes at {say(until)}{theirs(until)}."
+            )
         elif row.held_reason == m.HELD_RATE_MINUTE:
             limit = (
                 limits.per_minute
@@ -94,7 +100,10 @@ def _hold(
         return Wait(row.held_reason, until, words, True)
     if row.not_before is not None and row.not_before > now:
         if row.automated:  # quiet hours, recorded before the reason was
-            words = f"Waiting: quiet hours for automated texts, goes at {say(row.not_before)}."
+            words = (
+                "Waiting: quiet hours for automated texts, goes at "
+                f"{say(row.not_before)}{theirs(row.not_before)}."
+            )
             return Wait(m.HELD_QUIET_HOURS, row.not_before, words, True)
         return Wait(SCHEDULED, row.not_before, f"Scheduled for {say(row.not_before)}.", True)
     return None
@@ -108,16 +117,28 @@ def why_waiting(
     limits: Limits | None = None,
     modem_waiting: str = "",
     say: Callable[[datetime], str] | None = None,
+    customer_zone: tzinfo | None = None,
 ) -> Wait | None:
     """Why ``row`` (a queued outgoing text) waits; None for any other message.
 
     ``modem_waiting``: why the modem cannot send now ("the modem has no mobile network"), "" when
-    it can. ``say`` formats a time (default ``clock_words``)."""
+    it can. ``say`` formats a time (default ``clock_words``). ``customer_zone``: the customer's
+    time zone, to say when quiet hours end on their clock too when it differs from ``zone``."""
     if not (row.outgoing and row.state == m.QUEUED):
         return None
     now = now or datetime.now(UTC)
     say = say or clock_words(zone, now)
-    hold = _hold(row, now, say, limits or Limits())
+
+    def theirs(when: datetime) -> str:
+        """ " (08:00 for the customer)" when their clock reads otherwise than the shop's."""
+        if (
+            customer_zone is None
+            or when.astimezone(customer_zone).utcoffset() == when.astimezone(zone).utcoffset()
+        ):
+            return ""
+        return f" ({when.astimezone(customer_zone):%H:%M} for the customer)"
+
+    hold = _hold(row, now, say, limits or Limits(), theirs)
     if modem_waiting:
         words = f"Waiting: {modem_waiting}. It goes as soon as the modem can send."
         if hold is not None:

@@ -40,6 +40,12 @@ def test_a_reminder_in_quiet_hours_says_until_when_and_send_now_sends_it(databas
     assert wait.words == "Waiting: quiet hours for automated texts, goes at Tue 08:00."
     assert wait.until is not None and wait.until.astimezone(NY_ZONE).hour == 8
     assert wait.can_send_now
+    # a shop in London sees its own clock, and the customer's
+    london = waiting.why_waiting(_row(reminder.id), now=clock.now(), zone=ZoneInfo("Europe/London"),
+                                 customer_zone=NY_ZONE)  # fmt: skip
+    assert london is not None and london.words == (
+        "Waiting: quiet hours for automated texts, goes at 13:00 (08:00 for the customer)."
+    )
 
     send_now(reminder.id, staff="Anna", clock=clock)
     (job,) = take_jobs(settings=settings, clock=clock)
