@@ -1,4 +1,5 @@
-"""Opening the SQLite database: pragmas for durability, file permissions, migrations.
+"""Opening the database: SQLite (pragmas for durability, file permissions) or the shop's PostgreSQL
+server (several counters, one inbox), then the migrations.
 
 ``db`` is the DatabaseProxy every model is bound to. peewee gives each thread its own connection,
 so the engine's core thread (the only writer) and the GUI thread (a reader) never share one.
@@ -11,14 +12,16 @@ it from desk.store.migrations).
 from __future__ import annotations
 
 import os
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import peewee as pw
 
 from desk.store import migrations
 from desk.store.migrations import DatabaseError
 
-__all__ = ["PRAGMAS", "close_database", "db", "open_database"]
+__all__ = ["PRAGMAS", "close_database", "db", "open_database", "open_server_database"]
 
 db = pw.DatabaseProxy()
 
@@ -69,6 +72,56 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> pw.S
                 os.chmod(side, 0o600)
             except OSError:
                 pass
+    return database
+
+
+def server_params(url: str) -> dict[str, Any]:
+    """peewee/psycopg connection parameters from ``postgresql://user@host:port/dbname?...``.
+
+    Query parameters pass through to the driver (``sslmode=verify-full``, ``sslrootcert=...``
+    for a server that is not on this PC); a password in the URL is refused, since URLs end up
+    in settings and logs: it comes from the OS keyring instead."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise DatabaseError(f"“{url}” is not a PostgreSQL address (postgresql://user@host/db).")
+    if parts.password:
+        raise DatabaseError(
+            "The database address holds a password: TextDesk keeps it in this computer's "
+            "password store instead (textdesk database-password). Remove it from the address."
+        )
+    name = parts.path.lstrip("/")
+    if not name or not parts.hostname:
+        raise DatabaseError(f"“{url}” names no server or database (postgresql://user@host/db).")
+    params: dict[str, Any] = {"database": name, "host": parts.hostname, "connect_timeout": 10}
+    if parts.port:
+        params["port"] = parts.port
+    if parts.username:
+        params["user"] = urllib.parse.unquote(parts.username)
+    for key, value in urllib.parse.parse_qsl(parts.query):
+        params[key] = value
+    return params
+
+
+def open_server_database(
+    url: str, *, password: str | None = None, migrate: bool = True
+) -> pw.PostgresqlDatabase:
+    """Open the shop's PostgreSQL database at ``url`` and bind the models to it.
+
+    A database from a newer TextDesk is refused; an older schema is upgraded (each step in its
+    own transaction under an advisory lock, so counters starting together take turns)."""
+    params = server_params(url)
+    name = str(params.pop("database"))
+    if password:
+        params["password"] = password
+    database = pw.PostgresqlDatabase(name, prefer_psycopg3=True, **params)
+    try:
+        database.connect(reuse_if_open=True)
+    except pw.DatabaseError as exc:
+        where = f"{params.get('host')}:{params.get('port', 5432)}/{name}"
+        raise DatabaseError(f"Cannot reach the shop's database at {where}: {exc}".strip()) from exc
+    db.initialize(database)
+    if migrate:
+        migrations.migrate(database)
     return database
 
 

@@ -16,6 +16,8 @@ from importlib import resources
 
 PACKAGE = "desk.store.migrations"
 SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+DIALECTS = (SQLITE, POSTGRESQL)
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,36 @@ def split_sqlite(script: str) -> list[str]:
     return statements
 
 
+def split_postgresql(script: str) -> list[str]:
+    """The statements of a PostgreSQL script, one string each, in order.
+
+    A statement ends with a semicolon at the end of a line outside a dollar-quoted body, so a
+    function's ``$$ ... $$`` stays whole. Comment lines between statements are left out; a
+    script that ends inside a statement or a body raises ValueError."""
+    statements: list[str] = []
+    pending: list[str] = []
+    in_body = False
+    for line in script.splitlines(keepends=True):
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        pending.append(line)
+        if line.count("$$") % 2:
+            in_body = not in_body
+        if not in_body and line.rstrip().endswith(";"):
+            statements.append("".join(pending).strip())
+            pending = []
+    if pending or in_body:
+        raise ValueError(f"the script ends inside a statement: {''.join(pending).strip()[:80]!r}")
+    return statements
+
+
 def statements(step: Step, dialect: str = SQLITE) -> list[str]:
     """The statements that bring a database of ``dialect`` from ``step.version - 1`` to it."""
-    if dialect != SQLITE:
-        raise ValueError(f"no statement splitter for the {dialect} dialect")
-    return split_sqlite(read_sql(step, dialect))
+    if dialect == SQLITE:
+        return split_sqlite(read_sql(step, dialect))
+    if dialect == POSTGRESQL:
+        return split_postgresql(read_sql(step, dialect))
+    raise ValueError(f"no statement splitter for the {dialect} dialect")
 
 
 _FTS_TABLE = re.compile(r"CREATE VIRTUAL TABLE (\w+) USING fts5\b", re.IGNORECASE)

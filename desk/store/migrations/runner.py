@@ -25,7 +25,14 @@ from typing import Protocol
 
 import peewee as pw
 
-from desk.store.migrations.frozen import SCHEMA_VERSION, SQLITE, STEPS, Step, statements
+from desk.store.migrations.frozen import (
+    POSTGRESQL,
+    SCHEMA_VERSION,
+    SQLITE,
+    STEPS,
+    Step,
+    statements,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +108,45 @@ def check_file(path: Path) -> None:
         raise DatabaseError(newer_schema_refusal(version))
 
 
+# PostgreSQL has no user_version: a one-row table holds the schema version, written in each
+# step's transaction; an advisory lock held for that transaction makes two counters that open
+# an old database at once take the steps one after the other.
+VERSION_TABLE = "textdesk_schema"
+MIGRATION_LOCK = 0x7465_7874  # "text": pg_advisory_xact_lock key for schema changes
+
+
 def dialect_of(database: pw.Database) -> str:
     """The folder of frozen files for ``database``'s kind."""
     if isinstance(database, pw.SqliteDatabase):
         return SQLITE
+    if isinstance(database, pw.PostgresqlDatabase):
+        return POSTGRESQL
     raise DatabaseError(f"TextDesk has no migrations for a {type(database).__name__}.")
 
 
 def current_version(database: pw.Database) -> int:
-    dialect_of(database)
+    if dialect_of(database) == POSTGRESQL:
+        exists = _execute(database, f"SELECT to_regclass('{VERSION_TABLE}')").fetchone()
+        if exists is None or exists[0] is None:
+            return 0
+        row = _execute(database, f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
+        value = row[0] if row is not None else None
+        return value if isinstance(value, int) else 0
     row = _execute(database, "PRAGMA user_version").fetchone()
     if row is None or not isinstance(row[0], int):
         raise DatabaseError(f"The database gave no schema version ({row!r}).")
     return row[0]
+
+
+def _set_version(database: pw.Database, dialect: str, version: int) -> None:
+    if dialect == POSTGRESQL:
+        _execute(
+            database, f'CREATE TABLE IF NOT EXISTS {VERSION_TABLE} ("version" INTEGER NOT NULL)'
+        )
+        _execute(database, f"DELETE FROM {VERSION_TABLE}")
+        _execute(database, f"INSERT INTO {VERSION_TABLE} (version) VALUES ({version:d})")
+    else:
+        _execute(database, f"PRAGMA user_version = {version:d}")
 
 
 def _backup_copy(path: Path, version: int) -> Path:
@@ -141,11 +174,13 @@ def _backup_copy(path: Path, version: int) -> Path:
 def _run_step(database: pw.Database, dialect: str, step: Step) -> bool:
     """Apply ``step`` unless the database already has it; True when it was applied."""
     with database.atomic():
+        if dialect == POSTGRESQL:
+            _execute(database, f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK:d})")
         if current_version(database) >= step.version:
             return False
         for sql in statements(step, dialect):
             _execute(database, sql)
-        _execute(database, f"PRAGMA user_version = {step.version:d}")
+        _set_version(database, dialect, step.version)
     return True
 
 

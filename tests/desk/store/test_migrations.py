@@ -370,23 +370,24 @@ def test_migrate_rejects_a_target_it_does_not_know(tmp_path):
         close_database()
 
 
-# --- the layout a PostgreSQL twin will join; imports one way ------------------------------------
+# --- one folder per dialect (the PostgreSQL twins: tests/desk/store/postgres); imports one way ---
 
 
 def test_each_dialect_folder_holds_exactly_one_file_per_step():
     assert [s.version for s in STEPS] == list(range(1, len(STEPS) + 1))
     root = resources.files("desk.store.migrations")
     folders = [f for f in root.iterdir() if f.is_dir() and f.name != "__pycache__"]
-    assert "sqlite" in [f.name for f in folders]
+    assert sorted(f.name for f in folders) == ["postgresql", "sqlite"]
     for folder in folders:
         assert sorted(f.name for f in folder.iterdir()) == [s.filename for s in STEPS], folder
     for step in STEPS:
         assert frozen.statements(step), step.filename
+        assert frozen.statements(step, frozen.POSTGRESQL), step.filename
 
 
 def test_a_database_without_frozen_files_of_its_kind_is_refused_before_connecting():
-    other = pw.PostgresqlDatabase("textdesk")  # never connected: the runner stops first
-    with pytest.raises(DatabaseError, match="no migrations for a PostgresqlDatabase"):
+    other = pw.MySQLDatabase("textdesk")  # never connected: the runner stops first
+    with pytest.raises(DatabaseError, match="no migrations for a MySQLDatabase"):
         migrations.migrate(other)
     assert other.is_closed()
 
