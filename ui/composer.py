@@ -8,6 +8,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
@@ -22,6 +24,8 @@ from desk.messaging import sms_plan
 from desk.messaging.outbox import sign
 from desk.messaging.templates import TemplateRow
 from ui import templates as tpl
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def counter_text(text: str, signature: str = "") -> tuple[str, bool]:
@@ -51,6 +55,8 @@ class ComposerEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.send_key = "enter"
+        # the templates matching "/..." as typed (the composer fills it): Up/Down pick one
+        self.picker: QListWidget | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(300, self.fontMetrics().lineSpacing() * 3 + 14)
@@ -74,6 +80,15 @@ class ComposerEdit(QPlainTextEdit):
         return super().event(e)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
+        picker = self.picker
+        if picker is not None and picker.isVisible():
+            if e.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                step = -1 if e.key() == Qt.Key.Key_Up else 1
+                picker.setCurrentRow(max(0, min(picker.count() - 1, picker.currentRow() + step)))
+                return
+            if e.key() == Qt.Key.Key_Escape:
+                picker.hide()
+                return
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._slash_template():
             return
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -122,6 +137,15 @@ class Composer(QWidget):
         self.edit.submit.connect(self.request_send)
         self.edit.templateTyped.connect(self._template_typed)
 
+        # "/" in the box: the templates whose name matches what follows, as it is typed
+        self.picker = QListWidget(self)
+        self.picker.setAccessibleName("Templates matching what you typed (Up/Down, Enter)")
+        self.picker.setMaximumHeight(self.picker.fontMetrics().lineSpacing() * 5 + 8)
+        self.picker.itemClicked.connect(lambda item: self._template_typed(item.data(NAME_ROLE)))
+        self.picker.hide()
+        self.edit.picker = self.picker
+        self.edit.textChanged.connect(self._filter_picker)
+
         self.counter = QLabel(self)
         self.counter.setAccessibleName("Message length")
         self.counter.setWordWrap(True)
@@ -154,6 +178,7 @@ class Composer(QWidget):
         layout.setContentsMargins(8, 4, 8, 8)
         layout.addWidget(self.blocked)
         layout.addLayout(head)
+        layout.addWidget(self.picker)
         layout.addWidget(self.edit)
         layout.addLayout(row)
         self.signature = ""
@@ -237,7 +262,33 @@ class Composer(QWidget):
             cursor.movePosition(cursor.MoveOperation.End)
         self.edit.setTextCursor(cursor)
 
+    def _matches(self, typed: str) -> list[TemplateRow]:
+        typed = typed.lower()
+        first = [t for t in self._templates if t.name.lower().startswith(typed)]
+        return first + [t for t in self._templates if typed in t.name.lower() and t not in first]
+
+    def _filter_picker(self) -> None:
+        text = self.edit.toPlainText()
+        if not (text.startswith("/") and " " not in text and "\n" not in text):
+            self.picker.hide()
+            return
+        self.picker.clear()
+        for row in self._matches(text[1:]):
+            preview = row.body if len(row.body) < 60 else row.body[:57] + "…"
+            item = QListWidgetItem(f"/{row.name}  —  {preview}")
+            item.setData(NAME_ROLE, row.name)
+            self.picker.addItem(item)
+        if not self.picker.count():
+            self.picker.addItem(f"No template called “{text[1:]}”")
+            self.picker.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        self.picker.setCurrentRow(0)
+        self.picker.show()
+
     def _template_typed(self, name: str) -> None:
+        chosen = self.picker.currentItem() if self.picker.isVisible() else None
+        if chosen is not None and chosen.data(NAME_ROLE):
+            name = chosen.data(NAME_ROLE)
+        self.picker.hide()
         name = name.lower()
         exact = [t for t in self._templates if t.name.lower() == name]
         found = exact or [t for t in self._templates if t.name.lower().startswith(name)]

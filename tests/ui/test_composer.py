@@ -125,3 +125,30 @@ def test_counter_counts_the_signature_that_will_be_added(qtbot) -> None:
     assert c.edit.placeholderText() == "Sending is off for this customer"
     c.edit.setPlainText("")
     assert c.counter.text() == "0 SMS · 160 left"  # nothing typed, nothing signed
+
+
+def test_slash_lists_the_templates_matching_what_is_typed(qtbot) -> None:
+    c = Composer()
+    qtbot.addWidget(c)
+    c.show()
+    c.set_templates(
+        [
+            TemplateRow(1, "hours", "We open at 8."),
+            TemplateRow(2, "ready", "Your order is ready."),
+            TemplateRow(3, "reminder", "See you tomorrow."),
+            TemplateRow(4, "already-paid", "Thanks, it is paid."),
+        ]
+    )
+    qtbot.keyClicks(c.edit, "/")
+    assert c.picker.isVisible() and c.picker.count() == 4
+    qtbot.keyClicks(c.edit, "re")
+    names = [c.picker.item(i).text().split()[0] for i in range(c.picker.count())]
+    assert names == ["/ready", "/reminder", "/already-paid"]  # starting with it first
+    qtbot.keyClick(c.edit, Qt.Key.Key_Down)
+    qtbot.keyClick(c.edit, Qt.Key.Key_Return)
+    assert c.text() == "See you tomorrow." and not c.picker.isVisible()
+    c.clear()
+    qtbot.keyClicks(c.edit, "/zzz")
+    assert c.picker.item(0).text() == "No template called “zzz”"
+    qtbot.keyClick(c.edit, Qt.Key.Key_Escape)
+    assert not c.picker.isVisible() and c.text() == "/zzz"
