@@ -177,6 +177,19 @@ class UssdResult(ModemEvent):
 
 
 @dataclass(frozen=True)
+class CallMissed(ModemEvent):
+    """A voice call rang and ended unanswered (TextDesk never answers one): the caller gave up,
+    or the service declined it (``declined``, after the rings it was told to wait). ``number``:
+    the caller (+E164, or national digits), None when withheld or the modem gave no caller ID.
+    ``rings``: how many RING / +CRING came; ``ended_at``: aware UTC."""
+
+    number: str | None
+    rings: int
+    ended_at: datetime
+    declined: bool = False
+
+
+@dataclass(frozen=True)
 class PortChanged(ModemEvent):
     """The modem came back on a different device path (replugged)."""
 
