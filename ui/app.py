@@ -132,17 +132,16 @@ def _run_window(args: argparse.Namespace) -> int:
             demo_data=demo,
             tmp=tmp,
             modem=args.modem,
+            # The wizard's modem is saved before the engine starts, so it starts on that one.
+            first_settings=wizard_choice.changes()
+            if wizard_choice is not None and wizard_choice.mode == "modem"
+            else None,
         )
     except Exception as exc:
         log.exception("could not start")
         QMessageBox.critical(None, "TextDesk cannot start", _start_error(exc, profile))
         crash.uninstall()
         return 1
-
-    if wizard_choice is not None and wizard_choice.mode == "modem":
-        from ui.first_run import save_choice
-
-        save_choice(wizard_choice, s.engine, s.window.bridge)  # the engine starts that link
 
     server = InstanceServer(profile.data_dir)
     if not demo:

@@ -3,8 +3,9 @@ Android phone; a stick still in storage mode is explained), type its address, or
 
 Discovery (desk.engine.discovery) talks to USB, serial ports and the network, so it runs on a
 worker thread (ui.ports.run_async); so does storing the stick's or the app's password in this
-computer's password store, done when the wizard finishes (it stays open if that fails). The
-settings are saved through the core once the engine runs: ``save_choice``.
+computer's password store, done when the wizard finishes (it stays open if that fails). At first
+start the choice (``changes()``) is saved before the engine starts (ui.session.prepare_database),
+so the engine starts on that modem; ``save_choice`` saves it through a running engine's core.
 """
 
 from __future__ import annotations

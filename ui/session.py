@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +56,30 @@ def temp_profile(prefix: str) -> tuple[Profile, tempfile.TemporaryDirectory[str]
     return resolve_profile(tmp.name).ensure(), tmp
 
 
-def prepare_database(profile: Profile, *, demo: bool) -> None:
-    """Create/migrate the database; fill the demo shop when asked (before the engine starts)."""
+def prepare_database(
+    profile: Profile, *, demo: bool, first_settings: Mapping[str, str] | None = None
+) -> None:
+    """Create/migrate the database; fill the demo shop when asked; save what the first-run
+    wizard chose. All before the engine starts, so it starts on the chosen modem and stays the
+    one writer once it runs."""
+    from desk.base.clock import SystemClock
     from desk.demo import shop as demo_data
-    from desk.store.db import close_database, open_database
+    from desk.engine import window_ops
+    from desk.store.db import close_database, db, open_database
+    from desk.store.settings import Settings
 
     open_database(profile.db_path)
     try:
         if demo:
             demo_data.populate()
+        if first_settings:
+            with db.atomic():
+                window_ops.save_settings(
+                    first_settings,
+                    settings=Settings(),
+                    clock=SystemClock(),
+                    where="the first-run wizard",
+                )
     finally:
         close_database()
 
@@ -79,6 +95,7 @@ def start(
     clock: Clock | None = None,
     window: bool = True,
     modem: str | None = None,
+    first_settings: Mapping[str, str] | None = None,
 ) -> Session:
     """Start the engine (and the window). ``virtual`` runs an in-process virtual device as the
     modem: the AT modem, or with ``modem="hilink"`` / ``"android"`` the virtual HiLink stick or
@@ -86,7 +103,7 @@ def start(
     kind of link to drive (None: the ``modem_kind`` setting) and ``port`` its port or URL."""
     from desk.engine.api import Engine
 
-    prepare_database(profile, demo=demo_data)
+    prepare_database(profile, demo=demo_data, first_settings=first_settings)
     vm: Any = None  # the kinds of virtual device have no common type ui could name
     factory = None
     if virtual and modem in ("hilink", "android"):

@@ -280,3 +280,26 @@ def test_demo_on_the_virtual_android_phone_sends_from_the_window(qtbot, tmp_path
     finally:
         s.close()
         close_database()
+
+
+def test_the_wizards_choice_is_saved_before_the_engine_starts(tmp_path) -> None:
+    """The engine starts on the modem the wizard chose, not first on a USB modem it looks for."""
+    from desk.base.paths import resolve_profile
+    from desk.store.db import close_database, open_database
+    from desk.store.models import AuditLog
+    from desk.store.settings import Settings
+    from ui import session
+
+    profile = resolve_profile(tmp_path / "p").ensure()
+    chosen = {"modem_kind": "hilink", "hilink_url": "http://192.168.8.1", "shop_name": "Smile"}
+    session.prepare_database(profile, demo=False, first_settings=chosen)
+    open_database(profile.db_path)
+    try:
+        s = Settings()
+        assert (s.get("modem_kind"), s.get("shop_name")) == ("hilink", "Smile")
+        assert (
+            AuditLog.get().detail
+            == "hilink_url, modem_kind, shop_name changed in the first-run wizard"
+        )
+    finally:
+        close_database()
