@@ -15,9 +15,10 @@ from desk.base import phones
 from desk.base.clock import Clock
 from desk.messaging import contacts
 from desk.store import audit
+from desk.store.models import IN, Conversation, Message
 from desk.store.settings import Settings
 
-__all__ = ["open_conversation", "save_settings"]
+__all__ = ["mark_unread", "open_conversation", "save_settings"]
 
 
 def open_conversation(number: str, *, settings: Settings, clock: Clock) -> int:
@@ -47,3 +48,24 @@ def save_settings(
     for key, text in changes.items():
         settings.set_text(key, text)
     audit.record("settings", f"{', '.join(sorted(changes))} changed in {where}", staff, clock=clock)
+
+
+def mark_unread(conversation_id: int) -> bool:
+    """Staff mark a conversation unread (to come back to it): its newest text from the customer
+    is unread again, and the conversation counts at least one unread. False when it no longer
+    exists."""
+    conversation = Conversation.get_or_none(Conversation.id == conversation_id)
+    if conversation is None:
+        return False
+    newest = (
+        Message.select(Message.id)
+        .where((Message.conversation == conversation_id) & (Message.direction == IN))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .first()
+    )
+    if newest is not None:
+        Message.update(read=False).where(Message.id == newest.id).execute()
+    Conversation.update(unread=max(1, conversation.unread)).where(
+        Conversation.id == conversation_id
+    ).execute()
+    return True
