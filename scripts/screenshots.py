@@ -176,6 +176,31 @@ def main(argv: list[str] | None = None) -> int:
         settle(app)
         save(sd, out / "settings.png")
         sd.close()
+
+        from desk.automations import keywords
+        from ui import automation_actions
+
+        s.engine.call(
+            keywords.add, "Hours", "We are open Mon-Fri 9-6, Sat 10-2. {shop}", clock=s.engine.clock
+        ).result(10)
+        s.engine.call(
+            keywords.add, "Address", "12 High Street, next to the pharmacy.", clock=s.engine.clock
+        ).result(10)
+        page = automation_actions.open_automations(w)
+        page.hours.setText("mon-fri 09:00-18:00; sat 10:00-14:00")
+        page.closed.setText("2026-12-25, 2026-12-26")
+        page.away_on.setChecked(True)
+        page.call_on.setChecked(True)
+        page.resize(980, 760)
+        settle(app, 1.0)
+        save(page, out / "automations.png")
+        page.reject()
+        insight = automation_actions.open_insight(w)
+        insight.resize(1280, 800)
+        wait(app, lambda: insight.report is not None, 15)
+        settle(app, 0.5)
+        save(insight, out / "insight.png")
+        insight.reject()
         modem_dialogs(app, out, kinds=False)
     finally:
         s.close()
