@@ -1,5 +1,6 @@
 """``python -m modem.sim`` / ``textdesk-modem-sim``: the virtual modem with a JSON-lines control
-channel. Commands come on stdin, events (and one "reply" per command) go to stdout; the first
+channel (modem.sim.jsonlines, shared with the HTTP devices). Commands come on stdin, events (and
+one "reply" per command) go to stdout; the first
 line is ``{"event": "ready", "device": "/dev/pts/N"}`` (``"socket://127.0.0.1:PORT"`` with
 ``--tcp``, ``"rfc2217://127.0.0.1:PORT"`` with ``--rfc2217``). EOF on stdin or {"cmd": "quit"}
 stops it.
@@ -11,15 +12,12 @@ stops it.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import signal
 import sys
-import threading
 
 from modem.sim.android import server as android_server
-from modem.sim.event_log import Event
 from modem.sim.hilink import server as hilink_server
+from modem.sim.jsonlines import serve, stdout_emitter
 from modem.sim.pty_port import has_pty
 from modem.sim.tcp_port import split_address
 from modem.sim.vendors import VENDORS
@@ -108,16 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print("textdesk-modem-sim: no pseudo-terminals here: serving TCP (see the ready line)",
               file=sys.stderr)  # fmt: skip
         args.tcp = "127.0.0.1:0"
-    out_lock = threading.Lock()
-
-    def emit(event: Event) -> None:
-        line = json.dumps(event, ensure_ascii=False)
-        with out_lock:
-            try:
-                sys.stdout.write(line + "\n")
-                sys.stdout.flush()
-            except (BrokenPipeError, ValueError):
-                pass
+    emit = stdout_emitter()
 
     vm = VirtualModem(
         args.vendor,
@@ -139,8 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         on_event=emit,
         record=False,  # events go to stdout; keeping them too would grow without end
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         vm.start()
     except OSError as exc:  # the address is taken, or not ours to listen on
@@ -150,36 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    def read_commands() -> None:
-        for line in sys.stdin:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                cmd = json.loads(line)
-                if not isinstance(cmd, dict):
-                    raise ValueError("a command is a JSON object")
-            except ValueError as exc:
-                emit({"event": "reply", "ok": False, "error": f"bad command: {exc}"})
-                continue
-            if cmd.get("cmd") == "quit":
-                emit({"event": "reply", "id": cmd.get("id"), "ok": True})
-                break
-            try:
-                reply = vm.control(cmd) or {}
-            except Exception as exc:  # never die from one command
-                logging.exception("control command failed")
-                reply = {"ok": False, "error": repr(exc)}
-            emit({"event": "reply", "id": cmd.get("id"), **reply})
-        stop.set()
-
-    threading.Thread(target=read_commands, daemon=True, name="sim-stdin").start()
     try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    vm.stop()
-    return 0
+        return serve(vm.control, emit)
+    finally:
+        vm.stop()
 
 
 if __name__ == "__main__":

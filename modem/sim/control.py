@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from modem.codec.pdu import encode_deliver
 from modem.sim.commands_network import (
@@ -19,6 +19,7 @@ from modem.sim.commands_network import (
     set_signal,
 )
 from modem.sim.event_log import Event
+from modem.sim.jsonlines import ControlError, answer, need
 from modem.sim.network import REG_STATES
 from modem.sim.sms_store import Stat, Storage
 
@@ -27,16 +28,6 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
-
-
-class ControlError(ValueError):
-    pass
-
-
-def _need(cmd: Event, key: str) -> Any:
-    if key not in cmd:
-        raise ControlError(f"missing {key!r}")
-    return cmd[key]
 
 
 class Control:
@@ -50,18 +41,10 @@ class Control:
         fn = getattr(self, "cmd_" + name, None)
         if fn is None:
             return {"ok": False, "error": f"unknown command {name!r}"}
-        try:
-            if name in self.UNLOCKED:  # they join the pty reader thread, which may want the lock
-                result = fn(cmd) or {}
-            else:
-                with self.core.lock:
-                    result = fn(cmd) or {}
-        except (ControlError, ValueError, KeyError, TypeError) as exc:
-            return {"ok": False, "error": str(exc) or type(exc).__name__}
-        except Exception as exc:  # a bug here must not take the modem down
-            log.exception("control command %r failed", name)
-            return {"ok": False, "error": repr(exc)}
-        return {"ok": True, **result}
+        if name in self.UNLOCKED:  # they join the pty reader thread, which may want the lock
+            return answer(lambda: fn(cmd), name)
+        with self.core.lock:
+            return answer(lambda: fn(cmd), name)
 
     # ------------------------------------------------------------------ information
     def cmd_ping(self, cmd: Event) -> Event:
@@ -107,7 +90,7 @@ class Control:
 
     # ------------------------------------------------------------------ incoming messages
     def cmd_deliver(self, cmd: Event) -> Event:
-        sender, text = str(_need(cmd, "from")), str(_need(cmd, "text"))
+        sender, text = str(need(cmd, "from")), str(need(cmd, "text"))
         pdus = self._pdus(sender, text, cmd)
         self.core.inbound.deliver(pdus)
         return {"parts": len(pdus), "pdus": pdus}
@@ -124,7 +107,7 @@ class Control:
         )
 
     def cmd_deliver_pdu(self, cmd: Event) -> Event:
-        pdu = str(_need(cmd, "pdu")).strip()
+        pdu = str(need(cmd, "pdu")).strip()
         if not cmd.get("smsc", True):
             pdu = "00" + pdu
         self.core.inbound.deliver([pdu])
@@ -157,11 +140,11 @@ class Control:
 
     # ------------------------------------------------------------------ network
     def cmd_set_signal(self, cmd: Event) -> Event:
-        set_signal(self.core, int(_need(cmd, "rssi")), int(cmd.get("ber", 99)))
+        set_signal(self.core, int(need(cmd, "rssi")), int(cmd.get("ber", 99)))
         return {}
 
     def cmd_set_registration(self, cmd: Event) -> Event:
-        state = str(_need(cmd, "state"))
+        state = str(need(cmd, "state"))
         if state not in REG_STATES:
             raise ControlError(f"state must be one of {', '.join(REG_STATES)}")
         net = self.core.network
@@ -172,7 +155,7 @@ class Control:
 
     def cmd_set_operator(self, cmd: Event) -> Event:
         op = self.core.network.operator
-        op.long = str(_need(cmd, "name"))
+        op.long = str(need(cmd, "name"))
         op.short = str(cmd.get("short", op.long[:8]))
         op.numeric = str(cmd.get("numeric", op.numeric))
         return {}
@@ -194,7 +177,7 @@ class Control:
         return {}
 
     def cmd_ussd_text(self, cmd: Event) -> Event:
-        self.core.config.ussd_text = str(_need(cmd, "text"))
+        self.core.config.ussd_text = str(need(cmd, "text"))
         return {}
 
     # ------------------------------------------------------------------ SIM
@@ -208,7 +191,7 @@ class Control:
         return {}
 
     def cmd_set_sim_state(self, cmd: Event) -> Event:
-        state = str(_need(cmd, "state"))
+        state = str(need(cmd, "state"))
         aliases = {"SIM PIN": "pin", "SIM PUK": "puk", "READY": "ready"}
         state = aliases.get(state, state)
         if state not in ("ready", "pin", "puk", "blocked", "absent"):
@@ -277,7 +260,7 @@ class Control:
         return {}
 
     def cmd_send_urc(self, cmd: Event) -> Event:
-        self.core.urc(str(_need(cmd, "line")))
+        self.core.urc(str(need(cmd, "line")))
         return {}
 
     def cmd_config(self, cmd: Event) -> Event:

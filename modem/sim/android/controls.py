@@ -8,27 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from modem.sim.android.gateway import Faults, Gateway
-
-
-def _need(cmd: dict[str, Any], key: str) -> Any:
-    if key not in cmd:
-        raise ValueError(f"missing {key!r}")
-    return cmd[key]
+from modem.sim.jsonlines import dispatch, need
 
 
 def handle(gw: Gateway, cmd: dict[str, Any]) -> dict[str, Any]:
-    name = str(cmd.get("cmd", ""))
-    fn = COMMANDS.get(name)
-    if fn is None:
-        return {"ok": False, "error": f"unknown command {name!r}"}
-    try:
-        return {"ok": True, **(fn(gw, cmd) or {})}
-    except (ValueError, KeyError, TypeError) as exc:
-        return {"ok": False, "error": str(exc) or type(exc).__name__}
+    return dispatch(COMMANDS, gw, cmd)
 
 
 def _deliver(gw: Gateway, cmd: dict[str, Any]) -> dict[str, Any]:
-    return gw.deliver(str(_need(cmd, "from")), str(_need(cmd, "text")), cmd.get("at"))
+    return gw.deliver(str(need(cmd, "from")), str(need(cmd, "text")), cmd.get("at"))
 
 
 def _status(gw: Gateway, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +38,7 @@ def _state(gw: Gateway, cmd: dict[str, Any]) -> dict[str, Any]:
 def _error(gw: Gateway, cmd: dict[str, Any]) -> None:
     page = str(cmd.get("endpoint", "send"))
     gw.faults.errors.setdefault(page, []).extend(
-        [int(_need(cmd, "code"))] * int(cmd.get("count", 1))
+        [int(need(cmd, "code"))] * int(cmd.get("count", 1))
     )
 
 

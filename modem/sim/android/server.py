@@ -25,6 +25,7 @@ from typing import Any
 from modem.sim.android.controls import handle
 from modem.sim.android.gateway import Gateway
 from modem.sim.event_log import EventLog
+from modem.sim.jsonlines import serve, stdout_emitter
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +239,6 @@ class VirtualAndroid(EventLog):
 
 def run_cli(argv: list[str] | None = None) -> int:
     """``python -m modem.sim --kind android``: the virtual phone with a JSON-lines control channel."""
-    from modem.sim.hilink.jsonlines import serve
-
     p = argparse.ArgumentParser(
         prog="modem.sim --kind android", description="A virtual SMS Gateway for Android phone."
     )
@@ -250,15 +249,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default="WARNING")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
-    out = threading.Lock()
-
-    def emit(event: dict[str, Any]) -> None:
-        with out:
-            try:
-                sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-            except (BrokenPipeError, ValueError):
-                pass
+    emit = stdout_emitter()
 
     device = VirtualAndroid(
         on_event=emit,

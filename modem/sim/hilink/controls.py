@@ -8,28 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from modem.sim.hilink.stick import Stick
-
-
-def _need(cmd: dict[str, Any], key: str) -> Any:
-    if key not in cmd:
-        raise ValueError(f"missing {key!r}")
-    return cmd[key]
+from modem.sim.jsonlines import dispatch, need
 
 
 def handle(stick: Stick, cmd: dict[str, Any]) -> dict[str, Any]:
-    name = str(cmd.get("cmd", ""))
-    fn = COMMANDS.get(name)
-    if fn is None:
-        return {"ok": False, "error": f"unknown command {name!r}"}
-    try:
-        return {"ok": True, **(fn(stick, cmd) or {})}
-    except (ValueError, KeyError, TypeError) as exc:
-        return {"ok": False, "error": str(exc) or type(exc).__name__}
+    return dispatch(COMMANDS, stick, cmd)
 
 
 def _deliver(stick: Stick, cmd: dict[str, Any]) -> dict[str, Any]:
     kind = 2 if cmd.get("multipart") else 1
-    return stick.deliver(str(_need(cmd, "from")), str(_need(cmd, "text")), cmd.get("date"), kind)
+    return stick.deliver(str(need(cmd, "from")), str(need(cmd, "text")), cmd.get("date"), kind)
 
 
 def _status(stick: Stick, cmd: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +51,7 @@ def _slow(stick: Stick, cmd: dict[str, Any]) -> None:
 
 def _error(stick: Stick, cmd: dict[str, Any]) -> None:
     endpoint = str(cmd.get("endpoint", "sms/send-sms"))
-    codes = [int(_need(cmd, "code"))] * int(cmd.get("count", 1))
+    codes = [int(need(cmd, "code"))] * int(cmd.get("count", 1))
     stick.faults.errors.setdefault(endpoint, []).extend(codes)
 
 
@@ -90,7 +78,7 @@ def _other_session(stick: Stick, cmd: dict[str, Any]) -> None:
 
 
 def _storage(stick: Stick, cmd: dict[str, Any]) -> dict[str, Any]:
-    stick.capacity = int(_need(cmd, "max"))
+    stick.capacity = int(need(cmd, "max"))
     return {"used": stick.used()}
 
 
@@ -111,7 +99,7 @@ def _report(stick: Stick, cmd: dict[str, Any]) -> None:
 
 
 def _send_result(stick: Stick, cmd: dict[str, Any]) -> None:
-    result = str(_need(cmd, "result"))
+    result = str(need(cmd, "result"))
     if result not in ("sent", "failed", "silent"):
         raise ValueError("result must be sent, failed or silent")
     stick.faults.send_result = result
@@ -138,7 +126,7 @@ def _sim_pin(stick: Stick, cmd: dict[str, Any]) -> None:
 
 
 def _ussd_text(stick: Stick, cmd: dict[str, Any]) -> None:
-    stick.ussd_text = str(_need(cmd, "text"))
+    stick.ussd_text = str(need(cmd, "text"))
 
 
 COMMANDS = {

@@ -15,7 +15,6 @@ is the command line (``python -m modem.sim --kind hilink``): its first stdout li
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import socket
 import sys
@@ -31,6 +30,7 @@ import xmltodict
 from modem.sim.event_log import EventLog
 from modem.sim.hilink.controls import handle
 from modem.sim.hilink.stick import Stick
+from modem.sim.jsonlines import serve, stdout_emitter
 
 log = logging.getLogger(__name__)
 
@@ -337,8 +337,6 @@ class VirtualHiLink(EventLog):
 
 def run_cli(argv: list[str] | None = None) -> int:
     """``python -m modem.sim --kind hilink``: the virtual stick with a JSON-lines control channel."""
-    from modem.sim.hilink.jsonlines import serve
-
     p = argparse.ArgumentParser(
         prog="modem.sim --kind hilink", description="A virtual Huawei HiLink stick."
     )
@@ -352,15 +350,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default="WARNING")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
-    out = threading.Lock()
-
-    def emit(event: dict[str, Any]) -> None:
-        with out:
-            try:
-                sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-            except (BrokenPipeError, ValueError):
-                pass
+    emit = stdout_emitter()
 
     device = VirtualHiLink(
         on_event=emit, record=False, password=args.password or None, zone=ZoneInfo(args.zone),
