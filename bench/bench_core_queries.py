@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ for p in (str(ROOT), str(ROOT / "bench")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from bigdb import ensure_bigdb  # noqa: E402
+import bigdb_pair  # noqa: E402
 
 SEARCHES = [
     ("common word", "appointment"),
@@ -106,25 +105,10 @@ def run_queries(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "textdesk-bench")
-    ap.add_argument("--messages", type=int, default=1_000_000)
-    ap.add_argument("--contacts", type=int, default=20_000)
-    ap.add_argument("--small-messages", type=int, default=10_000)
-    ap.add_argument("--small-contacts", type=int, default=500)
-    ap.add_argument("--repeat", type=int, default=30)
-    ap.add_argument("--quick", action="store_true", help="a short smoke run (50k messages)")
+    bigdb_pair.add_arguments(ap, repeat=30)
     args = ap.parse_args(argv)
-    if args.quick:
-        args.messages, args.contacts = min(args.messages, 50_000), min(args.contacts, 2_000)
-        args.small_messages, args.small_contacts = min(args.small_messages, 5_000), 200
-        args.repeat = min(args.repeat, 5)
-    args.dir.mkdir(parents=True, exist_ok=True)
-
     t = time.perf_counter()
-    big = ensure_bigdb(args.dir / f"big-{args.messages}-{args.contacts}.sqlite3",
-                       args.messages, args.contacts)  # fmt: skip
-    small = ensure_bigdb(args.dir / f"small-{args.small_messages}-{args.small_contacts}.sqlite3",
-                         args.small_messages, args.small_contacts, quiet=True)  # fmt: skip
+    big, small = bigdb_pair.databases(args, quick_repeat=5)
     print(
         f"databases ready in {time.perf_counter() - t:.1f}s: {big} ({big.stat().st_size / 1e6:.0f} MB)"
     )

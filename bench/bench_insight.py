@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ for p in (str(ROOT), str(ROOT / "bench")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from bigdb import ensure_bigdb  # noqa: E402
+import bigdb_pair  # noqa: E402
 
 GOAL_MS = 300.0
 HOURS = "mon-fri 09:00-18:00; sat 10:00-14:00"
@@ -67,28 +66,9 @@ def measure(path: Path, repeat: int) -> dict[str, tuple[float, float, int]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "textdesk-bench")
-    ap.add_argument("--messages", type=int, default=1_000_000)
-    ap.add_argument("--contacts", type=int, default=20_000)
-    ap.add_argument("--small-messages", type=int, default=10_000)
-    ap.add_argument("--small-contacts", type=int, default=500)
-    ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--quick", action="store_true", help="a short smoke run (50k messages)")
+    bigdb_pair.add_arguments(ap, repeat=10)
     args = ap.parse_args(argv)
-    if args.quick:
-        args.messages, args.contacts = min(args.messages, 50_000), min(args.contacts, 2_000)
-        args.small_messages, args.small_contacts = min(args.small_messages, 5_000), 200
-        args.repeat = min(args.repeat, 3)
-    args.dir.mkdir(parents=True, exist_ok=True)
-    big = ensure_bigdb(
-        args.dir / f"big-{args.messages}-{args.contacts}.sqlite3", args.messages, args.contacts
-    )
-    small = ensure_bigdb(
-        args.dir / f"small-{args.small_messages}-{args.small_contacts}.sqlite3",
-        args.small_messages,
-        args.small_contacts,
-        quiet=True,
-    )
+    big, small = bigdb_pair.databases(args, quick_repeat=3)
     small_r = measure(small, args.repeat)
     big_r = measure(big, args.repeat)
     print(f"insight page, {args.messages:,} vs {args.small_messages:,} messages")
