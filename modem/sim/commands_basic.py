@@ -55,7 +55,7 @@ def reset(m: ModemCore, c: Command) -> list[str]:
     return []
 
 
-@command("X", "L", "M", "&C", "&D", "&W", "&K", "&S", "H")
+@command("X", "L", "M", "&C", "&D", "&W", "&K", "&S")
 def accepted(m: ModemCore, c: Command) -> list[str]:
     return []
 
@@ -338,11 +338,6 @@ for _name in STUB_DEFAULTS:
 @command("+CPAS")
 def cpas(m: ModemCore, c: Command) -> list[str]:
     return ["+CPAS: (0-5)"] if c.form is Form.TEST else ["+CPAS: 0"]
-
-
-@command("+CLCC", "+CHUP")
-def no_calls(m: ModemCore, c: Command) -> list[str]:
-    return []
 
 
 @command("+CBC")

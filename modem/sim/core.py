@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from modem.sim import commands_basic, commands_network, commands_send, commands_sms, framing  # noqa: F401
+from modem.sim import calls, commands_basic, commands_network, commands_send, commands_sms, framing  # noqa: F401
 from modem.sim.at_parser import Assembler, Command, Form, ParseError, find_at, parse_line
 from modem.sim.config import SimConfig
 from modem.sim.errors import AtError, CmeError, CmsError
@@ -84,6 +84,7 @@ class ModemCore:
         self.set_since_power_on: set[str] = set()  # for the profile's needs_first
         self.answers = 0  # commands answered since power-on (for the profile's answer_urc)
         self.last_device: str | None = None
+        self.call: calls.Call | None = None  # a voice call ringing (modem.sim.calls)
 
     # ------------------------------------------------------------------ events and timers
     def emit(self, event: Event) -> None:

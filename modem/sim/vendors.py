@@ -30,6 +30,8 @@ Quirks (all observed in the field or documented by the makers):
   (SIMCom, Quectel), and ``SMS Ready``-style lines follow.
 * ``ussd_packed``: Huawei sends and expects USSD strings as hex of packed GSM 7-bit septets unless
   ``AT^USSDMODE=0`` selects plain text.
+* ``call_end_urc``: what the modem prints when a caller hangs up before anyone answered:
+  ``NO CARRIER`` (27.007), Huawei's ``^CEND:<id>,<duration>,<end status>,<cause>``.
 * ``extra_commands``: vendor commands answered with OK (so AT+CLAC lists them and init scripts that
   use them work): ^CURC, ^USSDMODE, ^CVOICE (Huawei), +ZPAS (ZTE), +WIND (Wavecom), ...
 
@@ -92,6 +94,7 @@ class VendorProfile:
     answer_urc_every: int = 4
     rewrites: tuple[tuple[str, str], ...] = ()
     needs_first: tuple[tuple[str, str], ...] = ()
+    call_end_urc: str = "NO CARRIER"  # what it prints when a caller gives up ("": nothing)
 
 
 GENERIC = VendorProfile(
@@ -121,6 +124,7 @@ HUAWEI = VendorProfile(
     extra_commands=("^CURC", "^USSDMODE", "^CVOICE", "^DTMF", "^SYSCFG", "^PORTSEL", "^U2DIAG"),
     bare_reads=("+CNMI?",),
     answer_urc="^RSSI: {rssi}",
+    call_end_urc="^CEND:1,0,104,16",  # call id, duration, end status, cause 16 (normal)
 )
 
 ZTE = VendorProfile(
