@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from modem.codec.pdu import encode_deliver
+from modem.sim import calls
 from modem.sim.commands_network import (
     announce_registration,
     set_radio,
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 class Control:
     UNLOCKED = frozenset({"unplug", "replug"})
+    cmd_call = calls.cmd_call  # {"cmd": "call", ...}: a caller rings the SIM (modem.sim.calls)
 
     def __init__(self, core: ModemCore) -> None:
         self.core = core
