@@ -110,6 +110,7 @@ class Conversation(BaseModel):
     last_direction = pw.CharField(null=True)
     needs_attention = pw.BooleanField(default=False)  # free-text opt-out, failed/uncertain send…
     attention = pw.TextField(default="")  # why: comma-separated ATTENTION_* causes (schema 5)
+    assigned_to = pw.CharField(null=True, index=True)  # a Staff name (schema 7); None: nobody
     messages: pw.ModelSelect[Message]  # backrefs
     notes: pw.ModelSelect[Note]
 
@@ -149,6 +150,7 @@ class Message(BaseModel):
     reminder_run_id = pw.IntegerField(null=True, index=True)
     held_reason = pw.CharField(null=True)  # why a queued text waits: HELD_* (schema 5)
     held_until = pw.DateTimeField(null=True)  # ... and until when (UTC); None: until it changes
+    owner_generation = pw.IntegerField(null=True)  # the modem owner that claimed it (schema 7)
     part_rows: pw.ModelSelect[MessagePart]  # backrefs
     incoming_parts: pw.ModelSelect[IncomingPart]
 
