@@ -40,6 +40,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "drafts", "reply drafts, one per conversation"),
     Step(5, "counter", "held reasons, attention causes, template order, internal notes"),
     Step(6, "activity", "calls, conversations opened and done, keyword answers"),
+    Step(7, "counters", "staff, assignment, the modem owner's fencing token"),
 )
 SCHEMA_VERSION = STEPS[-1].version
 

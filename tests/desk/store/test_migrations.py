@@ -17,7 +17,7 @@ import pytest
 import desk.store
 from desk.base.clock import FakeClock
 from desk.data import backup
-from desk.store import activity, drafts, migrations, models
+from desk.store import activity, counters, drafts, migrations, models
 from desk.store.db import close_database, open_database
 from desk.store.migrations import SCHEMA_VERSION, STEPS, DatabaseError, frozen, runner
 from tests.desk.store.schemas import (
@@ -82,7 +82,12 @@ def test_the_comparison_sees_a_column_an_index_or_a_trigger_that_differs(tmp_pat
 
 # Every model of the schema: desk.store.models' and the ones modules beside it add (drafts,
 # activity).
-SCHEMA_MODELS: list[type[models.BaseModel]] = [*models.ALL_MODELS, *drafts.MODELS, *activity.MODELS]
+SCHEMA_MODELS: list[type[models.BaseModel]] = [
+    *models.ALL_MODELS,
+    *drafts.MODELS,
+    *activity.MODELS,
+    *counters.MODELS,
+]
 
 
 def test_every_model_is_listed_in_all_models():

@@ -12,11 +12,11 @@ import peewee as pw
 import psycopg
 import pytest
 
-from desk.store import activity, drafts, migrations, models
+from desk.store import activity, counters, drafts, migrations, models
 from desk.store.db import close_database, open_server_database, server_params
 from desk.store.migrations import SCHEMA_VERSION, STEPS, DatabaseError, frozen
 
-SCHEMA_MODELS = [*models.ALL_MODELS, *drafts.MODELS, *activity.MODELS]
+SCHEMA_MODELS = [*models.ALL_MODELS, *drafts.MODELS, *activity.MODELS, *counters.MODELS]
 NOW = datetime(2026, 12, 1, 12, 0)
 
 
