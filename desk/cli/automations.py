@@ -91,11 +91,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     busy = busy_note.Writer(profile_of(args).data_dir)
     try:
         applied = contacts_io.apply(
-            preview,
-            clock=clock,
-            progress=lambda done, total: busy.say(
-                f"TextDesk is busy importing contacts ({100 * done // max(total, 1)}%)"
-            ),
+            preview, clock=clock, on_status=lambda status: busy.say(status.words())
         )
     finally:
         busy.clear()

@@ -4,9 +4,10 @@
 either in ``Preview.entries`` (with the normalised number it will be merged under) or in
 ``Preview.rejected`` with its place in the file and the reason in plain words. A file that cannot
 be read at all (not text, not CSV or vCard, too big) raises ``ContactsFileError`` with one sentence.
-``apply(preview)`` then merges on the engine's writer thread, in chunks of ``CHUNK`` entries each
-in its own short transaction: one contact per normalised number, a name only filled in where the
-contact has none (a name staff typed is never overwritten), tags from the file's groups added.
+``ImportJob(preview)`` then merges on the engine's writer thread (``Engine.run_job``) in short
+steps of one transaction each (``apply`` runs it without an engine): one contact per normalised
+number, a name only filled in where the contact has none (a name staff typed is never
+overwritten), tags from the file's groups added.
 ``export_vcard()`` writes every contact as vCard 3.0 (the version every phone reads).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import vobject
 
@@ -22,12 +24,11 @@ from desk.base import phones
 from desk.base.clock import Clock, to_db
 from desk.reminders import csv_parse
 from desk.store import audit
-from desk.store.db import db
+from desk.store.bulk import BulkJob, JobStatus
 from desk.store.models import Contact
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 200_000
-CHUNK = 500
 _TAG = re.compile(r"[^\w\- ]+")
 _NAME_HEADERS = {"name", "fullname", "displayname", "contact", "customer", "client", "patient"}
 _FIRST = {"firstname", "givenname", "first"}
@@ -254,16 +255,10 @@ class Applied:
     unchanged: int = 0
 
 
-def apply(
-    preview: Preview,
-    *,
-    clock: Clock,
-    progress: Callable[[int, int], None] | None = None,
-) -> Applied:
-    """Merge the preview's entries by number, CHUNK entries per transaction."""
-    result = Applied()
+def _merged(preview: Preview) -> list[Entry]:
+    """One entry per number: the first name found, every tag."""
     merged: dict[str, Entry] = {}
-    for entry in preview.entries:  # one entry per number: the first name, every tag
+    for entry in preview.entries:
         before = merged.get(entry.number)
         if before is None:
             merged[entry.number] = entry
@@ -272,21 +267,49 @@ def apply(
             merged[entry.number] = Entry(
                 before.where, before.name or entry.name, entry.number, tags
             )
-    items = list(merged.values())
-    for start in range(0, len(items), CHUNK):
-        with db.atomic():
-            for entry in items[start : start + CHUNK]:
-                _merge(entry, result, clock)
-        if progress is not None:
-            progress(min(start + CHUNK, len(items)), len(items))
-    with db.atomic():
+    return list(merged.values())
+
+
+class ImportJob(BulkJob[Applied]):
+    """Merging a preview's contacts in short steps (desk.store.bulk): the engine stores incoming
+    texts between them, the window shows progress, Cancel keeps what was merged (importing the
+    file again merges only the rest)."""
+
+    def __init__(self, preview: Preview, *, clock: Clock, **kwargs: Any) -> None:
+        self.items = _merged(preview)
+        super().__init__("importing contacts", len(self.items), **kwargs)
+        self.preview, self.clock, self.applied = preview, clock, Applied()
+
+    def advance(self, deadline: float) -> bool:
+        while self.done < len(self.items):
+            _merge(self.items[self.done], self.applied, self.clock)
+            self.done += 1
+            if self.monotonic() >= deadline:
+                break
+        if self.done < len(self.items):
+            return False
+        a = self.applied
         audit.record(
             "imported",
-            f"contacts from {preview.kind}: {result.added} added, {result.named} named, "
-            f"{result.tagged} tagged, {len(preview.rejected)} rejected",
-            clock=clock,
+            f"contacts from {self.preview.kind}: {a.added} added, {a.named} named, "
+            f"{a.tagged} tagged, {len(self.preview.rejected)} rejected",
+            clock=self.clock,
         )
-    return result
+        return True
+
+    def result(self) -> Applied:
+        return self.applied
+
+
+def apply(
+    preview: Preview,
+    *,
+    clock: Clock,
+    on_status: Callable[[JobStatus], None] | None = None,
+) -> Applied:
+    """Merge the preview's entries by number in short steps, without an engine (the command
+    line): ``ImportJob(...).run()``."""
+    return ImportJob(preview, clock=clock, on_status=on_status).run()
 
 
 def _merge(entry: Entry, result: Applied, clock: Clock) -> None:

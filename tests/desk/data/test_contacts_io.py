@@ -190,3 +190,18 @@ def test_vcard_names_round_trip(database, clock, names) -> None:
         )
     back = contacts_io.read(contacts_io.export_vcard().encode(), country="US")
     assert [e.name for e in back.entries] == [" ".join(n.split()) for n in names]
+
+
+def test_the_import_runs_in_short_steps_and_cancel_keeps_what_was_merged(database, clock) -> None:
+    rows = "".join(f"Customer {i},+1201555{i:04d}\n" for i in range(3000))
+    job = contacts_io.ImportJob(
+        contacts_io.read(rows.encode(), country="US"), clock=clock, step_seconds=0.005
+    )
+    assert job.step() and job.step()  # more than one step: the write lock is let go between
+    first = job.done
+    assert 0 < first < 3000 and Contact.select().count() == first
+    job.cancel()
+    assert not job.step()
+    assert job.status.words().startswith("importing contacts: cancelled at")
+    assert Contact.select().count() == first
+    assert not AuditLog.select().where(AuditLog.action == "imported").exists()
