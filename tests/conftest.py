@@ -1,4 +1,6 @@
-"""Fixtures for the whole suite."""
+"""Fixtures for the whole suite: an in-memory keyring for every test, and one real PostgreSQL server
+for the session (tests/helpers/postgres.py; started only when a test asks for it) with a fresh
+database per test (``pg_url``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from collections.abc import Iterator
 import keyring
 import pytest
 
+from desk.store.db import close_database
 from tests.helpers.keyring_memory import MemoryKeyring, memory_keyring
+from tests.helpers.postgres import PgServer, running_server
 
 # keyring's backend that refuses every call: what child processes the tests start (the CLI, the
 # virtual devices, the bundle) get instead of the computer's real password store.
@@ -24,3 +28,15 @@ def keyring_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
         yield memory_keyring()
     finally:
         keyring.set_keyring(before)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    yield pg_server.fresh_database()
+    close_database()
