@@ -12,6 +12,10 @@ FAILED = QColor("#d93025")
 UNCERTAIN = QColor("#e37400")
 CALLBACK = QColor("#b06000")
 MUTED = QColor("#80868b")
+# internal notes (staff only, never sent): sticky-note yellow, unlike any bubble
+NOTE_BG = QColor("#fff4c2")
+NOTE_EDGE = QColor("#b08800")
+NOTE_TEXT = QColor("#3d2e00")
 
 
 def is_dark(palette: QPalette | None = None) -> bool:

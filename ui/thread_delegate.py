@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QP
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.base.events import ModemState
+from desk.messaging.notes import NoteRow
 from desk.read import waiting
 from desk.read.queries import MessageRow
 from desk.store import models as m
@@ -239,6 +240,8 @@ class ThreadDelegate(QStyledItemDelegate):
         item = index.data(ItemRole)
         if isinstance(item, DayItem) or item is None:
             return QSize(self.width, QFontMetrics(option.font).height() + 16)
+        if isinstance(item, NoteRow):
+            return self.note_layout(item, option.font)[0]
         return self.layout(item, option.font).size
 
     # --- painting --------------------------------------------------------------------------
@@ -255,7 +258,40 @@ class ThreadDelegate(QStyledItemDelegate):
             self._paint_day(painter, option, index.data(Qt.ItemDataRole.DisplayRole) or "")
         elif isinstance(item, MessageRow):
             self._paint_message(painter, option, item)
+        elif isinstance(item, NoteRow):
+            self._paint_note(painter, option, item)
         painter.restore()
+
+    # --- internal notes: across the thread, sticky-note yellow, never a bubble -----------------
+    def note_head(self, note: NoteRow) -> str:
+        by = f" · {note.staff}" if note.staff else ""
+        return f"INTERNAL NOTE{by} · {fmt.clock_time(note.created_at, self.zone)} · not sent"
+
+    def note_layout(self, note: NoteRow, font: QFont) -> tuple[QSize, QRectF, QRectF, QRectF]:
+        """(size, box, head, text) of an internal note: centred, most of the width."""
+        fm, sfm = QFontMetrics(font), QFontMetrics(theme.bold(theme.small(font)))
+        w = max(200, int(self.width * 0.8))
+        inner = w - 2 * PAD
+        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(WRAP_ANY), note.body)
+        x = (self.width - w) / 2
+        box = QRectF(x, 6, w, sfm.height() + 4 + tr.height() + 2 * PAD)
+        head = QRectF(x + PAD, 6 + PAD, inner, sfm.height())
+        text = QRectF(x + PAD, head.bottom() + 4, inner, tr.height())
+        return QSize(self.width, int(box.bottom() + 8)), box, head, text
+
+    def _paint_note(self, painter: QPainter, option: QStyleOptionViewItem, note: NoteRow) -> None:
+        _size, box, head, text = self.note_layout(note, option.font)
+        top = option.rect.top()
+        painter.setBrush(theme.NOTE_BG)
+        painter.setPen(QPen(theme.NOTE_EDGE, 1.5, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(box.translated(0, top), 4, 4)
+        painter.setPen(theme.NOTE_TEXT)
+        painter.setFont(theme.bold(theme.small(option.font)))
+        painter.drawText(
+            head.translated(0, top), int(Qt.AlignmentFlag.AlignLeft), self.note_head(note)
+        )
+        painter.setFont(option.font)
+        painter.drawText(text.translated(0, top), int(WRAP_ANY), note.body)
 
     def _paint_day(self, painter: QPainter, option: QStyleOptionViewItem, label: str) -> None:
         font = theme.bold(theme.small(option.font))

@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from desk.messaging import notes
+from desk.messaging.notes import NoteRow
 from desk.read import queries
 from desk.read.queries import MessageRow
 from ui import fmt
@@ -27,7 +29,8 @@ class DayItem:
     at: datetime
 
 
-Item = DayItem | MessageRow
+Item = DayItem | MessageRow | NoteRow
+Dated = MessageRow | NoteRow  # what a day holds: texts and staff's internal notes
 
 
 class ThreadModel(QAbstractListModel):
@@ -41,10 +44,24 @@ class ThreadModel(QAbstractListModel):
         self._items: list[Item] = []
         self._pos: dict[int, int] = {}
 
-    def _day(self, row: MessageRow) -> date:
+    def _day(self, row: Dated) -> date:
         return fmt.local(row.created_at, self.zone).date()
 
-    def _with_days(self, rows: list[MessageRow], prev_day: date | None = None) -> list[Item]:
+    def _with_notes(self, rows: list[MessageRow], until: MessageRow | None = None) -> list[Dated]:
+        """``rows`` (one page of texts, oldest first) with the conversation's internal notes of
+        the same stretch of time (from the first text on, or all when no older texts exist;
+        before ``until``, the first text already shown) merged in by time."""
+        if self.conversation_id is None:
+            return list(rows)
+        since = rows[0].created_at if rows and self.has_more else None
+        found = notes.notes_for(self.conversation_id, since=since)
+        if until is not None:
+            found = [n for n in found if n.key < until.key]
+        merged: list[Dated] = [*rows, *found]
+        merged.sort(key=lambda r: r.key)
+        return merged
+
+    def _with_days(self, rows: list[Dated], prev_day: date | None = None) -> list[Item]:
         out: list[Item] = []
         for row in rows:
             d = self._day(row)
@@ -65,8 +82,8 @@ class ThreadModel(QAbstractListModel):
             self._items, self.has_more = [], False
         else:
             page = queries.thread_page(conversation_id, limit=self.page, zone=self.zone)
-            self._items = self._with_days(page.messages)
             self.has_more = page.has_more
+            self._items = self._with_days(self._with_notes(page.messages))
         self._reindex()
         self.endResetModel()
 
@@ -87,7 +104,7 @@ class ThreadModel(QAbstractListModel):
         self.has_more = page.has_more
         if not page.messages:
             return 0
-        new = self._with_days(page.messages)
+        new = self._with_days(self._with_notes(page.messages, until=oldest))
         # The old first row is the header of the day the new page may end in: drop it.
         if (
             self._items
@@ -110,7 +127,7 @@ class ThreadModel(QAbstractListModel):
         row = queries.message_row(message_id)
         if row is None or row.conversation_id != self.conversation_id:
             return False
-        last = next((it for it in reversed(self._items) if isinstance(it, MessageRow)), None)
+        last = next((it for it in reversed(self._items) if not isinstance(it, DayItem)), None)
         if last is not None and row.key < last.key:
             self.load(self.conversation_id)  # out of order (rare): reload
             return True
@@ -147,6 +164,9 @@ class ThreadModel(QAbstractListModel):
     def messages(self) -> list[MessageRow]:
         return [it for it in self._items if isinstance(it, MessageRow)]
 
+    def notes(self) -> list[NoteRow]:
+        return [it for it in self._items if isinstance(it, NoteRow)]
+
     # --- Qt model --------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._items)
@@ -161,6 +181,14 @@ class ThreadModel(QAbstractListModel):
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
                 return fmt.day_label(item.at, self.zone, self.now)
             return None
+        if isinstance(item, NoteRow):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return item.body
+            if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+                by = f" by {item.staff}" if item.staff else ""
+                at = fmt.clock_time(item.created_at, self.zone)
+                return f"Internal note{by} at {at}, never sent to the customer: {item.body}"
+            return None
         if role == MessageIdRole:
             return item.id
         if role == Qt.ItemDataRole.DisplayRole:
@@ -174,7 +202,7 @@ class ThreadModel(QAbstractListModel):
             return Qt.ItemFlag.NoItemFlags
         item = self._items[index.row()]
         base = Qt.ItemFlag.ItemNeverHasChildren
-        if isinstance(item, DayItem):
+        if isinstance(item, DayItem | NoteRow):
             return base | Qt.ItemFlag.ItemIsEnabled
         return base | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 

@@ -5,30 +5,34 @@ from __future__ import annotations
 from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desk.base.phones import display, region_timezone
+from desk.messaging.notes import NoteRow
 from desk.read import queries
 from desk.store import models as m
 from ui.composer import Composer
 from ui.conversation_model import asked_to_stop
 from ui.thread_delegate import ThreadDelegate
-from ui.thread_model import ThreadModel
+from ui.thread_model import ItemRole, ThreadModel
 
 
 class ThreadView(QWidget):
     resendRequested = Signal(int)
     sendNowRequested = Signal(int)  # "Send now" on a waiting text's bubble
+    noteDeleteRequested = Signal(int)  # "Delete note" on an internal note
     wentOutRequested = Signal(int)
     statusToggleRequested = Signal()
     contactToggleRequested = Signal()
@@ -81,6 +85,8 @@ class ThreadView(QWidget):
         # However large the text, the messages keep room for a few lines.
         self.view.setMinimumHeight(self.view.fontMetrics().lineSpacing() * 5)
         self.view.viewport().installEventFilter(self)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self._stick_bottom = True
@@ -331,6 +337,30 @@ class ThreadView(QWidget):
         return super().eventFilter(obj, event)
 
     # --- actions ---------------------------------------------------------------------------
+    def item_menu(self, item: object) -> QMenu:
+        """What can be done with a text or a note (right click, or the Menu key)."""
+        menu = QMenu(self)
+        if isinstance(item, queries.MessageRow | NoteRow):
+            menu.addAction("Copy text", lambda: self.copy_text(item))
+        if isinstance(item, queries.MessageRow) and item.outgoing and item.state == m.QUEUED:
+            for action, label, _rect in self.delegate.layout(item, self.view.font()).buttons:
+                if action == "send_now":
+                    menu.addAction(label, lambda: self.sendNowRequested.emit(item.id))
+        if isinstance(item, NoteRow):
+            menu.addAction("Delete note", lambda: self.noteDeleteRequested.emit(item.id))
+        return menu
+
+    def copy_text(self, item: queries.MessageRow | NoteRow) -> None:
+        QApplication.clipboard().setText(item.body)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = self.item_menu(index.data(ItemRole))
+        if menu.actions():
+            menu.popup(self.view.viewport().mapToGlobal(pos))
+
     def _bubble_action(self, action: str, message_id: int) -> None:
         if action == "resend":
             self.resendRequested.emit(message_id)

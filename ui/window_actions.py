@@ -1,5 +1,6 @@
 """What the window does beyond its core wiring (ui/main_window.py is at its size limit): "Send now"
-on a waiting text, the send limits its note names, and File › Templates….
+on a waiting text, the send limits its note names, File › Templates…, internal notes, Mark as
+unread, and the keyboard shortcuts window (Ctrl+/).
 
 ``wire(window)`` is called once the window is built."""
 
@@ -7,9 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
-from desk.messaging import templates
+from desk.engine import window_ops
+from desk.messaging import notes, templates
 from desk.read import queries, waiting
 from desk.store import models as m
 from ui.template_editor import TemplateEditor
@@ -24,6 +35,7 @@ def wire(w: MainWindow) -> None:
     # settings may change in the settings dialog or with `textdesk config`: read them again
     w.thread.waiting_timer.timeout.connect(lambda: apply_limits(w))
     w.thread.sendNowRequested.connect(lambda message_id: send_now(w, message_id))
+    w.thread.noteDeleteRequested.connect(lambda note_id: delete_note(w, note_id))
 
 
 def apply_limits(w: MainWindow) -> None:
@@ -78,3 +90,115 @@ def open_templates(w: MainWindow) -> TemplateEditor:
     editor.raise_()
     editor.activateWindow()
     return editor
+
+
+# --- internal notes, mark unread -------------------------------------------------------------
+
+
+def add_note(w: MainWindow, text: str | None = None) -> None:
+    """Conversation › Add internal note…: kept in the thread for staff, never sent. ``text``
+    given: without asking (tests, scripts)."""
+    row = w.thread.conversation
+    if row is None:
+        return
+    if text is None:
+        text, ok = QInputDialog.getMultiLineText(
+            w,
+            "Internal note",
+            f"A note for staff about {row.title(w.country)}. It shows in the thread and is "
+            "never sent to the customer:",
+        )
+        if not ok or not text.strip():
+            return
+    staff = w.settings.get("staff_name") or None
+    w._call(
+        w.engine.call(notes.add_note, row.id, text, staff=staff, clock=w.engine.clock),
+        "Note added (not sent).",
+        lambda _id: _reload_thread(w, row.id),
+    )
+
+
+def delete_note(w: MainWindow, note_id: int) -> None:
+    answer = QMessageBox.question(w, "Delete note?", "Delete this internal note?")
+    if answer != QMessageBox.StandardButton.Yes:
+        return
+    cid = w.current_id()
+    w._call(
+        w.engine.call(notes.delete_note, note_id),
+        "Note deleted.",
+        lambda _r: _reload_thread(w, cid),
+    )
+
+
+def _reload_thread(w: MainWindow, conversation_id: int | None) -> None:
+    if conversation_id is not None and w.current_id() == conversation_id:
+        w.thread.model.load(conversation_id)
+        w.thread.scroll_to_bottom()
+
+
+def mark_unread(w: MainWindow) -> None:
+    """Conversation › Mark as unread: back to the list with it unread, to come back to later
+    (the thread closes, or opening it would mark it read again)."""
+    row = w.thread.conversation
+    if row is None:
+        return
+
+    def done(_ok: object) -> None:
+        if w.current_id() == row.id:
+            w.open_conversation(None)
+        w.list.refresh(row.id)
+        w.update_counts()
+
+    w._call(w.engine.call(window_ops.mark_unread, row.id), "Marked as unread.", done)
+
+
+# --- keyboard shortcuts (Ctrl+/) --------------------------------------------------------------
+
+TYPING_KEYS = (
+    ("Enter", "send the reply (or Ctrl+Enter, by the send_key setting)"),
+    ("Shift+Enter", "new line in the reply"),
+    ("/name, then Enter or Tab", "insert a template; Up/Down pick among the matches"),
+    ("Alt+Up / Alt+Down", "previous / next conversation"),
+    ("Menu key or right click", "copy a text, send a waiting one now, delete a note"),
+)
+
+
+def shortcuts_text(w: MainWindow) -> str:
+    """Every menu action with a shortcut, then the keys of the reply box, one per line."""
+    lines = []
+    seen: set[str] = set()
+    for action in w.actions():
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        name = action.text().replace("&", "").rstrip("…").strip()
+        if key and name and key not in seen:
+            seen.add(key)
+            lines.append(f"{key}\t{name}")
+    lines += [f"{key}\t{what}" for key, what in TYPING_KEYS]
+    return "\n".join(lines)
+
+
+def show_shortcuts(w: MainWindow) -> QDialog:
+    """Help › Keyboard shortcuts (Ctrl+/): a window that lists them, closed with Escape."""
+    dlg = QDialog(w)
+    dlg.setWindowTitle("Keyboard shortcuts")
+    table = QTableWidget(dlg)
+    rows = [line.split("\t", 1) for line in shortcuts_text(w).splitlines()]
+    table.setColumnCount(2)
+    table.setRowCount(len(rows))
+    table.setHorizontalHeaderLabels(["Keys", "What they do"])
+    for n, (key, what) in enumerate(rows):
+        table.setItem(n, 0, QTableWidgetItem(key))
+        table.setItem(n, 1, QTableWidgetItem(what))
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    close = QPushButton("Close", dlg)
+    close.clicked.connect(dlg.accept)
+    layout = QVBoxLayout(dlg)
+    layout.addWidget(table, 1)
+    layout.addWidget(close)
+    screen = dlg.screen().availableGeometry()
+    dlg.resize(min(620, screen.width() - 16), min(560, screen.height() - 40))
+    dlg.open()
+    return dlg
