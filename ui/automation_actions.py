@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.engine import window_ops
 from ui.automations_page import AutomationsPage
+from ui.contacts_dialog import ContactsImportDialog
 from ui.insight_page import InsightPage
 
 if TYPE_CHECKING:  # the window imports this module through ui.menus
@@ -47,3 +48,15 @@ def open_insight(w: MainWindow) -> InsightPage:
     page.resize(w.width() * 9 // 10, w.height() * 9 // 10)
     page.open()
     return page
+
+
+def open_contacts_import(w: MainWindow) -> ContactsImportDialog:
+    dlg = ContactsImportDialog(
+        w.engine,
+        w.bridge,
+        country=str(w.settings.get("default_country")),
+        clock=w.engine.clock,
+        parent=w,
+    )
+    dlg.open()
+    return dlg
