@@ -16,38 +16,23 @@ import json
 import logging
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from modem.sim.android.controls import handle
 from modem.sim.android.gateway import Gateway
-from modem.sim.event_log import EventLog
+from modem.sim.http_device import DeviceServer, HttpDevice, TrackedHandler
 from modem.sim.jsonlines import serve, stdout_emitter
 
 log = logging.getLogger(__name__)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("android %s", format % args)
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.gateway.lock:
-            self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.gateway.lock:
-                self.server.open_sockets.discard(self.connection)
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -154,18 +139,16 @@ class _Handler(BaseHTTPRequestHandler):
         return 404, {"message": "not found"}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(DeviceServer):
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway
-        self.open_sockets: set[socket.socket] = set()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, gateway.lock)
 
 
-class VirtualAndroid(EventLog):
+class VirtualAndroid(HttpDevice):
     """The virtual phone in this process: ``start()`` -> its URL, ``control(cmd)``, ``stop()``."""
+
+    thread_name = "android-sim"
 
     def __init__(
         self,
@@ -174,51 +157,16 @@ class VirtualAndroid(EventLog):
         record: bool = True,
         **gateway: Any,
     ) -> None:
-        super().__init__(record=record)
-        self._on_event = on_event
+        super().__init__(on_event=on_event, record=record)
         self.gateway = Gateway(emit=self._emit, **gateway)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
-    def _emit(self, event: dict[str, Any]) -> None:
-        self._record(event)
-        if self._on_event is not None:
-            self._on_event(event)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def _make_server(self, address: tuple[str, int]) -> DeviceServer:
+        return _Server(address, self.gateway)
 
     @property
     def credentials(self) -> dict[str, str]:
         g = self.gateway
         return {"username": g.username, "password": g.password, "signing_key": g.signing_key}
-
-    def start(self) -> str:
-        self._server = _Server(("127.0.0.1", self.port), self.gateway)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="android-sim", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def _stop_server(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with self.gateway.lock:
-            sockets = list(server.open_sockets)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(5)
 
     def stop(self) -> None:
         self._stop_server()
@@ -230,7 +178,7 @@ class VirtualAndroid(EventLog):
             self._stop_server()
             return {"ok": True}
         if name in ("awake", "reachable"):
-            if self._server is None:
+            if not self.serving:
                 self.start()
             return {"ok": True, "url": self.url}
         with self.gateway.lock:

@@ -21,15 +21,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import xmltodict
 
-from modem.sim.event_log import EventLog
 from modem.sim.hilink.controls import handle
 from modem.sim.hilink.stick import Stick
+from modem.sim.http_device import DeviceServer, HttpDevice, TrackedHandler
 from modem.sim.jsonlines import serve, stdout_emitter
 
 log = logging.getLogger(__name__)
@@ -46,24 +45,11 @@ def error(code: int) -> bytes:
     return xmltodict.unparse({"error": {"code": str(code), "message": ""}}).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("hilink %s", format % args)
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.stick.lock:
-            self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            with self.server.stick.lock:
-                self.server.open_sockets.discard(self.connection)
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -259,19 +245,17 @@ PAGES: dict[str, Page] = {
 }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(DeviceServer):
     def __init__(self, address: tuple[str, int], stick: Stick) -> None:
         self.stick = stick
         self.pages = PAGES
-        self.open_sockets: set[socket.socket] = set()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, stick.lock)
 
 
-class VirtualHiLink(EventLog):
+class VirtualHiLink(HttpDevice):
     """The virtual stick in this process: ``start()`` -> its URL, ``control(cmd)``, ``stop()``."""
+
+    thread_name = "hilink-sim"
 
     def __init__(
         self,
@@ -280,46 +264,14 @@ class VirtualHiLink(EventLog):
         record: bool = True,
         **stick: Any,
     ) -> None:
-        super().__init__(record=record)
-        self._on_event = on_event
+        super().__init__(on_event=on_event, record=record)
         self.stick = Stick(emit=self._emit, **stick)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
 
-    def _emit(self, event: dict[str, Any]) -> None:
-        self._record(event)
-        if self._on_event is not None:
-            self._on_event(event)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> str:
-        self._server = _Server(("127.0.0.1", self.port), self.stick)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="hilink-sim", daemon=True
-        )
-        self._thread.start()
-        return self.url
+    def _make_server(self, address: tuple[str, int]) -> DeviceServer:
+        return _Server(address, self.stick)
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with self.stick.lock:
-            sockets = list(server.open_sockets)
-        for sock in sockets:  # keep-alive connections would go on being served
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(5)
+        self._stop_server()
 
     def control(self, cmd: dict[str, Any]) -> dict[str, Any]:
         name = str(cmd.get("cmd", ""))
@@ -327,7 +279,7 @@ class VirtualHiLink(EventLog):
             self.stop()
             return {"ok": True}
         if name == "reachable":
-            if self._server is None:
+            if not self.serving:
                 self.start()
             return {"ok": True, "url": self.url}
         with self.stick.lock:
