@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 from desk.base.events import ModemState
 from desk.messaging.notes import NoteRow
 from desk.read import waiting
+from desk.read.appointment_replies import Reply
 from desk.read.queries import MessageRow
 from desk.store import models as m
 from ui import fmt, theme
@@ -113,6 +114,24 @@ def note_for(row: MessageRow, modem_waiting: str = "", **when: Any) -> str:
     return ""
 
 
+REPLY_WORDS = {
+    "confirmed": "confirmed",
+    "reschedule": "asked to move",
+    "cancelled": "cancelled",
+}
+
+
+def reply_note(reply: Reply, zone: tzinfo) -> str:
+    """ "→ confirmed: check-up, Tue 9 Dec 09:30": what a customer's answer did to the
+    appointment (as it stands now)."""
+    local = fmt.local(reply.starts_at, zone)
+    what = f"{reply.service}, " if reply.service else "appointment "
+    done = REPLY_WORDS.get(reply.state, "answered")
+    return (
+        f"→ {done}: {what}{local:%a} {local.day} {local:%b} {fmt.clock_time(reply.starts_at, zone)}"
+    )
+
+
 class ThreadDelegate(QStyledItemDelegate):
     actionClicked = Signal(str, int)  # "resend" | "went_out" | "send_now", message id
 
@@ -128,6 +147,7 @@ class ThreadDelegate(QStyledItemDelegate):
         self.limits = waiting.Limits()
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.customer_zone: tzinfo | None = None  # the open conversation's customer's
+        self.replies: dict[int, Reply] = {}  # incoming texts on show that answered an appointment
         self._cache: dict[tuple[MessageRow, int, str, str, int], Layout] = {}
 
     def set_modem_waiting(self, reason: str) -> bool:
@@ -143,6 +163,14 @@ class ThreadDelegate(QStyledItemDelegate):
         if limits == self.limits:
             return False
         self.limits = limits
+        self._cache.clear()
+        return True
+
+    def set_replies(self, replies: dict[int, Reply]) -> bool:
+        """The appointment answers among the texts on show; True when they changed."""
+        if replies == self.replies:
+            return False
+        self.replies = replies
         self._cache.clear()
         return True
 
@@ -202,6 +230,9 @@ class ThreadDelegate(QStyledItemDelegate):
             now=now,
             customer_zone=self.customer_zone,
         )
+        reply = self.replies.get(row.id) if not row.outgoing else None
+        if reply is not None:
+            note = reply_note(reply, self.zone) + (f"  {note}" if note else "")
         if note:
             nr = sfm.boundingRect(QRect(0, 0, max_w, 1_000_000), int(WRAP), note)
             nx = self.width - MARGIN - nr.width() if row.outgoing else MARGIN
@@ -345,6 +376,9 @@ class ThreadDelegate(QStyledItemDelegate):
                 if row.outgoing and row.state != m.QUEUED
                 else theme.UNCERTAIN
             )
+            reply = self.replies.get(row.id) if not row.outgoing else None
+            if reply is not None:
+                color = theme.DELIVERED if reply.state == "confirmed" else theme.CALLBACK
             painter.setPen(color)
             painter.drawText(lay.note.translated(0, top), int(WRAP), lay.note_text)
         for action, label, rect in lay.buttons:

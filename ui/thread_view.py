@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desk.base.phones import display, region_timezone
 from desk.messaging.notes import NoteRow
-from desk.read import queries
+from desk.read import appointment_replies, queries
 from desk.store import models as m
 from ui.composer import Composer
 from ui.conversation_model import asked_to_stop
@@ -158,6 +158,7 @@ class ThreadView(QWidget):
         self._stick_bottom = True
         self.delegate.set_customer_zone(self._customer_zone())
         self.model.load(self.conversation.id if self.conversation else None)
+        self._refresh_replies()
         self.refresh_header()
         self.scroll_to_bottom()
 
@@ -255,6 +256,7 @@ class ThreadView(QWidget):
             return
         stick = self._at_bottom()
         self.model.add_message(message_id)
+        self._refresh_replies()
         self.refresh_header()
         if stick:
             self.scroll_to_bottom()
@@ -263,7 +265,14 @@ class ThreadView(QWidget):
         if self.conversation is None or conversation_id != self.conversation.id:
             return
         self.model.update_message(message_id)
+        self._refresh_replies()
         self._refresh_banner()
+
+    def _refresh_replies(self) -> None:
+        """Which of the customer's texts on show answered an appointment (said under them)."""
+        ids = [r.id for r in self.model.messages() if not r.outgoing]
+        if self.delegate.set_replies(appointment_replies.replies_to(ids)):
+            self.view.doItemsLayout()
 
     def refresh_waiting(self) -> None:
         """Re-read the waiting texts on show (their hold, its time) and lay them out again."""
@@ -317,6 +326,7 @@ class ThreadView(QWidget):
         self._loading = True
         try:
             added = self.model.load_older()
+            self._refresh_replies()
             if added and oldest is not None:
                 row = self.model.row_of(oldest.id)
                 if row is not None:

@@ -96,3 +96,38 @@ def test_the_needs_attention_filter_and_the_shortcuts_window(desk: Desk) -> None
     keys = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert keys["Ctrl+N"] == "New conversation" and keys["Ctrl+/"] == "Keyboard shortcuts"
     assert "Add internal note" in keys.values() and "Shift+Enter" in keys
+
+
+def test_the_appointment_a_reply_confirmed_is_said_under_it(desk: Desk) -> None:
+    from datetime import timedelta
+
+    from desk.reminders import appointments
+    from desk.store import models as m
+
+    w = desk.window
+    cid = _open(desk, JAMES)
+    e = w.engine
+    starts = e.clock.now() + timedelta(days=2)
+
+    def booked() -> int:
+        contact = m.Contact.get(m.Contact.number == JAMES)
+        appt = appointments.create_appointment(contact, starts, settings=e.settings,
+                                               clock=e.clock, service="check-up")  # fmt: skip
+        reminder = min(appt.reminders, key=lambda r: r.next_at)
+        m.ReminderRun.create(
+            reminder=reminder,
+            contact=contact,
+            due_at=e.clock.now(),
+            state="queued",
+            created_at=e.clock.now(),
+        )  # fmt: skip (sent)
+        return int(appt.id)
+
+    appt = desk.result(e.call(booked))
+    desk.vm.control({"cmd": "deliver", "from": JAMES, "text": "Yes"})
+    desk.wait(lambda: m.Appointment.get_by_id(appt).state == "confirmed")
+    reply = desk.wait(lambda: next((r for r in w.thread.model.messages() if r.body == "Yes"), None))
+    local = starts.astimezone(w.zone)
+    expected = f"→ confirmed: check-up, {local:%a} {local.day} {local:%b} {local:%H:%M}"
+    desk.wait(lambda: w.thread.delegate.layout(reply, w.thread.view.font()).note_text == expected)
+    assert w.current_id() == cid
