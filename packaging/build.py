@@ -126,7 +126,8 @@ Priority: optional
 Architecture: amd64
 Maintainer: TextDesk <support@textdesk.invalid>
 Installed-Size: {installed_kb}
-Depends: libc6, libfontconfig1, libxkbcommon0, libegl1, libgl1, libdbus-1-3, libxcb-cursor0
+Depends: libc6, libfontconfig1, libxkbcommon0, libegl1, libgl1, libdbus-1-3, libxcb-cursor0,
+ fonts-noto-color-emoji | fonts-emojione
 Description: SMS customer service from the shop's counter PC
  TextDesk turns a USB GSM modem with the shop's own SIM into a shared inbox with
  templates, delivery ticks and reminders. Data stays on the PC.

@@ -103,6 +103,8 @@ def test_deb_has_desktop_entry_icon_and_dialout_note_and_runs(built, tmp_path):
     subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
     assert "dialout" in (control / "postinst").read_text()
     assert "Package: textdesk" in (control / "control").read_text()
+    # Customers send emoji: without a colour emoji font they show as empty boxes.
+    assert "fonts-noto-color-emoji" in (control / "control").read_text()
     root = tmp_path / "root"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     run_smoke(root / "opt" / "textdesk" / "textdesk")
