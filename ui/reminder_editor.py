@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from desk.base import phones
 from desk.engine.api import Engine
 from desk.messaging import sms_plan, templates
+from desk.messaging.contacts import quiet_hold
 from desk.read import contact_search, queries
 from desk.reminders import appointments, listing, manage
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
@@ -358,16 +359,51 @@ class ReminderEditor(QDialog):
             )
         self.deferral.setText(self._deferral_note(contact, when))
 
-    def _deferral_note(self, contact: Contact, when: datetime) -> str:
-        from desk.messaging.contacts import quiet_hold as deferral
+    def _recipient_contacts(self) -> list[Contact]:
+        """Unsaved copies of the chosen recipients (name, number, time zone: what timing reads)."""
+        out: list[Contact] = []
+        for value in self.recipients():
+            if isinstance(value, int):
+                found = queries.contact_details(value)
+                if found is not None:
+                    out.append(
+                        Contact(name=found.name, number=found.number, timezone=found.timezone)
+                    )
+            else:
+                out.append(Contact(name=None, number=str(value)))
+        return out
 
-        if contact.name == SAMPLE_NAME or self.appointment.isChecked():
-            return ""
-        held = deferral(when, contact, self.settings)
-        if held is None:
-            return ""
-        local = held.astimezone(self.zone)
-        return f"Quiet hours: it will wait until {local:%a %d %b %H:%M} for {contact.name or contact.number}."
+    def _deferral_note(self, contact: Contact, when: datetime) -> str:
+        """When each recipient actually gets it: quiet hours are theirs (their number's zone,
+        or the one set for them). For an appointment, each reminder before it; one that could
+        only go after the appointment starts is said plainly, before anything is saved."""
+        del contact  # every recipient is looked at, not only the one previewed
+        lines: list[str] = []
+        sends = [(when, "")]
+        if self.appointment.isChecked():
+            try:
+                offsets = list(SPECS["reminder_offsets"].parse(self.offsets.text()))
+            except ValueError:
+                offsets = []
+            sends = [
+                (when - timedelta(minutes=o), f"the {offsets_text([o])} reminder") for o in offsets
+            ]
+        for person in self._recipient_contacts()[:20]:
+            who = person.name or phones.display(person.number, self.settings.get("default_country"))
+            for at, which in sends:
+                held = quiet_hold(at, person, self.settings)
+                if held is None:
+                    continue
+                local = held.astimezone(self.zone)
+                label = f"{which} to {who}" if which else who
+                if self.appointment.isChecked() and held >= when:
+                    lines.append(
+                        f"⚠ Quiet hours: {label} could only go at {local:%a %d %b %H:%M}, after "
+                        "the appointment starts. Choose other reminder times."
+                    )
+                else:
+                    lines.append(f"Quiet hours: {label} waits until {local:%a %d %b %H:%M}.")
+        return "\n".join(lines[:6]) + ("\n…" if len(lines) > 6 else "")
 
     def _update_enabled(self, *_args: Any) -> None:
         appt = self.appointment.isChecked()

@@ -385,3 +385,32 @@ def test_runs_are_recorded_for_skips_too(qtbot, engine):
     assert history(view, 0, 2) == "Skipped"
     assert history(view, 0, 3) == "opted out"
     assert ReminderRun.get().state == "skipped"
+
+
+def test_editor_says_when_each_recipient_gets_it_and_warns_of_one_after_the_appointment(
+    qtbot, engine
+):
+    """Quiet hours are the customer's (08:00-21:00): a reminder an hour before a 7:30
+    appointment could only go at 08:00, after it; the editor says so before saving."""
+    view = RemindersView(engine)
+    qtbot.addWidget(view)
+    dlg = editor(view)
+    qtbot.addWidget(dlg)
+    dlg.search.setText("Ann")
+    dlg.add_typed()
+    dlg.appointment.setChecked(True)
+    dlg.offsets.setText("24h,1h")
+    dlg.set_local_time(datetime(2026, 12, 10, 7, 30))
+    note = dlg.deferral.text()
+    assert note.splitlines() == [
+        "Quiet hours: the 1d reminder to Ann Lee waits until Wed 09 Dec 08:00.",
+        "⚠ Quiet hours: the 1h reminder to Ann Lee could only go at Thu 10 Dec 08:00, after the "
+        "appointment starts. Choose other reminder times.",
+    ]
+    dlg.set_local_time(datetime(2026, 12, 10, 8, 30))
+    assert (
+        dlg.deferral.text()
+        == "Quiet hours: the 1h reminder to Ann Lee waits until Thu 10 Dec 08:00."
+    )
+    dlg.set_local_time(datetime(2026, 12, 10, 11, 0))
+    assert dlg.deferral.text() == ""
