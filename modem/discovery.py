@@ -6,7 +6,8 @@ default gateway of each network interface, ``read_hilink_answer`` / ``read_andro
 decide from an HTTP answer whether a HiLink web interface or SMS Gateway for Android spoke.
 
 The I/O half is small and bounded: ``usb_devices(root)`` reads ``/sys/bus/usb/devices`` (Linux;
-elsewhere, or with no such folder, nothing), ``gateways(route_file)`` the default gateways, and
+elsewhere, or with no such folder, nothing), ``gateways()`` the default gateways (Linux's
+``/proc/net/route``, Windows' ``route print``, macOS's ``netstat -rn``), and
 ``probe_all(urls, timeout=, budget=)`` asks every URL at once, each request with ``timeout``
 seconds, and returns after ``budget`` seconds at most whatever has answered by then (a stick
 that answers later is simply not in this round). Proxies from the environment are never used:
@@ -24,6 +25,8 @@ HiLink stick.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -130,6 +133,25 @@ def parse_routes(text: str) -> list[tuple[str, str]]:
         address = ".".join(str((gateway >> shift) & 0xFF) for shift in (0, 8, 16, 24))
         if (cols[0], address) not in found:
             found.append((cols[0], address))
+    return found
+
+
+def parse_route_print(text: str) -> list[str]:
+    """Default gateways in Windows' ``route print -4 0.0.0.0`` (the rows ``0.0.0.0  0.0.0.0
+    GATEWAY  INTERFACE  METRIC``) or macOS's ``netstat -rn -f inet`` (``default  GATEWAY ...``)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        cols = line.split()
+        if len(cols) >= 3 and cols[0] == "0.0.0.0" and cols[1] == "0.0.0.0":
+            gateway = cols[2]
+        elif len(cols) >= 2 and cols[0] == "default":
+            gateway = cols[1]
+        else:
+            continue
+        parts = gateway.split(".")
+        dotted = len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+        if dotted and gateway != "0.0.0.0" and gateway not in found:
+            found.append(gateway)
     return found
 
 
@@ -246,9 +268,26 @@ def _interfaces(root: Path, entry: Path) -> Iterable[Path]:
     return []
 
 
-def gateways(route_file: Path = PROC_ROUTE) -> list[str]:
-    """The default gateway of each network interface (Linux); none where there is no such file."""
-    return [gw for _iface, gw in parse_routes(_read(route_file))]
+def gateways(route_file: Path | None = None, *, platform: str | None = None) -> list[str]:
+    """The default gateway of each network interface: from ``route_file`` (Linux's route table
+    layout) when given; else Linux's own, or on Windows and macOS what ``route print`` /
+    ``netstat -rn`` say (within a second; none when they fail)."""
+    platform = platform or sys.platform
+    if route_file is not None:
+        return [gw for _iface, gw in parse_routes(_read(route_file))]
+    if platform.startswith("win"):
+        return parse_route_print(_run(["route", "print", "-4", "0.0.0.0"]))
+    if platform == "darwin":
+        return parse_route_print(_run(["netstat", "-rn", "-f", "inet"]))
+    return [gw for _iface, gw in parse_routes(_read(PROC_ROUTE))]
+
+
+def _run(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=1.0, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout
 
 
 def candidate_urls(

@@ -72,7 +72,7 @@ def discover(
 
     usb = probe.usb_devices(sysfs_root or probe.SYS_USB)
     if include_defaults:
-        urls = probe.candidate_urls(extra_urls, probe.gateways(route_file or probe.PROC_ROUTE))
+        urls = probe.candidate_urls(extra_urls, probe.gateways(route_file))
     else:
         urls = probe.candidate_urls(extra_urls, (), defaults=False)
     per_request = min(1.0, budget / 3)

@@ -50,6 +50,31 @@ def test_default_gateways_from_the_route_table() -> None:
     assert d.candidate_urls(["http://x:1"], [], defaults=False) == ["http://x:1"]
 
 
+WINDOWS = """===========================================================================
+IPv4 Route Table
+===========================================================================
+Active Routes:
+Network Destination        Netmask          Gateway       Interface  Metric
+          0.0.0.0          0.0.0.0      192.168.1.1    192.168.1.20     25
+          0.0.0.0          0.0.0.0      192.168.8.1  192.168.8.100     20
+===========================================================================
+"""
+MACOS = """Routing tables
+
+Internet:
+Destination        Gateway            Flags        Netif Expire
+default            192.168.8.1        UGScg          en7
+default            link#4             UCSIg          en0
+127                127.0.0.1          UCS            lo0
+"""
+
+
+def test_default_gateways_on_windows_and_macos() -> None:
+    assert d.parse_route_print(WINDOWS) == ["192.168.1.1", "192.168.8.1"]
+    assert d.parse_route_print(MACOS) == ["192.168.8.1"]
+    assert d.parse_route_print("garbage\n0.0.0.0 0.0.0.0 On-link 1.2.3.4 5") == []
+
+
 def test_what_counts_as_a_hilink_answer() -> None:
     ses = b"<response><SesInfo>SessionID=abc</SesInfo><TokInfo>tok</TokInfo></response>"
     info = b"<response><DeviceName>E3372h-320</DeviceName></response>"
@@ -102,6 +127,6 @@ def test_usb_devices_read_from_a_sysfs_tree(tmp_path: Path) -> None:
 
 def test_probing_nothing_stays_within_the_budget() -> None:
     start = time.monotonic()
-    # 192.0.2.1 is TEST-NET-1: nothing answers there (refused or silent)
-    assert d.probe_all(["http://192.0.2.1", "http://127.0.0.1:9"], timeout=5.0, budget=0.5) == []
+    # 198.51.100.7 is TEST-NET-2: nothing answers there (refused or silent)
+    assert d.probe_all(["http://198.51.100.7", "http://127.0.0.1:9"], timeout=5.0, budget=0.5) == []
     assert time.monotonic() - start < 1.5
