@@ -1,4 +1,5 @@
-"""Fixtures for the whole suite: an in-memory keyring for every test, and one real PostgreSQL server
+"""Fixtures for the whole suite: an in-memory keyring and a config folder of its own for every
+test, and one real PostgreSQL server
 for the session (tests/helpers/postgres.py; started only when a test asks for it) with a fresh
 database per test (``pg_url``)."""
 
@@ -28,6 +29,14 @@ def keyring_memory(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
         yield memory_keyring()
     finally:
         keyring.set_keyring(before)
+
+
+@pytest.fixture(autouse=True)
+def own_config_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test writes the computer's own config folder (the open-at-login entry lives there)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture(scope="session")

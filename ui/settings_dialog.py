@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.base import secrets
+from desk.base import autostart, secrets
 from desk.store.settings import SPECS, SettingError
 from ui import modem_words, sizing
 from ui.modem_setup import ModemForm
@@ -108,6 +108,10 @@ class SettingsDialog(QDialog):
                 form.addRow(LABELS[key], field)
             if page == "Auto replies":
                 form.addRow("", QLabel("{shop} is replaced by the shop name.", w))
+            if page == "Data and alerts":
+                self.open_at_login = QCheckBox("Open TextDesk when I log in (reminders go out)", w)
+                self.open_at_login.setChecked(self._autostart_now())
+                form.addRow("Start", self.open_at_login)
             self.tabs.addTab(self._scrolled(w), page)
         self.error = QLabel(self)
         self.error.setWordWrap(True)
@@ -219,11 +223,32 @@ class SettingsDialog(QDialog):
             raise
         return out
 
+    @staticmethod
+    def _autostart_now() -> bool:
+        try:
+            return autostart.is_enabled()
+        except OSError:
+            return False
+
+    def _apply_autostart(self) -> bool:
+        """Write the login entry if the box changed; False (said in the dialog) if it failed."""
+        wanted = self.open_at_login.isChecked()
+        if wanted == self._autostart_now():
+            return True
+        try:
+            autostart.enable() if wanted else autostart.disable()
+        except OSError as exc:
+            self.error.setText(f"Could not change the start at login: {exc}")
+            return False
+        return True
+
     def save(self) -> None:
         try:
             changes = self.changes()
         except SettingError as exc:
             self.error.setText(str(exc))
+            return
+        if not self._apply_autostart():
             return
         new_secrets = self.modem.secret_texts()
         if new_secrets and self.secret_store is None:

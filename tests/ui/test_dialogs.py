@@ -108,3 +108,20 @@ def test_first_run_offers_demo_mode(qtbot) -> None:
     qtbot.addWidget(wiz2)
     wiz2.accept()
     assert wiz2.mode == "modem" and wiz2.port == ""
+
+
+def test_settings_open_at_login_writes_the_autostart_entry(qtbot, tmp_path, monkeypatch) -> None:
+    from desk.base import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    applied: list = []
+    dlg, _bridge = _settings_dialog(qtbot, applied)
+    assert not dlg.open_at_login.isChecked()
+    dlg.open_at_login.setChecked(True)
+    dlg.save()
+    assert autostart.is_enabled() and (tmp_path / "autostart" / "textdesk.desktop").exists()
+    dlg2, _ = _settings_dialog(qtbot, applied)
+    assert dlg2.open_at_login.isChecked()  # read back from the computer, not remembered
+    dlg2.open_at_login.setChecked(False)
+    dlg2.save()
+    assert not autostart.is_enabled()
