@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desk.read import queries
 from desk.read import search as desk_search
-from ui import resources
+from ui import fmt, resources, search_delegate
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
 
@@ -42,7 +42,8 @@ HitRole = Qt.ItemDataRole.UserRole + 10
 
 
 def _snippet(hit: desk_search.Hit) -> str:
-    raw = desk_search.plain_snippet(hit.snippet or "")
+    """The snippet in plain words (for screen readers), the match marks dropped."""
+    raw = desk_search.plain_snippet(hit.snippet or "", "", "")
     if hit.message_id is None:
         raw = "Customer: " + raw
     return raw.replace("\n", " ")
@@ -56,6 +57,7 @@ class ConversationList(QWidget):
     def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.country = country
+        self.zone = zone
         self.model = ConversationListModel(zone=zone, country=country, parent=self)
         self.delegate = ConversationDelegate(zone, self)
 
@@ -113,6 +115,8 @@ class ConversationList(QWidget):
         self.results = QListWidget(self)
         self.results.setAccessibleName("Search results")
         self.results.setWordWrap(True)
+        self.results.setItemDelegate(search_delegate.SearchHitDelegate(self.results))
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.results.itemActivated.connect(self._hit_activated)
         self.results.itemClicked.connect(self._hit_activated)
         self.empty = QLabel("No conversations here.", self)
@@ -277,11 +281,17 @@ class ConversationList(QWidget):
         )
         for hit in hits:
             row = rows.get(hit.conversation_id) if hit.conversation_id else None
-            title = row.title(self.country) if row else "?"
+            title = row.title(self.country) if row else (hit.name or hit.number or "?")
             snippet = _snippet(hit)
             item = QListWidgetItem(f"{title}\n{snippet}")
             item.setData(HitRole, (hit.conversation_id, hit.message_id or 0))
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}: {snippet}")
+            item.setData(search_delegate.TitleRole, title)
+            item.setData(search_delegate.TimeRole, fmt.list_time(hit.at, self.zone))
+            marked = hit.snippet or ""
+            item.setData(
+                search_delegate.SnippetRole, marked if hit.message_id else "Customer: " + marked
+            )
             self.results.addItem(item)
         if not hits and self.results.count() == 0:
             item = QListWidgetItem(f"Nothing found for “{text}”.")
