@@ -296,6 +296,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                 self._cycle(final=final)
         except Exception as exc:
             cause = exc.__cause__ if isinstance(exc, _BatchAborted) and exc.__cause__ else exc
+            self.forget_settings()  # what was read inside the batch may have been rolled back
             actions, self._actions = self._actions, None
             self._last_id, self._queued_count = seen  # rows it saw were rolled back
             events = [i for i in items if not isinstance(i, Call)]
@@ -342,11 +343,13 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             self._item_failed(item, exc)
             return
         if isinstance(item, Call):
+            self.forget_settings()  # it may have changed them: the cycle reads them again
             self.later("result", (item.future, result))
 
     def _run_outside(self, call: Call) -> None:
         if not call.future.set_running_or_notify_cancel():
             return
+        self.forget_settings()
         try:
             result = call.fn(*call.args, **call.kwargs)
         except BaseException as exc:

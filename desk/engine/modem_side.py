@@ -31,7 +31,7 @@ from desk.messaging import delivery, inbox, outbox, send_queue
 from desk.messaging.inbox import IncomingRules
 from desk.store.db import db
 from desk.store.models import OUT, QUEUED, Appointment
-from desk.store.settings import Settings
+from desk.store.settings import Settings, Snapshot
 from modem import events as me
 from modem.link import ModemLink
 
@@ -43,6 +43,7 @@ REREAD_TRIES = 3  # garbled reads of one SIM slot given back before it is kept r
 RELEASE_TRIES = 3  # times a text whose storing failed is given back to the modem
 GARBLED_FORGET = 600.0  # seconds after which a garbled read of a slot is forgotten
 EMPTY_TAKE_EVERY = 1.0  # with nothing queued, take_jobs runs at most this often
+SNAPSHOT_MAX_AGE = 1.0  # the hot paths' settings snapshot is read again at least this often
 
 # Run with nearly every event: plain SQL (building them with peewee cost more than running them).
 _MESSAGE_STATE = "SELECT id, conversation_id, state FROM message WHERE id = ?"
@@ -105,6 +106,20 @@ class ModemSide:
         self._release_counts: dict[str, int] = {}  # raw PDU -> times given back after a failure
         self._item_problems: set[str] = set()  # item failures said already
         self._took_at = float("-inf")  # when take_jobs last ran (monotonic)
+        self._snapshot: Snapshot | None = None
+        self._snapshot_at = 0.0
+
+    def snap(self) -> Snapshot:
+        """The settings for the hot paths (every text sent or stored): one snapshot, read again
+        after SNAPSHOT_MAX_AGE seconds or once something may have changed them (a call ran,
+        another connection committed, a batch was rolled back: ``forget_settings``)."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._snapshot_at > SNAPSHOT_MAX_AGE:
+            self._snapshot, self._snapshot_at = self.settings.snapshot(), now
+        return self._snapshot
+
+    def forget_settings(self) -> None:
+        self._snapshot = None
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -151,7 +166,7 @@ class ModemSide:
         if event.pdu is None and self._read_again(event):
             return
         result: inbox.StoreResult = self.write(
-            inbox.store_incoming, event, settings=self.settings, clock=self.clock, rules=self.rules
+            inbox.store_incoming, event, settings=self.snap(), clock=self.clock, rules=self.rules
         )
         # Only once this is committed may the modem delete it from the SIM.
         if self.service is not None:
@@ -253,9 +268,7 @@ class ModemSide:
         ):
             return  # nothing waits (held and retried texts count as waiting: they are looked at)
         self._took_at = now  # take_jobs also notices a clock set: at least this often
-        jobs = self.write(
-            send_queue.take_jobs, settings=self.settings, clock=self.clock, limit=room
-        )
+        jobs = self.write(send_queue.take_jobs, settings=self.snap(), clock=self.clock, limit=room)
         for job in jobs:
             self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
             self.later("submit", (service, job))

@@ -128,6 +128,10 @@ class Waking:
     _zone_told: str | None
     _service_retry_at: float | None
 
+    if TYPE_CHECKING:
+
+        def forget_settings(self) -> None: ...
+
     def _init_waking(self) -> None:
         self._next_cycle = 0.0  # monotonic: the next cycle when nothing arrives (see _plan)
         self._next_sched = self._sched_floor = 0.0
@@ -157,6 +161,7 @@ class Waking:
             if self._data_version is not None:
                 self._next_cycle = now
                 self._others_wrote = True
+                self.forget_settings()
             self._data_version = version
 
     def _plan(self) -> None:
