@@ -129,10 +129,14 @@ class Scheduler:
         sleeps until this instead of ticking every second."""
         if self.behind:
             return self.clock.now()
-        where = (Reminder.state == SCHEDULED) & Reminder.next_at.is_null(False)
+        # Plain SQL: the engine asks after every batch that leaves its queue empty.
+        sql = "SELECT MIN(next_at) FROM reminder WHERE state = ? AND next_at IS NOT NULL"
+        params: list[object] = [SCHEDULED]
         if self._broken:
-            where &= Reminder.id.not_in(list(self._broken))
-        first = Reminder.select(pw.fn.MIN(Reminder.next_at)).where(where).scalar()
+            sql += f" AND id NOT IN ({', '.join('?' * len(self._broken))})"
+            params += sorted(self._broken)
+        row = db.execute_sql(sql, params).fetchone()
+        first = row[0] if row else None
         if first is None:
             return None
         return utc(first if isinstance(first, datetime) else datetime.fromisoformat(str(first)))

@@ -458,3 +458,26 @@ def test_the_appointment_page_costs_the_same_for_5_or_50_appointments(env):
     )
     assert len(items) == 50 and all(i.reply and i.reminders == 1 for i in items)
     assert many == few and few_settings == many_settings == 1
+
+
+def test_next_due_is_the_earliest_scheduled_occurrence_left_to_go(env):
+    """What the engine sleeps until: the earliest scheduled occurrence, none once all went,
+    and a reminder that raised (skipped until restart) does not keep it awake."""
+    settings, clock = env
+    ann = contact(NY_NUMBER, "Ann")
+    scheduler = Scheduler(settings=settings, clock=clock)
+    assert scheduler.next_due() is None
+    soon = clock.now() + timedelta(minutes=5)
+    later = clock.now() + timedelta(hours=2)
+    first = create_reminder(recipients=[ann], text="Soon", at=soon, settings=settings, clock=clock)
+    create_reminder(recipients=[ann], text="Later", at=later, settings=settings, clock=clock)
+    assert scheduler.next_due() == soon
+    scheduler._broken.add(first.id)
+    assert scheduler.next_due() == later
+    scheduler._broken.clear()
+    clock.advance(timedelta(minutes=6))
+    scheduler.tick()
+    assert scheduler.next_due() == later
+    clock.advance(timedelta(hours=2))
+    scheduler.tick()
+    assert scheduler.next_due() is None
