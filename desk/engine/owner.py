@@ -1,0 +1,217 @@
+"""Which counter drives the modem: an election on the shop's PostgreSQL server (issue 15).
+
+Every counter with a modem attached (or a network modem configured) runs a ``ModemOwnership``
+thread; a counter with none never tries (``can_drive``). The thread keeps one dedicated
+connection and asks for a session-level advisory lock on it (``pg_try_advisory_lock``, never a
+waiting one) every ``try_every`` seconds. The winner raises the fencing generation in the one-row
+``modem_owner`` table on that same connection, while it holds the lock, so generations go up in
+the order the lock was won; then ``on_won(generation)`` tells the engine to recover what an older
+owner left in flight (desk.store.fencing.recover_stale) and start the modem link. Every claim and
+mark of an outgoing text carries the generation (desk.store.fencing), so an owner that lost the
+lock can write nothing even if it has not noticed yet.
+
+The lock lives as long as the session: when the owner's PC dies its connection closes and the
+server frees the lock. Power cut or cable pulled (no FIN reaches the server): the lock session
+sets the server's TCP keepalives and ``tcp_user_timeout`` so the server drops it within about
+``SERVER_GIVES_UP`` seconds; the owner side checks its lock every ``beat_every`` seconds, stops
+counting itself owner ``lose_after`` seconds after the last good check (before the server lets
+another counter in) and calls ``on_lost`` when a check fails, so the engine stops its link.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from desk.base.clock import to_db
+from desk.store.db import server_params
+
+__all__ = ["LOCK_KEY", "ModemOwnership", "connector", "take_ownership"]
+
+log = logging.getLogger(__name__)
+
+# "texm": the modem owner's advisory lock key (the migrations use "text", pg_advisory_xact_lock).
+LOCK_KEY = 0x7465_786D
+SERVER_GIVES_UP = 6  # seconds: keepalive idle 2 + 2 probes 1 s apart, or unacknowledged data
+_SERVER_SIDE = (
+    "SET tcp_keepalives_idle = 2",
+    "SET tcp_keepalives_interval = 1",
+    "SET tcp_keepalives_count = 2",
+    f"SET tcp_user_timeout = {SERVER_GIVES_UP * 1000}",
+)
+_HOLDS = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    "AND classid = 0 AND objid = %s AND objsubid = 1 AND granted"
+)
+
+Connect = Callable[[], "psycopg.Connection[Any]"]
+
+
+def connector(
+    url: str, *, password: str | None = None, name: str = "textdesk", lose_after: float = 3.0
+) -> Connect:
+    """A function opening a new autocommit psycopg connection to ``url`` (the same address
+    rules as desk.store.db: no password in it) with client-side keepalives, so a dead network
+    fails a query within about ``lose_after`` seconds instead of hanging."""
+    params = server_params(url)
+    params["dbname"] = params.pop("database")
+    if password:
+        params["password"] = password
+    params.update(
+        keepalives=1,
+        keepalives_idle=1,
+        keepalives_interval=1,
+        keepalives_count=2,
+        tcp_user_timeout=int(lose_after * 1000),
+        application_name=name,
+    )
+
+    def connect() -> psycopg.Connection[Any]:
+        return psycopg.connect(autocommit=True, **params)
+
+    return connect
+
+
+def take_ownership(con: psycopg.Connection[Any], counter: str, now: datetime) -> int:
+    """On the lock's own connection, while it holds the lock: the next generation, recorded with
+    who won it and when. Returns it."""
+    with con.transaction():
+        row = con.execute(
+            "UPDATE modem_owner SET generation = generation + 1, counter = %s, since = %s "
+            "WHERE id = 1 RETURNING generation",
+            (counter, to_db(now)),
+        ).fetchone()
+    if row is None:
+        raise RuntimeError("The database has no modem owner row (schema 7 is missing).")
+    return int(row[0])
+
+
+class ModemOwnership:
+    """The election thread of one counter. ``generation`` is this counter's fencing token while
+    it drives the modem, None otherwise. ``on_won`` / ``on_lost`` run on this thread and must not
+    block (the engine hands them to its core thread)."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        counter: str,
+        can_drive: Callable[[], bool],
+        on_won: Callable[[int], None],
+        on_lost: Callable[[int], None],
+        try_every: float = 1.0,
+        beat_every: float = 0.5,
+        lose_after: float = 3.0,
+    ) -> None:
+        if lose_after >= SERVER_GIVES_UP:
+            raise ValueError("the owner must give up before the server lets another counter in")
+        self._connect = connect
+        self.counter = counter
+        self._can_drive = can_drive
+        self._on_won = on_won
+        self._on_lost = on_lost
+        self.try_every = try_every
+        self.beat_every = beat_every
+        self.lose_after = lose_after
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._con: psycopg.Connection[Any] | None = None
+        self._generation: int | None = None
+        self._checked_at = float("-inf")
+        self.tries = 0  # lock requests made (a counter without a modem makes none)
+
+    @property
+    def generation(self) -> int | None:
+        """This counter's generation while it drives the modem and its last lock check is
+        recent; None otherwise (claims must stop at once)."""
+        gen = self._generation
+        if gen is None or time.monotonic() - self._checked_at > self.lose_after:
+            return None
+        return gen
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="modem-owner", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop; an owner gives the lock back at once (another counter may take over)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # --- the thread -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self._can_drive():
+                    self._stop.wait(self.try_every)
+                    continue
+                try:
+                    if self._try():
+                        self._hold()
+                except psycopg.Error as exc:
+                    log.warning("modem owner election: %s", exc)
+                    self._drop()
+                self._stop.wait(self.try_every)
+        finally:
+            self._drop()
+
+    def _try(self) -> bool:
+        if self._con is None or self._con.closed:
+            self._con = self._connect()
+            for sql in _SERVER_SIDE:
+                self._con.execute(sql)
+        self.tries += 1
+        row = self._con.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+        if not (row and row[0]):
+            return False
+        self._generation = take_ownership(self._con, self.counter, datetime.now(UTC))
+        self._checked_at = time.monotonic()
+        log.info("this counter drives the modem now (generation %d)", self._generation)
+        self._on_won(self._generation)
+        return True
+
+    def _hold(self) -> None:
+        """Check the lock every ``beat_every`` seconds until it is lost, stopped, or this
+        counter can no longer drive a modem (then the lock is given back)."""
+        assert self._con is not None and self._generation is not None
+        gen = self._generation
+        try:
+            while not self._stop.wait(self.beat_every):
+                if not self._can_drive():
+                    self._con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+                    log.info("no modem here any more: the modem is left to another counter")
+                    break
+                row = self._con.execute(_HOLDS, (LOCK_KEY,)).fetchone()
+                if not (row and row[0] == 1):
+                    log.warning("the modem owner lock is gone (generation %d)", gen)
+                    break
+                self._checked_at = time.monotonic()
+        except psycopg.Error as exc:
+            log.warning("lost the modem owner lock (generation %d): %s", gen, exc)
+            self._close()
+        finally:
+            self._generation = None
+            self._on_lost(gen)
+
+    def _close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                con.close()
+            except psycopg.Error:
+                log.debug("closing the lock connection failed", exc_info=True)
+
+    def _drop(self) -> None:
+        """Leave: closing the session frees the lock on the server."""
+        gen, self._generation = self._generation, None
+        self._close()
+        if gen is not None:
+            self._on_lost(gen)
