@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ui import automation_actions, contacts_dialog, modem_log_action, resources, window_actions
+from ui import (
+    automation_actions,
+    backup_actions,
+    contacts_dialog,
+    modem_log_action,
+    resources,
+    window_actions,
+)
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -37,6 +44,9 @@ def build(w: MainWindow) -> None:
     _action(w, "&Automatic answers…", None, lambda: automation_actions.open_automations(w), f)
     _action(w, "&Import contacts…", None, lambda: automation_actions.open_contacts_import(w), f)
     _action(w, "Export c&ontacts…", None, lambda: contacts_dialog.export_contacts(w), f)
+    f.addSeparator()
+    _action(w, "&Back up now…", None, lambda: backup_actions.backup_now(w), f)
+    _action(w, "&Restore from a backup…", None, lambda: backup_actions.restore_from(w), f)
     _action(w, "&Templates…", None, lambda: window_actions.open_templates(w), f)
     f.addSeparator()
     w.act_quit = _action(w, "&Quit TextDesk", "Ctrl+Q", w.quit_app, f)

@@ -9,10 +9,14 @@ exit 1).
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import time
 
-from desk.base import phones
+from desk.base import autostart, phones
 from desk.base.clock import SystemClock
+from desk.base.lock import holder
+from desk.base.paths import Profile
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
 from desk.compliance import erase, retention
@@ -38,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = subparsers.add_parser("restore", help="replace the database with a backup file")
     p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="wait this long for a closing TextDesk to let go of the database first",
+    )  # fmt: skip
+    p.add_argument("--then-open", action="store_true", help="open the window once restored")
     p.set_defaults(func=cmd_restore)
 
     p = subparsers.add_parser("erase", help="erase everything about one customer (GDPR)")
@@ -125,10 +134,19 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_for_lock(profile: Profile, seconds: float) -> None:
+    """The window's Restore closes TextDesk and runs this: wait until it has let go."""
+    deadline = time.monotonic() + seconds
+    while holder(profile.lock_path) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     profile = profile_of(args).ensure()
     if db.obj is not None and getattr(db.obj, "database", None) == str(profile.db_path):
         close_database()
+    if args.wait > 0:
+        _wait_for_lock(profile, args.wait)
     try:
         result = backup.restore(
             args.file, profile.db_path, lock_path=profile.lock_path, clock=SystemClock()
@@ -141,6 +159,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
         else ""
     )
     out(f"restored {profile.db_path} from {args.file}{kept}")
+    if args.then_open:
+        subprocess.Popen(  # the window again, on the restored database; not waited for
+            [*autostart.command(), "--profile", str(profile.data_dir)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+        )
     return 0
 
 

@@ -75,3 +75,34 @@ def test_automations_and_report(run):
     assert next(csv.reader(io.StringIO(out)))[:3] == ["day", "texts_in", "texts_out"]
     code, _, err = run("config", "opening_hours", "someday 9-5")
     assert code != 0 and "should start with a day" in err
+
+
+def test_restore_waits_for_a_closing_textdesk_to_let_go(run, tmp_path):
+    """The window's Restore closes TextDesk and runs `restore --wait`: it restores once the
+    lock is free instead of refusing."""
+    import subprocess
+    import sys
+    import time
+
+    from desk.base.paths import resolve_profile
+
+    run("config", "shop_name", "Before")
+    profile = resolve_profile(tmp_path / "p")
+    assert run("backup", str(tmp_path / "b.sqlite3"))[0] == 0
+    run("config", "shop_name", "After")
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from desk.base.lock import ProfileLock\n"
+         "with ProfileLock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(1.5)",
+         str(profile.lock_path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    code, _, err = run("restore", str(tmp_path / "b.sqlite3"))
+    assert code == 1 and "TextDesk is running for this profile" in err  # no --wait: refused
+    started = time.monotonic()
+    code, out, err = run("restore", str(tmp_path / "b.sqlite3"), "--wait", "20")
+    assert code == 0, err
+    assert time.monotonic() - started < 15 and "restored" in out
+    holder.wait(10)
+    assert run("config", "shop_name")[1].strip() == "Before"
