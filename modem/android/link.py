@@ -169,7 +169,7 @@ class AndroidLink(LinkWorker):
         if mid is not None:
             self._inbox_since = None  # it may be older than the last read's window
             self._next_inbox = min(self._next_inbox, self._give_back.next_time())
-        log.info("the core could not store %s; the phone offers it again", token)
+        log.info("%s given back by the core: the phone offers it again", token)
 
     @property
     def webhook_url(self) -> str:

@@ -312,7 +312,7 @@ class HiLinkLink(LinkWorker):
             return
         self._held_back[index] = self._give_back.next_time()
         self._inbox_seen = None  # list the inbox again at the next polls
-        log.info("the core could not store message %s; it stays on the stick", index)
+        log.info("message %s given back by the core: it stays on the stick, listed again", index)
 
     # --- sending ----------------------------------------------------------------------------------
 

@@ -74,8 +74,10 @@ def messages(data: object) -> tuple[list[Mapping[str, object]], int]:
 
 
 def raw_text(item: Mapping[str, object]) -> str:
-    """The entry as the stick gave it, kept with the stored message (nothing is lost)."""
-    return json.dumps(dict(item), ensure_ascii=False, sort_keys=True, default=str)
+    """The entry as the stick gave it, kept with the stored message (nothing is lost), but for
+    its read flag (Smstat), which TextDesk itself sets: an entry read again reads the same."""
+    kept = {key: value for key, value in item.items() if key != "Smstat"}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def signal_rssi(monitoring: Mapping[str, object]) -> int | None:

@@ -218,7 +218,9 @@ class Stick:
             for entry in box:
                 if entry["Index"] == index:
                     box.remove(entry)
-                    self.emit({"event": "deleted", "index": int(index), "phone": entry["Phone"]})
+                    self.emit(
+                        {"event": "deleted", "index": int(index), "phone": entry.get("Phone")}
+                    )
                     return True
         return False
 

@@ -20,7 +20,7 @@ from desk.base import secrets
 from desk.base.paths import Profile, resolve_profile
 from desk.engine import links
 from desk.engine.api import Engine
-from desk.store.models import AuditLog, Message
+from desk.store.models import AuditLog, Message, RawIncoming
 from desk.store.settings import Settings
 from modem.events import ModemEvent
 from modem.hilink.link import HiLinkLink
@@ -220,3 +220,26 @@ def test_a_device_gone_mid_send_leaves_the_text_uncertain_never_resent(
         ]  # fmt: skip
     finally:
         engine.stop()
+
+
+def test_an_unreadable_entry_on_the_stick_is_read_again_then_kept_raw(
+    profile: Profile, ring: MemoryKeyring
+) -> None:
+    """The engine gives an unreadable text back (release_incoming) to have it read again; the
+    stick lists it again a moment later, the same way, so it is kept raw and deleted."""
+    device = http_devices.Device("hilink")
+    try:
+        engine, _rec = on_device(profile, device, ring)
+        try:
+            stick = device.dev.stick  # type: ignore[union-attr]
+            with stick.lock:  # an entry without its sender
+                stick.deliver("+12025550178", "who sent this?")
+                stick.inbox[-1].pop("Phone")
+            wait_until(lambda: RawIncoming.select().count() == 1, 20, "kept raw")
+            wait_until(lambda: device.waiting() == 0, 10, "deleted from the stick")
+            assert device.requests("sms/sms-list") >= 2  # read again before it was kept
+            assert "who sent this?" in RawIncoming.get().raw_data
+        finally:
+            engine.stop()
+    finally:
+        device.stop()
