@@ -58,7 +58,8 @@ def discover(
 ) -> list[FoundModem]:
     """Everything found within about ``timeout`` seconds (see the module's text).
     ``sysfs_root`` / ``route_file`` replace /sys/bus/usb/devices and /proc/net/route (tests);
-    ``include_defaults=False`` asks only ``extra_urls`` (no gateways, no 192.168.8.1)."""
+    ``include_defaults=False`` asks only ``extra_urls``: no gateways, no 192.168.8.1, and no
+    USB bus unless ``sysfs_root`` is given (the wizard's "look at this address")."""
     start = time.monotonic()
     platform = platform or sys.platform
     budget = max(0.1, timeout)
@@ -70,7 +71,10 @@ def discover(
         )
         at_thread.start()
 
-    usb = probe.usb_devices(sysfs_root or probe.SYS_USB)
+    if sysfs_root is not None:
+        usb = probe.usb_devices(sysfs_root)
+    else:
+        usb = probe.usb_devices() if include_defaults else []
     if include_defaults:
         urls = probe.candidate_urls(extra_urls, probe.gateways(route_file))
     else:
