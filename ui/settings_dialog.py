@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desk.base import autostart, secrets
 from desk.store.settings import SPECS, SettingError
-from ui import modem_words, sizing
+from ui import modem_words, pickers, sizing
 from ui.modem_setup import ModemForm
 from ui.modem_work import Keyring
 
@@ -161,6 +161,10 @@ class SettingsDialog(QDialog):
             combo.addItem("Ctrl+Enter (Enter for a new line)", "ctrl+enter")
             combo.setCurrentIndex(0 if value == "enter" else 1)
             return combo
+        if key == "default_country":
+            return pickers.country_picker(str(value), self)
+        if key == "timezone":
+            return pickers.zone_picker(str(value), self)
         if key in LONG_TEXT:
             edit = QPlainTextEdit(str(value), self)
             edit.setTabChangesFocus(True)
@@ -179,6 +183,8 @@ class SettingsDialog(QDialog):
             return "on" if w.isChecked() else "off"
         if isinstance(w, QSpinBox):
             return str(w.value())
+        if isinstance(w, pickers.Picker):
+            return w.value()
         if isinstance(w, QComboBox):
             return str(w.currentData()).strip()
         if isinstance(w, QPlainTextEdit):

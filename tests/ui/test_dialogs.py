@@ -125,3 +125,15 @@ def test_settings_open_at_login_writes_the_autostart_entry(qtbot, tmp_path, monk
     dlg2.open_at_login.setChecked(False)
     dlg2.save()
     assert not autostart.is_enabled()
+
+
+def test_country_and_time_zone_are_picked_from_lists(qtbot) -> None:
+    applied: list = []
+    dlg, _bridge = _settings_dialog(qtbot, applied)
+    country, zone = dlg.fields["default_country"], dlg.fields["timezone"]
+    country.setCurrentIndex(country.findText("United Kingdom — GB"))
+    zone.setCurrentIndex(zone.findData("Europe/London"))
+    assert zone.currentText() == "Europe/London"
+    assert zone.itemText(0) == "This computer's time zone"
+    dlg.save()
+    assert applied == [{"default_country": "GB", "timezone": "Europe/London"}]
