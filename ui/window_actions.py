@@ -23,6 +23,7 @@ from desk.engine import window_ops
 from desk.messaging import notes, templates
 from desk.read import queries, waiting
 from desk.store import models as m
+from ui import modem_banner
 from ui.template_editor import TemplateEditor
 
 if TYPE_CHECKING:  # the window imports this module to build itself
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the window imports this module to build itself
 
 
 def wire(w: MainWindow) -> None:
+    modem_banner.install(w)
     apply_limits(w)
     w.thread.delegate.now = w.engine.clock.now
     # settings may change in the settings dialog or with `textdesk config`: read them again

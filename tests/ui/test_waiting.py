@@ -141,3 +141,21 @@ def test_a_reminder_held_for_quiet_hours_says_until_when_and_asks_before_sending
     assert queries.message_row(reminder).state == m.QUEUED  # said no: still held
     _click_bubble_button(desk, qtbot, reminder, "send_now")
     desk.wait(lambda: any(e.get("text", "").startswith("See you tomorrow") for e in desk.submitted))
+
+
+def test_a_modem_without_network_shows_a_banner_with_the_waiting_texts_gone_when_back(
+    desk: Desk, qtbot: Any
+) -> None:
+    from ui.modem_banner import ModemBanner
+
+    w = desk.window
+    banner = w.findChild(ModemBanner)
+    assert banner is not None and not banner.isVisible()
+    desk.vm.control({"cmd": "lose_network"})
+    desk.wait(lambda: banner.isVisible())
+    assert banner.text.text().startswith("The modem has no mobile network.")
+    _send(desk, qtbot, "See you at 3")
+    desk.wait(lambda: "waiting; it goes as soon as the modem can send" in banner.text.text())
+    assert banner.geometry().top() < w.tabs.geometry().top() + w.tabs.height()  # above the pages
+    desk.vm.control({"cmd": "restore_network"})
+    desk.wait(lambda: not banner.isVisible())
