@@ -71,13 +71,17 @@ def setup(path: Path, n: int, due: datetime) -> Settings:
     return settings
 
 
-def materialise(settings: Settings, clock: FakeClock) -> tuple[float, int, int]:
-    """(seconds, ticks, messages) to turn everything due into outbox messages."""
+def materialise(settings: Settings, clock: FakeClock) -> tuple[float, int, int, float]:
+    """(seconds, ticks, messages, longest tick) to turn everything due into outbox messages.
+    The longest tick is how long the engine's core thread is held at a time (goal <= 200 ms)."""
     scheduler = Scheduler(settings=settings, clock=clock)
     started = time.perf_counter()
     ticks = messages = 0
+    longest = 0.0
     while True:
+        began = time.perf_counter()
         ids = scheduler.tick()
+        longest = max(longest, time.perf_counter() - began)
         ticks += 1
         messages += len(ids)
         if (
@@ -86,20 +90,21 @@ def materialise(settings: Settings, clock: FakeClock) -> tuple[float, int, int]:
             .exists()
         ):
             break
-    return time.perf_counter() - started, ticks, messages
+    return time.perf_counter() - started, ticks, messages, longest
 
 
 def run(n: int, due: datetime, workdir: Path, name: str) -> tuple[Settings, FakeClock, float]:
     path = workdir / f"{name}.sqlite3"
     settings = setup(path, n, due)
     clock = FakeClock(due)
-    seconds, ticks, messages = materialise(settings, clock)
+    seconds, ticks, messages, longest = materialise(settings, clock)
     runs = ReminderRun.select().count()
     assert messages == n == runs, (messages, n, runs)
     dup = Message.select(Message.reminder_run_id).distinct().count()
     assert dup == n, "a run produced more than one message"
     print(f"  {name:<10} {n:>6} reminders: {seconds:8.3f} s in {ticks:>3} tick(s), "
-          f"{1e3 * seconds / n:7.3f} ms per reminder")  # fmt: skip
+          f"{1e3 * seconds / n:7.3f} ms per reminder, longest tick {1e3 * longest:4.0f} ms "
+          f"(goal <= 200)")  # fmt: skip
     return settings, clock, seconds
 
 

@@ -47,9 +47,11 @@ from desk.store.settings import Settings, SettingsReader, Snapshot
 log = logging.getLogger(__name__)
 
 RUN_QUEUED, RUN_SKIPPED, RUN_MISSED = "queued", "skipped", "missed"
-BATCH = 150  # reminders per transaction (set-wise: about 100 ms on a slow PC)
+BATCH = 150  # reminders per transaction at most (set-wise: about 100 ms on a slow PC)
+MIN_BATCH = 20
+BATCH_SECONDS = 0.1  # a batch's transaction holds the write lock about this long at most
 MAX_RUNS_PER_TICK = 5000  # keep the core thread responsive; the rest goes next tick
-MAX_SECONDS_PER_TICK = 0.15  # the core thread's other work waits at most about this long
+MAX_SECONDS_PER_TICK = 0.15  # a tick ends before another batch would take it past this
 
 
 class Scheduler:
@@ -69,6 +71,7 @@ class Scheduler:
         self.behind = False  # the last tick stopped with occurrences still due
         self.watching_since: datetime | None = None  # see _watch
         self._last_tick: float | None = None
+        self._batch_size = BATCH  # fitted to BATCH_SECONDS (_fit_batch)
 
     # --- the engine's entry point -------------------------------------------------------------
     def tick(self) -> list[int]:
@@ -80,6 +83,7 @@ class Scheduler:
         self.settings = self.base_settings.snapshot()
         self._watch(now)
         started = _time.monotonic()
+        last = 0.0  # seconds into the tick when the latest batch began
         queued: list[int] = []
         runs = 0
         changed = False
@@ -93,7 +97,7 @@ class Scheduler:
                 .join(Appointment, pw.JOIN.LEFT_OUTER)
                 .where(where)
                 .order_by(Reminder.next_at, Reminder.id)
-                .limit(BATCH)
+                .limit(size := self._batch_size)
             )
             if not due:
                 break
@@ -115,13 +119,25 @@ class Scheduler:
                     ids, n = self._one_by_one(due, now)
                 queued.extend(ids)
                 runs += max(n, len(due))
-            # At least one batch per tick; then the core's other work gets its turn.
-            if runs >= MAX_RUNS_PER_TICK or _time.monotonic() - started >= MAX_SECONDS_PER_TICK:
-                self.behind = len(due) == BATCH
+            # At least one batch per tick; then the core's other work gets its turn before
+            # another batch would take the tick past MAX_SECONDS_PER_TICK (judged by this one).
+            elapsed = _time.monotonic() - started
+            self._fit_batch(elapsed - last)
+            if runs >= MAX_RUNS_PER_TICK or elapsed + (elapsed - last) > MAX_SECONDS_PER_TICK:
+                self.behind = len(due) == size
                 break
+            last = elapsed
         if changed and self.emit is not None:
             self.emit(RemindersChanged())
         return queued
+
+    def _fit_batch(self, took: float) -> None:
+        """Keep one batch's transaction near BATCH_SECONDS (the write lock's budget) on a slow
+        or busy PC: halve the batch after a slow one, grow it back after quick ones."""
+        if took > BATCH_SECONDS and self._batch_size > MIN_BATCH:
+            self._batch_size = max(MIN_BATCH, self._batch_size // 2)
+        elif took < BATCH_SECONDS / 3 and self._batch_size < BATCH:
+            self._batch_size = min(BATCH, self._batch_size * 2)
 
     def next_due(self) -> datetime | None:
         """When the next occurrence falls due (now or past while ``behind``); None: nothing is

@@ -481,3 +481,22 @@ def test_next_due_is_the_earliest_scheduled_occurrence_left_to_go(env):
     clock.advance(timedelta(hours=2))
     scheduler.tick()
     assert scheduler.next_due() is None
+
+
+def test_batches_shrink_on_a_slow_pc_and_grow_back(env):
+    """One batch is one transaction holding the write lock: kept near BATCH_SECONDS."""
+    from desk.reminders import scheduler as sched
+
+    settings, clock = env
+    s = Scheduler(settings=settings, clock=clock)
+    assert s._batch_size == sched.BATCH
+    s._fit_batch(sched.BATCH_SECONDS * 3)
+    assert s._batch_size == sched.BATCH // 2
+    for _ in range(10):
+        s._fit_batch(sched.BATCH_SECONDS * 3)
+    assert s._batch_size == sched.MIN_BATCH
+    s._fit_batch(sched.BATCH_SECONDS / 2)  # neither slow nor quick: kept
+    assert s._batch_size == sched.MIN_BATCH
+    for _ in range(10):
+        s._fit_batch(sched.BATCH_SECONDS / 10)
+    assert s._batch_size == sched.BATCH
