@@ -92,10 +92,13 @@ class FirstRunWizard(QWizard):
         self.shop.setPlaceholderText("e.g. Smile Dental")
         self.shop.setAccessibleName("Shop name")
         wl = QVBoxLayout(welcome)
-        label = QLabel("Your shop's name (used in replies like “Thanks for texting {shop}”):")
-        label.setWordWrap(True)
-        wl.addWidget(label)
+        wl.addWidget(QLabel("Your shop's name, as customers will see it in TextDesk's replies:"))
         wl.addWidget(self.shop)
+        self.shop_example = QLabel(welcome)
+        self.shop_example.setWordWrap(True)
+        wl.addWidget(self.shop_example)
+        self.shop.textChanged.connect(self._show_shop_example)
+        self._show_shop_example("")
         self.setPage(WELCOME, welcome)
 
         find = self.find_page = _FindPage(self)
@@ -320,6 +323,13 @@ class FirstRunWizard(QWizard):
             ]  # fmt: skip
             out.update({key: self.form.text(key) for key in keys})
         return out
+
+    def _show_shop_example(self, text: str) -> None:
+        name = text.strip() or "Smile Dental"
+        self.shop_example.setText(
+            f"For example, a customer who texts STOP gets: “You will get no more texts from "
+            f"{name}. Reply START to opt back in.”"
+        )
 
     # --- finishing ---------------------------------------------------------------------------
     def accept(self) -> None:

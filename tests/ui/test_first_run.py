@@ -162,3 +162,16 @@ def test_a_stick_in_storage_mode_is_explained_not_offered(qtbot, nothing_plugged
     assert wiz.button(QWizard.WizardButton.FinishButton).isEnabled()
     wiz.button(QWizard.WizardButton.FinishButton).click()
     assert wiz.result() == 1 and wiz.mode == "demo"
+
+
+def test_the_shop_name_step_shows_what_customers_will_read(qtbot) -> None:
+    from ui.first_run import FirstRunWizard
+
+    wiz = FirstRunWizard(secret_store=None)
+    qtbot.addWidget(wiz)
+    assert "{" not in wiz.shop_example.text()
+    qtbot.keyClicks(wiz.shop, "Main Street Bikes")
+    assert wiz.shop_example.text() == (
+        "For example, a customer who texts STOP gets: “You will get no more texts from Main "
+        "Street Bikes. Reply START to opt back in.”"
+    )
