@@ -6,6 +6,7 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -23,10 +24,21 @@ from desk.base.phones import display, region_timezone
 from desk.messaging.notes import NoteRow
 from desk.read import appointment_replies, queries
 from desk.store import models as m
+from ui import theme
 from ui.composer import Composer
 from ui.conversation_model import asked_to_stop
 from ui.thread_delegate import ThreadDelegate
 from ui.thread_model import ItemRole, ThreadModel
+
+
+def pill_style(color: QColor) -> str:
+    """A push button drawn like the delegate's pills (theme.pill): rounded, filled, white bold."""
+    return (
+        f"QPushButton {{ background: {color.name()}; color: white; font-weight: bold;"
+        " border: none; border-radius: 10px; padding: 3px 12px; }"
+        f" QPushButton:focus {{ outline: 2px solid {color.darker(140).name()}; }}"
+        f" QPushButton:pressed {{ background: {color.darker(120).name()}; }}"
+    )
 
 
 class ThreadView(QWidget):
@@ -113,6 +125,12 @@ class ThreadView(QWidget):
         self.banner_details.setAccessibleName("Show customer details, to opt them out")
         self.banner_details.clicked.connect(self.contactToggleRequested)
         self.banner_details.hide()
+        # the same look as the pills under the bubble: one style for one action
+        for button, color in (
+            (self.banner_resend, theme.UNREAD),
+            (self.banner_wentout, theme.DELIVERED),
+        ):
+            button.setStyleSheet(pill_style(color))
         self.banner_resend.clicked.connect(lambda: self._banner_action("resend"))
         self.banner_wentout.clicked.connect(lambda: self._banner_action("went_out"))
         bl = QHBoxLayout(self.banner)
@@ -218,6 +236,9 @@ class ThreadView(QWidget):
         self.banner_resend.show()
         a = self._attention
         preview = a.body if len(a.body) < 60 else a.body[:57] + "…"
+        self.banner_resend.setStyleSheet(
+            pill_style(theme.UNCERTAIN if a.state == m.UNCERTAIN else theme.UNREAD)
+        )
         if a.state == m.UNCERTAIN:
             self.banner_text.setText(
                 f"Not sure this went out: “{preview}”. Resend it, or mark it as sent?"
