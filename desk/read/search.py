@@ -9,6 +9,11 @@ also matches contact numbers by substring, so "1234" finds +15551234567.
 Results are newest first. Message hits are read in descending rowid order straight from the
 FTS index (ids grow with time), so a common word on a million messages stops after ``limit``.
 Read-only: safe on the window's own connection.
+
+On the shop's PostgreSQL server the same search runs on its full-text index instead
+(desk.read.search_pg, chosen by the database's kind): the same hits on the shared corpus of
+tests/desk/store/postgres/test_search_parity.py, the differences listed there and in
+docs/SCALING.md.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import peewee as pw
+
 from desk.base.clock import utc
+from desk.read import search_pg
 from desk.store.db import db
 
 MARK_START = "\x02"  # highlight markers inside Hit.snippet
@@ -92,7 +100,21 @@ def _at(value: object) -> datetime:
     return utc(datetime.fromisoformat(text))
 
 
-def _message_hits(match: str, limit: int) -> list[Hit]:
+def _on_server() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+def _match(query: str) -> str | search_pg.Query | None:
+    """The query for this database's index: an FTS5 MATCH text, or PostgreSQL's tsquery."""
+    return search_pg.parse(query, MAX_WORDS) if _on_server() else fts_query(query)
+
+
+def _message_hits(match: str | search_pg.Query, limit: int) -> list[Hit]:
+    if isinstance(match, search_pg.Query):
+        found = search_pg.message_rows(
+            match, limit, (MARK_START, MARK_END), ELLIPSIS, SNIPPET_TOKENS
+        )
+        return [Hit(r[0], r[1], r[2], r[3], _at(r[4]), r[5], r[6]) for r in found]
     sql = f"""
         SELECT m.conversation_id, m.id, cv.contact_id,
                snippet(message_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}),
@@ -108,22 +130,29 @@ def _message_hits(match: str, limit: int) -> list[Hit]:
     return [Hit(r[0], r[1], r[2], r[3], _at(r[4]), r[5], r[6]) for r in rows]
 
 
-def _contact_hits(match: str | None, digits: str | None) -> list[Hit]:
+def _contact_hits(match: str | search_pg.Query | None, digits: str | None) -> list[Hit]:
     hits: dict[int, Hit] = {}
     base = """
         SELECT c.id, cv.id, COALESCE(cv.last_activity_at, c.created_at), c.number, c.name
         FROM contact c LEFT JOIN conversation cv ON cv.contact_id = c.id"""
     if digits:
         like = "%" + digits.replace("\\", "") + "%"
-        rows = db.execute_sql(
-            base + " WHERE c.number LIKE ? ORDER BY 3 DESC LIMIT ?", (like, _CONTACT_LIMIT)
-        ).fetchall()
+        rows = (
+            search_pg.number_rows(digits, _CONTACT_LIMIT)
+            if _on_server()
+            else db.execute_sql(
+                base + " WHERE c.number LIKE ? ORDER BY 3 DESC LIMIT ?", (like, _CONTACT_LIMIT)
+            ).fetchall()
+        )
         for cid, conv, at, number, name in rows:
             snippet = _mark_digits(number, digits)
             if name:
                 snippet = f"{name} · {snippet}"
             hits[cid] = Hit(conv, None, cid, snippet, _at(at), number, name)
-    if match:
+    if isinstance(match, search_pg.Query):
+        marks = (MARK_START, MARK_END)
+        found = search_pg.contact_rows(match, _CONTACT_LIMIT, marks, ELLIPSIS, SNIPPET_TOKENS)
+    elif match:
         sql = f"""
             SELECT c.id, cv.id, COALESCE(cv.last_activity_at, c.created_at), c.number, c.name,
                    snippet(contact_fts, -1, ?, ?, ?, {SNIPPET_TOKENS})
@@ -132,10 +161,11 @@ def _contact_hits(match: str | None, digits: str | None) -> list[Hit]:
             LEFT JOIN conversation cv ON cv.contact_id = c.id
             WHERE contact_fts MATCH ?
             ORDER BY 3 DESC LIMIT ?"""
-        rows = db.execute_sql(
+        found = db.execute_sql(
             sql, (MARK_START, MARK_END, ELLIPSIS, match, _CONTACT_LIMIT)
         ).fetchall()
-        for cid, conv, at, number, name, snippet in rows:
+    if match:
+        for cid, conv, at, number, name, snippet in found:
             if cid in hits:
                 continue
             plain = snippet.replace(MARK_START, "").replace(MARK_END, "")
@@ -160,7 +190,7 @@ def search(query: str, *, limit: int = 50, offset: int = 0) -> list[Hit]:
     if limit <= 0:
         return []
     offset = max(0, offset)
-    match = fts_query(query)
+    match = _match(query)
     digits = number_digits(query)
     if match is None and digits is None:
         return []
@@ -174,9 +204,11 @@ def search(query: str, *, limit: int = 50, offset: int = 0) -> list[Hit]:
 
 def count_messages(query: str) -> int:
     """How many messages match (for a "123 results" label; costs a full index scan)."""
-    match = fts_query(query)
+    match = _match(query)
     if match is None:
         return 0
+    if isinstance(match, search_pg.Query):
+        return search_pg.count(match)
     row = db.execute_sql(
         "SELECT count(*) FROM message_fts WHERE message_fts MATCH ?", (match,)
     ).fetchone()
