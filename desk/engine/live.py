@@ -1,0 +1,188 @@
+"""Live updates between counters on the shop's PostgreSQL server: LISTEN/NOTIFY (issue 15).
+
+A counter that commits something the others must see (a text stored, a reply queued or sent, a
+conversation marked done, read or assigned) calls ``notify(kind, id)`` on its own connection,
+inside the transaction that made the change or after its commit: PostgreSQL delivers the
+notification when that transaction commits, never when it rolls back. Each engine runs one
+``Listener`` thread with its own connection (``LISTEN textdesk``) that waits on psycopg's
+notifies generator (a timeout only to notice ``stop``; no polling of tables) and turns each
+notification into the core's usual events (desk.base.events), so the window refreshes exactly as
+it does for the counter's own changes. Notifications a counter sent itself are skipped (its core
+emitted the events already). On SQLite (one PC) ``notify`` does nothing.
+
+Payload: ``"<kind> <id> <conversation id> <direction or state or -> <origin>"``, a few dozen
+bytes (PostgreSQL allows 8000). If the listener's connection fails it says so once (a Problem),
+connects again every ``retry_every`` seconds and says when live updates work again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import peewee as pw
+import psycopg
+
+from desk.base import events as ev
+from desk.engine.owner import Connect
+from desk.store.db import db
+
+__all__ = [
+    "CHANNEL",
+    "CONVERSATION_REMOVED",
+    "CONVERSATION_UPDATED",
+    "KINDS",
+    "MESSAGE_ADDED",
+    "MESSAGE_UPDATED",
+    "ORIGIN",
+    "Listener",
+    "events_for",
+    "notify",
+]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "textdesk"
+MESSAGE_ADDED = "message_added"  # id: the message (in or out)
+MESSAGE_UPDATED = "message_updated"  # id: an outgoing message whose state changed
+CONVERSATION_UPDATED = "conversation_updated"  # id: done, reopened, read, assigned, contact edited
+CONVERSATION_REMOVED = "conversation_removed"  # id: erased
+KINDS = (MESSAGE_ADDED, MESSAGE_UPDATED, CONVERSATION_UPDATED, CONVERSATION_REMOVED)
+ORIGIN = uuid.uuid4().hex[:12]  # this process's engine; a listener skips what it sent itself
+
+# One statement for a message: its conversation and direction (added) or state (updated) read in
+# the notifying transaction, so the listener needs no query of its own.
+_NOTIFY_MESSAGE = (
+    "SELECT pg_notify(%s, concat_ws(' ', %s::text, id, conversation_id, "
+    "CASE WHEN %s::text = 'message_added' THEN direction ELSE state END, %s::text)) "
+    "FROM message WHERE id = %s"
+)
+_NOTIFY = "SELECT pg_notify(%s, %s)"
+
+
+def notify(kind: str, id: int, *, origin: str = ORIGIN) -> None:
+    """Tell the other counters that ``kind`` happened to ``id`` (see KINDS), on the calling
+    thread's connection: delivered when its transaction commits (at once outside one)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown live update {kind!r}")
+    if not isinstance(db.obj, pw.PostgresqlDatabase):
+        return  # one PC: nobody else to tell
+    if kind in (MESSAGE_ADDED, MESSAGE_UPDATED):
+        db.execute_sql(_NOTIFY_MESSAGE, (CHANNEL, kind, kind, origin, id))
+    else:
+        db.execute_sql(_NOTIFY, (CHANNEL, f"{kind} {id:d} {id:d} - {origin}"))
+
+
+def events_for(payload: str) -> tuple[str, list[ev.DeskEvent]]:
+    """The origin of a notification and the events it stands for (ValueError: not ours)."""
+    kind, ident, conv, detail, origin = payload.split(" ")
+    item, conversation = int(ident), int(conv)
+    if kind == MESSAGE_ADDED:
+        direction = detail if detail in ("in", "out") else "out"
+        events: list[ev.DeskEvent] = [
+            ev.MessageAdded(item, conversation, direction),
+            ev.ConversationUpdated(conversation),
+        ]
+    elif kind == MESSAGE_UPDATED:
+        events = [
+            ev.MessageUpdated(item, conversation, detail),
+            ev.ConversationUpdated(conversation),
+        ]
+    elif kind == CONVERSATION_UPDATED:
+        events = [ev.ConversationUpdated(item)]
+    elif kind == CONVERSATION_REMOVED:
+        events = [ev.ConversationRemoved(item)]
+    else:
+        raise ValueError(f"unknown live update {kind!r}")
+    return origin, events
+
+
+class Listener:
+    """One engine's listening thread. ``emit`` is called on this thread and must hand the event
+    to the core (thread-safe, never blocking)."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        emit: Callable[[ev.DeskEvent], None],
+        *,
+        origin: str = ORIGIN,
+        timeout: float = 0.5,
+        retry_every: float = 1.0,
+    ) -> None:
+        self._connect = connect
+        self._emit = emit
+        self.origin = origin
+        self.timeout = timeout
+        self.retry_every = retry_every
+        self.listening = threading.Event()  # set while LISTEN is in place
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._con: psycopg.Connection[Any] | None = None
+        self._down: str | None = None  # the failure last told, while there is one
+        self.received = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="live-updates", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except psycopg.Error as exc:
+                self.listening.clear()
+                self._close()
+                if self._down is None:
+                    self._down = str(exc).strip() or type(exc).__name__
+                    log.warning("live updates from the other counters stopped: %s", exc)
+                    self._emit(
+                        ev.Problem(
+                            "Changes made at the other counters no longer show here at once "
+                            f"({self._down}); TextDesk keeps trying to reconnect."
+                        )
+                    )
+                self._stop.wait(self.retry_every)
+        self._close()
+
+    def _listen(self) -> None:
+        con = self._con = self._connect()
+        con.execute(f"LISTEN {CHANNEL}")
+        self.listening.set()
+        if self._down is not None:
+            self._down = None
+            log.info("live updates from the other counters work again")
+            self._emit(
+                ev.Problem("Changes made at the other counters show here at once again.", "info")
+            )
+        while not self._stop.is_set():
+            for note in con.notifies(timeout=self.timeout):
+                self._handle(note.payload)
+
+    def _handle(self, payload: str) -> None:
+        self.received += 1
+        try:
+            origin, events = events_for(payload)
+        except ValueError:
+            log.warning("ignored a notification that is not TextDesk's: %r", payload[:100])
+            return
+        if origin == self.origin:
+            return
+        for event in events:
+            self._emit(event)
+
+    def _close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                con.close()
+            except psycopg.Error:
+                log.debug("closing the listening connection failed", exc_info=True)
