@@ -1,5 +1,5 @@
 """Secrets (the HiLink stick's admin password, the Android gateway's password and webhook signing
-key, the SIM PIN) kept in the computer's own password store through ``keyring``, under the
+key, the SIM PIN, the shop's database server's password) kept in the computer's own password store through ``keyring``, under the
 service name "TextDesk": never in the settings table, never in a log line.
 
 ``get(name)`` is the stored secret or None when none is stored; ``put(name, value)`` stores one,
@@ -18,11 +18,13 @@ HILINK_PASSWORD = "hilink-password"
 ANDROID_PASSWORD = "android-password"
 ANDROID_SIGNING_KEY = "android-signing-key"
 SIM_PIN = "sim-pin"
+DATABASE_PASSWORD = "database-password"  # the shop's PostgreSQL server (several counters)
 NAMES = {
     HILINK_PASSWORD: "the HiLink stick's admin password",
     ANDROID_PASSWORD: "the Android gateway app's password",
     ANDROID_SIGNING_KEY: "the Android gateway app's webhook signing key",
     SIM_PIN: "the SIM PIN",
+    DATABASE_PASSWORD: "the password of the shop's database server",
 }
 
 
