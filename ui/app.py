@@ -111,6 +111,11 @@ def _run_window(args: argparse.Namespace) -> int:
         return 0
 
     wizard_choice = None
+    first_settings: dict[str, str] | None = None
+    if not demo and args.port and not profile.db_path.exists() and not args.quit_when_shown:
+        # The modem is given, so the wizard is skipped; the shop's name is still asked, or
+        # every STOP and HELP reply would be signed "Our shop".
+        first_settings = _ask_shop_name()
     if not demo and not args.port and not profile.db_path.exists():
         from ui.first_run import FirstRunWizard
         from ui.modem_work import Keyring
@@ -135,7 +140,7 @@ def _run_window(args: argparse.Namespace) -> int:
             # The wizard's modem is saved before the engine starts, so it starts on that one.
             first_settings=wizard_choice.changes()
             if wizard_choice is not None and wizard_choice.mode == "modem"
-            else None,
+            else first_settings,
         )
     except Exception as exc:
         log.exception("could not start")
@@ -202,6 +207,20 @@ def _demo_incoming(s: Session) -> None:
         )
     except Exception:
         log.exception("demo delivery failed")
+
+
+def _ask_shop_name() -> dict[str, str] | None:
+    """One question at a first start without the wizard: the name customers will read."""
+    from PySide6.QtWidgets import QInputDialog
+
+    name, ok = QInputDialog.getText(
+        None,
+        "TextDesk",
+        "Your shop's name, as customers will see it in TextDesk's replies\n"
+        "(“You will get no more texts from Smile Dental…”):",
+    )
+    name = name.strip()
+    return {"shop_name": name} if ok and name else None
 
 
 if __name__ == "__main__":

@@ -303,3 +303,14 @@ def test_the_wizards_choice_is_saved_before_the_engine_starts(tmp_path) -> None:
         )
     finally:
         close_database()
+
+
+def test_without_the_wizard_the_shop_name_is_still_asked(qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from ui import app
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  Main St Bikes ", True))
+    assert app._ask_shop_name() == {"shop_name": "Main St Bikes"}
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
+    assert app._ask_shop_name() is None
