@@ -41,6 +41,7 @@ __all__ = [
     "Listener",
     "events_for",
     "notify",
+    "notify_event",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,23 @@ def notify(kind: str, id: int, *, origin: str = ORIGIN) -> None:
         db.execute_sql(_NOTIFY_MESSAGE, (CHANNEL, kind, kind, origin, id))
     else:
         db.execute_sql(_NOTIFY, (CHANNEL, f"{kind} {id:d} {id:d} - {origin}"))
+
+
+def notify_event(event: ev.DeskEvent, *, origin: str = ORIGIN) -> bool:
+    """``notify`` for one of the core's own events that the other counters must see (the core
+    calls it where it emits them, inside the batch: sent when the batch commits). False for an
+    event that stays on this counter (modem status, progress, problems)."""
+    if isinstance(event, ev.MessageAdded):
+        notify(MESSAGE_ADDED, event.message_id, origin=origin)
+    elif isinstance(event, ev.MessageUpdated):
+        notify(MESSAGE_UPDATED, event.message_id, origin=origin)
+    elif isinstance(event, ev.ConversationUpdated):
+        notify(CONVERSATION_UPDATED, event.conversation_id, origin=origin)
+    elif isinstance(event, ev.ConversationRemoved):
+        notify(CONVERSATION_REMOVED, event.conversation_id, origin=origin)
+    else:
+        return False
+    return True
 
 
 def events_for(payload: str) -> tuple[str, list[ev.DeskEvent]]:

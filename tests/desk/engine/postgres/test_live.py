@@ -136,3 +136,25 @@ def test_on_sqlite_notify_does_nothing_and_unknown_kinds_are_refused(tmp_path):
             live.events_for("hello there")
     finally:
         close_database()
+
+
+def test_the_cores_own_events_become_notifications_the_others_receive(pg_url):
+    (mid,) = queue_texts(1)
+    conv_id = Message.get_by_id(mid).conversation_id
+    with Window(pg_url) as b:
+        with db.atomic():
+            for event in (
+                ev.MessageUpdated(mid, conv_id, "queued"),
+                ev.ConversationUpdated(conv_id),
+                ev.QueueChanged(1),  # this counter's own business: not sent
+            ):
+                live.notify_event(event, origin="counter-a")
+        got = [b.next()[1] for _ in range(3)]
+        assert got == [
+            ev.MessageUpdated(mid, conv_id, "queued"),
+            ev.ConversationUpdated(conv_id),
+            ev.ConversationUpdated(conv_id),
+        ]
+        time.sleep(0.2)
+        assert b.nothing_more()
+    assert live.notify_event(ev.QueueChanged(1)) is False
