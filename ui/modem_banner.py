@@ -35,7 +35,7 @@ class ModemBanner(QFrame):
         self.pin = QPushButton("Enter PIN…", self)
         self.pin.hide()
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.pin)
         self.status = ModemStatus()
@@ -68,7 +68,7 @@ class ModemBanner(QFrame):
         self.setStyleSheet(
             f"#modemBanner {{ background: {'#b3261e' if red else '#f9ab00'}; border-radius: 4px; }}"
             f"#modemBanner QLabel {{ color: {'white' if red else '#202124'}; font-weight: bold;"
-            " padding: 6px; }"
+            " padding: 2px 6px; }"
         )
         self.show()
 

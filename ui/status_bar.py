@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
 
 from desk.base.events import ModemState, ModemStatus
 from ui import theme
@@ -108,6 +108,12 @@ class StatusBar(QStatusBar):
         self.note.setContentsMargins(6, 0, 6, 0)
         self._note_timer = QTimer(self, singleShot=True)
         self._note_timer.timeout.connect(self.clearMessage)
+        # Long words here (a modem error) must never widen the window past a small screen
+        # (1366x768 at 200% text): they are cut to the room there is, the whole in the tooltip;
+        # the banner above the pages says what matters in full.
+        for label in (self.note, self.error):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(0)
         self.addWidget(self.state)
         self.addWidget(self.note)
         self.addWidget(self.pin)
@@ -130,12 +136,13 @@ class StatusBar(QStatusBar):
         self.bars.set_bars(status.bars if status.state == ModemState.READY else 0, status.dbm)
         self.operator.setText(status.operator or "")
         self.pin.setVisible(status.state == ModemState.PIN_NEEDED and status.pin_kind != "SIM PUK")
-        self.error.setText(status.last_error or "")
+        self.set_problem(status.last_error or "")
         self.balance.setEnabled(status.state == ModemState.READY)
 
     def showMessage(self, text: str, timeout: int | None = 0) -> None:
         """Show a short note beside the modem state (for ``timeout`` ms; 0: until replaced)."""
         self.note.setText(text)
+        self.note.setToolTip(text)
         if timeout:
             self._note_timer.start(timeout)
         else:
@@ -152,6 +159,7 @@ class StatusBar(QStatusBar):
 
     def set_problem(self, text: str) -> None:
         self.error.setText(text)
+        self.error.setToolTip(text)
 
     def _ask_balance(self) -> None:
         self.balance.setText("Asking…")
