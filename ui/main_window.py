@@ -32,6 +32,7 @@ from ui import (
     menus,
     resources,
     settings_action,
+    settings_watch,
     storage_banner,
     window_actions,
     window_state,
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         menus.build(self)
         self._wire()
         window_actions.wire(self)
+        settings_watch.install(self)  # textdesk config while the window runs
 
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
         self._counts_timer.timeout.connect(self.update_counts)

@@ -137,3 +137,14 @@ def test_country_and_time_zone_are_picked_from_lists(qtbot) -> None:
     assert zone.itemText(0) == "This computer's time zone"
     dlg.save()
     assert applied == [{"default_country": "GB", "timezone": "Europe/London"}]
+
+
+def test_a_signature_set_from_the_command_line_reaches_the_running_window(desk) -> None:
+    from desk.store.settings import Settings
+
+    composer = desk.window.thread.composer
+    assert composer.signature == desk.window.settings.get("signature")
+    Settings().set("signature", "- Anna")  # as `textdesk config signature` does, from outside
+    assert desk.window.settings_watch.check()
+    assert composer.signature == "- Anna"
+    assert not desk.window.settings_watch.check()  # nothing new: nothing applied again
