@@ -9,7 +9,8 @@ no answer within ``cnma_timeout`` (the ME sends RP-ERROR itself and turns routin
 <ds> of +CNMI to 0), leaves the message or report with the network, which delivers it again
 ``redeliver_delay`` later: a message is then stored (or routed, if +CNMI was set again); a
 report the terminal cannot take yet (<ds> 0 after such a timeout) is kept and tried again once
-+CNMI routes reports again.
++CNMI routes reports again. A report that finds the SR storage full is kept too and tried again
+``redeliver_delay`` later (the ME refused it: memory capacity exceeded).
 """
 
 from __future__ import annotations
@@ -149,7 +150,11 @@ class Inbound:
                     break  # routed after the +CNMA of what waits
                 if ds == 0 and self.reports[0].retried:
                     break  # the network tries again once the terminal takes reports again
-                self._route_report(self.reports.popleft())
+                report = self.reports.popleft()
+                if not self._route_report(report):
+                    self._give_back(Routed(report.pdu, report))  # SR full: tried again later
+                    self._schedule_retry()
+                    break
         finally:
             if burst:
                 m.coalesce_end()
@@ -210,7 +215,9 @@ class Inbound:
         self.reports.append(Report(reference, recipient, status, pdu))
         self.pump()
 
-    def _route_report(self, report: Report) -> None:
+    def _route_report(self, report: Report) -> bool:
+        """Route (or store) one report; False when the SR storage is full (the ME refuses it
+        with "memory capacity exceeded" and the network keeps it)."""
         m = self.core
         pdu = report.pdu
         ds = m.settings.cnmi[3]
@@ -235,8 +242,8 @@ class Inbound:
             store = m.stores["SR"]
             index = store.add(pdu, Stat.REC_UNREAD)
             if index is None:
-                event["via"] = "dropped"
-                event["reason"] = "SR storage full"
+                m.emit({"event": "rejected", "reason": "storage full", "memory": "SR"})
+                return False
             else:
                 m.urc(f'+CDSI: "SR",{index}', sms=True)
                 event.update(via="cdsi", index=index)
@@ -245,6 +252,7 @@ class Inbound:
             event["reason"] = "+CNMI <ds> is 0"
         event["pdu"] = pdu
         m.emit(event)
+        return True
 
     def flush_ta_buffer(self, discard: bool) -> None:
         buffered, self.ta_buffer = self.ta_buffer, []

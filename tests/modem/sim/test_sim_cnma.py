@@ -99,3 +99,18 @@ def test_without_csms_1_nothing_waits(virtual_modem, at_client) -> None:
     _report(at)
     assert not virtual_modem.control({"cmd": "status"})["awaiting_ack"]
     assert at.cmd("AT+CNMA") == ["+CMS ERROR: 340"]
+
+
+def test_a_report_that_finds_sr_full_is_kept_and_stored_once_there_is_room(
+    make_modem, at_client
+) -> None:
+    vm = make_modem(report_delay=0.02, redeliver_delay=0.2)
+    at = at_client(vm)
+    at.ok("ATE0;+CMEE=1;+CNMI=2,1,0,2,0")
+    vm.control({"cmd": "fill_storage", "memory": "SR"})
+    mr = _send(at, "its report finds SR full")
+    vm.wait_event("rejected", predicate=lambda e: e["memory"] == "SR")
+    at.ok('AT+CPMS="SR"')
+    at.ok("AT+CMGD=1")
+    assert at.read_until_line("+CDSI:") == '+CDSI: "SR",1'
+    assert decode(at.ok("AT+CMGR=1")[1]).reference == mr
