@@ -11,6 +11,7 @@ The channel is owned by the thread that created it and refuses calls from any ot
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
@@ -26,6 +27,7 @@ from modem.at.trace import AtTrace
 CTRL_Z = b"\x1a"
 ESC = b"\x1b"
 INTERRUPT_SLICE = 0.2  # how often a long wait looks at AtChannel.interrupt
+_CALL_COMMAND = re.compile(r"ATD|ATA|ATO|ATH", re.I)  # NO CARRIER may be their answer
 
 
 class SerialLike(Protocol):
@@ -229,6 +231,11 @@ class AtChannel:
             if line:
                 if self.trace is not None:
                     self.trace.received(line)
+                if line == "NO CARRIER" and not _CALL_COMMAND.match(self.last_command or ""):
+                    self.urcs.append(urc.CallEnded(line))  # a caller gave up: not our answer
+                    if wake:
+                        return None  # an idle wait ends: there is a URC to handle
+                    continue
                 return line
             if line is not None:
                 continue

@@ -153,7 +153,24 @@ class Ussd(Urc):
 
 @dataclass(frozen=True)
 class Ring(Urc):
-    pass
+    """RING, or +CRING: <type> after AT+CRC=1 (``kind`` "VOICE", "FAX", ...; None for RING)."""
+
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class CallerId(Urc):
+    """+CLIP (after AT+CLIP=1, with each ring): the caller's number, None when withheld or not
+    available (CLI validity 1 / 2, or no digits)."""
+
+    number: str | None
+    validity: int | None = None
+
+
+@dataclass(frozen=True)
+class CallEnded(Urc):
+    """The call ended: NO CARRIER while no call command of ours runs (a caller who gave up), or
+    Huawei's ^CEND: <id>,<duration>,<end status>,<cause>."""
 
 
 @dataclass(frozen=True)
@@ -211,8 +228,14 @@ def parse(lines: list[str]) -> Urc:
                 return Signal(head, None if nums[0] == 99 else nums[0])
         elif head.startswith("+CUSD:"):
             return parse_cusd("\n".join(lines))
-        elif head in ("RING",) or head.startswith("+CRING"):
+        elif head == "RING":
             return Ring(head)
+        elif head.startswith("+CRING:"):
+            return Ring(head, head[7:].strip().upper() or None)
+        elif head.startswith("+CLIP:"):
+            return parse_clip(head)
+        elif head == "NO CARRIER" or head.startswith("^CEND:"):
+            return CallEnded(head)
         elif head in _BOOT_WORDS or head.startswith(_BOOT_PREFIXES):
             return Boot(head)
         elif head.startswith("+CPIN:"):
@@ -228,3 +251,20 @@ def parse_cusd(text: str) -> Ussd:
         nums = _ints(text[6:])
         return Ussd(text, nums[0] if nums else 2, None, None)
     return Ussd(text, int(m.group(1)), m.group(2), int(m.group(3)) if m.group(3) else None)
+
+
+def parse_clip(line: str) -> CallerId:
+    """``+CLIP: "+15551234567",145,"",,"",0`` -> CallerId("+15551234567", 0); a withheld caller
+    (``+CLIP: "",128,,,,1``) or one the network did not give (validity 2) has no number. A
+    national number (type 129) is kept as its digits; an international one (145) gets its +."""
+    m = re.match(r'\+CLIP:\s*"([^"]*)"\s*(?:,\s*(\d+))?(.*)$', line)
+    if not m:
+        return CallerId(line, None)
+    digits, kind, rest = m.group(1).strip(), m.group(2), m.group(3)
+    fields = [f.strip().strip('"') for f in re.sub(r'"[^"]*"', "", rest).split(",")]
+    validity = int(fields[4]) if len(fields) > 4 and fields[4].isdigit() else None
+    if validity in (1, 2) or not any(c.isdigit() for c in digits):
+        return CallerId(line, None, validity)
+    if kind == "145" and not digits.startswith("+"):
+        digits = "+" + digits
+    return CallerId(line, digits, validity)

@@ -24,6 +24,7 @@ from modem.at.channel import CommandError
 from modem.codec import gsm7, pdu
 from modem.events import DeliveryReport, IncomingSms, UssdResult
 from modem.service import health, sms_ops
+from modem.service.calls import Calls
 from modem.service.direct_acks import DirectAcks
 from modem.service.host import ServiceHost
 
@@ -53,6 +54,7 @@ class Incoming:
         self.svc = svc
         self.storage = "SM"
         self.direct = DirectAcks(svc, self.sweep_soon)
+        self.calls = Calls(svc)  # rings, caller ID, missed calls (RING / +CLIP / NO CARRIER)
         self.sweep_interval = sweep_interval
         self._next_sweep = 0.0
         self._acks: deque[str] = deque()
@@ -83,6 +85,7 @@ class Incoming:
         self._ahead.clear()
         self._todo.clear()
         self.direct.reset()
+        self.calls.on_disconnect()
         self._mem1 = None
         self._available = None
 
@@ -220,6 +223,8 @@ class Incoming:
                 token = self._token(entry)
                 self.direct.arrived(token, report=isinstance(u, urc.DirectStatusReport))
                 self._emit(token, entry)
+            elif isinstance(u, urc.Ring | urc.CallerId | urc.CallEnded):
+                self.calls.on_urc(u)
             elif isinstance(u, urc.Registration):
                 health.apply_registration(self.svc, u.stat)
             elif isinstance(u, urc.Signal):

@@ -243,11 +243,15 @@ def set_up_sms(ch: AtChannel, storage: str, timeout: float, *, direct: bool) -> 
 
 
 def set_up_network(ch: AtChannel, timeout: float, manufacturer: str | None) -> None:
-    """Optional: registration URCs, long operator names, plain-text USSD on Huawei."""
+    """Optional: registration URCs, long operator names, the caller's number with each ring
+    (+CLIP) and the kind of call (+CRING: VOICE) for missed calls, plain-text USSD on Huawei.
+    A modem that refuses one still works (no caller ID: a missed call without a number)."""
     if optional(ch, "AT+CREG=2", timeout) is None:
         optional(ch, "AT+CREG=1", timeout)
     optional(ch, "AT+COPS=3,0", timeout)
     optional(ch, "AT+CMMS=0", timeout)
+    optional(ch, "AT+CLIP=1", timeout)
+    optional(ch, "AT+CRC=1", timeout)
     if manufacturer and "huawei" in manufacturer.lower():
         optional(ch, "AT^USSDMODE=0", timeout)
 

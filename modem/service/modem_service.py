@@ -76,6 +76,7 @@ class ModemService(ConnectionLifecycle):
         sim_busy_wait: float = 30.0,
         storage: str = "SM",
         direct_delivery: bool = True,
+        decline_after_rings: int | None = None,
         opener: connect.Opener | None = None,
         trace: str | os.PathLike[str] | logging.Logger | None = None,
         trace_full_detail: bool = False,
@@ -88,7 +89,9 @@ class ModemService(ConnectionLifecycle):
         AT+CSMS=1, messages and status reports come inline (+CMT, +CDS, acknowledged with
         +CNMA once the consumer stored them: no read, no delete; one left waiting by a process
         that died is refused with AT+CNMA=2 at the next connect, so the network delivers it
-        again); False always stores them on the modem and reads them from there."""
+        again); False always stores them on the modem and reads them from there.
+        ``decline_after_rings``: a voice call is hung up after that many rings (None: it rings
+        until the caller gives up); either way it ends as a CallMissed event."""
         self.port = port
         self._sink = sink
         self._pin = health.PinKeeper(pin)
@@ -121,6 +124,7 @@ class ModemService(ConnectionLifecycle):
         self._last_send = -SEND_QUIET
         self._cnmi: str | None = None
         self._incoming = Incoming(self, sweep_interval=sweep_interval)
+        self._incoming.calls.decline_after = decline_after_rings
 
     # --- public API (any thread) ------------------------------------------------------------
 
@@ -169,6 +173,12 @@ class ModemService(ConnectionLifecycle):
 
     def enter_pin(self, pin: str) -> None:
         self._req.put("pin", pin)
+
+    def decline_calls_after(self, rings: int | None) -> None:
+        """From now on hang up a voice call after ``rings`` rings (AT+CHUP, else ATH), ending
+        it as a CallMissed with ``declined``; None lets calls ring until the caller gives up.
+        Applies to a call ringing now too. Returns at once."""
+        self._req.put("decline", "" if rings is None else str(int(rings)))
 
     def refresh_status(self) -> None:
         self._req.put("refresh")
@@ -272,7 +282,12 @@ class ModemService(ConnectionLifecycle):
 
     def _take_requests(self, wait: float = 0.0) -> None:
         """Move queued requests into the thread's own lists; wait up to ``wait`` for one."""
-        self._req.take(self._incoming.queue_ack, wait, on_release=self._incoming.release)
+        self._req.take(
+            self._incoming.queue_ack,
+            wait,
+            on_release=self._incoming.release,
+            on_decline=self._incoming.calls.set_decline_after,
+        )
 
     def _poke(self) -> None:
         """A request was queued (any thread): end the modem thread's idle wait on the port."""
@@ -316,6 +331,8 @@ class ModemService(ConnectionLifecycle):
             self._incoming.work()
         elif self._incoming.has_acks():
             self._incoming.ack_next()
+        elif self._incoming.calls.due(now):
+            self._incoming.calls.work(now)
         elif self._req.jobs:
             send_job(self, self._req.jobs.popleft())
             self._last_send = time.monotonic()
@@ -346,7 +363,7 @@ class ModemService(ConnectionLifecycle):
         poll = self._next_poll
         if now - self._last_send < self._send_quiet:
             poll = min(max(poll, self._last_send + self._send_quiet), poll + self.poll_interval)
-        return max(now, min(poll, self._incoming.next_due()))
+        return max(now, min(poll, self._incoming.next_due(), self._incoming.calls.next_due()))
 
     @property
     def _send_quiet(self) -> float:

@@ -29,7 +29,7 @@ class Requests:
 
     def put(self, kind: str, value: SendJob | str | None = None) -> None:
         """From any thread: "send" (a SendJob), "ack", "release", "pin", "ussd" (str),
-        "refresh", "stop"."""
+        "refresh", "stop"; "decline" (rings as text, "" for none)."""
         self._queue.put((kind, value))
         if self._on_put is not None:
             self._on_put()
@@ -39,6 +39,7 @@ class Requests:
         on_ack: Callable[[str], None],
         wait: float = 0.0,
         on_release: Callable[[str], None] | None = None,
+        on_decline: Callable[[str], None] | None = None,
     ) -> None:
         """Move queued requests into the lists (acks to ``on_ack``, releases to
         ``on_release``), waiting up to ``wait`` for the first; raises Stop when stop() was
@@ -56,9 +57,10 @@ class Requests:
             elif kind == "refresh":
                 self.refresh = True
             elif isinstance(value, str):
-                if kind == "release":
-                    if on_release is not None:
-                        on_release(value)
+                if kind in ("release", "decline"):
+                    handler = on_release if kind == "release" else on_decline
+                    if handler is not None:
+                        handler(value)
                 else:
                     {"ack": on_ack, "pin": self.pins.append, "ussd": self.ussd.append}[kind](value)
             try:
