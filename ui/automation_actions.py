@@ -4,12 +4,12 @@ window's engine (settings saved on the core thread, figures counted off the GUI 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from desk.engine import window_ops
 from ui.automations_page import AutomationsPage
 from ui.contacts_dialog import ContactsImportDialog
 from ui.insight_page import InsightPage
+from ui.settings_action import save_from_window
 
 if TYPE_CHECKING:  # the window imports this module through ui.menus
     from ui.main_window import MainWindow
@@ -17,18 +17,7 @@ if TYPE_CHECKING:  # the window imports this module through ui.menus
 
 def open_automations(w: MainWindow) -> AutomationsPage:
     def save(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
-        def saved(_result: Any) -> None:
-            done(None)
-            w.update_counts()
-
-        fut = w.engine.call(
-            window_ops.save_settings,
-            changes,
-            settings=w.settings,
-            clock=w.engine.clock,
-            staff=w.settings.get("staff_name") or None,
-        )
-        w.bridge.when_done(fut, saved, lambda e: done(str(e)))
+        save_from_window(w, changes, done)
 
     page = AutomationsPage(
         w.settings.all(),

@@ -15,21 +15,31 @@ if TYPE_CHECKING:  # the window imports this module
     from ui.main_window import MainWindow
 
 
+def save_from_window(
+    w: MainWindow, changes: dict[str, str], done: Callable[[str | None], None]
+) -> None:
+    """Save settings typed in one of the window's dialogs on the core thread (audited with who
+    is at the counter); ``done(None)`` or ``done(error)`` on the GUI thread, and the window takes
+    the new values at once."""
+
+    def saved(_result: Any) -> None:
+        done(None)
+        w._apply_settings()
+        w.update_counts()
+
+    fut = w.engine.call(
+        window_ops.save_settings,
+        changes,
+        settings=w.settings,
+        clock=w.engine.clock,
+        staff=w.settings.get("staff_name") or None,
+    )
+    w.bridge.when_done(fut, saved, lambda e: done(str(e)))
+
+
 def open_settings(w: MainWindow) -> None:
     def apply(changes: dict[str, str], done: Callable[[str | None], None]) -> None:
-        def saved(_result: Any) -> None:
-            done(None)
-            w._apply_settings()
-            w.update_counts()
-
-        fut = w.engine.call(
-            window_ops.save_settings,
-            changes,
-            settings=w.settings,
-            clock=w.engine.clock,
-            staff=w.settings.get("staff_name") or None,
-        )
-        w.bridge.when_done(fut, saved, lambda e: done(str(e)))
+        save_from_window(w, changes, done)
 
     st = w.engine.modem_status
     connected = " · ".join(x for x in (st.port, st.manufacturer, st.model) if x) or None
