@@ -12,11 +12,26 @@ desk.store.models.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import peewee as pw
 
+from desk.base.clock import to_db, utc
 from desk.store.models import BaseModel, Conversation
 
-__all__ = ["MODELS", "OWNER_ROW", "ModemOwner", "Staff"]
+__all__ = [
+    "MODELS",
+    "OWNER_ROW",
+    "PRESENT_FOR",
+    "REPLYING_FOR",
+    "ModemOwner",
+    "Staff",
+    "assign",
+    "present",
+    "replying_in",
+    "seen",
+    "signed_out",
+]
 
 OWNER_ROW = 1  # the id of ModemOwner's one row (the migration inserts it)
 
@@ -44,3 +59,63 @@ class ModemOwner(BaseModel):
 
 # The models this module adds to the schema (desk.store.models.ALL_MODELS holds the others).
 MODELS: list[type[BaseModel]] = [Staff, ModemOwner]
+
+
+# --- presence and assignment (each in the caller's transaction, on the engine's core thread) ---
+
+PRESENT_FOR = timedelta(seconds=60)  # seen this recently: at a counter now
+REPLYING_FOR = timedelta(seconds=15)  # typed this recently: "Anna is replying…"
+
+
+def seen(name: str, counter: str, now: datetime, *, replying_to: int | None = None) -> None:
+    """``name`` is at ``counter`` now (signed in, or still there), typing a reply in the
+    conversation ``replying_to`` (None: not typing). Adds the person on first sight."""
+    name = name.strip()
+    if not name:
+        raise ValueError("A staff name cannot be empty.")
+    at = to_db(utc(now))
+    Staff.insert(name=name, counter=counter, last_seen_at=at, replying_to=replying_to).on_conflict(
+        conflict_target=[Staff.name],
+        update={Staff.counter: counter, Staff.last_seen_at: at, Staff.replying_to: replying_to},
+    ).execute()
+
+
+def signed_out(name: str) -> None:
+    """``name`` left their counter."""
+    Staff.update(counter=None, replying_to=None).where(Staff.name == name).execute()
+
+
+def present(now: datetime) -> list[tuple[str, str]]:
+    """(name, counter) of everyone seen within PRESENT_FOR, by name."""
+    since = to_db(utc(now) - PRESENT_FOR)
+    query = (
+        Staff.select(Staff.name, Staff.counter)
+        .where(Staff.counter.is_null(False) & (Staff.last_seen_at >= since))
+        .order_by(Staff.name)
+    )
+    return [(s.name, str(s.counter)) for s in query]
+
+
+def replying_in(conversation_id: int, now: datetime, *, besides: str | None = None) -> list[str]:
+    """Who else is typing a reply in the conversation now (seen within REPLYING_FOR)."""
+    since = to_db(utc(now) - REPLYING_FOR)
+    query = Staff.select(Staff.name).where(
+        (Staff.replying_to == conversation_id)
+        & Staff.counter.is_null(False)
+        & (Staff.last_seen_at >= since)
+    )
+    if besides is not None:
+        query = query.where(Staff.name != besides)
+    return sorted(s.name for s in query)
+
+
+def assign(conversation_id: int, name: str | None) -> None:
+    """Assign the conversation to the staff member ``name`` (None: to nobody). An unknown name
+    or conversation is refused in plain words (ValueError)."""
+    if name is not None and not Staff.select().where(Staff.name == name).exists():
+        raise ValueError(f"Nobody called {name} has signed in at this shop.")
+    changed = (
+        Conversation.update(assigned_to=name).where(Conversation.id == conversation_id).execute()
+    )
+    if not changed:
+        raise ValueError(f"There is no conversation {conversation_id}.")
