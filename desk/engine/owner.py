@@ -21,6 +21,7 @@ another counter in) and calls ``on_lost`` when a check fails, so the engine stop
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,9 +31,11 @@ from typing import Any
 import psycopg
 
 from desk.base.clock import to_db
+from desk.engine import ports
+from desk.engine.links import LinkChoice
 from desk.store.db import server_params
 
-__all__ = ["LOCK_KEY", "ModemOwnership", "connector", "take_ownership"]
+__all__ = ["LOCK_KEY", "ModemOwnership", "connector", "modem_here", "take_ownership"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,27 @@ def connector(
         return psycopg.connect(autocommit=True, **params)
 
     return connect
+
+
+NETWORK_SERIAL = ("socket://", "rfc2217://")
+
+
+def modem_here(
+    choice: LinkChoice,
+    *,
+    list_ports: Callable[[], list[ports.PortInfo]] = ports.list_ports,
+    exists: Callable[[str], bool] = os.path.exists,
+) -> bool:
+    """Whether this counter can drive the modem ``choice`` names, so may stand for owner: a
+    network modem (a HiLink stick, an Android phone, an AT modem over socket:// or rfc2217://)
+    from any counter that has its address; an AT modem on a serial port only on the PC where
+    that port is (with no port set: where a serial port that may be a modem is attached)."""
+    address = choice.address
+    if choice.kind in ("hilink", "android"):
+        return bool(address)
+    if address is None:
+        return bool(list_ports())
+    return address.startswith(NETWORK_SERIAL) or exists(address)
 
 
 def take_ownership(con: psycopg.Connection[Any], counter: str, now: datetime) -> int:

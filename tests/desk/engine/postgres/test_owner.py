@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from desk.engine.owner import ModemOwnership, connector
+from desk.engine.links import LinkChoice
+from desk.engine.owner import ModemOwnership, connector, modem_here
 from desk.store import fencing
 from desk.store.db import db
 from desk.store.fencing import Fenced
@@ -173,7 +174,8 @@ def test_a_counter_without_a_modem_never_asks_for_it(pg_url):
 
 OWNER_PROCESS = """
 import sys, time
-from desk.engine.owner import ModemOwnership, connector
+from desk.engine.links import LinkChoice
+from desk.engine.owner import ModemOwnership, connector, modem_here
 o = ModemOwnership(connector(sys.argv[1], name="till"), counter="till", can_drive=lambda: True,
                    on_won=lambda g: print("won", g, flush=True), on_lost=lambda g: None,
                    try_every=0.1, beat_every=0.1)
@@ -202,3 +204,14 @@ def test_the_owner_process_killed_hard_is_replaced_within_seconds(pg_url):
     finally:
         proc.kill()
         proc.wait(5)
+
+
+def test_which_counters_may_stand_for_owner(tmp_path):
+    port = tmp_path / "ttyUSB0"
+    port.touch()  # the modem's serial port exists on this PC
+    assert modem_here(LinkChoice("at", str(port)))
+    assert not modem_here(LinkChoice("at", str(tmp_path / "ttyUSB1")))  # plugged in elsewhere
+    assert modem_here(LinkChoice("at", "socket://192.168.1.20:7000"))  # a network modem
+    assert modem_here(LinkChoice("hilink", "http://192.168.8.1/"))
+    assert not modem_here(LinkChoice("android", None))
+    assert not modem_here(LinkChoice("at", None), list_ports=list)  # no serial port at all
