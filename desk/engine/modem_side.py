@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from desk.automations import calls
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.messaging import delivery, inbox, outbox, send_queue
@@ -157,6 +158,16 @@ class ModemSide:
             self.emit(ev.ModemStatusChanged(event.status))
         elif isinstance(event, me.UssdResult):
             self.emit(ev.BalanceReceived(event.text, event.error))
+        elif isinstance(event, me.CallMissed):
+            # A line in the caller's thread (MessageAdded follows from the new row) and maybe
+            # the text back, queued like any other text. Stamped by the core's clock, as every
+            # row it writes (the event comes as the call ends).
+            now = self.clock.now()
+            self.write(
+                calls.on_call_ended, event.number, started_at=now, ended_at=now,
+                rings=event.rings, answered=False, declined=event.declined,
+                settings=self.snap(), clock=self.clock,
+            )  # fmt: skip
         elif isinstance(event, me.PortChanged):
             log.info("the modem moved from %s to %s", event.old, event.new)
         else:

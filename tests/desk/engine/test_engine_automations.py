@@ -82,3 +82,38 @@ def test_a_keyword_is_answered_inside_opening_hours_too(profile: Profile, modem:
         assert _answers("away") == []
     finally:
         engine.stop()
+
+
+def test_a_missed_call_becomes_a_thread_line_and_one_text_back(
+    profile: Profile, modem: VirtualModem
+) -> None:
+    from desk.store import activity
+    from desk.store.settings import Settings
+
+    Settings().set("missed_call_textback", True)
+    clock = FakeClock(datetime(2026, 12, 4, 16, tzinfo=UTC))  # Friday 11:00 in New York
+    engine, rec = start_engine(profile, modem.device, clock=clock)
+    try:
+        wait_ready(rec)
+        modem.control({"cmd": "call", "from": CUSTOMER, "rings": 2, "hangup_after": 0.4})
+        back = modem.wait_event("submitted", timeout=30)
+        assert back["to"] == CUSTOMER
+        assert (
+            back["text"] == "Sorry we missed your call - text us here, we answer fast. Smile Dental"
+        )
+        line = wait_until(
+            lambda: Message.get_or_none(Message.source == "call"), what="the missed-call line"
+        )
+        assert line.body == "Missed call 11:00" and not line.read
+        call = activity.Call.get()
+        assert (call.number, call.rings, call.answered) == (CUSTOMER, 2, False)
+        modem.control({"cmd": "call", "from": CUSTOMER, "rings": 1, "hangup_after": 0.2})
+        wait_until(lambda: activity.Call.select().count() == 2, what="the second call kept")
+        assert len(_answers("missed_call")) == 1  # once a day per caller
+        modem.control({"cmd": "call", "from": None, "rings": 1, "hangup_after": 0.2})
+        withheld = wait_until(
+            lambda: activity.Call.get_or_none(activity.Call.number.is_null()), what="withheld"
+        )
+        assert withheld.skipped == "the caller's number was withheld"
+    finally:
+        engine.stop()
