@@ -34,8 +34,10 @@ def wire(w: MainWindow) -> None:
     modem_banner.install(w)
     apply_limits(w)
     w.thread.delegate.now = w.engine.clock.now
-    # settings may change in the settings dialog or with `textdesk config`: read them again
+    # settings and templates may change in the settings dialog or with `textdesk config` /
+    # `textdesk templates` in another process: read them again every few seconds
     w.thread.waiting_timer.timeout.connect(lambda: apply_limits(w))
+    w.thread.waiting_timer.timeout.connect(lambda: apply_reply_settings(w))
     w.thread.sendNowRequested.connect(lambda message_id: send_now(w, message_id))
     w.thread.noteDeleteRequested.connect(lambda note_id: delete_note(w, note_id))
 
@@ -46,6 +48,21 @@ def apply_limits(w: MainWindow) -> None:
     limits = waiting.Limits(s.rate_per_minute, s.rate_per_minute_staff, s.rate_per_day)
     if w.thread.delegate.set_limits(limits):
         w.thread.view.doItemsLayout()
+
+
+def apply_reply_settings(w: MainWindow) -> None:
+    """The reply box follows the signature, the send key and the templates as they are now,
+    whoever changed them (the settings dialog, `textdesk config`, `textdesk templates`)."""
+    s = w.settings.snapshot()
+    composer = w.thread.composer
+    if composer.signature != s.signature:
+        composer.set_signature(s.signature)
+    key = str(s.get("send_key"))
+    if composer.edit.send_key != key:
+        composer.set_send_key(key)
+    rows = templates.templates()
+    if rows != composer._templates:
+        composer.set_templates(rows)
 
 
 def send_now(w: MainWindow, message_id: int) -> None:

@@ -88,3 +88,22 @@ def test_bad_names_and_doubles_are_said_beside_the_fields(desk: Desk, qtbot: Any
     editor.save_button.click()
     desk.wait(lambda: "already a template called" in editor.error.text())
     assert _names().count(existing) == 1
+
+
+def test_the_reply_box_follows_a_signature_and_templates_changed_by_another_process(
+    desk: Desk, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk.cli.main import main
+
+    w = desk.window
+    profile = str(w.engine.profile.data_dir)
+    assert main(["config", "signature", "- Bob at the desk", "--profile", profile]) == 0
+    assert (
+        main(["templates", "add", "late", "Running 10 min late, sorry!", "--profile", profile]) == 0
+    )
+    capsys.readouterr()
+    desk.wait(lambda: w.thread.composer.signature == "- Bob at the desk", timeout=10)
+    desk.wait(lambda: any(t.name == "late" for t in w.thread.composer._templates), timeout=10)
+    cid = queries.conversation_for_number(JAMES)
+    assert cid is not None and w.list.select(cid)
+    assert "signed “- Bob at the desk”" in w.thread.composer.edit.placeholderText()
