@@ -42,12 +42,13 @@ from desk.base.lock import ProfileLocked, holder
 from desk.base.paths import Profile
 from desk.cli import automations as automation_commands
 from desk.cli import data as data_commands
+from desk.cli import database as database_commands
 from desk.cli import modem as modem_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli import report as report_command
 from desk.cli import templates as template_commands
 from desk.cli.output import CliError, out
-from desk.cli.profiles import open_profile, profile_of
+from desk.cli.profiles import open_profile, profile_of, where
 from desk.engine import db_trouble, links
 from desk.engine.api import Engine
 from desk.messaging import outbox
@@ -70,9 +71,10 @@ REGISTERED = {
     modem_commands: ("modem-password", "modem-log", "discover"),
     automation_commands: ("contacts", "keywords", "automations"),
     template_commands: ("templates",),
+    database_commands: ("database", "database-password"),
 }
 SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
-GLOBAL_WITH_VALUE = ("--profile", "--port")
+GLOBAL_WITH_VALUE = ("--profile", "--port", "--database")
 
 
 def is_subcommand(argv: Sequence[str]) -> bool:
@@ -106,6 +108,8 @@ def _globals(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     default = argparse.SUPPRESS if sub else None
     parser.add_argument("--profile", metavar="DIR", default=default, help="keep all data under DIR")
     parser.add_argument("--port", metavar="DEVICE", default=default, help="the modem's serial port")
+    parser.add_argument("--database", metavar="URL", default=default,
+                        help="the shop's PostgreSQL server, postgresql://user@host/db")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -381,8 +385,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     profile = profile_of(args)
     running = holder(profile.lock_path)
     out(f"profile: {profile.data_dir}")
+    out(f"database: {where(profile)}" + (" (the shop's server)" if profile.database_url else ""))
     out(f"engine:  {'running (' + running.describe() + ')' if running else 'not running'}")
-    if not profile.db_path.exists():
+    if profile.database_url is None and not profile.db_path.exists():
         out("no messages yet (no database)")
         return 0
     open_profile(args)
