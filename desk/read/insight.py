@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import peewee as pw
+
 from desk.base import opening_hours
 from desk.base.clock import to_db
 from desk.store import models as m
@@ -33,6 +35,10 @@ _CALL_LINE = "call"
 _QUARTER = (
     "strftime('%Y-%m-%d %H:', created_at) || "
     "printf('%02d', (CAST(strftime('%M', created_at) AS INTEGER) / 15) * 15)"
+)
+_QUARTER_PG = (  # the same text on the shop's PostgreSQL server
+    "to_char(date_trunc('hour', created_at) "
+    "+ floor(extract(minute FROM created_at) / 15) * interval '15 minutes', 'YYYY-MM-DD HH24:MI')"
 )
 
 
@@ -67,7 +73,13 @@ class Report:
     calls: dict[str, int] = field(default_factory=dict)
 
 
+def _on_server() -> bool:
+    return isinstance(m.Message._meta.database.obj, pw.PostgresqlDatabase)
+
+
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    if _on_server():  # psycopg's placeholders; no literal "?" or "%" in these statements
+        sql = sql.replace("?", "%s")
     cursor = m.Message._meta.database.execute_sql(sql, tuple(params))
     return [tuple(r) for r in cursor.fetchall()]
 
@@ -115,7 +127,7 @@ def questions(start: datetime, end: datetime) -> list[tuple[datetime, datetime |
 
 def _quarters(start: datetime, end: datetime) -> list[tuple[datetime, str, int]]:
     sql = f"""
-        SELECT {_QUARTER} AS q, direction, COUNT(*) FROM message
+        SELECT {_QUARTER_PG if _on_server() else _QUARTER} AS q, direction, COUNT(*) FROM message
         WHERE created_at >= ? AND created_at < ? AND source != '{_CALL_LINE}'
         GROUP BY q, direction
     """
@@ -254,7 +266,7 @@ def _calls(start: datetime, end: datetime) -> dict[str, int]:
         f"     WHERE v.contact_id = c.contact_id AND i.direction = '{m.IN}' "
         f"       AND i.source != '{_CALL_LINE}' "
         "        AND i.created_at > c.started_at) THEN 1 ELSE 0 END) "
-        "FROM call c WHERE c.started_at >= ? AND c.started_at < ? AND c.answered = 0",
+        "FROM call c WHERE c.started_at >= ? AND c.started_at < ? AND NOT c.answered",
         (_db(start), _db(end)),
     )
     missed, texted, replied = rows[0] if rows else (0, 0, 0)
