@@ -5,7 +5,9 @@ app's password (``--android``) or webhook signing key (``--signing-key``), or th
 (``--pin``) in this computer's password store (desk.base.secrets), never in the settings. It
 asks without echo when typed at a terminal, else reads one line from stdin (for scripts), and
 prints one plain line; ``--forget`` removes it. Storing the PIN also clears a PIN left in the
-older ``modem_pin`` setting (so the engine does not move the old one over the new).
+older ``modem_pin`` setting (so the engine does not move the old one over the new). A running
+TextDesk on the profile sees the change (desk.engine.links.note_secrets_changed) and connects
+to the modem again with the new secret.
 
 ``modem-log`` says where the AT modem's trace is (``--save FILE`` copies it, oldest part first,
 readable by its owner only: it holds customers' numbers). ``discover`` prints what
@@ -102,19 +104,17 @@ def cmd_modem_password(args: argparse.Namespace) -> int:
     try:
         if args.forget:
             secrets.forget(name)
-            if name == secrets.SIM_PIN:
-                _clear_old_pin(args)
+            _changed(args, name, f"the {what} was removed from the password store")
             out(f"The {what} is no longer kept on this computer.")
             return 0
         value = _check(name, _read_secret(what))
         secrets.put(name, value)
     except secrets.SecretsUnavailable as exc:
         raise CliError(str(exc)) from None
-    if name == secrets.SIM_PIN:
-        _clear_old_pin(args)
+    _changed(args, name, f"the {what} was stored in the password store")
     running = holder(profile_of(args).lock_path)
     when = (
-        f"; the running TextDesk ({running.describe()}) uses it when it next connects to the modem"
+        f"; the running TextDesk ({running.describe()}) connects to the modem again with it"
         if running is not None
         else ""
     )
@@ -122,17 +122,20 @@ def cmd_modem_password(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clear_old_pin(args: argparse.Namespace) -> None:
-    """A PIN left in the older modem_pin setting would be moved over the one just stored."""
-    if not profile_of(args).db_path.exists():
-        return
+def _changed(args: argparse.Namespace, name: str, detail: str) -> None:
+    """Recorded in the audit log (never the value), and a PIN left in the older modem_pin
+    setting cleared (it would be moved over the new one). Both the write and the touched
+    stamp (links.note_secrets_changed) make a running engine connect again with the secret."""
+    profile = profile_of(args)
+    links.note_secrets_changed(profile)
+    if not profile.db_path.exists():
+        return  # nothing runs on this profile yet: the first start reads the keyring
     open_profile(args, create=False)
     settings = Settings()
-    if not settings.get("modem_pin"):
-        return
     with db.atomic("IMMEDIATE"):
-        settings.set("modem_pin", "")
-        audit.record("settings", "the SIM PIN is kept in the password store, not the settings")
+        if name == secrets.SIM_PIN and settings.get("modem_pin"):
+            settings.set("modem_pin", "")
+        audit.record("settings", detail + " (textdesk modem-password)")
 
 
 # --- modem-log ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,20 +116,47 @@ def sim_pin(settings: SettingsReader, read: SecretReader = secrets.get) -> str |
     return str(settings.get("modem_pin") or "") or None
 
 
+def secrets_stamp(profile: Profile) -> Path:
+    """A file touched whenever a password or the PIN changed in the keyring (by ``textdesk
+    modem-password``, another process): a running engine sees its time change and starts its
+    link again with the new secret, without reading the keyring every few seconds."""
+    return profile.data_dir / "modem-secrets-changed"
+
+
+def note_secrets_changed(profile: Profile) -> None:
+    path = secrets_stamp(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{time.time_ns()}\n", encoding="utf-8")
+
+
 class PinMover:
     """Moves a SIM PIN found in the older ``modem_pin`` setting into the keyring and clears the
     setting (core thread: it writes). ``watch(settings)`` is called before each link is built
     and every few seconds with the other link settings; it returns a part of the engine's link
     key (no secret in it) that changes when a PIN was moved, so the link restarts with it, as
-    it did when the setting changed."""
+    it did when the setting changed, and when ``stamp`` (secrets_stamp) was touched."""
 
-    def __init__(self, put: SecretWriter = secrets.put) -> None:
+    def __init__(self, put: SecretWriter = secrets.put, *, stamp: Path | None = None) -> None:
         self._put = put
+        self._stamp = stamp
         self.moved = 0
         self._salt = os.urandom(16)  # digests of a PIN say nothing outside this process
         self._unmovable: str | None = None  # digest of a PIN the keyring refused
 
     def watch(self, settings: Settings) -> str | None:
+        pin = self._pin_part(settings)
+        changed = self._stamp_part()
+        return " ".join(x for x in (pin, changed) if x) or None
+
+    def _stamp_part(self) -> str | None:
+        if self._stamp is None:
+            return None
+        try:
+            return f"secrets {self._stamp.read_text(encoding='utf-8').strip()[:40]}"
+        except OSError:  # never touched (or unreadable): nothing changed that TextDesk knows of
+            return None
+
+    def _pin_part(self, settings: Settings) -> str | None:
         legacy = str(settings.get("modem_pin") or "")
         if not legacy:
             return f"pin moved {self.moved}" if self.moved else None

@@ -49,11 +49,15 @@ from modem.events import (
 from modem.hilink import errors, parse
 from modem.hilink.outbox import NO_REFERENCE, REPORT_TYPES, SentCopies, digits
 from modem.hilink.session import BODY_LIMIT, BadAnswer, Cut, HiLinkSession
-from modem.link import EventSink, GiveBack, LinkLost, LinkWorker
+from modem.link import EventSink, GiveBack, LinkLost, LinkRefused, LinkWorker
 
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "hl-"
+NEEDS_PASSWORD = (
+    "The stick asks for its admin password, and TextDesk has none (or not the right one): "
+    "store it with `textdesk modem-password`, or in TextDesk's modem settings."
+)
 
 
 @dataclass
@@ -134,8 +138,23 @@ class HiLinkLink(LinkWorker):
         self._pending.clear()  # listed again: the core dedupes what it already stored
         self._first_seen.clear()
         self._inbox_seen = None
-        self._storage = parse.storage(self._get(lambda c: c.sms.sms_count()))
+        self._storage = parse.storage(self._count_or_refuse())
         self._poll_status()
+
+    def _count_or_refuse(self) -> Mapping[str, object]:
+        """The SMS count, which needs a login: a stick that still says "log in" after the
+        session's own new login has a password TextDesk does not know (or has none for it)."""
+        try:
+            answer = self.session.call(lambda c: c.sms.sms_count())
+        except ResponseErrorException as exc:
+            if exc.code in errors.SESSION_CODES:
+                raise LinkRefused(NEEDS_PASSWORD) from exc
+            log.debug("stick error %s", exc.code)
+            return {}
+        except BadAnswer as exc:
+            self._note_bad(str(exc))
+            return {}
+        return answer if isinstance(answer, Mapping) else {}
 
     def _close(self) -> None:
         if self._sending is not None:

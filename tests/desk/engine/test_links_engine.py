@@ -7,7 +7,9 @@ and then removed from the device, a device gone mid-send leaving the text uncert
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +20,12 @@ import pytest
 from desk.base import events as ev
 from desk.base import secrets
 from desk.base.paths import Profile, resolve_profile
+from desk.cli.main import main as cli_main
 from desk.engine import links
 from desk.engine.api import Engine
 from desk.store.models import AuditLog, Message, RawIncoming
 from desk.store.settings import Settings
-from modem.events import ModemEvent
+from modem.events import ModemEvent, ModemState
 from modem.hilink.link import HiLinkLink
 from modem.link import ModemLink
 from modem.service.modem_service import ModemService
@@ -239,6 +242,31 @@ def test_an_unreadable_entry_on_the_stick_is_read_again_then_kept_raw(
             wait_until(lambda: device.waiting() == 0, 10, "deleted from the stick")
             assert device.requests("sms/sms-list") >= 2  # read again before it was kept
             assert "who sent this?" in RawIncoming.get().raw_data
+        finally:
+            engine.stop()
+    finally:
+        device.stop()
+
+
+def test_a_password_stored_by_the_command_line_reaches_the_running_engine(
+    profile: Profile, ring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    device = http_devices.Device("hilink")
+    try:
+        s = Settings()
+        for key, value in device.settings.items():
+            s.set(key, value)
+        engine, rec = start_engine(profile, None)  # no password yet: the stick refuses
+        try:
+            rec.wait(lambda e: isinstance(e, ev.ModemStatusChanged)
+                     and e.status.state == ModemState.ERROR, timeout=20)  # fmt: skip
+            monkeypatch.setattr(sys, "stdin", io.StringIO("stick-pw\n"))
+            assert cli_main(["modem-password", "--profile", str(profile.data_dir)]) == 0
+            assert "connects to the modem again with it" in capsys.readouterr().out
+            wait_ready(rec)
+            mid = engine.send(CUSTOMER, "Ready now").result(10)
+            rec.wait(lambda e: updated_to(mid, "sent")(e) or updated_to(mid, "delivered")(e), 20)
         finally:
             engine.stop()
     finally:
