@@ -65,10 +65,10 @@ def prepare_database(
     from desk.base.clock import SystemClock
     from desk.demo import shop as demo_data
     from desk.engine import window_ops
-    from desk.store.db import close_database, db, open_database
+    from desk.store.db import close_database, db, open_profile_database
     from desk.store.settings import Settings
 
-    open_database(profile.db_path)
+    open_profile_database(profile)  # the SQLite file, or the shop's server (database.json)
     try:
         if demo:
             demo_data.populate()
