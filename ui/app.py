@@ -1,6 +1,7 @@
 """``textdesk``: subcommands go to desk.cli.main; otherwise open the desk window.
 
-textdesk [--profile DIR] [--modem at|hilink|android] [--port DEVICE|URL] [--demo] [--self-test]
+textdesk [--profile DIR] [--database URL] [--modem at|hilink|android] [--port DEVICE|URL] [--demo]
+         [--self-test]
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="DEVICE|URL",
         help="the modem's serial port or ser2net URL, or the stick's or phone's address "
         "(default: the settings, else find it)",
+    )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="the shop's PostgreSQL server for this run, postgresql://user@host/db (default: "
+        "the profile's database.json, else this PC's own file)",
     )
     p.add_argument(
         "--demo", action="store_true", help="sample customers and a virtual modem (throwaway)"
@@ -96,7 +103,7 @@ def _run_window(args: argparse.Namespace) -> int:
     if demo:
         profile, tmp = session.temp_profile("textdesk-demo-")
     else:
-        profile = resolve_profile(args.profile).ensure()
+        profile = resolve_profile(args.profile, database=args.database).ensure()
     logsetup.configure(profile)
     crash = CrashHandler(profile.log_path, profile.crash_path)
     previous = crash.previous_crash()
@@ -116,7 +123,7 @@ def _run_window(args: argparse.Namespace) -> int:
         # The modem is given, so the wizard is skipped; the shop's name is still asked, or
         # every STOP and HELP reply would be signed "Our shop".
         first_settings = _ask_shop_name()
-    if not demo and not args.port and not profile.db_path.exists():
+    if not demo and not args.port and not profile.on_server and not profile.db_path.exists():
         from ui.first_run import FirstRunWizard
         from ui.modem_work import Keyring
 
