@@ -79,7 +79,9 @@ class Engine:
         self.settings = Settings()
         self.mode = mode
         self._factory = modem_factory  # None: desk.engine.links builds the link
-        self._pins = links.PinMover()  # moves a PIN left in the modem_pin setting to the keyring
+        # moves a PIN left in the modem_pin setting to the keyring; a secret changed by another
+        # process (textdesk modem-password) restarts the link with it
+        self._pins = links.PinMover(stamp=links.secrets_stamp(profile))
         self._interval = interval
         self._max_in_flight = max_in_flight
         self._lock = ProfileLock(profile.lock_path, mode=mode)
