@@ -74,8 +74,11 @@ def conversation_ids(contact_id: int) -> list[int]:
 
 
 def mark_read(conversation_id: int, *, emit: Emit) -> None:
+    """Nothing to do for a conversation erased meanwhile (the window asked as a text came in)."""
     with db.atomic():
-        conv = _conversation(conversation_id)
+        conv = Conversation.get_or_none(Conversation.id == conversation_id)
+        if conv is None:
+            return
         Message.update(read=True).where(
             (Message.conversation == conv.id) & (Message.direction == IN) & (Message.read == False)  # noqa: E712
         ).execute()
