@@ -111,6 +111,21 @@ def server_params(url: str) -> dict[str, Any]:
     return params
 
 
+# SQLite's lock types, which callers give for a write that must not wait half-way
+# (``db.atomic("IMMEDIATE")``). PostgreSQL's writers take row locks as they go and wait for
+# each other there, so such a transaction is an ordinary one on the server.
+_SQLITE_LOCK_TYPES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+class ServerDatabase(pw.PostgresqlDatabase):
+    """The shop's PostgreSQL database; takes SQLite's lock types as a plain BEGIN."""
+
+    def begin(self, isolation_level: Any = None) -> None:
+        if isinstance(isolation_level, str) and isolation_level.upper() in _SQLITE_LOCK_TYPES:
+            isolation_level = None
+        super().begin(isolation_level)
+
+
 def open_server_database(
     url: str, *, password: str | None = None, migrate: bool = True
 ) -> pw.PostgresqlDatabase:
@@ -122,7 +137,7 @@ def open_server_database(
     name = str(params.pop("database"))
     if password:
         params["password"] = password
-    database = pw.PostgresqlDatabase(name, prefer_psycopg3=True, **params)
+    database = ServerDatabase(name, prefer_psycopg3=True, **params)
     try:
         database.connect(reuse_if_open=True)
     except pw.DatabaseError as exc:
