@@ -296,7 +296,10 @@ class Settings:
             parsed = spec.parse(
                 ",".join(map(str, value)) if isinstance(value, list) else str(value)
             )
-        Setting.insert(key=key, value=json.dumps(parsed)).on_conflict_replace().execute()
+        stored = json.dumps(parsed)  # an upsert both SQLite and PostgreSQL speak
+        Setting.insert(key=key, value=stored).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: stored}
+        ).execute()
         return parsed
 
     def set_text(self, key: str, text: str) -> Any:
