@@ -100,3 +100,16 @@ def test_the_password_goes_to_the_keyring(
     assert keyring_memory.store[(SERVICE, DATABASE_PASSWORD)] == "s3cret pass"
     code, out, _ = run(capsys, "database-password", "--forget")
     assert code == 0 and (SERVICE, DATABASE_PASSWORD) not in keyring_memory.store
+
+
+def test_send_and_config_write_to_the_server(tmp_path: Path, pg_url: str, capsys) -> None:
+    """Their db.atomic("IMMEDIATE") (SQLite's lock type) is a plain transaction on the server."""
+    prof = str(tmp_path / "counter3")
+    code, out, err = run(capsys, "--profile", prof, "--database", pg_url, "config", "shop_name",
+                         "Smile")  # fmt: skip
+    assert (code, out.strip()) == (0, "shop_name = Smile"), err
+    code, out, err = run(capsys, "--profile", prof, "--database", pg_url, "send", "+12025550143",
+                         "Your car is ready")  # fmt: skip
+    assert code == 0 and "queued message 1" in out, err
+    code, out, _ = run(capsys, "--profile", prof, "--database", pg_url, "status")
+    assert "queued 1" in out and "Your car is ready" in out
