@@ -38,7 +38,7 @@ from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.messaging import send_queue
 from desk.store.bulk import BulkJob
-from desk.store.db import open_database
+from desk.store.db import open_profile_database
 from desk.store.settings import Settings
 from modem.at.trace import DEFAULT_NAME
 from modem.events import ModemEvent, ModemStatus
@@ -103,7 +103,7 @@ class Engine:
             self.profile.ensure()
             self._lock.acquire()
             try:
-                open_database(self.profile.db_path)
+                open_profile_database(self.profile)  # its file, or the shop's server
                 core = Core(
                     settings=self.settings,
                     clock=self.clock,
