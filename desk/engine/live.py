@@ -162,7 +162,7 @@ class Listener:
                 if self._down is None:
                     self._down = str(exc).strip() or type(exc).__name__
                     log.warning("live updates from the other counters stopped: %s", exc)
-                    self._emit(
+                    self._tell(
                         ev.Problem(
                             "Changes made at the other counters no longer show here at once "
                             f"({self._down}); TextDesk keeps trying to reconnect."
@@ -178,7 +178,7 @@ class Listener:
         if self._down is not None:
             self._down = None
             log.info("live updates from the other counters work again")
-            self._emit(
+            self._tell(
                 ev.Problem("Changes made at the other counters show here at once again.", "info")
             )
         while not self._stop.is_set():
@@ -195,7 +195,14 @@ class Listener:
         if origin == self.origin:
             return
         for event in events:
+            self._tell(event)
+
+    def _tell(self, event: ev.DeskEvent) -> None:
+        """A failing ``emit`` is logged, never the end of live updates."""
+        try:
             self._emit(event)
+        except Exception:
+            log.exception("could not hand a live update to the engine")
 
     def _close(self) -> None:
         con, self._con = self._con, None

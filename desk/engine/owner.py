@@ -199,7 +199,7 @@ class ModemOwnership:
         self._generation = take_ownership(self._con, self.counter, datetime.now(UTC))
         self._checked_at = time.monotonic()
         log.info("this counter drives the modem now (generation %d)", self._generation)
-        self._on_won(self._generation)
+        self._tell(self._on_won, self._generation)
         return True
 
     def _hold(self) -> None:
@@ -223,7 +223,16 @@ class ModemOwnership:
             self._close()
         finally:
             self._generation = None
-            self._on_lost(gen)
+            self._tell(self._on_lost, gen)
+
+    @staticmethod
+    def _tell(callback: Callable[[int], None], generation: int) -> None:
+        """A failing callback is the engine's bug, logged: it never stops the election (a dead
+        thread would hold the lock with nobody checking it)."""
+        try:
+            callback(generation)
+        except Exception:
+            log.exception("the engine could not take in the modem owner's change")
 
     def _close(self) -> None:
         con, self._con = self._con, None
@@ -238,4 +247,4 @@ class ModemOwnership:
         gen, self._generation = self._generation, None
         self._close()
         if gen is not None:
-            self._on_lost(gen)
+            self._tell(self._on_lost, gen)

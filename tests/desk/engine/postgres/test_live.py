@@ -17,6 +17,7 @@ from desk.store.db import close_database, db, open_database
 from desk.store.models import DONE, IN, SENT, Conversation, Message
 from tests.desk.engine.postgres.conftest import NOW, queue_texts
 from tests.desk.engine.postgres.test_owner import kill_sessions
+from tests.helpers.waits import wait_until
 
 
 class Window:
@@ -158,3 +159,25 @@ def test_the_cores_own_events_become_notifications_the_others_receive(pg_url):
         time.sleep(0.2)
         assert b.nothing_more()
     assert live.notify_event(ev.QueueChanged(1)) is False
+
+
+def test_a_failing_emit_does_not_end_live_updates(pg_url):
+    (mid,) = queue_texts(1)
+    conv_id = Message.get_by_id(mid).conversation_id
+    got: list[ev.DeskEvent] = []
+
+    def emit(event: ev.DeskEvent) -> None:
+        got.append(event)
+        if len(got) == 1:
+            raise RuntimeError("the engine's bug")
+
+    listener = live.Listener(connector(pg_url, name="listener-c"), emit, origin="c", timeout=0.2)
+    listener.start()
+    try:
+        assert listener.listening.wait(5)
+        live.notify(live.CONVERSATION_UPDATED, conv_id, origin="a")
+        live.notify(live.CONVERSATION_REMOVED, conv_id, origin="a")
+        wait_until(lambda: len(got) == 2, timeout=2)
+        assert got == [ev.ConversationUpdated(conv_id), ev.ConversationRemoved(conv_id)]
+    finally:
+        listener.stop()

@@ -215,3 +215,33 @@ def test_which_counters_may_stand_for_owner(tmp_path):
     assert modem_here(LinkChoice("hilink", "http://192.168.8.1/"))
     assert not modem_here(LinkChoice("android", None))
     assert not modem_here(LinkChoice("at", None), list_ports=list)  # no serial port at all
+
+
+def test_an_owner_whose_modem_goes_away_hands_it_over_and_a_failing_callback_stops_nothing(
+    pg_url,
+):
+    attached = threading.Event()
+    attached.set()
+    calls: list[int] = []
+
+    def broken(gen: int) -> None:
+        calls.append(gen)
+        raise RuntimeError("the engine's bug")
+
+    a = ModemOwnership(
+        connector(pg_url, name="front-desk"), counter="front-desk", can_drive=attached.is_set,
+        on_won=broken, on_lost=broken, try_every=0.1, beat_every=0.1,
+    )  # fmt: skip
+    a.start()
+    try:
+        wait_until(lambda: a.generation is not None, timeout=5)  # won, despite the callback
+        with Counter(pg_url, "back-office") as b:
+            attached.clear()  # unplugged at the front desk
+            wait_until(lambda: b.won, timeout=5)
+            assert b.won == [calls[0] + 1] and calls == [calls[0], calls[0]]
+            assert a.generation is None
+            attached.set()  # plugged back in: it waits its turn
+            time.sleep(0.3)
+            assert a.generation is None and b.ownership.generation == b.won[0]
+    finally:
+        a.stop()
