@@ -5,8 +5,9 @@ was assembled from. Messages still on their way (queued, sending, uncertain) are
 someone has to see them first. Conversation previews are refreshed from what is left, and the
 count goes to the AuditLog (never the content).
 
-``RetentionJob`` is the same work as a ``desk.store.bulk.BulkJob``: batches of ``BATCH`` messages
-until each step's time is spent (a first run on a large database never holds the write lock for
+``RetentionJob`` is the same work as a ``desk.store.bulk.BulkJob``: groups of messages sized to
+what fits in the step's time (at most ``BATCH``: on bench/bigdb.py's 1M messages a group of 500
+took about 200 ms) until each step's time is spent (a first run on a large database never holds the write lock for
 long), then the unmatched reports and stray parts, ``BATCH`` at a time; one AuditLog line at the
 end (or at a cancel, with what was done).
 """
@@ -37,7 +38,8 @@ from desk.store.models import (
 from desk.store.settings import SettingsReader
 
 KEEP_STATES = (QUEUED, SENDING, UNCERTAIN)
-BATCH = 500  # messages per statement (SQLite's variable limit is far above; keeps locks short)
+BATCH = 500  # at most this many messages per statement group
+FIRST_BATCH = 50  # the first group; the next ones sized to what fits in the step's time left
 
 
 def cutoff(days: int, *, clock: Clock) -> datetime:
@@ -166,6 +168,7 @@ class RetentionJob(BulkJob[int]):
         self.stray_reports = 0
         self.stray_parts = 0
         self._messages_left = days > 0
+        self._batch = FIRST_BATCH
 
     def result(self) -> int:
         return self.deleted
@@ -178,15 +181,20 @@ class RetentionJob(BulkJob[int]):
                 query = (
                     expired_query(self.days, clock=self.clock)
                     .order_by(Message.created_at, Message.id)
-                    .limit(BATCH)
+                    .limit(self._batch)
                 )
+                started = self.monotonic()
                 rows = cast("list[tuple[int, int]]", list(query.tuples()))
                 delete_messages([r[0] for r in rows])
                 for conversation_id in sorted({r[1] for r in rows}):
                     refresh_preview(conversation_id)
                 self.deleted += len(rows)
                 self.done = min(self.total, self.deleted)
-                self._messages_left = len(rows) == BATCH
+                self._messages_left = len(rows) == self._batch
+                now = self.monotonic()
+                each = max(1e-6, (now - started) / max(1, len(rows)))  # seconds per message
+                left = deadline - now if now < deadline else 0.8 * self.step_seconds
+                self._batch = max(10, min(BATCH, int(left / each)))
             else:
                 reports = DeliveryReport.select(DeliveryReport.id).where(
                     DeliveryReport.part.is_null() & (DeliveryReport.received_at < self.horizon)
