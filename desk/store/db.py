@@ -118,7 +118,14 @@ _SQLITE_LOCK_TYPES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
 
 class ServerDatabase(pw.PostgresqlDatabase):
-    """The shop's PostgreSQL database; takes SQLite's lock types as a plain BEGIN."""
+    """The shop's PostgreSQL database; takes SQLite's lock types as a plain BEGIN, and the
+    ``?`` placeholders of TextDesk's hand-written SQL (written for SQLite) as psycopg's ``%s``.
+    SQL with ``%s`` already (peewee's own, desk.read.search_pg) passes unchanged."""
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if params and "?" in sql and "%s" not in sql:
+            sql = sql.replace("%", "%%").replace("?", "%s")
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
     def begin(self, isolation_level: Any = None) -> None:
         if isinstance(isolation_level, str) and isolation_level.upper() in _SQLITE_LOCK_TYPES:
