@@ -89,15 +89,14 @@ class Scheduler:
         changed = False
         self.behind = False
         while True:
-            where = (Reminder.state == SCHEDULED) & (Reminder.next_at <= to_db(now))
-            if self._broken:
-                where &= Reminder.id.not_in(list(self._broken))
+            ids = self._due_ids(now, size := self._batch_size)
+            if not ids:
+                break
             due = list(
                 Reminder.select(Reminder, Appointment)
                 .join(Appointment, pw.JOIN.LEFT_OUTER)
-                .where(where)
+                .where(Reminder.id.in_(ids))
                 .order_by(Reminder.next_at, Reminder.id)
-                .limit(size := self._batch_size)
             )
             if not due:
                 break
@@ -130,6 +129,19 @@ class Scheduler:
         if changed and self.emit is not None:
             self.emit(RemindersChanged())
         return queued
+
+    def _due_ids(self, now: datetime, size: int) -> list[int]:
+        """The next ``size`` due reminders in (next_at, id) order, read along the next_at index
+        (``+state`` keeps SQLite from choosing the state index and sorting every scheduled
+        reminder for each batch: 10,000 due at once made each batch sort all that were left)."""
+        sql = "SELECT id FROM reminder WHERE +state = ? AND next_at <= ?"
+        params: list[object] = [SCHEDULED, to_db(now)]
+        if self._broken:
+            sql += f" AND id NOT IN ({', '.join('?' * len(self._broken))})"
+            params += sorted(self._broken)
+        sql += " ORDER BY next_at, id LIMIT ?"
+        params.append(size)
+        return [int(row[0]) for row in db.execute_sql(sql, params).fetchall()]
 
     def _fit_batch(self, took: float) -> None:
         """Keep one batch's transaction near BATCH_SECONDS (the write lock's budget) on a slow
