@@ -67,6 +67,7 @@ class LinkChoice:
     android_username: str = ""
     listen_host: str = ""
     listen_port: int = 0
+    decline_after: int = 0  # the AT modem hangs up a call after this many rings (0: never)
     secrets: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> str:
@@ -79,7 +80,7 @@ class LinkChoice:
     def key(self) -> tuple[str, ...]:
         """What the link was built from (no secrets): a change means restart it."""
         return (self.kind, self.address or "", self.android_username, self.listen_host,
-                str(self.listen_port))  # fmt: skip
+                str(self.listen_port), str(self.decline_after))  # fmt: skip
 
 
 def choose(
@@ -90,7 +91,11 @@ def choose(
     if chosen not in KINDS:
         raise LinkNotReady(f"“{chosen}” is not a kind of modem TextDesk knows: {', '.join(KINDS)}.")
     if chosen == "at":
-        return LinkChoice("at", address or str(settings.get("modem_port") or "") or None)
+        return LinkChoice(
+            "at",
+            address or str(settings.get("modem_port") or "") or None,
+            decline_after=int(settings.get("decline_after_rings") or 0),
+        )
     if chosen == "hilink":
         return LinkChoice("hilink", address or str(settings.get("hilink_url") or "") or None)
     return LinkChoice(
@@ -194,6 +199,7 @@ def make_link(
         return ModemService(
             choice.address, sink, pin=sim_pin(settings, read), trace=trace,
             direct_delivery=settings.get("modem_delivery") != "stored",
+            decline_after_rings=choice.decline_after or None,
         )  # fmt: skip
     if not choice.address:
         setting = "hilink_url" if choice.kind == "hilink" else "android_url"

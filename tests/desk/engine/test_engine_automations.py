@@ -117,3 +117,20 @@ def test_a_missed_call_becomes_a_thread_line_and_one_text_back(
         assert withheld.skipped == "the caller's number was withheld"
     finally:
         engine.stop()
+
+
+def test_a_call_is_declined_after_the_rings_the_shop_set(profile: Profile, modem: VirtualModem):
+    from desk.store import activity
+    from desk.store.settings import Settings
+
+    Settings().set("decline_after_rings", 2)
+    engine, rec = start_engine(profile, modem.device)
+    try:
+        wait_ready(rec)
+        modem.control({"cmd": "call", "from": CUSTOMER, "rings": 6, "hangup_after": 3})
+        ended = modem.wait_event("call_ended", timeout=30)
+        assert (ended["by"], ended["rings"]) == ("terminal", 2)
+        call = wait_until(lambda: activity.Call.get_or_none(), what="the declined call kept")
+        assert call.declined and call.rings == 2
+    finally:
+        engine.stop()
