@@ -181,7 +181,11 @@ def auto_backup(profile: Profile, keep: int = 14, *, clock: Clock | None = None)
 
     Writes ``auto-<UTC stamp>.sqlite3`` into profile.backup_dir unless one was already written
     today (UTC), then deletes the oldest automatic backups beyond ``keep``. Returns the new
-    file, or None when today's already existed."""
+    file, or None when today's already existed, or when the profile's database is the shop's
+    server (its backups are the server's, pg_dump: docs/SCALING.md; a SQLite file left in the
+    profile by ``textdesk database move`` is no longer the shop's data)."""
+    if profile.database_url is not None:
+        return None
     clock = clock or SystemClock()
     folder = Path(profile.backup_dir)
     today = clock.now().strftime("%Y%m%d")
