@@ -11,7 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from desk.data import database_move
+from desk.base.paths import resolve_profile
+from desk.data import backup, database_move
 from desk.demo import shop
 from desk.read import search
 from desk.store.db import close_database, open_database, open_server_database
@@ -106,3 +107,13 @@ def test_an_empty_textdesk_schema_is_an_empty_target(demo_file: Path, pg_url: st
     close_database()
     result = database_move.move(demo_file, pg_url)
     assert Message.select().count() == result.messages
+
+
+def test_no_daily_copy_of_the_old_file_once_the_shop_is_on_the_server(
+    demo_file: Path, pg_url: str
+) -> None:
+    database_move.move(demo_file, pg_url)
+    profile = resolve_profile(demo_file.parent).with_database(pg_url)
+    assert backup.auto_backup(profile) is None
+    assert not profile.backup_dir.exists() or not list(profile.backup_dir.iterdir())
+    assert backup.auto_backup(profile.with_database(None)) is not None  # the file's own profile
