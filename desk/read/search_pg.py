@@ -160,23 +160,50 @@ def _framed(snippet: str | None, text: str, marks: tuple[str, str], ellipsis: st
     return snippet
 
 
+# The newest messages first: a word common among them is found by walking the newest ids
+# (the primary key, backwards) over at most RECENT of them; a rarer one by the GIN index, whose
+# matches are then sorted (ORDER BY message_id + 0 keeps the planner off the primary key, which
+# it would otherwise walk over the whole table for a word it cannot estimate, as for a prefix).
+RECENT = 20000
+
+
+def newest_ids(q: Query, limit: int) -> list[int]:
+    """The ids of the newest ``limit`` messages matching ``q``, newest first."""
+    top = db.execute_sql("SELECT max(message_id) FROM message_search").fetchone()[0]
+    if top is None:
+        return []
+    recent = db.execute_sql(
+        "SELECT message_id FROM message_search WHERE message_id > %s AND doc @@ %s::tsquery "
+        "ORDER BY message_id DESC LIMIT %s",
+        (int(top) - RECENT, q.tsquery, limit),
+    ).fetchall()
+    if len(recent) >= limit or int(top) <= RECENT:
+        return [int(r[0]) for r in recent]
+    rows = db.execute_sql(
+        "SELECT message_id FROM message_search WHERE doc @@ %s::tsquery "
+        "ORDER BY message_id + 0 DESC LIMIT %s",
+        (q.tsquery, limit),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def message_rows(
     q: Query, limit: int, marks: tuple[str, str], ellipsis: str, tokens: int
 ) -> list[tuple[int, int, int, str, datetime, str, str | None]]:
     """(conversation, message, contact, snippet, created_at, number, name) of the newest
     ``limit`` messages matching ``q``, newest (highest id) first. Snippets only for those."""
+    ids = newest_ids(q, limit)
+    if not ids:
+        return []
     sql = f"""
         SELECT m.conversation_id, m.id, cv.contact_id, {_headline("m.body")},
                m.created_at, c.number, c.name, m.body
-        FROM (SELECT message_id FROM message_search WHERE doc @@ %s::tsquery
-              ORDER BY message_id DESC LIMIT %s) AS hit
-        JOIN message m ON m.id = hit.message_id
+        FROM message m
         JOIN conversation cv ON cv.id = m.conversation_id
         JOIN contact c ON c.id = cv.contact_id
+        WHERE m.id = ANY(%s)
         ORDER BY m.id DESC"""
-    params: Sequence[Any] = (
-        list(q.exact), list(q.prefixes), _options(marks, tokens), q.tsquery, limit
-    )  # fmt: skip
+    params: Sequence[Any] = (list(q.exact), list(q.prefixes), _options(marks, tokens), ids)
     rows = db.execute_sql(sql, params).fetchall()
     return [
         (conv, mid, cid, _framed(snip, body, marks, ellipsis), at, number, name)

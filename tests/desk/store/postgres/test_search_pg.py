@@ -81,3 +81,16 @@ def test_the_tsquery_quotes_everything_typed(shop) -> None:
 def test_hostile_input_never_raises_on_postgresql(shop, query: str) -> None:
     assert isinstance(search.search(query), list)
     assert search.count_messages(query) >= 0
+
+
+@pytest.mark.parametrize("recent", [1, 2, 100_000])
+def test_newest_first_whichever_way_the_ids_are_found(
+    shop, monkeypatch: pytest.MonkeyPatch, recent: int
+) -> None:
+    """A word among the newest ids walks them; a rarer one goes through the GIN index."""
+    monkeypatch.setattr(search_pg, "RECENT", recent)
+    assert [h.message_id for h in search.search("bon", limit=5)] == [shop["m0"]]
+    q = search_pg.parse("b", search.MAX_WORDS)  # bon, because, back: all three messages
+    assert q is not None
+    assert search_pg.newest_ids(q, 2) == [shop["m2"], shop["m1"]]
+    assert search_pg.newest_ids(q, 10) == [shop["m2"], shop["m1"], shop["m0"]]
