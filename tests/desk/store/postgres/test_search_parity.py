@@ -67,7 +67,7 @@ QUERIES = [
     "1234", "+1 555", "555-1234", "0018", "+44 20", "7946", "10:30", "2026", "12", "12.50",
     "12,50", "4417", "covid-19", "covid", "19",
     # e-mail, host, address
-    "noel@example.com", "noel", "example", "www.shop-example.co.uk", "shop", "offers",
+    "noel@example.com", "noel@", "example", "www.shop-example.co.uk", "shop", "offers",
     # other scripts
     "привет", "ПРИВЕТ", "пётр", "петр", "Καλημέρα", "καλημερα", "ελένη", "予約", "予約を変更したいです",
     "山田太郎",
