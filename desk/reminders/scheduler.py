@@ -132,9 +132,10 @@ class Scheduler:
 
     def _due_ids(self, now: datetime, size: int) -> list[int]:
         """The next ``size`` due reminders in (next_at, id) order, read along the next_at index
-        (``+state`` keeps SQLite from choosing the state index and sorting every scheduled
-        reminder for each batch: 10,000 due at once made each batch sort all that were left)."""
-        sql = "SELECT id FROM reminder WHERE +state = ? AND next_at <= ?"
+        (``state || ''`` keeps SQLite from choosing the state index and sorting every scheduled
+        reminder for each batch: 10,000 due at once made each batch sort all that were left; it
+        is SQLite's ``+state`` hint in a form PostgreSQL also takes)."""
+        sql = "SELECT id FROM reminder WHERE state || '' = ? AND next_at <= ?"
         params: list[object] = [SCHEDULED, to_db(now)]
         if self._broken:
             sql += f" AND id NOT IN ({', '.join('?' * len(self._broken))})"
