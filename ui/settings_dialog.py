@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk.base import autostart, secrets
+from desk.messaging import sms_plan
 from desk.store.settings import SPECS, SettingError
 from ui import modem_words, pickers, sizing
 from ui.modem_setup import ModemForm
@@ -106,6 +107,14 @@ class SettingsDialog(QDialog):
                 field.setToolTip(SPECS[key].help)
                 self.fields[key] = field
                 form.addRow(LABELS[key], field)
+            if page == "Shop":
+                self.signature_cost = QLabel(w)
+                self.signature_cost.setWordWrap(True)
+                form.addRow("", self.signature_cost)
+                signature = self.fields["signature"]
+                assert isinstance(signature, QLineEdit)
+                signature.textChanged.connect(self._show_signature_cost)
+                self._show_signature_cost(signature.text())
             if page == "Auto replies":
                 form.addRow("", QLabel("{shop} is replaced by the shop name.", w))
             if page == "Data and alerts":
@@ -228,6 +237,21 @@ class SettingsDialog(QDialog):
             self.tabs.setCurrentIndex(self._page_of("modem_kind"))
             raise
         return out
+
+    def _show_signature_cost(self, text: str) -> None:
+        """A signature with a character outside the GSM alphabet makes every signed reply
+        Unicode: 70 characters per SMS instead of 160. Say so, and which character."""
+        culprits = sms_plan.unicode_characters(text)
+        if not culprits:
+            self.signature_cost.setStyleSheet("")
+            self.signature_cost.setText("")
+            return
+        shown = " ".join(f"“{ch}”" for ch in culprits[:4])
+        self.signature_cost.setStyleSheet(modem_words.ERROR_STYLE)
+        self.signature_cost.setText(
+            f"Because of {shown} every signed reply is sent as Unicode: 70 characters per SMS "
+            'instead of 160, so most replies cost two. Use plain characters ("-" for a dash).'
+        )
 
     @staticmethod
     def _autostart_now() -> bool:

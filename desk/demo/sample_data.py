@@ -5,10 +5,10 @@ incomplete). Numbers are in the fictional 555-01xx range."""
 from __future__ import annotations
 
 SHOP = "Smile Dental"
-SIGNATURE = "– Anna at Smile Dental"
+SIGNATURE = "- Anna at Smile Dental"
 
 TEMPLATES = {
-    "hours": "Hi {first_name}, we are open Mon–Fri 8–18 and Sat 9–13. {signature}",
+    "hours": "Hi {first_name}, we are open Mon-Fri 8-18 and Sat 9-13. {signature}",
     "ready": "Hi {first_name}, your {item} is ready to pick up at {shop}. {signature}",
     "recall": "Hi {first_name}, it's time for your six-month check-up at {shop}. "
     "Reply with a day that suits you. {signature}",
@@ -34,7 +34,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
                 "delivered",
             ),
             ("in", "C", 1490, None),
-            ("out", "Thanks Maria, see you tomorrow! – Anna", 1480, "delivered"),
+            ("out", "Thanks Maria, see you tomorrow! - Anna", 1480, "delivered"),
             ("in", "Running 10 min late, so sorry! Parking is full 😬", 0, None),
         ],
     ),
@@ -110,7 +110,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
             (
                 "out",
                 "Hi Ahmed, happy to. We have Tuesday 15:30 or Wednesday 16:00 free – which suits "
-                "you better? Please bring his insurance card. – Anna at Smile Dental",
+                "you better? Please bring his insurance card. - Anna at Smile Dental",
                 0,
                 "uncertain",
             ),
@@ -157,7 +157,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         260,
         [
             ("in", "Thanks for fitting me in today, tooth feels great!", 5, None),
-            ("out", "So glad to hear it, Hannah! – Anna", 0, "delivered"),
+            ("out", "So glad to hear it, Hannah! - Anna", 0, "delivered"),
         ],
     ),
     (
@@ -277,7 +277,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
             ("in", "What time do you close on Fridays?", 5, None),
             (
                 "out",
-                "Hi Liam, we are open Mon–Fri 8–18 and Sat 9–13. – Anna at Smile Dental",
+                "Hi Liam, we are open Mon-Fri 8-18 and Sat 9-13. - Anna at Smile Dental",
                 0,
                 "delivered",
             ),

@@ -151,7 +151,7 @@ class Spec:
 
 SPECS: dict[str, Spec] = {
     "shop_name": Spec("Our shop", _text(60), "The shop's name, used in {shop} and texts"),
-    "signature": Spec("", _text(40), "Added to staff replies, e.g. '– Anna at Smile Dental'"),
+    "signature": Spec("", _text(40), "Added to staff replies, e.g. '- Anna at Smile Dental'"),
     "default_country": Spec("US", _country, "Country for numbers typed without +country code"),
     "timezone": Spec("", _timezone, "The shop's time zone (empty: this computer's)"),
     "help_text": Spec(

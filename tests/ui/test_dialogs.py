@@ -148,3 +148,12 @@ def test_a_signature_set_from_the_command_line_reaches_the_running_window(desk) 
     assert desk.window.settings_watch.check()
     assert composer.signature == "- Anna"
     assert not desk.window.settings_watch.check()  # nothing new: nothing applied again
+
+
+def test_a_signature_that_forces_unicode_is_explained_with_its_cost(qtbot) -> None:
+    applied: list = []
+    dlg, _bridge = _settings_dialog(qtbot, applied)
+    dlg.fields["signature"].setText("– Anna at Smile Dental")
+    assert "Because of “–” every signed reply is sent as Unicode" in dlg.signature_cost.text()
+    dlg.fields["signature"].setText("- Anna at Smile Dental")
+    assert dlg.signature_cost.text() == ""
