@@ -94,7 +94,8 @@ def same_number(a: str | None, b: str | None) -> bool:
 
 
 _PARTS_DELIVERED = (
-    "SELECT COUNT(*), COALESCE(SUM(state = 'delivered'), 0), MAX(delivered_at) "
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0), "
+    "MAX(delivered_at) "
     "FROM message_part WHERE message_id = ?"
 )
 
