@@ -168,10 +168,13 @@ class Counts:
 
 def counts() -> Counts:
     sql = (
-        "SELECT COUNT(*), COALESCE(SUM(c.unread > 0), 0), COALESCE(SUM(c.status = ?), 0), "
-        "COALESCE(SUM(k.callback_requested), 0), COALESCE(SUM(c.unread), 0), "
-        "COALESCE(SUM(c.needs_attention OR c.id IN (SELECT conversation_id FROM message "
-        "WHERE direction = 'out' AND state IN ('failed', 'uncertain'))), 0) "
+        # CASE WHEN, not SUM(condition): PostgreSQL has no SUM over booleans
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.unread > 0 THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN c.status = ? THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN k.callback_requested THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(c.unread), 0), "
+        "COALESCE(SUM(CASE WHEN c.needs_attention OR c.id IN (SELECT conversation_id FROM message "
+        "WHERE direction = 'out' AND state IN ('failed', 'uncertain')) THEN 1 ELSE 0 END), 0) "
         "FROM conversation c JOIN contact k ON k.id = c.contact_id"
     )
     row = m.Conversation._meta.database.execute_sql(sql, (m.OPEN,)).fetchone()
