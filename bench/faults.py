@@ -7,7 +7,8 @@ the virtual modem's control channel, with `textdesk serve` in its own process, t
 the fault was cleared ("time to recover", from the moment it was cleared), and no other promise
 broken (one plain line from every command, no traceback: shown as [BROKEN: ...]). The modem
 faults share one shop; the ones that restart serve, fill a disk or grow the database get their
-own. About 15 minutes in all; ``--only NAME[,NAME]`` runs some (``--list`` names them).
+own. About 10 minutes plus the 100k-row import (10 more on a loaded 2-core PC; fewer rows with
+``--import-rows``); ``--only NAME[,NAME]`` runs some (``--list`` names them).
 
     .venv/bin/python bench/faults.py | tee /work/soak/faults.txt
 
@@ -115,6 +116,8 @@ def clock(m: Matrix) -> FaultRow:
     return fd.clock_jumps(m.dir)[0]
 
 
+IMPORT_ROWS = [100_000]  # --import-rows
+
 MATRIX: list[tuple[str, Callable[[Matrix], FaultRow]]] = [
     ("utf8", shared(fd.not_utf8)),
     ("csv", lambda m: fd.csv_unclosed_quote(m.shared(), m.dir)),
@@ -134,7 +137,7 @@ MATRIX: list[tuple[str, Callable[[Matrix], FaultRow]]] = [
     ("backup", own("backup", fd.corrupted_backup)),
     ("kill9", own("kill9", lambda s, d: fd.kill9(s))),
     ("disk", disk),
-    ("import", own("import", fd.big_import)),
+    ("import", own("import", lambda s, d: fd.big_import(s, d, IMPORT_ROWS[0]))),
     ("burst", own("burst", lambda s, d: fd.burst(s), drain=0)),  # 1,000 at 60/min: 17 min
     ("clock", clock),
 ]
@@ -145,6 +148,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", help="comma-separated names (see --list)")
     p.add_argument("--list", action="store_true", help="name the faults and stop")
     p.add_argument("--workdir", type=Path, help="default: a new temporary folder")
+    p.add_argument("--import-rows", type=int, default=100_000,
+                   help="rows of the big import (100000: ~10 min on a loaded 2-core PC)")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the workdir (profiles, logs)")
     return p.parse_args(argv)
 
@@ -154,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print(" ".join(name for name, _ in MATRIX))
         return 0
+    IMPORT_ROWS[0] = args.import_rows
     chosen = MATRIX
     if args.only:
         wanted = {x.strip() for x in args.only.split(",") if x.strip()}
