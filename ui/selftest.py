@@ -8,7 +8,8 @@ then exercises each feature end to end:
 - the conversation: a customer texts in, the text shows unread in the list, a reply typed in the
   composer reaches the virtual modem and is shown delivered;
 - privacy: a card number typed in the composer brings up the warning (answered "Edit the text":
-  nothing is sent); a card number texted in is flagged sensitive and kept out of the list preview;
+  nothing is sent); a card number texted in is flagged sensitive, masked as it is stored and kept
+  out of the list preview;
 - STOP: the opt-out is recorded and the confirmation goes out to the modem;
 - reminders: a reminder due now is materialised by the scheduler and sent through the modem;
 - retention: a message older than retention_days, written before the engine starts, is deleted
@@ -313,16 +314,19 @@ def check_privacy(p: Probe, cid: int) -> None:
     p.s.vm.control({"cmd": "deliver", "from": CUSTOMER, "text": CARD_INCOMING})
     message = p.wait(
         lambda: m.Message.get_or_none(
-            (m.Message.direction == m.IN) & (m.Message.body == CARD_INCOMING)
+            (m.Message.direction == m.IN)
+            & (m.Message.body.startswith("Self-test: pay with my card"))
         ),
         "the incoming card number to be stored",
     )
     if "sensitive" not in message.flag_list:
         raise SelfTestFailed("an incoming card number was not flagged sensitive")
+    if not message.masked or CARD.replace(" ", "") in message.body.replace(" ", ""):
+        raise SelfTestFailed("an incoming card number was stored in clear")
     row = queries.conversation_row(cid)  # touched in the transaction that stored the message
     if row is None or CARD.replace(" ", "") in row.preview.replace(" ", ""):
         raise SelfTestFailed("the list preview shows the incoming card number")
-    say("incoming card number flagged sensitive and kept out of the preview")
+    say("incoming card number flagged sensitive, masked as stored, kept out of the preview")
 
 
 # --- STOP ---------------------------------------------------------------------------------------

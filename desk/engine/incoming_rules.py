@@ -5,6 +5,8 @@ here instead of importing upward:
 
 - ``is_sensitive``: desk.compliance.privacy.scan; a card number, ID number, password or IBAN flags
   the message ``sensitive`` (its preview is hidden, the window warns).
+- ``mask``: desk.compliance.privacy.mask hides what the scan found (a card keeps its last four
+  digits) before the body is written, unless the ``mask_sensitive`` setting is off.
 - ``consent``: STOP / START / HELP keywords (desk.compliance.consent.on_incoming) record the
   opt-out or opt-in and queue the confirmation; a keyword is final, so no later rule sees it.
 - ``appointment replies``: C / R answers to an appointment reminder
@@ -44,6 +46,7 @@ def appointment_rule(message: Message, settings: Settings, clock: Clock) -> Rule
 
 RULES = IncomingRules(
     is_sensitive=is_sensitive,
+    mask=privacy.mask,
     on_complete=(
         MessageRule("consent", consent_rule),
         MessageRule("appointment replies", appointment_rule),

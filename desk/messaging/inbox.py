@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
 from desk.messaging.contacts import contact_for_number, conversation_for, touch
+from desk.store import audit
 from desk.store.db import db
 from desk.store.models import IN, INCOMPLETE, RECEIVED, IncomingPart, Message, RawIncoming
 from desk.store.settings import Settings
@@ -69,10 +70,15 @@ class IncomingRules:
 
     is_sensitive: Callable[[str], bool]
     on_complete: tuple[MessageRule, ...]
+    # Hides what is_sensitive found (a card number -> its last four digits) before the body is
+    # written, unless the mask_sensitive setting is off; None: bodies are kept as received.
+    mask: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         if not callable(self.is_sensitive):
             raise TypeError("IncomingRules.is_sensitive must be a function of the text")
+        if self.mask is not None and not callable(self.mask):
+            raise TypeError("IncomingRules.mask must be a function of the text")
         if not all(isinstance(r, MessageRule) for r in self.on_complete):
             raise TypeError("IncomingRules.on_complete must hold MessageRule items")
 
@@ -346,17 +352,31 @@ def _assemble(
             dedupe_key="m:" + first.dedupe_key,
         )
     problems: list[str] = []
-    _set_flag(message, "sensitive", _scan_sensitive(body, rules, problems))
+    sensitive = _scan_sensitive(body, rules, problems)
+    _set_flag(message, "sensitive", sensitive)
+    settings = settings or Settings()
+    masking = sensitive and rules.mask is not None and bool(settings.get("mask_sensitive"))
+    if masking and rules.mask is not None:
+        # Hidden before anything is written: the full number never reaches the message row
+        # or its search index; the parts lose their text and raw PDU in this transaction.
+        message.body = rules.mask(body)
+        message.masked = True
     message.save()
     ids = [p.id for p in group if p.message_id != message.id]
     if ids:
         IncomingPart.update(message=message.id).where(IncomingPart.id.in_(ids)).execute()
+    if masking and rules.mask is not None:
+        for part in group:
+            IncomingPart.update(text=rules.mask(part.text), raw_data="").where(
+                IncomingPart.id == part.id
+            ).execute()
+        audit.record("masked", f"message {message.id}: hidden as it arrived", clock=clock)
     touch(conversation, message, count_unread=count_unread)
     replies: list[int] = []
     appointment_id = None
     if complete:
         replies, appointment_id = _after_complete(
-            message, settings=settings or Settings(), clock=clock, rules=rules, problems=problems
+            message, settings=settings, clock=clock, rules=rules, problems=problems
         )
     return StoreResult(
         message.id,

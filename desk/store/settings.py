@@ -208,6 +208,9 @@ SPECS: dict[str, Spec] = {
     "notifications": Spec(True, _bool, "Desktop notification on a new message"),
     "sound": Spec(False, _bool, "Play a sound on a new message"),
     "staff_name": Spec("", _text(40), "Who is at the counter (recorded on sent messages)"),
+    "mask_sensitive": Spec(
+        True, _bool, "Hide card and ID numbers customers text in (the last digits stay)"
+    ),
     # Automations (issue 14): opening hours, away replies, keyword answers, missed calls.
     "opening_hours": Spec(
         "", _opening_hours, "When the shop is open, e.g. mon-fri 09:00-18:00; sat 10:00-14:00"

@@ -93,13 +93,13 @@ def test_stop_through_the_engine_is_recorded_and_confirmed_once(
     assert len(modem.submitted()) == 1
 
 
-def test_a_card_number_through_the_engine_is_flagged_sensitive(
+def test_a_card_number_through_the_engine_is_flagged_and_masked(
     running: tuple[Engine, Recorder], modem: VirtualModem
 ) -> None:
     _engine, rec = running
     modem.deliver(CUSTOMER, CARD)
-    flagged = _received(rec, CARD)
-    assert "sensitive" in flagged.flag_list
+    flagged = _received(rec, "Here is my card for the deposit: •••• •••• •••• 1111, exp 12/28")
+    assert "sensitive" in flagged.flag_list and flagged.masked
     modem.deliver(CUSTOMER, "Thanks, see you at 4:30")
     plain = _received(rec, "Thanks, see you at 4:30")
     assert "sensitive" not in plain.flag_list
