@@ -38,7 +38,7 @@ from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.messaging import send_queue
 from desk.store.bulk import BulkJob
-from desk.store.db import open_profile_database
+from desk.store.profile_db import open_profile_database
 from desk.store.settings import Settings
 from modem.at.trace import DEFAULT_NAME
 from modem.events import ModemEvent, ModemStatus
