@@ -65,7 +65,8 @@ def prepare_database(
     from desk.base.clock import SystemClock
     from desk.demo import shop as demo_data
     from desk.engine import window_ops
-    from desk.store.db import close_database, db, open_profile_database
+    from desk.store.db import close_database, db
+    from desk.store.profile_db import open_profile_database
     from desk.store.settings import Settings
 
     open_profile_database(profile)  # the SQLite file, or the shop's server (database.json)
