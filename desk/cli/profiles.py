@@ -16,7 +16,8 @@ from desk.base.paths import Profile, resolve_profile
 from desk.cli import busy
 from desk.cli.output import CliError
 from desk.store import migrations
-from desk.store.db import db, open_database, open_profile_database, server_params
+from desk.store.db import db, open_database, server_params
+from desk.store.profile_db import open_profile_database
 
 __all__ = ["FILE_ONLY", "open_profile", "profile_of"]
 

@@ -9,8 +9,9 @@ import pytest
 
 from desk.base import secrets
 from desk.base.paths import read_database_url, resolve_profile, write_database_url
-from desk.store.db import ServerDatabase, db, open_profile_database, open_server_database
+from desk.store.db import ServerDatabase, db, open_server_database
 from desk.store.models import Template
+from desk.store.profile_db import open_profile_database
 
 
 def test_question_marks_and_immediate_transactions(pg_url: str) -> None:
