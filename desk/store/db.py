@@ -18,8 +18,6 @@ from typing import Any
 
 import peewee as pw
 
-from desk.base import secrets
-from desk.base.paths import Profile
 from desk.store import migrations
 from desk.store.migrations import DatabaseError
 
@@ -28,7 +26,6 @@ __all__ = [
     "close_database",
     "db",
     "open_database",
-    "open_profile_database",
     "open_server_database",
 ]
 
@@ -154,29 +151,6 @@ def open_server_database(
     if migrate:
         migrations.migrate(database)
     return database
-
-
-def open_profile_database(profile: Profile, *, migrate: bool = True) -> pw.Database:
-    """The profile's database: the shop's server when the profile names one (database.json or
-    ``--database``), with the password from the OS keyring (textdesk database-password), else
-    its SQLite file. A password store this computer lacks only matters when the server asks."""
-    if profile.database_url is None:
-        return open_database(profile.db_path, migrate=migrate)
-    try:
-        password, unavailable = secrets.get(secrets.DATABASE_PASSWORD), None
-    except secrets.SecretsUnavailable as exc:
-        password, unavailable = None, exc
-    try:
-        return open_server_database(profile.database_url, password=password, migrate=migrate)
-    except DatabaseError as exc:
-        if "password" not in str(exc):
-            raise
-        hint = (
-            str(unavailable)
-            if unavailable
-            else ("Keep the server's password on this computer with: textdesk database-password.")
-        )
-        raise DatabaseError(f"{exc} {hint}") from exc
 
 
 def close_database() -> None:
