@@ -63,6 +63,7 @@ SCHEDULER_EVERY = wake.SCHEDULER_EVERY
 FLUSH_EVERY = 5.0
 SETTINGS_EVERY = 2.0
 DRAIN_BATCH = 200
+ITEMS_SECONDS = 0.06  # a batch starts no more items after this long (then its cycle and commit)
 
 # The cycle's reads, run with every batch: plain SQL (peewee building them cost more than running).
 _NEW_ROWS = "SELECT id, conversation_id, direction FROM message WHERE id > ? ORDER BY id"
@@ -142,6 +143,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         self._last_id = 0
         self._queued_count: int | None = None
         self._next_settings = 0.0
+        self._rest: list[Any] = []  # items a batch left for the next (see _batch)
         # emit: RemindersChanged also when a tick only marks runs missed or skipped.
         self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
         self._step_failures: dict[str, str] = {}  # step -> the failure last reported
@@ -251,8 +253,11 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
     def _loop(self) -> None:
         while True:
             now = time.monotonic()
-            wait = 0.0 if self.jobs_waiting else max(0.0, self._wake_at() - now)
-            items = self._collect(self.retry_wait(now, wait))
+            if self._rest:  # what the last batch left for the next one goes first, alone
+                items, self._rest = self._rest, []
+            else:
+                wait = 0.0 if self.jobs_waiting else max(0.0, self._wake_at() - now)
+                items = self._collect(self.retry_wait(now, wait))
             boundary = items.pop() if items and _outside(items[-1]) else None
             now = time.monotonic()
             if not items and boundary is None and now >= self._next_watch:
@@ -263,7 +268,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             elif items or self.held_count or now >= self._next_cycle:
                 if any(isinstance(i, Call) for i in items):
                     self._others_wrote = True  # a call may have changed settings
-                self._batch([*self.take_held(), *items])
+                rest = self._batch([*self.take_held(), *items])
+                if rest:  # the batch ran out of time: the rest (and the boundary) go next
+                    self._rest = [*rest, *([boundary] if boundary is not None else [])]
+                    boundary = None
                 self._plan()
             if not self.waiting_to_retry(time.monotonic()):
                 self._maybe_check_settings()
@@ -286,12 +294,20 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                 self._others_wrote = True
                 self._next_cycle = 0.0
 
-    def _batch(self, items: list[Any], *, final: bool = False) -> None:
+    def _batch(self, items: list[Any], *, final: bool = False) -> list[Any]:
+        """Handle ``items`` in one transaction, then the cycle. Items past ITEMS_SECONDS are
+        returned unhandled (the write lock is held about 100 ms at most; the texts the cycle
+        takes go to the modem meanwhile): the caller hands them to the next batch, first."""
         self._actions = []
         seen = (self._last_id, self._queued_count)  # what the core knew before: back if undone
+        rest: list[Any] = []
         try:
             with db.atomic("IMMEDIATE"):
-                for item in items:
+                started = time.monotonic()
+                for i, item in enumerate(items):
+                    if i and not final and time.monotonic() - started > ITEMS_SECONDS:
+                        rest = items[i:]
+                        break
                     self._item(item)
                 self._cycle(final=final)
         except Exception as exc:
@@ -305,11 +321,12 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             self._give_back_extra()
             for kind, payload in actions:
                 self._undo(kind, payload, failed)
-            return
+            return []
         actions, self._actions = self._actions, None
         for kind, payload in actions:
             self._act(kind, payload)
         self.batch_committed()
+        return rest
 
     def _give_back_extra(self) -> None:
         """Held texts beyond HOLD_LIMIT go back to the modem (they stay on the SIM)."""

@@ -127,6 +127,7 @@ class Waking:
     _next_backup: float
     _zone_told: str | None
     _service_retry_at: float | None
+    _rest: list[Any]
 
     if TYPE_CHECKING:
 
@@ -172,7 +173,7 @@ class Waking:
         if self._scheduler.behind:
             self._next_sched = self._next_cycle = now
             return
-        if not self.queue.empty() or self.stopping:
+        if not self.queue.empty() or self._rest or self.stopping:
             # Busy: the next batch comes at once; the scheduler and the flush keep their
             # cadence (a reminder created meanwhile is looked at within SCHEDULER_EVERY).
             self._next_sched, self._next_flush = self._sched_floor, self._flush_floor
