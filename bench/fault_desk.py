@@ -370,7 +370,7 @@ def burst(shop: Shop, n: int = 1000, watch: float = 90.0) -> FaultRow:
     row.cleared = time.monotonic()
     shop.finish(row)
     sent = [e for e in shop.sim.submitted() if str(e.get("text", "")).startswith("Burst notice")]
-    per = {}
+    per: dict[str, int] = {}
     for e in sent:
         per[e["to"]] = per.get(e["to"], 0) + 1
     row.doubled = sum(1 for c in per.values() if c > 1)

@@ -387,7 +387,7 @@ def judge(shop: Shop, submitted: list[dict[str, Any]]) -> dict[str, Any]:
     sent = Counter((e.get("to"), e.get("text")) for e in submitted)
     by_fault: dict[str, FaultRow] = {f"{r.name}#{i + 1}": r for i, r in enumerate(shop.rows)}
     base = FaultRow("baseline (no fault)", 0.0)
-    totals = Counter()
+    totals: Counter[str] = Counter()
     problems: list[str] = []
     known_out = {(t.number, t.body) for t in shop.texts if t.kind == "out"}
     for t in shop.texts:
