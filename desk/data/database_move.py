@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
+import psycopg
 
 from desk.store import audit
 from desk.store.db import open_server_database
@@ -301,7 +302,7 @@ def move(
             )
     except (DatabaseError, MoveError):
         raise
-    except pw.DatabaseError as exc:  # COPY refused a value: the transaction is rolled back
+    except (pw.DatabaseError, psycopg.Error) as exc:  # a value refused: all rolled back
         detail = " ".join(str(exc).split())
         raise MoveError(f"The server refused the copy ({detail}); nothing was kept.") from exc
     finally:

@@ -117,3 +117,20 @@ def test_no_daily_copy_of_the_old_file_once_the_shop_is_on_the_server(
     assert backup.auto_backup(profile) is None
     assert not profile.backup_dir.exists() or not list(profile.backup_dir.iterdir())
     assert backup.auto_backup(profile.with_database(None)) is not None  # the file's own profile
+
+
+def test_a_value_the_server_refuses_undoes_the_whole_copy(demo_file: Path, pg_url: str) -> None:
+    """PostgreSQL text cannot hold a NUL character, which SQLite keeps: one such message stops
+    the move in one sentence, with nothing left on the server and the file as it was."""
+    lite = sqlite3.connect(demo_file)
+    lite.execute("UPDATE message SET body = 'bad' || char(0) || 'byte' WHERE id = 3")
+    lite.commit()
+    lite.close()
+    before = _digest(demo_file)
+    with pytest.raises(database_move.MoveError, match="refused the copy"):
+        database_move.move(demo_file, pg_url)
+    assert _digest(demo_file) == before
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT count(*) FROM contact").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM message").fetchone()[0] == 0
+    close_database()
