@@ -281,7 +281,14 @@ def move(
         rows: dict[str, int] = {}
         with database.atomic():
             for table in _parents_first(source, list(copied)):
-                count, sent = _copy_table(source, database, table, copied[table], progress)
+                try:
+                    count, sent = _copy_table(source, database, table, copied[table], progress)
+                except (pw.DatabaseError, psycopg.Error) as exc:
+                    detail = " ".join(str(exc).split())
+                    raise MoveError(
+                        f"The server refused a row of {table} ({detail}); nothing was kept. "
+                        "Fix that row in this PC's TextDesk, then move again."
+                    ) from exc
                 stored = _server_checksum(database, table, list(copied[table]))
                 if stored != (count, sent):
                     raise MoveError(

@@ -127,7 +127,7 @@ def test_a_value_the_server_refuses_undoes_the_whole_copy(demo_file: Path, pg_ur
     lite.commit()
     lite.close()
     before = _digest(demo_file)
-    with pytest.raises(database_move.MoveError, match="refused the copy"):
+    with pytest.raises(database_move.MoveError, match="refused a row of message"):
         database_move.move(demo_file, pg_url)
     assert _digest(demo_file) == before
     with psycopg.connect(pg_url) as con:
