@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk.base.phones import display
 from desk.read import queries
+from ui import fmt
 
 KIND_WORDS = {
     "opt_out": "Opted out",
@@ -139,7 +140,7 @@ class ContactPanel(QScrollArea):
         self.callback.setChecked(d.callback_requested)
         self.history.clear()
         for h in queries.consent_history(d.id):
-            when = h.at.astimezone(self.zone).strftime("%d %b %Y %H:%M")
+            when = fmt.date_time(h.at, self.zone)
             self.history.addItem(
                 f"{when}  {KIND_WORDS.get(h.kind, h.kind)} {METHOD_WORDS.get(h.method, h.method)}"
             )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+
+from PySide6.QtCore import QLocale, QTime
 
 from desk.store import models as m
 
@@ -35,7 +38,7 @@ def list_time(dt: datetime, zone: tzinfo, now: datetime | None = None) -> str:
     now = local(now or datetime.now(UTC), zone)
     t = local(dt, zone)
     if t.date() == now.date():
-        return t.strftime("%H:%M")
+        return hour_minute(t)
     days = (now.date() - t.date()).days
     if 0 < days < 7:
         return t.strftime("%a")
@@ -59,5 +62,25 @@ def day_label(dt: datetime, zone: tzinfo, now: datetime | None = None) -> str:
     return f"{t.day} {t.strftime('%B %Y')}"
 
 
+@lru_cache(maxsize=1)
+def _time_format() -> str:
+    """The computer's own short time format ("h:mm AP" in the US, "HH:mm" in most of Europe),
+    without seconds; the C locale of a bare server gives 24-hour HH:mm."""
+    fmt = QLocale.system().timeFormat(QLocale.FormatType.ShortFormat)
+    fmt = fmt.replace(":ss", "").replace(".ss", "").strip()
+    return fmt or "HH:mm"
+
+
+def hour_minute(t: datetime) -> str:
+    """A time of day as this computer writes it: the one time format of the window."""
+    return QLocale.system().toString(QTime(t.hour, t.minute), _time_format())
+
+
 def clock_time(dt: datetime, zone: tzinfo) -> str:
-    return local(dt, zone).strftime("%H:%M")
+    return hour_minute(local(dt, zone))
+
+
+def date_time(dt: datetime, zone: tzinfo) -> str:
+    """ "Tue 3 Mar 14:05" (the time in the computer's format), for notes and histories."""
+    t = local(dt, zone)
+    return f"{t:%a} {t.day} {t:%b %Y} {hour_minute(t)}"

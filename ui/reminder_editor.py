@@ -43,7 +43,7 @@ from desk.reminders import appointments, listing, manage
 from desk.reminders.recurrence import WEEKDAY_NAMES, to_utc
 from desk.store.models import Appointment, Contact
 from desk.store.settings import SPECS
-from ui import number_check
+from ui import fmt, number_check
 from ui.bridge import Bridge
 
 ROLE = Qt.ItemDataRole.UserRole
@@ -398,11 +398,13 @@ class ReminderEditor(QDialog):
                 label = f"{which} to {who}" if which else who
                 if self.appointment.isChecked() and held >= when:
                     lines.append(
-                        f"⚠ Quiet hours: {label} could only go at {local:%a %d %b %H:%M}, after "
+                        f"⚠ Quiet hours: {label} could only go at {local:%a %d %b} {fmt.hour_minute(local)}, after "
                         "the appointment starts. Choose other reminder times."
                     )
                 else:
-                    lines.append(f"Quiet hours: {label} waits until {local:%a %d %b %H:%M}.")
+                    lines.append(
+                        f"Quiet hours: {label} waits until {local:%a %d %b} {fmt.hour_minute(local)}."
+                    )
         return "\n".join(lines[:6]) + ("\n…" if len(lines) > 6 else "")
 
     def _update_enabled(self, *_args: Any) -> None:
