@@ -12,8 +12,8 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from desk.base import quiet_hours
-from desk.base.clock import FakeClock, to_db, utc
-from desk.messaging import outbox, send_queue
+from desk.base.clock import to_db, utc
+from desk.messaging import send_queue
 from desk.messaging.contacts import contact_for_number, quiet_hold
 from desk.reminders.manage import ReminderError, cancel_reminder, create_reminder
 from desk.reminders.recurrence import parse_every
@@ -21,37 +21,7 @@ from desk.reminders.scheduler import Scheduler, send_now
 from desk.store.db import close_database, open_database
 from desk.store.models import Contact, Message, Reminder, ReminderRun
 from desk.store.settings import Settings
-from tests.helpers import sql_trace
-
-NY_NUMBER = "+12025550143"
-LONDON_NUMBER = "+442079460958"
-
-
-@pytest.fixture
-def env(tmp_path):
-    database = open_database(tmp_path / "t.sqlite3")
-    settings = Settings()
-    settings.set("timezone", "America/New_York")
-    settings.set("shop_name", "Smile Dental")
-    clock = FakeClock(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))  # 09:00 in New York
-    yield settings, clock
-    database.close()
-    close_database()
-
-
-def contact(number: str, name: str | None = None, tz: str | None = None) -> Contact:
-    c = contact_for_number(number, clock=FakeClock())
-    c.name = name
-    c.timezone = tz
-    c.save()
-    return c
-
-
-def runs(**where) -> list[ReminderRun]:
-    q = ReminderRun.select().order_by(ReminderRun.id)
-    for key, value in where.items():
-        q = q.where(getattr(ReminderRun, key) == value)
-    return list(q)
+from tests.desk.reminders.scheduling import LONDON_NUMBER, NY_NUMBER, contact, runs
 
 
 def test_one_off_reminder_goes_out_once_with_placeholders(env):
@@ -372,131 +342,3 @@ def test_deferral_is_the_first_allowed_minute_in_the_recipients_zone(
         assert held is not None and held > when
         assert quiet_hours.is_allowed(held, tz, parsed)
         assert not quiet_hours.is_allowed(held - timedelta(minutes=1), tz, parsed)
-
-
-def test_upcoming_list_reads_settings_once_however_many_reminders(env):
-    """The Reminders page calls upcoming() on the GUI thread: its queries must not grow with the
-    number of reminders (each preview fills placeholders and checks quiet hours)."""
-    from desk.reminders.listing import upcoming
-
-    settings, clock = env
-    people = [contact(f"+1202555{i:04d}", f"Person {i}") for i in range(40)]
-
-    def statements() -> int:
-        with sql_trace.statements() as seen:
-            items = upcoming(settings=settings, clock=clock)
-        assert all("{" not in item.preview for item in items)
-        assert sql_trace.setting_reads(seen) == 1  # one snapshot
-        return len(seen)
-
-    def add(n: int, start: int) -> None:
-        for i in range(start, start + n):
-            create_reminder(
-                recipients=[people[i % len(people)].id],
-                text="Hi {first_name}, {shop} here: see you {date} at {time}.",
-                at=clock.now() + timedelta(hours=1 + i),
-                settings=settings,
-                clock=clock,
-            )
-
-    add(5, 0)
-    few = statements()
-    add(200, 5)
-    many = statements()
-    assert many == few, f"{few} statements for 5 reminders, {many} for 205"
-
-
-def _setting_reads(fn) -> tuple[object, int, int]:
-    with sql_trace.statements() as seen:
-        result = fn()
-    return result, sql_trace.setting_reads(seen), len(seen)
-
-
-def test_a_tick_reads_the_settings_once_however_many_occurrences(env):
-    """One snapshot per tick: rendering, quiet hours and the outbox all use it."""
-    settings, clock = env
-    people = [contact(f"+1202555{i:04d}", f"Person {i}") for i in range(30)]
-    for i in range(60):
-        create_reminder(
-            recipients=[people[i % 30].id, people[(i + 1) % 30].id],
-            text="Hi {first_name}, {shop}: {date} at {time}.",
-            at=clock.now() + timedelta(minutes=1),
-            settings=settings,
-            clock=clock,
-        )
-    clock.advance(timedelta(minutes=2))
-    ids, setting_reads, _ = _setting_reads(Scheduler(settings=settings, clock=clock).tick)
-    assert len(ids) == 120
-    assert setting_reads == 1
-
-
-def test_the_appointment_page_costs_the_same_for_5_or_50_appointments(env):
-    from desk.reminders import appointments
-    from desk.reminders.listing import appointment_list
-
-    settings, clock = env
-    settings.set("reminder_offsets", "1h")
-
-    def add(n: int, start: int) -> None:
-        for i in range(start, start + n):
-            c = contact(f"+1202556{i:04d}", f"P {i}")
-            appt = appointments.create_appointment(
-                c, clock.now() + timedelta(days=1, minutes=i), settings=settings, clock=clock
-            )
-            reply = outbox.queue_message(c, "ok", source="staff", settings=settings, clock=clock)
-            appt.reply_message = reply.id
-            appt.save()
-
-    add(5, 0)
-    few_items, few_settings, few = _setting_reads(
-        lambda: appointment_list(settings=settings, clock=clock)
-    )
-    assert len(few_items) == 5
-    add(45, 5)
-    items, many_settings, many = _setting_reads(
-        lambda: appointment_list(settings=settings, clock=clock)
-    )
-    assert len(items) == 50 and all(i.reply and i.reminders == 1 for i in items)
-    assert many == few and few_settings == many_settings == 1
-
-
-def test_next_due_is_the_earliest_scheduled_occurrence_left_to_go(env):
-    """What the engine sleeps until: the earliest scheduled occurrence, none once all went,
-    and a reminder that raised (skipped until restart) does not keep it awake."""
-    settings, clock = env
-    ann = contact(NY_NUMBER, "Ann")
-    scheduler = Scheduler(settings=settings, clock=clock)
-    assert scheduler.next_due() is None
-    soon = clock.now() + timedelta(minutes=5)
-    later = clock.now() + timedelta(hours=2)
-    first = create_reminder(recipients=[ann], text="Soon", at=soon, settings=settings, clock=clock)
-    create_reminder(recipients=[ann], text="Later", at=later, settings=settings, clock=clock)
-    assert scheduler.next_due() == soon
-    scheduler._broken.add(first.id)
-    assert scheduler.next_due() == later
-    scheduler._broken.clear()
-    clock.advance(timedelta(minutes=6))
-    scheduler.tick()
-    assert scheduler.next_due() == later
-    clock.advance(timedelta(hours=2))
-    scheduler.tick()
-    assert scheduler.next_due() is None
-
-
-def test_batches_shrink_on_a_slow_pc_and_grow_back(env):
-    """One batch is one transaction holding the write lock: kept near BATCH_SECONDS."""
-    from desk.reminders import scheduler as sched
-
-    settings, clock = env
-    s = Scheduler(settings=settings, clock=clock)
-    assert s._batch_size == sched.BATCH
-    s._fit_batch(sched.BATCH_SECONDS * 3)
-    assert s._batch_size == sched.BATCH // 2
-    for _ in range(10):
-        s._fit_batch(sched.BATCH_SECONDS * 3)
-    assert s._batch_size == sched.MIN_BATCH
-    s._fit_batch(sched.BATCH_SECONDS / 2)  # neither slow nor quick: kept
-    assert s._batch_size == sched.MIN_BATCH
-    for _ in range(10):
-        s._fit_batch(sched.BATCH_SECONDS / 10)
-    assert s._batch_size == sched.BATCH
