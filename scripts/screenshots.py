@@ -1,7 +1,7 @@
 """Screenshots of the real window for the README: ``./dev screenshots`` (runs under xvfb-run).
 
 Starts the demo shop (sample customers, the virtual modem, the real engine), drives the window
-to each screen and saves docs/screenshots/*.png at 1280×800; then runs itself again with the
+to each screen and saves docs/screenshots/*.png at 1366×768; then runs itself again with the
 text at 200 % to check the layout holds. Works offscreen too (QT_QPA_PLATFORM=offscreen).
 
 ``--modem-dialogs`` shoots only the first-run wizard finding the virtual HiLink stick (the real
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     s = session.start(profile, virtual=True, customer=False, demo_data=True, tmp=tmp)
     w = s.window
     try:
-        w.resize(1280, 800)
+        w.resize(1366, 768)
         w.show()
         wait(app, lambda: s.engine.modem_status.state == ModemState.READY)
         s.engine.query_balance()
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         save(page, out / "automations.png")
         page.reject()
         insight = automation_actions.open_insight(w)
-        insight.resize(1280, 800)
+        insight.resize(1366, 768)
         wait(app, lambda: insight.report is not None, 15)
         settle(app, 0.5)
         save(insight, out / "insight.png")
