@@ -25,7 +25,7 @@ from desk.base import phones
 from desk.base.clock import Clock, JumpWatch, SystemClock, to_db, utc
 from desk.messaging import ratelimit
 from desk.messaging.contacts import quiet_hold
-from desk.store import audit
+from desk.store import audit, fencing
 from desk.store.bulk import update_rows
 from desk.store.db import db
 from desk.store.models import (
@@ -82,10 +82,16 @@ SendOrder = tuple[int, object, int]  # (priority, created_at as stored, id)
 
 
 def _due_batch(
-    now: datetime, after: SendOrder | None, staff_only: bool, size: int
+    now: datetime, after: SendOrder | None, staff_only: bool, size: int, generation: int | None
 ) -> list[Message]:
     """Up to ``size`` queued outgoing messages that are due, in send order, after ``after``
-    (priority, created_at, id); due-ness, the order and the LIMIT are all in SQL."""
+    (priority, created_at, id); due-ness, the order and the LIMIT are all in SQL. With the modem
+    owner's ``generation`` (several counters on a PostgreSQL server): fenced, and the rows locked
+    FOR UPDATE SKIP LOCKED (desk.store.fencing)."""
+    if generation is not None:
+        return fencing.claim_outgoing(
+            generation, now=now, limit=size, after=after, staff_only=staff_only
+        )
     now_db = to_db(now)
     query = (
         Message.select(Message, Conversation, Contact)
@@ -108,8 +114,14 @@ def _due_batch(
 PRIORITY_NOW = -1  # staff pressed "Send now" on a held text: it goes first, past every hold
 
 
-def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> list[SendJob]:
+def take_jobs(
+    *, settings: SettingsReader, clock: Clock, limit: int = 10, generation: int | None = None
+) -> list[SendJob]:
     """The next messages that may go now, marked ``sending`` and committed before returning.
+
+    ``generation``: the modem owner's fencing token when several counters share a PostgreSQL
+    server (desk.engine.owner); a stale one raises desk.store.fencing.Fenced before anything is
+    claimed. None on a single PC.
 
     Cost does not grow with the queue: settings are read once (a snapshot), the rate limit is one query of
     COUNTs, and candidates come ``TAKE_BATCH`` at a time (at most ``TAKE_SCAN_LIMIT`` per call)
@@ -146,7 +158,7 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
             # a time, and fifty joined rows for one job were most of its cost); later looks go
             # TAKE_BATCH at a time.
             size = min(TAKE_BATCH if scanned else limit + 1, TAKE_SCAN_LIMIT - scanned)
-            batch = _due_batch(now, after, day_blocked is not None, size)
+            batch = _due_batch(now, after, day_blocked is not None, size, generation)
             scanned += len(batch)
             for message in batch:
                 after = (
@@ -217,13 +229,16 @@ def take_jobs(*, settings: SettingsReader, clock: Clock, limit: int = 10) -> lis
                 break  # nothing more is due
         if minute_blocked is not None and len(batch) == size and scanned < TAKE_BATCH:
             # Held by the same limit: the rest of what one look of TAKE_BATCH covers.
-            rest = _due_batch(now, after, day_blocked is not None, TAKE_BATCH - scanned)
+            rest = _due_batch(now, after, day_blocked is not None, TAKE_BATCH - scanned, generation)
             holds.setdefault(minute_blocked, []).extend(m.id for m in rest)
         for when, ids in held.items():
             Message.update(not_before=to_db(when)).where(Message.id.in_(ids)).execute()
             holds.setdefault((HELD_QUIET_HOURS, when), []).extend(ids)
         _record_holds(holds)
-        _mark_sending([m.id for m in taken])
+        if generation is None:
+            _mark_sending([m.id for m in taken])
+        else:
+            fencing.mark_sending([m.id for m in taken], generation)
     return jobs
 
 
