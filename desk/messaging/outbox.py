@@ -28,6 +28,7 @@ from desk.messaging.delivery import settle_message
 from desk.messaging.send_queue import CONSENT_SOURCES
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
+from desk.store import fencing
 from desk.store.db import db
 from desk.store.models import (
     FAILED,
@@ -215,11 +216,23 @@ def _sync_parts(message: Message, parts: int) -> None:
         message.parts = parts
 
 
-def on_part_submitting(event: PartSubmitting, *, clock: Clock) -> int | None:
-    """A part is about to be written to the modem."""
+def _ours(message: Message, generation: int | None) -> bool:
+    """Whether this counter may record what its modem did with ``message``: always on a single
+    PC (``generation`` None); with several counters only when the modem owner's ``generation``
+    claimed it (desk.store.fencing.Fenced when this counter no longer drives the modem)."""
+    if generation is None or fencing.may_mark(message.id, generation):
+        return True
+    log.warning("message %s was claimed by another modem owner: this event is ignored", message.id)
+    return False
+
+
+def on_part_submitting(
+    event: PartSubmitting, *, clock: Clock, generation: int | None = None
+) -> int | None:
+    """A part is about to be written to the modem (``generation``: see ``_ours``)."""
     with db.atomic():
         message = _message_for(event.job_id)
-        if message is None:
+        if message is None or not _ours(message, generation):
             return None
         _sync_parts(message, event.parts)
         if message.concat_ref is None and event.concat_ref is not None:
@@ -253,12 +266,12 @@ def _audit_sent(message: Message, clock: Clock) -> None:
     )
 
 
-def on_part_sent(event: PartSent, *, clock: Clock) -> int | None:
+def on_part_sent(event: PartSent, *, clock: Clock, generation: int | None = None) -> int | None:
     """The modem accepted a part: keep its TP-MR, advance the resume point; all parts → sent."""
     now = to_db(clock.now())
     with db.atomic():
         message = _message_for(event.job_id)
-        if message is None:
+        if message is None or not _ours(message, generation):
             return None
         _sync_parts(message, event.parts)
         part = _part(message, event.part)
@@ -288,12 +301,12 @@ def _backoff(attempts: int) -> timedelta:
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-def on_send_failed(event: SendFailed, *, clock: Clock) -> int | None:
+def on_send_failed(event: SendFailed, *, clock: Clock, generation: int | None = None) -> int | None:
     """A part failed: retry later (transient), fail now (permanent), or uncertain."""
     now = clock.now()
     with db.atomic():
         message = _message_for(event.job_id)
-        if message is None:
+        if message is None or not _ours(message, generation):
             return None
         if message.state not in (SENDING, QUEUED):
             log.warning("SendFailed for message %s in state %s ignored", message.id, message.state)
