@@ -16,6 +16,7 @@ import re
 from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, to_db, utc
+from desk.store import fencing
 from desk.store.db import db
 from desk.store.models import (
     DELIVERED,
@@ -181,10 +182,17 @@ def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
     return candidates[0]
 
 
-def on_delivery_report(event: DeliveryReportEvent, *, clock: Clock) -> int | None:
-    """Store a status report and apply it; returns the message id changed (or None)."""
+def on_delivery_report(
+    event: DeliveryReportEvent, *, clock: Clock, generation: int | None = None
+) -> int | None:
+    """Store a status report and apply it; returns the message id changed (or None).
+
+    ``generation``: the modem owner's, with several counters (desk.store.fencing.Fenced when this
+    counter no longer drives the modem); a report for a text an older owner sent is applied."""
     now = clock.now()
     with db.atomic():
+        if generation is not None:
+            fencing.check_owner(generation)
         if (
             event.raw
             and DeliveryReport.select()
