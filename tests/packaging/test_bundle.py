@@ -116,17 +116,29 @@ def test_new_build_opens_an_old_schema_database_and_keeps_settings(built, tmp_pa
     sys.path.insert(0, str(ROOT))
     from desk.store import migrations
     from desk.store.db import close_database, open_database
-    from desk.store.models import Contact, Conversation, Message
 
     profile = tmp_path / "profile"
     db_path = profile / "textdesk.sqlite3"
     database = open_database(db_path, migrate=False)
     migrations.migrate(database, db_path, target=1)
-    now = datetime(2025, 5, 1, 12, 0)
-    contact = Contact.create(number="+12025550143", name="Old Customer", created_at=now)
-    conv = Conversation.create(contact=contact, last_activity_at=now, last_preview="hello")
-    Message.create(
-        conversation=conv, direction="in", body="hello from 2025", state="received", created_at=now
+    # Rows in schema 1's own columns (today's models have more), as an older build wrote them.
+    now = str(datetime(2025, 5, 1, 12, 0))
+    database.execute_sql(
+        "INSERT INTO contact (number, name, notes, tags, opted_out, callback_requested, "
+        "created_at) VALUES ('+12025550143', 'Old Customer', '', '', 0, 0, ?)",
+        (now,),
+    )
+    database.execute_sql(
+        "INSERT INTO conversation (contact_id, status, unread, last_activity_at, last_preview, "
+        "needs_attention) VALUES (1, 'open', 0, ?, 'hello', 0)",
+        (now,),
+    )
+    database.execute_sql(
+        "INSERT INTO message (conversation_id, direction, body, encoding, parts, state, "
+        "created_at, read, source, automated, priority, attempts, parts_sent, flags, masked) "
+        "VALUES (1, 'in', 'hello from 2025', 'gsm7', 1, 'received', ?, 0, 'modem', 0, 0, 0, 0, "
+        "'', 0)",
+        (now,),
     )
     database.execute_sql("INSERT INTO setting(key, value) VALUES ('shop_name', '\"Smile Dental\"')")
     database.close()
