@@ -69,7 +69,7 @@ class ModemService(ConnectionLifecycle):
         command_timeout: float = 10.0,
         *,
         send_timeout: float = 60.0,
-        poll_interval: float = 45.0,
+        poll_interval: float = 20.0,  # status, and whether the modem restarted unannounced
         ussd_timeout: float = 30.0,
         backoff_initial: float = 0.5,
         backoff_max: float = 10.0,

@@ -98,9 +98,21 @@ class TroubleLog:
         minutes = self.window / 60
         text = f"{last.reason} This happened {count} times in {minutes:g} minutes."
         if last.command:
-            said = f'"{last.answer}"' if last.answer else "nothing"
+            said = f'"{shown(last.answer)}"' if last.answer else "nothing"
             text += f" To {last.command} the modem last answered {said}"
             text += f"; TextDesk expected {last.expected}." if last.expected else "."
         elif last.expected:
             text += f" TextDesk expected {last.expected}."
         return text + " TextDesk keeps trying, waiting longer each time."
+
+
+SHOWN_CHARS = 60
+
+
+def shown(answer: str) -> str:
+    """What the modem answered, fit for a sentence to staff: line noise (control characters,
+    bytes that are not text) as "·", long answers cut, so a warning never carries raw bytes."""
+    text = "".join(ch if ch.isprintable() and ch != "\ufffd" else "·" for ch in answer.strip())
+    if len(text) > SHOWN_CHARS:
+        text = text[: SHOWN_CHARS - 1] + "…"
+    return text
