@@ -17,6 +17,7 @@ import pytest
 import serial
 
 from modem.sim import VirtualModem
+from tests.helpers import waits
 
 FINAL = re.compile(rb"(\r\n(OK|ERROR|\+CME ERROR: [^\r\n]*|\+CMS ERROR: [^\r\n]*)\r\n)|(\r\n> )")
 
@@ -91,15 +92,8 @@ class AtClient:
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 10.0, what: str = "condition"):
-    """Poll until ``condition()`` is truthy; returns its value. TimeoutError otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    """Poll until ``condition()`` is truthy; returns its value (tests.helpers.waits)."""
+    return waits.wait_until(condition, timeout, what)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import sqlite3
 import stat
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from desk.base.paths import resolve_profile
 from desk.data import backup
 from desk.store.db import close_database, open_database
 from desk.store.models import AuditLog, Contact, Conversation, Message
+from tests.helpers import waits
 
 T0 = datetime(2026, 4, 1, 8, 30, tzinfo=UTC)
 
@@ -54,11 +54,7 @@ def count(path: Path, sql: str) -> int:
 
 
 def wait_for(cond, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+    waits.wait_until(cond, timeout)
 
 
 def test_backup_is_one_private_file_in_the_backup_dir(profile, dbfile) -> None:

@@ -15,6 +15,7 @@ from desk.store.db import open_database
 from desk.store.settings import Settings
 from modem.events import ModemState
 from modem.service.modem_service import ModemService
+from tests.helpers import waits
 
 CUSTOMER = "+12025550143"
 
@@ -49,14 +50,8 @@ class Recorder:
 
 
 def wait_until(pred: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    """tests.helpers.waits.wait_until with the engine tests' longer default (a modem set-up)."""
+    return waits.wait_until(pred, timeout, what)
 
 
 def updated_to(mid: int, state: str) -> Callable[[ev.DeskEvent], bool]:

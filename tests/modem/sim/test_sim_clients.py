@@ -16,6 +16,8 @@ import pytest
 import serial
 from gsmmodem.modem import GsmModem, SentSms
 
+from tests.helpers import waits
+
 TEXTBOOK_SUBMIT = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37"  # 23 octets after "00"
 HELLOHELLO_UD = "E8329BFD4697D9EC37"
 
@@ -106,10 +108,7 @@ def gsm(virtual_modem):
 
 
 def _wait(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    waits.wait_until(predicate, timeout)
 
 
 def test_gsmmodem_connects_and_reads_identity_and_network(gsm) -> None:

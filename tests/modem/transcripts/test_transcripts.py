@@ -19,6 +19,7 @@ from desk.store.models import DELIVERED, IN, Message
 from desk.store.settings import Settings
 from modem.codec.pdu import decode
 from modem.events import ModemState
+from tests.helpers import waits
 from tests.modem.transcripts.replayer import Replayer, parse, recordings
 
 FAMILIES = {"huawei", "zte", "simcom", "quectel", "sierra", "telit", "ublox", "wavecom", "nokia"}
@@ -26,17 +27,15 @@ TEXT = "Your crown is ready to pick up."
 
 
 def _wait(cond: Callable[[], Any], what: str, rp: Replayer, timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{rp.recording.name}: timed out waiting for {what}; stage {rp.stage_name!r}; "
-                f"commands the recording lacks: {rp.unrecorded}; last sent: {rp.received[-12:]}"
-            )
-        time.sleep(0.05)
+    return waits.wait_until(
+        cond,
+        timeout,
+        f"{rp.recording.name}: {what}",
+        detail=lambda: (
+            f"stage {rp.stage_name!r}; commands the recording lacks: {rp.unrecorded}; "
+            f"last sent: {rp.received[-12:]}"
+        ),
+    )
 
 
 def test_the_recordings_cover_eight_families_and_parse() -> None:
