@@ -31,6 +31,7 @@ from desk.reminders.manage import DONE, MISSED, render
 from desk.reminders.recurrence import Rule
 from desk.store.bulk import insert_rows, update_rows
 from desk.store.models import (
+    ATTENTION_REMINDER_LATE,
     OUT,
     QUEUED,
     Appointment,
@@ -100,6 +101,7 @@ def materialise(
     sends: list[_Send] = []
     queued: list[int] = []
     advanced: list[dict[str, object]] = []
+    late: list[int] = []  # contacts whose appointment reminder could only go after it began
     handled = 0
     for reminder in due:
         if reminder.next_at is None:
@@ -145,11 +147,23 @@ def materialise(
                     queued.append(message_id)
                 continue
             hold = quiet_hours.hold(now, _zone(contact, number_zone, shop_zone), window)
+            if appointment is not None and hold is not None and hold >= utc(appointment.starts_at):
+                # Quiet hours would hold it until the appointment has begun: a reminder then
+                # is worse than none. Staff are told instead (the conversation needs attention).
+                reason = (
+                    "not sent: quiet hours would hold it until after the appointment "
+                    f"({hold_words(hold, contact)})"
+                )
+                runs.append(_run(reminder, contact, when, now_db, RUN_MISSED, reason))
+                late.append(contact.id)
+                continue
             words = None if hold is None else hold_words(hold, contact)
             runs.append(_run(reminder, contact, when, now_db, RUN_QUEUED, words))
             sends.append(_Send(reminder, contact, when, text, plan, hold, words))
         advanced.append(_advance(reminder, when, missed=bool(missed_reason) and not skip_reason))
     insert_rows(ReminderRun, runs)
+    if late:
+        _flag_late(late, now)
     queued.extend(_queue(sends, ids, now_db))
     update_rows(Reminder, advanced)
     return queued, handled
@@ -290,6 +304,26 @@ def _queue(sends: list[_Send], reminder_ids: list[int], now_db: datetime | None)
     update_rows(Conversation, list(latest.values()))
     update_rows(ReminderRun, [{"id": r, "message": messages[r]} for r in by_run])
     return [messages[r] for r in by_run]
+
+
+def _flag_late(contact_ids: list[int], now: datetime) -> None:
+    """The conversations of ``contact_ids`` need attention: a reminder could not go in time."""
+    for conversation in Conversation.select().where(Conversation.contact.in_(contact_ids)):
+        causes = conversation.attention_list
+        if ATTENTION_REMINDER_LATE not in causes:
+            causes.append(ATTENTION_REMINDER_LATE)
+        Conversation.update(needs_attention=True, attention=",".join(causes)).where(
+            Conversation.id == conversation.id
+        ).execute()
+    have = {c for (c,) in _tuples(Conversation.select(Conversation.contact).where(
+        Conversation.contact.in_(contact_ids)))}  # fmt: skip
+    for contact_id in sorted(set(contact_ids) - have):
+        Conversation.create(
+            contact=contact_id,
+            last_activity_at=to_db(now),
+            needs_attention=True,
+            attention=ATTENTION_REMINDER_LATE,
+        )
 
 
 def _conversations(contact_ids: list[int], now_db: datetime | None) -> dict[int, int]:
