@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -70,8 +70,13 @@ class ContactPanel(QScrollArea):
         self.notes.setAccessibleName("Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(self.notes.fontMetrics().lineSpacing() * 5 + 12)
-        self.save = QPushButton("Save details", body)
-        self.save.clicked.connect(self._save)
+        # Details save as staff leave each field, like the call-back box saves when clicked:
+        # one way for everything, nothing left unsaved behind a button.
+        self.name.editingFinished.connect(self._save)
+        self.tags.editingFinished.connect(self._save)
+        self.notes.installEventFilter(self)
+        self.saved_hint = QLabel("Saved as you leave each field.", body)
+        self.saved_hint.setStyleSheet("color: palette(mid);")
         self.callback = QCheckBox("Wants a call back", body)
         self.callback.setAccessibleName("Wants a call back")
         self.callback.clicked.connect(self._callback)
@@ -89,7 +94,9 @@ class ContactPanel(QScrollArea):
         self.consent_button.clicked.connect(self._toggle_consent)
         self.history = QListWidget(consent)
         self.history.setAccessibleName("Consent history")
-        self.history.setMaximumHeight(self.history.fontMetrics().lineSpacing() * 5 + 8)
+        # The panel scrolls as a whole: the history is as tall as its rows, not a box that
+        # scrolls inside the scrolling panel.
+        self.history.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         cl = QVBoxLayout(consent)
         cl.addWidget(self.consent_state)
         cl.addWidget(self.history)
@@ -112,7 +119,7 @@ class ContactPanel(QScrollArea):
 
         layout = QVBoxLayout(body)
         layout.addLayout(form)
-        layout.addWidget(self.save, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.saved_hint, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self.callback)
         layout.addWidget(consent)
         layout.addLayout(buttons)
@@ -134,7 +141,8 @@ class ContactPanel(QScrollArea):
             self.history.clear()
             return
         self.name.setText(d.name or "")
-        self.number.setText(f"{display(d.number, self.country)}   ({d.number})")
+        self.number.setText(display(d.number, self.country))
+        self.number.setToolTip(d.number)  # the full international form, once, on hover
         self.tags.setText(", ".join(d.tags))
         self.notes.setPlainText(d.notes)
         self.callback.setChecked(d.callback_requested)
@@ -146,6 +154,8 @@ class ContactPanel(QScrollArea):
             )
         if self.history.count() == 0:
             self.history.addItem("No opt-out or opt-in recorded.")
+        rows = sum(self.history.sizeHintForRow(i) for i in range(self.history.count()))
+        self.history.setFixedHeight(rows + 2 * self.history.frameWidth() + 4)
         self._erase_button(d.id)
         if d.opted_out:
             self.consent_state.setText("Opted out: no texts may be sent.")
@@ -178,16 +188,30 @@ class ContactPanel(QScrollArea):
         if self.details is None and self._pending is not None:
             self.show_contact(self._pending)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QScrollArea filters its own widget's events too, from before ``notes`` exists.
+        if watched is getattr(self, "notes", None) and event.type() == QEvent.Type.FocusOut:
+            self._save()
+        return super().eventFilter(watched, event)
+
     def _save(self) -> None:
-        if self.details is None:
+        """Save the details if they differ from what is stored (called as a field is left)."""
+        d = self.details
+        if d is None:
             return
-        tags = ",".join(t.strip().lower() for t in self.tags.text().split(",") if t.strip())
+        tags = [t.strip().lower() for t in self.tags.text().split(",") if t.strip()]
         fields = {
             "name": self.name.text().strip() or None,
             "notes": self.notes.toPlainText(),
-            "tags": tags,
+            "tags": ",".join(tags),
         }
-        self.saveRequested.emit(self.details.id, fields)
+        if (fields["name"], fields["notes"], tuple(tags)) == (
+            (d.name or None),
+            d.notes,
+            tuple(d.tags),
+        ):
+            return
+        self.saveRequested.emit(d.id, fields)
 
     def _callback(self, checked: bool) -> None:
         if self.details is not None:

@@ -122,13 +122,17 @@ def test_contact_panel_saves_through_the_engine(desk: Desk, qtbot) -> None:
     assert w.contact.isVisible()
     w.contact.notes.setPlainText("Aligner replaced on the 10th.")
     w.contact.tags.setText("Patient, ORTHO")
-    w.contact.save.click()
+    w.contact.tags.editingFinished.emit()  # staff leave the field: the details are saved
     contact_id = queries.contact_for_conversation(cid)
     desk.wait(lambda: queries.contact_details(contact_id).notes == "Aligner replaced on the 10th.")
     assert queries.contact_details(contact_id).tags == ("patient", "ortho")
     w.contact.callback.click()
     desk.wait(lambda: queries.contact_details(contact_id).callback_requested)
     desk.wait(lambda: w.list.filter_buttons["callback"].text() == "Call back (2)")
+    w.contact.refresh()
+    number = queries.contact_details(contact_id).number
+    assert number not in w.contact.number.text() and w.contact.number.toolTip() == number
+    assert w.contact.history.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
 
 
 def test_send_refused_is_shown_not_lost(desk: Desk, qtbot, monkeypatch) -> None:
