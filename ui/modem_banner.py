@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desk.base.events import ModemState, ModemStatus
 from desk.read import queries
+from ui.storage_banner import above_pages
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -75,16 +76,7 @@ class ModemBanner(QFrame):
 
 def install(window: MainWindow) -> ModemBanner:
     """Put the banner above the window's pages and keep it to the modem's state and the queue."""
-    central = window.takeCentralWidget()
-    assert central is not None, "install the banner after the window has its central widget"
-    holder = QWidget(window)
-    layout = QVBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    banner = ModemBanner(holder)
-    layout.addWidget(banner)
-    layout.addWidget(central, 1)
-    window.setCentralWidget(holder)
+    banner = above_pages(window, ModemBanner)
     window.bridge.modemStatusChanged.connect(lambda status: banner.update_for(status=status))
     window.bridge.queueChanged.connect(lambda n: banner.update_for(waiting=int(n)))
     banner.pin.clicked.connect(window.ask_pin)

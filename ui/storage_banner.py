@@ -8,11 +8,14 @@ button to press.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from ui import log_trouble
+
+B = TypeVar("B", bound=QWidget)
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -43,18 +46,25 @@ class StorageBanner(QFrame):
         self.hide()
 
 
-def install(window: MainWindow) -> StorageBanner:
-    """Put the banner above the window's central widget and connect it to the core's events."""
+def above_pages(window: QMainWindow, make: Callable[[QWidget], B]) -> B:
+    """A banner ``make(parent)`` put above the window's central widget (the pages), full width:
+    the one way the window's banners (storage, modem) are placed."""
     central = window.takeCentralWidget()
     assert central is not None, "install the banner after the window has its central widget"
     holder = QWidget(window)
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
-    banner = StorageBanner(holder)
+    banner = make(holder)
     layout.addWidget(banner)
     layout.addWidget(central, 1)
     window.setCentralWidget(holder)
+    return banner
+
+
+def install(window: MainWindow) -> StorageBanner:
+    """Put the banner above the window's central widget and connect it to the core's events."""
+    banner = above_pages(window, StorageBanner)
     window.bridge.storageTrouble.connect(banner.show_trouble)
     window.bridge.storageRecovered.connect(banner.clear)
     log_trouble.attach(banner)  # the log file cannot be written either: said here too
