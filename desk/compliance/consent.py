@@ -17,7 +17,8 @@ Rules (whole message, case- and punctuation-insensitive: "Stop.", " stop!! ", "O
   Otherwise CANCEL is an opt-out like STOP.
 - Free-text opt-out requests ("stop texting me", "please remove me from your list", "don't text
   me", "STOP please") are flagged for staff: the message gets flag ``optout_text``, the
-  conversation ``needs_attention``, and a ConsentEvent of kind ``optout_text`` is recorded. They
+  conversation needs attention (cause ``optout_text``, until a consent decision follows),
+  and a ConsentEvent of kind ``optout_text`` is recorded. They
   are NOT acted on: a person decides. A message that merely contains "stop" ("stop by at 5?") is
   neither an opt-out nor flagged.
 """
@@ -34,7 +35,15 @@ from desk.base.clock import Clock, to_db
 from desk.messaging import outbox, placeholders
 from desk.messaging.contacts import is_textable
 from desk.reminders.appointments import awaiting_reply
-from desk.store.models import OUT, ConsentEvent, Contact, Conversation, Message
+from desk.store import attention
+from desk.store.models import (
+    ATTENTION_OPTOUT_TEXT,
+    OUT,
+    ConsentEvent,
+    Contact,
+    Conversation,
+    Message,
+)
 from desk.store.settings import SettingsReader
 
 log = logging.getLogger(__name__)
@@ -147,10 +156,13 @@ def set_opt_out(
     text: str | None,
     clock: Clock,
 ) -> ConsentEvent:
-    """Set the contact's opt-out and record it (method: keyword, staff, import, erasure)."""
+    """Set the contact's opt-out and record it (method: keyword, staff, import, erasure). It is
+    the decision a customer's asking in words to stop waited for: that cause ends."""
     if contact.opted_out != opted_out:
         contact.opted_out = opted_out
         Contact.update(opted_out=opted_out).where(Contact.id == contact.id).execute()
+    for conversation_id in attention.conversations_of(contact.id):
+        attention.clear_cause(conversation_id, ATTENTION_OPTOUT_TEXT)
     return _record(contact, OPT_OUT if opted_out else OPT_IN, method, text, clock)
 
 
@@ -249,8 +261,6 @@ def on_incoming(message: Message, *, settings: SettingsReader, clock: Clock) -> 
         return _queue_reply(contact, "help_text", source="help", settings=settings, clock=clock)
     # Free-text opt-out: flag for a person, do not act.
     message.add_flag("optout_text")
-    Conversation.update(needs_attention=True).where(
-        Conversation.id == message.conversation_id
-    ).execute()
+    attention.raise_cause(message.conversation_id, ATTENTION_OPTOUT_TEXT)
     _record(contact, OPTOUT_TEXT, "free_text", message.body, clock)
     return []

@@ -16,9 +16,18 @@ from desk.compliance import consent
 from desk.compliance.erase import ErasureResult
 from desk.compliance.erase import erase_contact as erase
 from desk.messaging import outbox
-from desk.store import activity, audit
+from desk.store import activity, attention, audit
 from desk.store.db import db
-from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
+from desk.store.models import (
+    ATTENTION_FAILED,
+    ATTENTION_REMINDER_LATE,
+    DONE,
+    IN,
+    OPEN,
+    Contact,
+    Conversation,
+    Message,
+)
 from desk.store.settings import Settings
 
 Emit = Callable[[ev.DeskEvent], None]
@@ -40,18 +49,42 @@ def send(
     source: str = "staff",
 ) -> int:
     staff = staff or settings.get("staff_name") or None
-    message = outbox.queue_message(
-        target, text, source=source, staff=staff, settings=settings, clock=clock
-    )
+    with db.atomic():
+        message = outbox.queue_message(
+            target, text, source=source, staff=staff, settings=settings, clock=clock
+        )
+        if source == "staff":  # staff answered: a late reminder has been dealt with
+            attention.clear_cause(message.conversation_id, ATTENTION_REMINDER_LATE)
     return message.id
 
 
 def resend(message_id: int, *, clock: Clock) -> int:
-    return outbox.resend(message_id, clock=clock).id
+    """Send a failed or uncertain text again; its "Not sent" / "Not sure" cause ends with it
+    (raised again if the new try fails)."""
+    with db.atomic():
+        message = outbox.resend(message_id, clock=clock)
+        attention.settle_sends(message.conversation_id)
+    return message.id
 
 
 def resolve_uncertain(message_id: int, *, went_out: bool, clock: Clock) -> int:
-    return outbox.resolve_uncertain(message_id, went_out=went_out, clock=clock).id
+    """Staff say whether an uncertain text went out: "Not sure" ends, "Not sent" if it did not."""
+    with db.atomic():
+        message = outbox.resolve_uncertain(message_id, went_out=went_out, clock=clock)
+        if not went_out:
+            attention.raise_cause(message.conversation_id, ATTENTION_FAILED)
+        attention.settle_sends(message.conversation_id)
+    return message.id
+
+
+def dismiss_attention(conversation_id: int, cause: str, *, emit: Emit) -> None:
+    """Staff have handled a cause that is a note to them (a reminder that could not go in
+    time); a cause that is a state (a failed text, a customer's request) is refused."""
+    if cause not in attention.CLEARED_BY_DONE:
+        raise ValueError(f"“{cause}” ends with its cause, not by hand.")
+    with db.atomic():
+        attention.clear_cause(_conversation(conversation_id).id, cause)
+    emit(ev.ConversationUpdated(conversation_id))
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -92,10 +125,11 @@ def set_status(conversation_id: int, status: str, *, emit: Emit, clock: Clock) -
         raise ValueError(f"A conversation is “{OPEN}” or “{DONE}”, not “{status}”.")
     with db.atomic():
         conv = _conversation(conversation_id)
-        fields: dict[Any, Any] = {Conversation.status: status}
-        if status == DONE:
-            fields[Conversation.needs_attention] = False
-        Conversation.update(fields).where(Conversation.id == conv.id).execute()
+        Conversation.update({Conversation.status: status}).where(
+            Conversation.id == conv.id
+        ).execute()
+        if status == DONE:  # handled: the notes to staff end; a failed text stays marked
+            attention.clear_cause(conv.id, *attention.CLEARED_BY_DONE)
         if status != conv.status:
             kind = activity.DONE if status == DONE else activity.REOPENED
             activity.record_event(conv.id, kind, clock.now())

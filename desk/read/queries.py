@@ -70,16 +70,9 @@ def _filtered(query: pw.ModelSelect[m.Conversation], filter: str) -> pw.ModelSel
         return query.where(m.Conversation.status == m.OPEN)
     if filter == "callback":
         return query.join(m.Contact).where(m.Contact.callback_requested == True)  # noqa: E712
-    if filter == "attention":  # a send failed or may not have gone out, or flagged for a person
-        return query.where(
-            (m.Conversation.needs_attention == True) | m.Conversation.id.in_(_NOT_SENT)  # noqa: E712
-        )
+    if filter == "attention":  # some cause is there (desk.store.attention), as the markers say
+        return query.where(m.Conversation.attention != "")
     return query
-
-
-_NOT_SENT = m.Message.select(m.Message.conversation).where(
-    (m.Message.direction == m.OUT) & m.Message.state.in_([m.FAILED, m.UNCERTAIN])
-)
 
 
 def conversation_ids(filter: str = "all", *, limit: int = PAGE, offset: int = 0) -> list[int]:
@@ -173,8 +166,7 @@ def counts() -> Counts:
         "COALESCE(SUM(CASE WHEN c.status = ? THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN k.callback_requested THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(c.unread), 0), "
-        "COALESCE(SUM(CASE WHEN c.needs_attention OR c.id IN (SELECT conversation_id FROM message "
-        "WHERE direction = 'out' AND state IN ('failed', 'uncertain')) THEN 1 ELSE 0 END), 0) "
+        "COALESCE(SUM(CASE WHEN c.attention <> '' THEN 1 ELSE 0 END), 0) "
         "FROM conversation c JOIN contact k ON k.id = c.contact_id"
     )
     row = m.Conversation._meta.database.execute_sql(sql, (m.OPEN,)).fetchone()

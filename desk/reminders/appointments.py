@@ -29,8 +29,17 @@ from desk.reminders.manage import (
     create_reminder,
     resolve_recipients,
 )
+from desk.store import attention
 from desk.store.db import db
-from desk.store.models import Appointment, Contact, Conversation, Message, Reminder, ReminderRun
+from desk.store.models import (
+    ATTENTION_APPOINTMENT,
+    Appointment,
+    Contact,
+    Conversation,
+    Message,
+    Reminder,
+    ReminderRun,
+)
 from desk.store.settings import SettingsReader
 
 PENDING, CONFIRMED, RESCHEDULE = "pending", "confirmed", "reschedule"
@@ -191,6 +200,7 @@ def reschedule_appointment(
         appointment.state = PENDING
         appointment.save()
         _create_reminders(appointment, keep_text, keep_offsets, settings=settings, clock=clock)
+        review_reschedule(appointment.contact_id)
     return appointment
 
 
@@ -206,7 +216,24 @@ def set_state(appointment_id: int, state: str, *, clock: Clock) -> Appointment:
             Reminder.update(state=CANCELLED, next_at=None).where(
                 (Reminder.appointment == appointment) & (Reminder.state == SCHEDULED)
             ).execute()
+        review_reschedule(appointment.contact_id)
     return appointment
+
+
+def review_reschedule(contact_id: int) -> None:
+    """The contact's conversation needs attention (``appointment_reply``) while one of their
+    appointments is marked as wanting to be moved, and not once none is (moved, confirmed or
+    cancelled)."""
+    wanted = (
+        Appointment.select(Appointment.id)
+        .where((Appointment.contact == contact_id) & (Appointment.state == RESCHEDULE))
+        .exists()
+    )
+    for conversation_id in attention.conversations_of(contact_id):
+        if wanted:
+            attention.raise_cause(conversation_id, ATTENTION_APPOINTMENT)
+        else:
+            attention.clear_cause(conversation_id, ATTENTION_APPOINTMENT)
 
 
 def cancel_appointment(appointment_id: int, *, clock: Clock) -> Appointment:
@@ -251,8 +278,5 @@ def on_incoming(message: Message, *, clock: Clock) -> int | None:
         appointment.reply_message = message
         appointment.save()
         message.add_flag(FLAG_CONFIRMED if answer == CONFIRMED else FLAG_RESCHEDULE)
-        if answer == RESCHEDULE:
-            Conversation.update(needs_attention=True).where(
-                Conversation.id == conversation.id
-            ).execute()
+        review_reschedule(conversation.contact_id)
     return appointment.id
