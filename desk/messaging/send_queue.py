@@ -26,9 +26,11 @@ from desk.base.clock import Clock, JumpWatch, SystemClock, to_db, utc
 from desk.messaging import ratelimit
 from desk.messaging.contacts import quiet_hold
 from desk.store import audit, fencing
+from desk.store.attention import raise_cause
 from desk.store.bulk import update_rows
 from desk.store.db import db
 from desk.store.models import (
+    ATTENTION_FAILED,
     FAILED,
     HELD_QUIET_HOURS,
     HELD_RATE_DAY,
@@ -66,9 +68,7 @@ def fail_message(
     message.next_attempt_at = None
     message.save()
     if attention:
-        Conversation.update(needs_attention=True).where(
-            Conversation.id == message.conversation_id
-        ).execute()
+        raise_cause(message.conversation_id, ATTENTION_FAILED)
 
 
 # Rows looked at per query, and at most per call: each call's cost is bounded whatever the
