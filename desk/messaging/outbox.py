@@ -29,8 +29,10 @@ from desk.messaging.send_queue import CONSENT_SOURCES
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
 from desk.store import fencing
+from desk.store.attention import raise_cause, settle_all
 from desk.store.db import db
 from desk.store.models import (
+    ATTENTION_UNCERTAIN,
     FAILED,
     OUT,
     QUEUED,
@@ -326,9 +328,7 @@ def on_send_failed(event: SendFailed, *, clock: Clock, generation: int | None = 
                 "Check with the customer, then resend or mark it as sent."
             )
             message.save()
-            Conversation.update(needs_attention=True).where(
-                Conversation.id == message.conversation_id
-            ).execute()
+            raise_cause(message.conversation_id, ATTENTION_UNCERTAIN)
             return message.id
         MessagePart.update(state="pending").where(
             (MessagePart.message == message.id) & (MessagePart.seq > sent_before)
@@ -374,10 +374,9 @@ def recover_interrupted(*, clock: Clock) -> list[int]:
             MessagePart.update(state="uncertain").where(
                 (MessagePart.message == message.id) & (MessagePart.state == "submitting")
             ).execute()
-            Conversation.update(needs_attention=True).where(
-                Conversation.id == message.conversation_id
-            ).execute()
+            raise_cause(message.conversation_id, ATTENTION_UNCERTAIN)
             changed.append(message.id)
+        settle_all()  # no marker outlives its cause across a restart
     return changed
 
 
