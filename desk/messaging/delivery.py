@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, to_db, utc
 from desk.store import fencing
+from desk.store.attention import raise_cause
 from desk.store.db import db
 from desk.store.models import (
+    ATTENTION_FAILED,
     DELIVERED,
     FAILED,
     SENT,
-    Conversation,
     DeliveryReport,
     Message,
     MessagePart,
@@ -242,7 +243,5 @@ def on_delivery_report(
             message.error = prefix + describe_status(event.status)
             message.error_code = event.status
             message.save()
-            Conversation.update(needs_attention=True).where(
-                Conversation.id == message.conversation_id
-            ).execute()
+            raise_cause(message.conversation_id, ATTENTION_FAILED)
     return message.id
