@@ -23,9 +23,11 @@ from typing import Any, cast
 import peewee as pw
 
 from desk.base.clock import to_db
+from desk.store.attention import raise_cause
 from desk.store.counters import OWNER_ROW, ModemOwner
 from desk.store.db import db
 from desk.store.models import (
+    ATTENTION_UNCERTAIN,
     OUT,
     QUEUED,
     SENDING,
@@ -224,7 +226,5 @@ def recover_stale(generation: int) -> list[int]:
             MessagePart.update(state="uncertain").where(
                 (MessagePart.message == message.id) & (MessagePart.state == "submitting")
             ).execute()
-            Conversation.update(needs_attention=True).where(
-                Conversation.id == message.conversation_id
-            ).execute()
+            raise_cause(message.conversation_id, ATTENTION_UNCERTAIN)
     return [m.id for m in stale]
