@@ -83,7 +83,9 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
             conv.unread = unread
             conv.last_preview = last.body[:120]
             conv.last_direction = last.direction
-            conv.needs_attention = last.state in (m.FAILED, m.UNCERTAIN)
+            cause = {m.FAILED: m.ATTENTION_FAILED, m.UNCERTAIN: m.ATTENTION_UNCERTAIN}
+            conv.attention = cause.get(last.state, "")
+            conv.needs_attention = bool(conv.attention)
             conv.save()
             if name == OPTED_OUT:
                 m.ConsentEvent.create(
