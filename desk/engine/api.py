@@ -36,9 +36,12 @@ from desk.compliance.erase import EraseJob, ErasureResult
 from desk.engine import links
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
+from desk.engine.owner import connector, modem_here
+from desk.engine.server_side import ServerLink
 from desk.messaging import send_queue
+from desk.store import fencing
 from desk.store.bulk import BulkJob
-from desk.store.profile_db import open_profile_database
+from desk.store.profile_db import open_profile_database, server_password
 from desk.store.settings import Settings
 from modem.at.trace import DEFAULT_NAME
 from modem.events import ModemEvent, ModemStatus
@@ -91,6 +94,7 @@ class Engine:
         self._core: Core | None = None
         self._thread: threading.Thread | None = None
         self._running = False
+        self.owner_timing: dict[str, float] = {}  # try_every, beat_every, lose_after (tests)
 
     # --- life ---------------------------------------------------------------------------------
 
@@ -104,6 +108,7 @@ class Engine:
             self._lock.acquire()
             try:
                 open_profile_database(self.profile)  # its file, or the shop's server
+                server = self._server_link() if fencing.is_server() else None
                 core = Core(
                     settings=self.settings,
                     clock=self.clock,
@@ -113,6 +118,7 @@ class Engine:
                     max_in_flight=self._max_in_flight,
                     watch_settings=self._modem_settings,
                     profile=self.profile,
+                    server=server,
                 )
                 self._core = core
                 thread = threading.Thread(target=core.run, name="desk-core", daemon=True)
@@ -151,6 +157,24 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _server_link(self) -> ServerLink:
+        """One of several counters on the shop's server (desk.engine.server_side): connections
+        of its own for the modem owner election and the live updates."""
+        url = self.profile.database_url
+        assert url is not None
+        name = self.profile.counter
+        return ServerLink(
+            connect=connector(url, password=server_password(), name=f"textdesk {name}"[:63]),
+            counter=name,
+            modem_here=self._modem_here,
+            no_modem=self.profile.no_modem,
+            **self.owner_timing,
+        )
+
+    def _modem_here(self) -> bool:
+        """Whether this counter could drive the modem the settings name (on the core thread)."""
+        return modem_here(links.choose(self.settings, kind=self.modem_kind, address=self.port))
 
     def _modem_settings(self) -> tuple[str | None, str | None]:
         """What the modem link is built from (no keyring secrets): a change restarts it."""

@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from contextlib import nullcontext
-from dataclasses import dataclass
 from typing import Any, cast
 
 from desk.base import events as ev
@@ -43,13 +42,17 @@ from desk.engine import wake
 from desk.engine.db_trouble import is_storage_error
 from desk.engine.housekeeping import Housekeeping
 from desk.engine.incoming_rules import RULES
+from desk.engine.items import Call, Finish, Stop, write
+from desk.engine.items import outside as _outside
 from desk.engine.jobs import JobRunner
 from desk.engine.modem_side import Flight, ModemSide, ServiceGone
+from desk.engine.server_side import Remote, ServerLink, ServerSide
 from desk.engine.storage_guard import SaveFailed, StorageGuard, in_transaction
 from desk.messaging import inbox, outbox
 from desk.messaging.inbox import IncomingRules
 from desk.reminders.scheduler import Scheduler
 from desk.store.db import db
+from desk.store.fencing import Fenced
 from desk.store.models import IN, OUT, QUEUED, SENDING, Message
 from desk.store.settings import Settings, ZoneUnknown
 from modem import events as me
@@ -70,48 +73,11 @@ _NEW_ROWS = "SELECT id, conversation_id, direction FROM message WHERE id > ? ORD
 _QUEUE_COUNT = "SELECT COUNT(*) FROM message WHERE direction = ? AND state IN (?, ?)"
 
 
-@dataclass
-class Call:
-    fn: Callable[..., Any]
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    future: Future[Any]
-    immediate: bool = True  # False: run outside any transaction (erasure, modem restart)
-
-
-@dataclass(frozen=True)
-class Stop:
-    pass
-
-
-@dataclass(frozen=True)
-class Finish:
-    pass
-
-
-def write(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn`` in a transaction that takes the write lock up front (BEGIN IMMEDIATE); inside
-    a batch this is a savepoint of the batch's transaction.
-
-    Another process (``textdesk send``, ``textdesk config``) may write between a deferred
-    transaction's first read and its first write; SQLite then fails at once with "database is
-    locked" (a stale WAL snapshot; the busy timeout does not apply). Taking the lock first makes
-    the busy timeout wait instead. The functions' own ``db.atomic()`` blocks become savepoints.
-    """
-    with db.atomic("IMMEDIATE"):
-        return fn(*args, **kwargs)
-
-
-def _outside(item: Any) -> bool:
-    """Items handled between batches, outside any transaction."""
-    return isinstance(item, Stop | Finish) or (isinstance(item, Call) and not item.immediate)
-
-
 class _BatchAborted(Exception):
     """A storage error inside an item or step: the whole batch must fail (and be retried)."""
 
 
-class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
+class Core(ModemSide, ServerSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
     """State and handlers of the core thread. Only ``put`` is called from other threads."""
 
     def __init__(
@@ -126,6 +92,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         watch_settings: Callable[[], tuple[str | None, str | None]] | None = None,
         profile: Profile | None = None,
         rules: IncomingRules = RULES,
+        server: ServerLink | None = None,  # several counters on the shop's server
     ) -> None:
         self.queue: queue.Queue[Any] = queue.Queue()
         self.rules = rules  # what the inbox runs on incoming texts: privacy, consent, appointments
@@ -148,6 +115,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         self._scheduler = Scheduler(settings=settings, clock=clock, emit=self.emit)
         self._step_failures: dict[str, str] = {}  # step -> the failure last reported
         self._init_modem_side()
+        self._init_server_side(server)
         self._init_storage_guard()
         self._init_housekeeping()
         self._init_jobs()
@@ -159,6 +127,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         """The ModemService sink, and how the Engine hands over calls. Never blocks."""
         self.queue.put(item)
 
+    def put_outside(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Have the core thread run ``fn(*args)`` between batches (from any thread)."""
+        self.queue.put(Call(fn, args, {}, Future(), immediate=False))
+
     # --- after the commit ---------------------------------------------------------------------
 
     def later(self, kind: str, payload: Any) -> None:
@@ -169,6 +141,9 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             self._act(kind, payload)
 
     def emit(self, event: ev.DeskEvent) -> None:
+        """Emit after the commit; on a server the other counters are told in the batch."""
+        if self.server is not None:
+            self.notify_others(event)
         self.later("emit", event)
 
     def _call_emit(self, event: ev.DeskEvent) -> Call:
@@ -196,6 +171,8 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             elif kind == "result":
                 future, value = payload
                 future.set_result(value)
+        except Fenced as exc:
+            self.fenced(exc)
         except Exception:
             log.exception("engine could not %s after the commit", kind)
 
@@ -226,7 +203,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
             self._close_db()
 
     def _startup(self) -> None:
-        recovered = write(outbox.recover_interrupted, clock=self.clock) or []
+        # On the shop's server another counter may be sending right now: the new owner's
+        # recover_stale settles what an older one left (desk.engine.server_side).
+        server = self.server is not None
+        recovered = [] if server else write(outbox.recover_interrupted, clock=self.clock) or []
         if recovered:
             log.warning(
                 "%d message(s) were being sent when TextDesk stopped; marked uncertain: %s",
@@ -236,7 +216,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                 self._message_updated(mid)
         self._last_id = Message.select(Message.id).order_by(Message.id.desc()).scalar() or 0
         self._check_zone()
-        self._start_service()
+        self._start_counters() if server else self._start_service()
 
     def _collect(self, timeout: float) -> list[Any]:
         try:
@@ -281,6 +261,7 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                     self.step_job()  # one short step; what arrives meanwhile goes first
             if isinstance(boundary, Finish):
                 self._batch([*self.take_held()], final=True)
+                self._stop_counters()
                 self._fail_leftover_calls()
                 self._join_backup()
                 return
@@ -347,10 +328,15 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
                     self._service_gone(item.clean)
                 elif isinstance(item, me.ModemEvent):
                     self._modem_event(item)
+                elif isinstance(item, Remote):
+                    self._remote(item.event)
                 else:
                     log.error("engine queue got an unknown item: %r", item)
         except Exception as exc:
             del self._actions[mark:]
+            if isinstance(exc, Fenced) and not isinstance(item, Call):
+                self.fenced(exc)  # another counter drives the modem: nothing of it is written
+                return
             if is_storage_error(exc) or not in_transaction():
                 raise _BatchAborted(str(exc)) from exc
             if isinstance(item, Call):
@@ -404,6 +390,10 @@ class Core(ModemSide, StorageGuard, JobRunner, Housekeeping, wake.Waking):
         except ZoneUnknown as exc:
             del self._actions[mark:]
             self._tell_zone(exc)
+            return
+        except Fenced as exc:
+            del self._actions[mark:]
+            self.fenced(exc)
             return
         except Exception as exc:
             del self._actions[mark:]

@@ -23,13 +23,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.automations import calls
 from desk.base import events as ev
 from desk.base.clock import Clock
 from desk.messaging import delivery, inbox, outbox, send_queue
 from desk.messaging.inbox import IncomingRules
+from desk.store import fencing
 from desk.store.db import db
 from desk.store.models import OUT, QUEUED, Appointment
 from desk.store.settings import Settings, Snapshot
@@ -92,6 +93,15 @@ class ModemSide:
     watch_settings: Callable[[], tuple[str | None, str | None]] | None
     rules: IncomingRules
     _last_id: int
+    generation: int | None  # the modem owner's fencing token (several counters), else None
+
+    if TYPE_CHECKING:  # desk.engine.server_side
+
+        @property
+        def may_link(self) -> bool: ...
+        def modem_event_ignored(self, event: me.ModemEvent) -> bool: ...
+        def _look_here(self) -> None: ...
+        def _say_owner(self, *, force: bool = False) -> None: ...
 
     def emit(self, event: ev.DeskEvent) -> None: ...
     def later(self, kind: str, payload: Any) -> None: ...
@@ -125,6 +135,9 @@ class ModemSide:
     # --- events ---------------------------------------------------------------------------------
 
     def _modem_event(self, event: me.ModemEvent) -> None:
+        if self.modem_event_ignored(event):
+            return
+        gen = self.generation
         if isinstance(event, me.IncomingSms):
             self._incoming(event)
         elif isinstance(event, me.PartSubmitting):
@@ -132,7 +145,9 @@ class ModemSide:
             if flight is not None:
                 flight.submitting.add(event.part)
                 flight.parts = event.parts
-            self._message_updated(self.write(outbox.on_part_submitting, event, clock=self.clock))
+            self._message_updated(
+                self.write(outbox.on_part_submitting, event, clock=self.clock, generation=gen)
+            )
         elif isinstance(event, me.PartSent):
             flight = self.flights.get(event.job_id)
             if flight is not None:
@@ -140,16 +155,20 @@ class ModemSide:
                 flight.parts = event.parts
                 if event.part >= event.parts:
                     del self.flights[event.job_id]
-            self._message_updated(self.write(outbox.on_part_sent, event, clock=self.clock))
+            self._message_updated(
+                self.write(outbox.on_part_sent, event, clock=self.clock, generation=gen)
+            )
         elif isinstance(event, me.SendFailed):
             self.flights.pop(event.job_id, None)
             log.warning(
                 "message %s part %d/%d failed: %s%s", event.job_id, event.part, event.parts,
                 event.reason, " (uncertain)" if event.uncertain else "",
             )  # fmt: skip
-            self._message_updated(self.write(outbox.on_send_failed, event, clock=self.clock))
+            self._message_updated(
+                self.write(outbox.on_send_failed, event, clock=self.clock, generation=gen)
+            )
         elif isinstance(event, me.DeliveryReport):
-            mid = self.write(delivery.on_delivery_report, event, clock=self.clock)
+            mid = self.write(delivery.on_delivery_report, event, clock=self.clock, generation=gen)
             if event.token is not None and self.service is not None:
                 self.later("ack", (self.service, event.token))
             self._message_updated(mid)
@@ -176,6 +195,8 @@ class ModemSide:
     def _incoming(self, event: me.IncomingSms) -> None:
         if event.pdu is None and self._read_again(event):
             return
+        if self.generation is not None:  # a stale owner stores nothing (the SIM keeps it)
+            fencing.check_owner(self.generation)
         result: inbox.StoreResult = self.write(
             inbox.store_incoming, event, settings=self.snap(), clock=self.clock, rules=self.rules
         )
@@ -279,7 +300,10 @@ class ModemSide:
         ):
             return  # nothing waits (held and retried texts count as waiting: they are looked at)
         self._took_at = now  # take_jobs also notices a clock set: at least this often
-        jobs = self.write(send_queue.take_jobs, settings=self.snap(), clock=self.clock, limit=room)
+        jobs = self.write(
+            send_queue.take_jobs, settings=self.snap(), clock=self.clock, limit=room,
+            generation=self.generation,
+        )  # fmt: skip
         for job in jobs:
             self.flights[job.job_id] = Flight(job.start_part, job.concat_ref)
             self.later("submit", (service, job))
@@ -295,12 +319,20 @@ class ModemSide:
                 job.job_id, job.start_part, job.start_part, job.concat_ref, None,
                 f"The modem could not take the text ({exc}).", True,
             )  # fmt: skip
-            self._message_updated(self.write(outbox.on_send_failed, failed, clock=self.clock))
+            self._message_updated(
+                self.write(outbox.on_send_failed, failed, clock=self.clock,
+                           generation=self.generation)
+            )  # fmt: skip
 
     # --- the service's life ---------------------------------------------------------------------
 
     def _start_service(self) -> None:
         self._service_key = self.watch_settings() if self.watch_settings else None
+        self._look_here()
+        if not self.may_link:  # on a server, only the counter that drives the modem links
+            self.service, self._service_retry_at = None, None
+            self._say_owner(force=True)
+            return
         try:
             service = self.make_service()
             service.start()
@@ -361,7 +393,11 @@ class ModemSide:
     def _service_gone(self, clean: bool) -> None:
         """Settle the jobs the stopped service never finished. A part whose PDU may have been
         written is uncertain; when the service stopped cleanly, a part it never started is simply
-        retried later."""
+        retried later. On a server once this counter no longer drives the modem, nothing: the
+        new owner marks them uncertain."""
+        if not self.may_link:
+            self.flights.clear()
+            return
         for job_id, flight in list(self.flights.items()):
             del self.flights[job_id]
             part = flight.next_part()
@@ -373,4 +409,7 @@ class ModemSide:
                 if uncertain else "The modem was restarted before this text went out.",
                 not uncertain, uncertain=uncertain,
             )  # fmt: skip
-            self._message_updated(self.write(outbox.on_send_failed, failed, clock=self.clock))
+            self._message_updated(
+                self.write(outbox.on_send_failed, failed, clock=self.clock,
+                           generation=self.generation)
+            )  # fmt: skip

@@ -129,9 +129,12 @@ class Waking:
     _service_retry_at: float | None
     _rest: list[Any]
 
+    server: Any  # desk.engine.server_side.ServerLink on the shop's server, else None
+
     if TYPE_CHECKING:
 
         def forget_settings(self) -> None: ...
+        def _watch_server(self, now: float) -> None: ...
 
     def _init_waking(self) -> None:
         self._next_cycle = 0.0  # monotonic: the next cycle when nothing arrives (see _plan)
@@ -157,6 +160,9 @@ class Waking:
     def _watch_others(self, now: float) -> None:
         """Has another connection committed since the last look? Then run a cycle now."""
         self._next_watch = now + WATCH_EVERY
+        if self.server is not None:  # PostgreSQL: the other counters notify (server_side)
+            self._watch_server(now)
+            return
         version = data_version()
         if version is not None and version != self._data_version:
             if self._data_version is not None:

@@ -14,7 +14,16 @@ from desk.base.paths import Profile
 from desk.store.db import open_database, open_server_database
 from desk.store.migrations import DatabaseError
 
-__all__ = ["open_profile_database"]
+__all__ = ["open_profile_database", "server_password"]
+
+
+def server_password() -> str | None:
+    """The shop's server's password from the OS keyring (None: none kept, or no keyring here:
+    a server that trusts this PC needs none, one that asks says so)."""
+    try:
+        return secrets.get(secrets.DATABASE_PASSWORD)
+    except secrets.SecretsUnavailable:
+        return None
 
 
 def open_profile_database(profile: Profile, *, migrate: bool = True) -> pw.Database:
