@@ -14,7 +14,7 @@ end (or at a cancel, with what was done).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -22,7 +22,7 @@ import peewee as pw
 
 from desk.base.clock import Clock, utc
 from desk.messaging.contacts import preview
-from desk.store import audit
+from desk.store import attention, audit
 from desk.store.bulk import BulkJob, JobStatus
 from desk.store.db import db
 from desk.store.models import (
@@ -90,11 +90,17 @@ def delete_messages(ids: list[int]) -> None:
     its own: the caller's)."""
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
+        flagged = Message.select(Message.conversation).where(
+            Message.id.in_(chunk) & Message.state.in_(list(attention.SEND_CAUSES))
+        )
+        settle = {int(c) for (c,) in cast("Iterable[tuple[int]]", flagged.distinct().tuples())}
         parts = MessagePart.select(MessagePart.id).where(MessagePart.message.in_(chunk))
         DeliveryReport.delete().where(DeliveryReport.part.in_(parts)).execute()
         IncomingPart.delete().where(IncomingPart.message.in_(chunk)).execute()
         MessagePart.delete().where(MessagePart.message.in_(chunk)).execute()
         Message.delete().where(Message.id.in_(chunk)).execute()
+        for conversation_id in sorted(settle):  # a deleted failed text's marker goes with it
+            attention.settle_sends(conversation_id)
 
 
 def apply_retention(
