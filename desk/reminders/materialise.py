@@ -29,6 +29,7 @@ from desk.messaging.contacts import preview
 from desk.messaging.outbox import AUTOMATED_PRIORITY
 from desk.reminders.manage import DONE, MISSED, render
 from desk.reminders.recurrence import Rule
+from desk.store import attention
 from desk.store.bulk import insert_rows, update_rows
 from desk.store.models import (
     ATTENTION_REMINDER_LATE,
@@ -309,12 +310,7 @@ def _queue(sends: list[_Send], reminder_ids: list[int], now_db: datetime | None)
 def _flag_late(contact_ids: list[int], now: datetime) -> None:
     """The conversations of ``contact_ids`` need attention: a reminder could not go in time."""
     for conversation in Conversation.select().where(Conversation.contact.in_(contact_ids)):
-        causes = conversation.attention_list
-        if ATTENTION_REMINDER_LATE not in causes:
-            causes.append(ATTENTION_REMINDER_LATE)
-        Conversation.update(needs_attention=True, attention=",".join(causes)).where(
-            Conversation.id == conversation.id
-        ).execute()
+        attention.raise_cause(conversation.id, ATTENTION_REMINDER_LATE)
     have = {c for (c,) in _tuples(Conversation.select(Conversation.contact).where(
         Conversation.contact.in_(contact_ids)))}  # fmt: skip
     for contact_id in sorted(set(contact_ids) - have):
