@@ -284,6 +284,10 @@ class Engine:
     def mark_read(self, conversation_id: int) -> Future[None]:
         return self.call(ops.mark_read, conversation_id, emit=self._core_emit)
 
+    def dismiss_attention(self, conversation_id: int, cause: str) -> Future[None]:
+        """Staff handled a note to them (desk.store.attention.CLEARED_BY_DONE)."""
+        return self.call(ops.dismiss_attention, conversation_id, cause, emit=self._core_emit)
+
     def set_status(self, conversation_id: int, status: str) -> Future[None]:
         return self.call(
             ops.set_status, conversation_id, status, emit=self._core_emit, clock=self.clock
