@@ -18,7 +18,7 @@ from desk.base.phones import display
 from desk.read import unreadable
 from desk.store import models as m
 
-FILTERS = ("all", "unread", "open", "callback", "attention")
+FILTERS = ("all", "unread", "open", "callback", "attention", "mine", "unassigned")
 PAGE = 200
 
 # One row of a ``.tuples()`` query: SQLite's values in the order selected.
@@ -56,12 +56,16 @@ class ConversationRow:
     callback_requested: bool
     needs_attention: bool
     attention: tuple[str, ...] = ()  # why (models.ATTENTION_*), schema 5
+    assigned_to: str | None = None  # the staff member it is assigned to (schema 7)
 
     def title(self, country: str = "US") -> str:
         return self.name or display(self.number, country)
 
 
-def _filtered(query: pw.ModelSelect[m.Conversation], filter: str) -> pw.ModelSelect[m.Conversation]:
+def _filtered(
+    query: pw.ModelSelect[m.Conversation], filter: str, staff: str | None = None
+) -> pw.ModelSelect[m.Conversation]:
+    """``staff``: who "mine" means (None: nobody signed in, so nothing is theirs)."""
     if filter not in FILTERS:
         raise ValueError(f"unknown filter {filter!r}; known: {', '.join(FILTERS)}")
     if filter == "unread":
@@ -72,12 +76,18 @@ def _filtered(query: pw.ModelSelect[m.Conversation], filter: str) -> pw.ModelSel
         return query.join(m.Contact).where(m.Contact.callback_requested == True)  # noqa: E712
     if filter == "attention":  # some cause is there (desk.store.attention), as the markers say
         return query.where(m.Conversation.attention != "")
+    if filter == "mine":
+        return query.where(m.Conversation.assigned_to == (staff or None))
+    if filter == "unassigned":
+        return query.where(m.Conversation.assigned_to.is_null())
     return query
 
 
-def conversation_ids(filter: str = "all", *, limit: int = PAGE, offset: int = 0) -> list[int]:
-    """Conversation ids, newest activity first (ties: newest id first)."""
-    query = _filtered(m.Conversation.select(m.Conversation.id), filter)
+def conversation_ids(
+    filter: str = "all", *, limit: int = PAGE, offset: int = 0, staff: str | None = None
+) -> list[int]:
+    """Conversation ids, newest activity first (ties: newest id first); ``staff``: whose "mine"."""
+    query = _filtered(m.Conversation.select(m.Conversation.id), filter, staff)
     query = query.order_by(m.Conversation.last_activity_at.desc(), m.Conversation.id.desc())
     return [row[0] for row in _tuples(query.limit(limit).offset(offset))]
 
@@ -96,6 +106,7 @@ _CONV_FIELDS = (
     m.Contact.callback_requested,
     m.Conversation.needs_attention,
     m.Conversation.attention,
+    m.Conversation.assigned_to,
 )
 
 
@@ -114,6 +125,7 @@ def _conv_row(t: _Row) -> ConversationRow:
         callback_requested=bool(t[10]),
         needs_attention=bool(t[11]),
         attention=tuple(c for c in (t[12] or "").split(",") if c),
+        assigned_to=t[13],
     )
 
 
@@ -157,19 +169,24 @@ class Counts:
     callback: int
     unread_messages: int
     attention: int = 0  # conversations that need a person
+    mine: int = 0  # assigned to the staff member signed in here
+    unassigned: int = 0
 
 
-def counts() -> Counts:
+def counts(staff: str | None = None) -> Counts:
+    """The filters' counts; ``staff``: whose "mine" (None: nobody signed in, 0)."""
     sql = (
         # CASE WHEN, not SUM(condition): PostgreSQL has no SUM over booleans
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.unread > 0 THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN c.status = ? THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(CASE WHEN k.callback_requested THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(c.unread), 0), "
-        "COALESCE(SUM(CASE WHEN c.attention <> '' THEN 1 ELSE 0 END), 0) "
+        "COALESCE(SUM(CASE WHEN c.attention <> '' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN c.assigned_to = ? THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN c.assigned_to IS NULL THEN 1 ELSE 0 END), 0) "
         "FROM conversation c JOIN contact k ON k.id = c.contact_id"
     )
-    row = m.Conversation._meta.database.execute_sql(sql, (m.OPEN,)).fetchone()
+    row = m.Conversation._meta.database.execute_sql(sql, (m.OPEN, staff or None)).fetchone()
     return Counts(*(int(v or 0) for v in row))
 
 
