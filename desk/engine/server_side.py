@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,7 @@ class ServerSide:
 
     def _init_server_side(self, server: ServerLink | None) -> None:
         self.server = server
+        self.origin = uuid.uuid4().hex[:12]  # this engine's notifications (skipped by its listener)
         self.generation: int | None = None  # this counter's fencing token while it drives
         self.ownership: ModemOwnership | None = None
         self.listener: live.Listener | None = None
@@ -123,7 +125,9 @@ class ServerSide:
     def _start_counters(self) -> None:
         server = self.server
         assert server is not None
-        self.listener = live.Listener(server.connect, lambda e: self.put(Remote(e)))
+        self.listener = live.Listener(
+            server.connect, lambda e: self.put(Remote(e)), origin=self.origin
+        )
         self.listener.start()
         self._start_service()  # no link yet: who drives the modem, and whether one is here
         if not server.no_modem:
@@ -261,7 +265,7 @@ class ServerSide:
             _remember(self._announced, event.message_id)
             if event.message_id in self._from_others:
                 return  # the counter that wrote it told everyone already
-        live.notify_event(event)
+        live.notify_event(event, origin=self.origin)
 
     def _remote(self, event: ev.DeskEvent) -> None:
         """Another counter's change, for this counter's subscribers only."""
