@@ -40,7 +40,6 @@ from ui import (
 from ui.bridge import Bridge
 from ui.contact_panel import ContactPanel
 from ui.conversation_list import ConversationList
-from ui.conversation_model import reschedule_contacts
 from ui.drafts_keeper import DraftKeeper
 from ui.keep_running import KeepRunning
 from ui.new_conversation import NewConversationDialog
@@ -118,7 +117,6 @@ class MainWindow(QMainWindow):
 
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
         self._counts_timer.timeout.connect(self.update_counts)
-        self.list.model.load_reschedules = lambda: reschedule_contacts(self.settings, engine.clock)
         self.list.load()
         self.update_counts()
         self.on_modem_status(engine.modem_status)
@@ -152,6 +150,9 @@ class MainWindow(QMainWindow):
         t.wentOutRequested.connect(self.went_out)
         t.statusToggleRequested.connect(self.toggle_status)
         t.contactToggleRequested.connect(self.toggle_contact)
+        t.dismissRequested.connect(
+            lambda cid, cause: self._call(self.engine.dismiss_attention(cid, cause))
+        )
         c = self.contact
         c.saveRequested.connect(
             lambda cid, fields: self._call(self.engine.update_contact(cid, **fields), "Saved.")
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
     def on_message_updated(self, message_id: int, conversation_id: int, _state: str) -> None:
         self.thread.message_updated(message_id, conversation_id)
         self.list.refresh(conversation_id)
+        self._counts_timer.start()  # a text's state may end or raise a "Needs attention" cause
 
     def on_conversation_updated(self, conversation_id: int) -> None:
         self.list.refresh(conversation_id)
