@@ -136,6 +136,10 @@ class ConversationDelegate(QStyledItemDelegate):
             out.append(("Asked to stop", theme.UNCERTAIN))
         if marks.reschedule:
             out.append(("Reschedule", theme.CALLBACK))
+        if marks.reminder_late:
+            out.append(("Reminder not sent", theme.UNCERTAIN))
+        if marks.earlier:
+            out.append(("Needs attention", theme.UNCERTAIN))
         if row.callback_requested:
             out.append(("Call back", theme.CALLBACK))
         if row.opted_out:

@@ -8,18 +8,15 @@ reset only when rows came or went.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from desk.base.clock import Clock
 from desk.read import queries
 from desk.read.queries import ConversationRow
-from desk.reminders import appointments, listing
-from desk.store.settings import SettingsReader
+from desk.store import models as m
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -31,41 +28,46 @@ MarksRole = Qt.ItemDataRole.UserRole + 4
 
 @dataclass(frozen=True)
 class Marks:
-    """What needs a person in a conversation, one field per meaning, each read from its cause:
-    a send that failed or may not have gone out (until it is resent and goes, or marked sent),
-    and a customer who asked by text to stop (until they are opted out, or text START)."""
+    """What needs a person in a conversation, one field per meaning, each there while its cause
+    is (``conversation.attention``, written by desk.store.attention only, the very causes the
+    "Needs attention" filter reads): a send that failed or may not have gone out (until it is
+    resent, marked as sent or deleted), a customer who asked by text to stop (until they are
+    opted out, or text START), an appointment they asked to move (until it is moved or
+    handled), a reminder that could not go before its appointment (until staff handle it)."""
 
-    not_sent: int = 0  # failed outgoing messages among the recent ones
+    not_sent: int = 0  # failed outgoing messages among the recent ones (at least 1 if marked)
     unsure: int = 0  # outgoing messages that may or may not have gone out
     asked_to_stop: bool = False
     reschedule: bool = False  # replied R to an appointment reminder; until it is moved
-
-
-def reschedule_contacts(settings: SettingsReader, clock: Clock) -> set[int]:
-    """Customers who asked to move a coming appointment (it is still marked so)."""
-    items = listing.appointment_list(settings=settings, clock=clock)
-    return {a.contact_id for a in items if a.state == appointments.RESCHEDULE}
+    reminder_late: bool = False  # a reminder could not go before its appointment
+    earlier: bool = False  # flagged before TextDesk recorded why (Done clears it)
 
 
 def asked_to_stop(row: ConversationRow) -> str | None:
-    """The customer's text asking to stop, while no opt-out or opt-in has followed it (the
-    consent decision it waits for); None otherwise."""
-    if row.opted_out:
+    """The customer's text asking to stop while that cause lasts (no opt-out or opt-in has
+    followed it); None otherwise."""
+    if m.ATTENTION_OPTOUT_TEXT not in row.attention:
         return None
-    decisions = [
-        e
-        for e in queries.consent_history(row.contact_id, limit=10)
-        if e.kind in ("opt_out", "opt_in", "optout_text")
+    asked = [
+        e for e in queries.consent_history(row.contact_id, limit=10) if e.kind == "optout_text"
     ]
-    if decisions and decisions[0].kind == "optout_text":
-        return decisions[0].text or ""
-    return None
+    return (asked[0].text or "") if asked else ""
 
 
-def marks_for(row: ConversationRow, reschedule: bool = False) -> Marks:
-    states = [r.state for r in queries.attention_messages(row.id)]
-    not_sent, unsure = states.count("failed"), states.count("uncertain")
-    return Marks(not_sent, unsure, asked_to_stop(row) is not None, reschedule)
+def marks_for(row: ConversationRow) -> Marks:
+    causes = set(row.attention)
+    not_sent = unsure = 0
+    if causes & {m.ATTENTION_FAILED, m.ATTENTION_UNCERTAIN}:
+        states = [r.state for r in queries.attention_messages(row.id)]
+        not_sent, unsure = states.count(m.FAILED), states.count(m.UNCERTAIN)
+    return Marks(
+        not_sent=max(not_sent, 1) if m.ATTENTION_FAILED in causes else 0,
+        unsure=max(unsure, 1) if m.ATTENTION_UNCERTAIN in causes else 0,
+        asked_to_stop=m.ATTENTION_OPTOUT_TEXT in causes,
+        reschedule=m.ATTENTION_APPOINTMENT in causes,
+        reminder_late=m.ATTENTION_REMINDER_LATE in causes,
+        earlier=m.ATTENTION_EARLIER in causes,
+    )
 
 
 class ConversationListModel(QAbstractListModel):
@@ -87,10 +89,6 @@ class ConversationListModel(QAbstractListModel):
         self._rows: dict[int, ConversationRow] = {}
         self._marks: dict[int, Marks] = {}
         self._exhausted = False
-        # Contacts whose coming appointment they asked to move (set by the window, which
-        # reads the appointments); re-read with every reload and appointment change.
-        self.load_reschedules: Callable[[], set[int]] = set
-        self._reschedules: set[int] = set()
 
     # --- loading ---------------------------------------------------------------------------
     def set_filter(self, name: str) -> None:
@@ -100,14 +98,13 @@ class ConversationListModel(QAbstractListModel):
         self.reload()
 
     def reschedules_changed(self) -> None:
-        """An appointment changed: re-read who wants to reschedule, repaint the markers."""
-        self._reschedules = self.load_reschedules()
+        """An appointment changed (its cause may have ended): re-read the rows, repaint."""
+        self._rows.clear()
         self._marks.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, 0))
 
     def reload(self) -> None:
-        self._reschedules = self.load_reschedules()
         self.beginResetModel()
         self._ids = queries.conversation_ids(self.filter, limit=self.page)
         self._exhausted = len(self._ids) < self.page
@@ -183,7 +180,7 @@ class ConversationListModel(QAbstractListModel):
         """The conversation's markers, read once per loaded row (re-read when it changes)."""
         found = self._marks.get(row.id)
         if found is None:
-            found = self._marks[row.id] = marks_for(row, row.contact_id in self._reschedules)
+            found = self._marks[row.id] = marks_for(row)
         return found
 
     # --- lookups ---------------------------------------------------------------------------
@@ -244,6 +241,10 @@ class ConversationListModel(QAbstractListModel):
             bits.append("asked to stop in a text")
         if marks.reschedule:
             bits.append("wants to move their appointment")
+        if marks.reminder_late:
+            bits.append("a reminder could not go before the appointment")
+        if marks.earlier:
+            bits.append("needs attention")
         bits.append(row.preview)
         return ", ".join(bits)
 

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from desk.base.phones import display, region_timezone
 from desk.messaging.notes import NoteRow
-from desk.read import appointment_replies, queries
+from desk.read import appointment_replies, late_reminders, queries
 from desk.store import models as m
-from ui import theme
+from ui import fmt, theme
 from ui.composer import Composer
 from ui.conversation_model import asked_to_stop
 from ui.thread_delegate import ThreadDelegate
@@ -48,6 +48,7 @@ class ThreadView(QWidget):
     wentOutRequested = Signal(int)
     statusToggleRequested = Signal()
     contactToggleRequested = Signal()
+    dismissRequested = Signal(int, str)  # (conversation, cause): "Got it" on a note to staff
 
     def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +126,13 @@ class ThreadView(QWidget):
         self.banner_details.setAccessibleName("Show customer details, to opt them out")
         self.banner_details.clicked.connect(self.contactToggleRequested)
         self.banner_details.hide()
+        self.banner_dismiss = QPushButton("Got it", self.banner)
+        self.banner_dismiss.setAccessibleName(
+            "Staff have dealt with the reminder that was not sent"
+        )
+        self.banner_dismiss.setStyleSheet(pill_style(theme.UNREAD))
+        self.banner_dismiss.clicked.connect(self._dismiss)
+        self.banner_dismiss.hide()
         # the same look as the pills under the bubble: one style for one action
         for button, color in (
             (self.banner_resend, theme.UNREAD),
@@ -139,6 +147,7 @@ class ThreadView(QWidget):
         bl.addWidget(self.banner_resend)
         bl.addWidget(self.banner_wentout)
         bl.addWidget(self.banner_details)
+        bl.addWidget(self.banner_dismiss)
         self.banner.hide()
         self._attention: queries.MessageRow | None = None
 
@@ -233,6 +242,7 @@ class ThreadView(QWidget):
             self._refresh_stop_banner()
             return
         self.banner_details.hide()
+        self.banner_dismiss.hide()
         self.banner_resend.show()
         a = self._attention
         preview = a.body if len(a.body) < 60 else a.body[:57] + "…"
@@ -258,8 +268,9 @@ class ThreadView(QWidget):
         """A customer who asked by text to stop: say so above the reply box until staff decide."""
         c = self.conversation
         said = asked_to_stop(c) if c is not None else None
+        self.banner_dismiss.hide()
         if c is None or said is None:
-            self.banner.hide()
+            self._refresh_late_banner()
             return
         quoted = f" (“{said if len(said) < 60 else said[:57] + '…'}”)" if said else ""
         self.banner_text.setText(
@@ -270,6 +281,37 @@ class ThreadView(QWidget):
         self.banner_wentout.hide()
         self.banner_details.show()
         self.banner.show()
+
+    def _refresh_late_banner(self) -> None:
+        """A reminder that could not go before its appointment: say which and why until staff
+        have dealt with it ("Got it", a reply, or Done)."""
+        c = self.conversation
+        late = late_reminders.latest(c.contact_id) if c is not None else None
+        if c is None or m.ATTENTION_REMINDER_LATE not in c.attention:
+            self.banner.hide()
+            return
+        when = (
+            f" for the appointment on {fmt.date_time(late.appointment_at, self.zone)}"
+            if late is not None and late.appointment_at is not None
+            else ""
+        )
+        why = (
+            late.reason.removeprefix("not sent: ")
+            if late
+            else "quiet hours would hold it until after the appointment"
+        )
+        self.banner_text.setText(
+            f"Reminder not sent{when}: {why}. Call or text {c.title(self.country)} yourself."
+        )
+        self.banner_resend.hide()
+        self.banner_wentout.hide()
+        self.banner_details.hide()
+        self.banner_dismiss.show()
+        self.banner.show()
+
+    def _dismiss(self) -> None:
+        if self.conversation is not None:
+            self.dismissRequested.emit(self.conversation.id, m.ATTENTION_REMINDER_LATE)
 
     # --- live updates ----------------------------------------------------------------------
     def message_added(self, message_id: int, conversation_id: int) -> None:
