@@ -2,7 +2,9 @@
 subcommands other modules register (desk.cli.data: export, backup, restore, erase, search,
 retention; desk.cli.reminders: remind, reminders, import-appointments; desk.cli.modem:
 modem-password, modem-log, discover). ``serve --modem hilink|android|at --port URL_OR_DEVICE``
-drives the kind given instead of the modem_kind setting.
+drives the kind given instead of the modem_kind setting. ``serve --no-modem``: on the shop's
+server, this counter never drives the modem for this run (``textdesk database modem off`` makes
+it this PC's lasting choice).
 
 ``main(argv) -> int``. Every command accepts ``--profile DIR`` and ``--port DEVICE`` before or
 after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage), database
@@ -27,6 +29,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -126,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
     p.add_argument("--modem", choices=links.KINDS, help="the modem's kind (at, hilink, android; "
                    "default: the modem_kind setting); --port is then its address")  # fmt: skip
+    p.add_argument("--no-modem", action="store_true",
+                   help="several counters on the shop's server: never drive the modem from this "
+                   "PC in this run, even with one attached (lasting: textdesk database modem "
+                   "off)")  # fmt: skip
     p.set_defaults(func=cmd_serve)
 
     p = subs.add_parser("send", help="queue a text for the running TextDesk (or its next start)")
@@ -218,6 +225,13 @@ def _enable_faulthandler(profile: Profile) -> IO[str] | None:
 
 
 def _serve(args: argparse.Namespace, profile: Profile) -> int:
+    if args.no_modem:
+        if not profile.on_server:
+            raise CliError(
+                "--no-modem is for a counter on the shop's server (textdesk database use); "
+                "this profile's database is this PC's own file, and its engine drives the modem."
+            )
+        profile = replace(profile, no_modem=True)
     engine = Engine(profile, port=args.port, modem=args.modem, mode="serve")
     engine.subscribe(_event_logger)
     stop = threading.Event()
