@@ -5,6 +5,8 @@
     textdesk database use postgresql://desk@backoffice/shop?sslmode=verify-full
     textdesk database use --sqlite              back to this PC's own file
     textdesk database move postgresql://desk@backoffice/shop
+    textdesk database modem off                 this PC never drives the modem (on: it may)
+    textdesk database name "Front desk"         what the other counters call this one
     textdesk database-password                  the server's password, into the OS keyring
 
 ``use`` checks that the server opens (creating TextDesk's tables in an empty database) before
@@ -13,6 +15,12 @@ database on the server (desk.data.database_move), holding the profile lock so th
 writes to the file meanwhile; the file is kept as it was. The password is never in the address,
 the file, the settings or a log: ``database-password`` asks without echo at a terminal, else
 reads one line from stdin.
+
+``modem`` and ``name`` are this PC's own (kept in the profile's database.json, never in the
+shop's shared settings): with several counters on one server, the counter that has the modem
+attached (or a network modem configured) drives it; ``modem off`` keeps this one from ever
+standing for it (``serve --no-modem`` does so for one run), and the other counters show
+``name`` (default: the computer's name) as the one that drives the modem.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import sys
 
 from desk.base import secrets
 from desk.base.lock import ProfileLock, ProfileLocked
-from desk.base.paths import Profile, write_database_url
+from desk.base.paths import Profile, write_database_url, write_local
 from desk.cli.output import CliError, out
 from desk.cli.profiles import profile_of, where
 from desk.data import database_move
@@ -52,6 +60,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     a = actions.add_parser("move", help="copy this PC's shop into an empty database on a server")
     a.add_argument("url", metavar="URL", help="postgresql://user@host[:port]/db?...")
     a.set_defaults(func=cmd_move)
+    a = actions.add_parser(
+        "modem", help="whether this PC may drive the shop's modem (several counters; this PC only)"
+    )
+    a.add_argument("choice", choices=("on", "off"),
+                   help="on: drive it when one is attached here and no other counter does; "
+                   "off: never from this PC")  # fmt: skip
+    a.set_defaults(func=cmd_modem)
+    a = actions.add_parser("name", help="what the other counters call this one")
+    a.add_argument("name", metavar="NAME", help='a short name, e.g. "Front desk"')
+    a.set_defaults(func=cmd_name)
     for sub in actions.choices.values():
         sub.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS,
                          help="keep all data under DIR")  # fmt: skip
@@ -97,6 +115,32 @@ def cmd_show(args: argparse.Namespace) -> int:
     out(f"database: the shop's server {where(profile)} (from {source})")
     tls = server_params(profile.database_url).get("sslmode", "prefer (the driver's default)")
     out(f"TLS:      sslmode={tls}")
+    out(f"counter:  {profile.counter}")
+    out("modem:    " + ("never driven from this PC (textdesk database modem on)"
+                        if profile.no_modem else
+                        "driven from this PC when one is attached here and no other counter "
+                        "drives it"))  # fmt: skip
+    return 0
+
+
+def cmd_modem(args: argparse.Namespace) -> int:
+    profile = profile_of(args)
+    off = args.choice == "off"
+    write_local(profile.ensure().data_dir, no_modem=off)
+    where_db = "" if profile.on_server else " (it matters once it uses the shop's server)"
+    out(("This PC never drives the modem now" if off else
+         "This PC drives the modem when one is attached here and no other counter does")
+        + f"{where_db}; a running TextDesk takes it in at its next start.")  # fmt: skip
+    return 0
+
+
+def cmd_name(args: argparse.Namespace) -> int:
+    profile = profile_of(args)
+    name = " ".join(str(args.name).split())
+    if not name or len(name) > 40 or not name.isprintable():
+        raise CliError("Give a short name for this counter (up to 40 characters).", 2)
+    write_local(profile.ensure().data_dir, counter=name)
+    out(f"The other counters call this one “{name}” from its next start.")
     return 0
 
 
