@@ -21,13 +21,12 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import peewee as pw
 import psycopg
 
 from desk.base import events as ev
-from desk.engine.owner import Connect
+from desk.engine.pg_session import Connect, SessionThread
 from desk.store.db import db
 
 __all__ = [
@@ -118,9 +117,12 @@ def events_for(payload: str) -> tuple[str, list[ev.DeskEvent]]:
     return origin, events
 
 
-class Listener:
+class Listener(SessionThread):
     """One engine's listening thread. ``emit`` is called on this thread and must hand the event
-    to the core (thread-safe, never blocking)."""
+    to the core (thread-safe, never blocking). Its connection, and connecting again after a
+    failure, are desk.engine.pg_session's."""
+
+    name = "live-updates"
 
     def __init__(
         self,
@@ -131,48 +133,28 @@ class Listener:
         timeout: float = 0.5,
         retry_every: float = 1.0,
     ) -> None:
-        self._connect = connect
+        super().__init__(connect, retry_every=retry_every)
         self._emit = emit
         self.origin = origin
         self.timeout = timeout
-        self.retry_every = retry_every
         self.listening = threading.Event()  # set while LISTEN is in place
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._con: psycopg.Connection[Any] | None = None
         self._down: str | None = None  # the failure last told, while there is one
         self.received = 0
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="live-updates", daemon=True)
-        self._thread.start()
+    def failed(self, exc: psycopg.Error) -> None:
+        self.listening.clear()
+        if self._down is None:
+            self._down = str(exc).strip() or type(exc).__name__
+            log.warning("live updates from the other counters stopped: %s", exc)
+            self._tell(
+                ev.Problem(
+                    "Changes made at the other counters no longer show here at once "
+                    f"({self._down}); TextDesk keeps trying to reconnect."
+                )
+            )
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._listen()
-            except psycopg.Error as exc:
-                self.listening.clear()
-                self._close()
-                if self._down is None:
-                    self._down = str(exc).strip() or type(exc).__name__
-                    log.warning("live updates from the other counters stopped: %s", exc)
-                    self._tell(
-                        ev.Problem(
-                            "Changes made at the other counters no longer show here at once "
-                            f"({self._down}); TextDesk keeps trying to reconnect."
-                        )
-                    )
-                self._stop.wait(self.retry_every)
-        self._close()
-
-    def _listen(self) -> None:
-        con = self._con = self._connect()
+    def session(self) -> None:
+        con = self.connection()
         con.execute(f"LISTEN {CHANNEL}")
         self.listening.set()
         if self._down is not None:
@@ -181,7 +163,7 @@ class Listener:
             self._tell(
                 ev.Problem("Changes made at the other counters show here at once again.", "info")
             )
-        while not self._stop.is_set():
+        while not self.stopping:
             for note in con.notifies(timeout=self.timeout):
                 self._handle(note.payload)
 
@@ -203,11 +185,3 @@ class Listener:
             self._emit(event)
         except Exception:
             log.exception("could not hand a live update to the engine")
-
-    def _close(self) -> None:
-        con, self._con = self._con, None
-        if con is not None:
-            try:
-                con.close()
-            except psycopg.Error:
-                log.debug("closing the listening connection failed", exc_info=True)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ import psycopg
 from desk.base.clock import to_db
 from desk.engine import ports
 from desk.engine.links import LinkChoice
+from desk.engine.pg_session import Connect, SessionThread
 from desk.store.db import server_params
 
 __all__ = ["LOCK_KEY", "ModemOwnership", "connector", "modem_here", "take_ownership"]
@@ -52,8 +52,6 @@ _HOLDS = (
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
     "AND classid = 0 AND objid = %s AND objsubid = 1 AND granted"
 )
-
-Connect = Callable[[], "psycopg.Connection[Any]"]
 
 
 def connector(
@@ -116,10 +114,13 @@ def take_ownership(con: psycopg.Connection[Any], counter: str, now: datetime) ->
     return int(row[0])
 
 
-class ModemOwnership:
+class ModemOwnership(SessionThread):
     """The election thread of one counter. ``generation`` is this counter's fencing token while
     it drives the modem, None otherwise. ``on_won`` / ``on_lost`` run on this thread and must not
-    block (the engine hands them to its core thread)."""
+    block (the engine hands them to its core thread). Its connection, and connecting again
+    after a failure, are desk.engine.pg_session's."""
+
+    name = "modem-owner"
 
     def __init__(
         self,
@@ -135,7 +136,7 @@ class ModemOwnership:
     ) -> None:
         if lose_after >= SERVER_GIVES_UP:
             raise ValueError("the owner must give up before the server lets another counter in")
-        self._connect = connect
+        super().__init__(connect, retry_every=try_every)
         self.counter = counter
         self._can_drive = can_drive
         self._on_won = on_won
@@ -143,9 +144,6 @@ class ModemOwnership:
         self.try_every = try_every
         self.beat_every = beat_every
         self.lose_after = lose_after
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._con: psycopg.Connection[Any] | None = None
         self._generation: int | None = None
         self._checked_at = float("-inf")
         self.tries = 0  # lock requests made (a counter without a modem makes none)
@@ -159,44 +157,31 @@ class ModemOwnership:
             return None
         return gen
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="modem-owner", daemon=True)
-        self._thread.start()
+    # --- the thread (desk.engine.pg_session runs these) -------------------------------------
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop; an owner gives the lock back at once (another counter may take over)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def prepare(self, con: psycopg.Connection[Any]) -> None:
+        for sql in _SERVER_SIDE:
+            con.execute(sql)
 
-    # --- the thread -------------------------------------------------------------------------
+    def session(self) -> None:
+        if self._can_drive() and self._try():
+            self._hold()
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                if not self._can_drive():
-                    self._stop.wait(self.try_every)
-                    continue
-                try:
-                    if self._try():
-                        self._hold()
-                except psycopg.Error as exc:
-                    log.warning("modem owner election: %s", exc)
-                    self._drop()
-                self._stop.wait(self.try_every)
-        finally:
-            self._drop()
+    def failed(self, exc: psycopg.Error) -> None:
+        log.warning("modem owner election: %s", exc)
+        self._lose()
+
+    def ended(self) -> None:
+        """Leaving: closing the session freed the lock on the server."""
+        self._lose()
 
     def _try(self) -> bool:
-        if self._con is None or self._con.closed:
-            self._con = self._connect()
-            for sql in _SERVER_SIDE:
-                self._con.execute(sql)
+        con = self.connection()
         self.tries += 1
-        row = self._con.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+        row = con.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
         if not (row and row[0]):
             return False
-        self._generation = take_ownership(self._con, self.counter, datetime.now(UTC))
+        self._generation = take_ownership(con, self.counter, datetime.now(UTC))
         self._checked_at = time.monotonic()
         log.info("this counter drives the modem now (generation %d)", self._generation)
         self._tell(self._on_won, self._generation)
@@ -205,24 +190,30 @@ class ModemOwnership:
     def _hold(self) -> None:
         """Check the lock every ``beat_every`` seconds until it is lost, stopped, or this
         counter can no longer drive a modem (then the lock is given back)."""
-        assert self._con is not None and self._generation is not None
+        con = self.connection()
         gen = self._generation
+        assert gen is not None
         try:
             while not self._stop.wait(self.beat_every):
                 if not self._can_drive():
-                    self._con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+                    con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
                     log.info("no modem here any more: the modem is left to another counter")
                     break
-                row = self._con.execute(_HOLDS, (LOCK_KEY,)).fetchone()
+                row = con.execute(_HOLDS, (LOCK_KEY,)).fetchone()
                 if not (row and row[0] == 1):
                     log.warning("the modem owner lock is gone (generation %d)", gen)
                     break
                 self._checked_at = time.monotonic()
         except psycopg.Error as exc:
             log.warning("lost the modem owner lock (generation %d): %s", gen, exc)
-            self._close()
+            self.close()
         finally:
             self._generation = None
+            self._tell(self._on_lost, gen)
+
+    def _lose(self) -> None:
+        gen, self._generation = self._generation, None
+        if gen is not None:
             self._tell(self._on_lost, gen)
 
     @staticmethod
@@ -233,18 +224,3 @@ class ModemOwnership:
             callback(generation)
         except Exception:
             log.exception("the engine could not take in the modem owner's change")
-
-    def _close(self) -> None:
-        con, self._con = self._con, None
-        if con is not None:
-            try:
-                con.close()
-            except psycopg.Error:
-                log.debug("closing the lock connection failed", exc_info=True)
-
-    def _drop(self) -> None:
-        """Leave: closing the session frees the lock on the server."""
-        gen, self._generation = self._generation, None
-        self._close()
-        if gen is not None:
-            self._tell(self._on_lost, gen)

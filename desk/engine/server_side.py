@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from desk.base import events as ev
 from desk.engine import live
-from desk.engine.owner import LOCK_KEY, Connect, ModemOwnership
+from desk.engine.owner import LOCK_KEY, ModemOwnership
+from desk.engine.pg_session import Connect
 from desk.store import fencing
 from desk.store.counters import OWNER_ROW, ModemOwner
 from desk.store.db import db
