@@ -10,6 +10,9 @@
   ``flush_incomplete`` turns parts still waiting after a timeout into one message marked
   ``incomplete`` with visible gap markers; when the rest arrives the same Message row is completed
   (state ``received``).
+- With masking on, a part is written already masked, and the digits at its joins with the other
+  parts hidden (desk.messaging.split_digits): a card number split between parts is never stored
+  in clear while the message waits; the clear text is kept in memory only, for the assembly.
 - Undecodable PDUs are kept verbatim in ``RawIncoming`` and reported once
   (``StoreResult.problem``; the same PDU again is a duplicate and says nothing).
 - The rules that act on a message live above messaging (privacy, consent, appointments), so the
@@ -31,12 +34,13 @@ from datetime import datetime, timedelta
 
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
+from desk.messaging import joining, split_digits
 from desk.messaging.contacts import contact_for_number, conversation_for, touch
+from desk.messaging.joining import gap_marker as gap_marker
 from desk.store import audit
 from desk.store.db import db
 from desk.store.models import IN, INCOMPLETE, RECEIVED, IncomingPart, Message, RawIncoming
 from desk.store.settings import Settings
-from modem.codec import pdu as pdu_codec
 from modem.events import IncomingSms
 
 log = logging.getLogger(__name__)
@@ -98,10 +102,6 @@ class StoreResult:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def gap_marker(seq: int, total: int) -> str:
-    return f"[…part {seq} of {total} missing…]"
-
-
 def data_placeholder(data: bytes | None) -> str:
     size = len(data or b"")
     return f"[data message of {size} bytes, not text: it cannot be shown]"
@@ -141,6 +141,16 @@ def _scan_sensitive(text: str, rules: IncomingRules, problems: list[str]) -> boo
         log.exception("the sensitive-data scan failed; message stored unflagged")
         problems.append(f"TextDesk could not check an incoming text for card numbers ({exc}).")
         return False
+
+
+def _hiding(rules: IncomingRules, settings: Settings) -> bool:
+    return rules.mask is not None and bool(settings.get("mask_sensitive"))
+
+
+def _written_text(text: str, rules: IncomingRules, seq: int, total: int) -> str:
+    """What is written of a part's text when masking is on (see split_digits)."""
+    masked = rules.mask(text) if rules.mask is not None else text
+    return split_digits.hide_joins(masked, leading=seq > 1, trailing=seq < total)
 
 
 def _set_flag(message: Message, flag: str, on: bool = True) -> None:
@@ -194,10 +204,16 @@ def store_incoming(
     if concat is not None and not 1 <= concat.sequence <= concat.total:
         concat = None  # a broken header: show the part on its own rather than wait forever
     cat = (concat.reference, concat.total, concat.sequence) if concat else None
-    key = dedupe_key(sender, pdu.timestamp, cat, content)
+    raw = event.raw or ""
+    written = text
+    if pdu.text is not None and _hiding(rules, settings):
+        written = _written_text(text, rules, cat[2] if cat else 1, cat[1] if cat else 1)
+    # The key hashes what is written: a hash of a card number could be reversed by trial.
+    key = dedupe_key(sender, pdu.timestamp, cat, content if written == text else written)
+    keys = [key, dedupe_key(sender, pdu.timestamp, cat, content)]  # and as stored before masking
     now = to_db(clock.now())
     with db.atomic():
-        existing = IncomingPart.get_or_none(IncomingPart.dedupe_key == key)
+        existing = IncomingPart.get_or_none(IncomingPart.dedupe_key.in_(keys))
         if existing is not None:
             message = existing.message
             return StoreResult(
@@ -212,17 +228,20 @@ def store_incoming(
             concat_ref=concat.reference if concat else None,
             total=concat.total if concat else 1,
             seq=concat.sequence if concat else 1,
-            text=text,
+            text=written,
             encoding=pdu.encoding,
             sender_time=to_db(pdu.timestamp),
             received_at=now,
-            raw_data=event.raw or "",
+            raw_data=raw if written == text else "",
         )
+        clear = {part.id: (text, raw)}
         if concat is None:
-            return _assemble([part], settings=settings, clock=clock, rules=rules)
+            return _assemble([part], settings=settings, clock=clock, rules=rules, clear=clear)
+        if written != text:
+            split_digits.remember(key, text, raw)
         group = _group_for(part)
         if _is_complete(group) or any(p.message_id for p in group):
-            return _assemble(group, settings=settings, clock=clock, rules=rules)
+            return _assemble(group, settings=settings, clock=clock, rules=rules, clear=clear)
     return StoreResult(None, None, duplicate=False, complete=False)
 
 
@@ -271,57 +290,23 @@ def _group_for(part: IncomingPart) -> list[IncomingPart]:
     return [by_seq[s] for s in sorted(by_seq)]
 
 
-def _pdus(parts: list[IncomingPart]) -> list[pdu_codec.Pdu] | None:
-    """The stored parts' PDUs re-decoded from ``raw``; None if any part has none or it no
-    longer decodes (then the stored texts are used)."""
-    pdus = []
-    for part in parts:
-        if not part.raw_data:
-            return None
-        try:
-            pdus.append(pdu_codec.decode(part.raw_data))
-        except pdu_codec.PduError:
-            return None
-    return pdus
-
-
-def _run_text(run: list[IncomingPart]) -> str:
-    """The text of consecutive parts: ``modem.codec.pdu.join`` over their raw PDUs, so an emoji or an
-    escape (€) that the sending phone split between two parts comes back whole; the stored
-    texts joined when a raw PDU is missing or the parts are data."""
-    if len(run) > 1:
-        pdus = _pdus(run)
-        joined = pdu_codec.join(pdus) if pdus is not None else None
-        if joined is not None:
-            return joined
-    return "".join(p.text for p in run)
-
-
-def _body(group: list[IncomingPart]) -> str:
-    total = group[0].total
-    by_seq = {p.seq: p for p in group}
-    pieces: list[str] = []
-    run: list[IncomingPart] = []
-    for seq in range(1, total + 1):
-        if seq in by_seq:
-            run.append(by_seq[seq])
-            continue
-        if run:
-            pieces.append(_run_text(run))
-            run = []
-        pieces.append(gap_marker(seq, total))
-    if run:
-        pieces.append(_run_text(run))
-    return "".join(pieces)
-
-
 def _assemble(
-    group: list[IncomingPart], *, settings: Settings | None, clock: Clock, rules: IncomingRules
+    group: list[IncomingPart],
+    *,
+    settings: Settings | None,
+    clock: Clock,
+    rules: IncomingRules,
+    clear: joining.Texts | None = None,
 ) -> StoreResult:
     """Create (or update) the message for ``group``; run the after-complete rules if it is
-    complete. Runs inside the caller's transaction."""
+    complete. Runs inside the caller's transaction. ``clear``: the clear text of the part just
+    received (the others come from memory, or as stored)."""
+    settings = settings or Settings()
+    hiding = _hiding(rules, settings)
     complete = _is_complete(group)
-    body = _body(group)
+    texts = joining.texts(group, clear)
+    body = joining.body(group, texts, hiding)
+    hidden = hiding and bool(joining.lost(group, texts))  # digits hidden for good
     owner_id = next((p.message_id for p in group if p.message_id), None)
     first = group[0]
     times = [p.sender_time for p in group if p.sender_time]
@@ -354,13 +339,12 @@ def _assemble(
     problems: list[str] = []
     sensitive = _scan_sensitive(body, rules, problems)
     _set_flag(message, "sensitive", sensitive)
-    settings = settings or Settings()
-    masking = sensitive and rules.mask is not None and bool(settings.get("mask_sensitive"))
+    masking = sensitive and hiding
     if masking and rules.mask is not None:
         # Hidden before anything is written: the full number never reaches the message row
         # or its search index; the parts lose their text and raw PDU in this transaction.
         message.body = rules.mask(body)
-        message.masked = True
+    message.masked = masking or hidden or body != joining.body(group, texts, False)
     message.save()
     ids = [p.id for p in group if p.message_id != message.id]
     if ids:
