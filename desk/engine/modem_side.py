@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from desk.automations import calls
 from desk.base import events as ev
 from desk.base.clock import Clock
+from desk.engine import modem_state
 from desk.messaging import delivery, inbox, outbox, send_queue
 from desk.messaging.inbox import IncomingRules
 from desk.store import fencing
@@ -94,6 +95,7 @@ class ModemSide:
     rules: IncomingRules
     _last_id: int
     generation: int | None  # the modem owner's fencing token (several counters), else None
+    profile: modem_state.Profile | None
 
     if TYPE_CHECKING:  # desk.engine.server_side
 
@@ -175,6 +177,7 @@ class ModemSide:
         elif isinstance(event, me.StatusChanged):
             self.status = event.status
             self.emit(ev.ModemStatusChanged(event.status))
+            modem_state.note(self.profile, event.status, self.clock.now())  # WARNING, status file
         elif isinstance(event, me.UssdResult):
             self.emit(ev.BalanceReceived(event.text, event.error))
         elif isinstance(event, me.CallMissed):
