@@ -52,7 +52,7 @@ from desk.cli import report as report_command
 from desk.cli import templates as template_commands
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of, where
-from desk.engine import db_trouble, links
+from desk.engine import db_trouble, links, modem_state
 from desk.engine.api import Engine
 from desk.messaging import outbox
 from desk.store import audit
@@ -401,6 +401,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     out(f"profile: {profile.data_dir}")
     out(f"database: {where(profile)}" + (" (the shop's server)" if profile.database_url else ""))
     out(f"engine:  {'running (' + running.describe() + ')' if running else 'not running'}")
+    seen = modem_state.read(profile) if running else None  # an engine that is gone says nothing
+    if seen is not None:
+        out(f"modem:   {modem_state.describe(seen)}")
     if profile.database_url is None and not profile.db_path.exists():
         out("no messages yet (no database)")
         return 0
