@@ -5,7 +5,6 @@ returns its FaultRow."""
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import signal
@@ -16,6 +15,11 @@ import time
 from pathlib import Path
 
 from fault_kit import PY, ROOT, FaultRow, Shop, env, textdesk
+
+# One small tmpfs for the tests and the fault run (bench/faults.py mounts it through here).
+from tests.helpers.small_disk import fill
+from tests.helpers.small_disk import mount_small as mount_small
+from tests.helpers.small_disk import unmount as unmount
 
 CUSTOMER = "+12025550143"
 HOLD_LOCK = (
@@ -221,34 +225,6 @@ def corrupted_backup(shop: Shop, workdir: Path) -> FaultRow:
 # --- a full disk -----------------------------------------------------------------------------
 
 
-def mount_small(path: Path, size: str = "4m") -> str | None:
-    path.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    return (
-        None if done.returncode == 0 else (done.stderr.strip() or f"mount exit {done.returncode}")
-    )
-
-
-def fill(directory: Path) -> Path:
-    target = directory / "filler.bin"
-    chunk = b"\0" * 65536
-    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
-    try:
-        while True:
-            try:
-                os.write(fd, chunk)
-            except OSError as exc:
-                if exc.errno != errno.ENOSPC:
-                    raise
-                if len(chunk) == 1:
-                    break
-                chunk = chunk[: len(chunk) // 2]
-    finally:
-        os.close(fd)
-    return target
-
-
 def disk_full(shop: Shop, disk: Path, hold: float = 15.0) -> FaultRow:
     """``shop``'s profile lives on the small filesystem mounted at ``disk``."""
     row = shop.begin("disk full (4 MB filesystem)")
@@ -270,10 +246,6 @@ def disk_full(shop: Shop, disk: Path, hold: float = 15.0) -> FaultRow:
     if n_tb:
         row.bad.append(f"{n_tb} tracebacks in serve's output")
     return row
-
-
-def unmount(path: Path) -> None:
-    subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
 # --- a 100,000-row import while texts arrive ------------------------------------------------------

@@ -2,7 +2,8 @@
 
 ``small_disk(path)`` mounts it (root only; the test is skipped with the reason when the mount is
 refused) and unmounts it afterwards; ``fill(dir)`` writes a filler file until the filesystem
-says it is full and returns it (delete it to give the space back)."""
+says it is full and returns it (delete it to give the space back). The fault run (bench/faults.py,
+bench/fault_desk.py) uses the same ``mount_small`` / ``unmount`` / ``fill``."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ import pytest
 FILLER = "filler.bin"
 
 
-@contextlib.contextmanager
-def small_disk(path: Path, size: str = "4m") -> Iterator[Path]:
+def mount_small(path: Path, size: str = "4m") -> str | None:
+    """Mount a tmpfs of ``size`` at ``path``; None when mounted, else why not (plain words)."""
     path.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
@@ -27,12 +28,24 @@ def small_disk(path: Path, size: str = "4m") -> Iterator[Path]:
         text=True,
         check=False,
     )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a {size} tmpfs here: {done.stderr.strip() or done.returncode}")
+    return (
+        None if done.returncode == 0 else (done.stderr.strip() or f"mount exit {done.returncode}")
+    )
+
+
+def unmount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str = "4m") -> Iterator[Path]:
+    why = mount_small(path, size)
+    if why is not None:
+        pytest.skip(f"cannot mount a {size} tmpfs here: {why}")
     try:
         yield path
     finally:
-        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+        unmount(path)
 
 
 def fill(directory: Path) -> Path:
