@@ -52,11 +52,17 @@ class Values:
         return getattr(self, key) if key in KNOWN else None
 
 
+def names(name: str | None) -> tuple[str, str]:
+    """({first_name}, {name}) of a contact called ``name`` (no name: both empty)."""
+    full = name or ""
+    return (full.split(" ")[0] if full else "", full)
+
+
 def for_contact(contact: Contact | None, settings: SettingsReader) -> Values:
     """The values every text to ``contact`` has: their names, the shop's name and signature."""
-    name = (contact.name if contact is not None else "") or ""
+    first_name, name = names(contact.name if contact is not None else None)
     return Values(
-        first_name=name.split(" ")[0] if name else "",
+        first_name=first_name,
         name=name,
         shop=str(settings.get("shop_name") or ""),
         signature=str(settings.get("signature") or ""),
