@@ -9,7 +9,7 @@ statement, the conversations that are new, the messages, their parts, the runs' 
 the conversations' latest activity and the reminders' next occurrence each in one more. What
 every text of the batch shares is worked out once: the placeholders of an occurrence, the SMS
 plan of a text, the quiet-hours hold of a time zone and its words, the next occurrence of a
-rule; a number's facts are kept for the life of the process (``number_facts``).
+rule; a number's facts are kept for the life of the process (``desk.reminders.numbers``).
 
 A message the outbox might refuse (empty or too long a text, a number that cannot be texted) is
 not batched: it goes through ``outbox.queue_message`` one by one (``slow_queue``), which says why.
@@ -18,14 +18,10 @@ not batched: it goes through ``outbox.queue_message`` one by one (``slow_queue``
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import phonenumbers
-from phonenumbers import timezone as pn_tz
+from zoneinfo import ZoneInfo
 
 from desk.base import quiet_hours
 from desk.base.clock import to_db
@@ -34,6 +30,7 @@ from desk.messaging.contacts import preview
 from desk.messaging.outbox import AUTOMATED_PRIORITY
 from desk.reminders import batch_sql
 from desk.reminders.manage import DONE, MISSED, SCHEDULED
+from desk.reminders.numbers import number_lookup, recipient_zone
 from desk.reminders.recurrence import Rule
 from desk.store import attention
 from desk.store.activity import OPENED, ConversationEvent
@@ -171,13 +168,13 @@ def materialise(
                 runs.append((reminder.id, contact.id, when_db, state, reason, now_db))
                 continue
             text, plan = texts.text(reminder, contact.name)
-            sendable, number_zone = number_facts(contact.number)
+            sendable, geographical, national = number_lookup(contact.number)
             if not text.strip() or plan.parts > pdu_codec.MAX_PARTS or not sendable:
                 message_id = slow_queue(reminder.id, contact.id, when, now)
                 if message_id is not None:
                     queued.append(message_id)
                 continue
-            tz = _zone(contact.timezone, number_zone, shop_zone)
+            tz = recipient_zone(contact.number, contact.timezone, geographical, national, shop_zone)
             if tz not in holds:
                 holds[tz] = quiet_hours.hold(now, tz, window)
             hold = holds[tz]
@@ -266,50 +263,6 @@ class _Texts:
 def hold_words(hold: datetime, tz: ZoneInfo) -> str:
     """Why a queued reminder waits, in the recipient's zone ``tz`` (the run's reason)."""
     return f"waits for quiet hours to end ({hold.astimezone(tz):%Y-%m-%d %H:%M} {tz.key})"
-
-
-_E164 = re.compile(r"\+\d{3,17}")
-
-
-@functools.lru_cache(maxsize=50_000)
-def number_facts(number: str) -> tuple[bool, str | None]:
-    """(the outbox takes it without a word, the zone of its country when that has one) for a
-    stored number, from one parse: what ``phones.normalize`` accepts for an E.164 number and
-    ``phones.region_timezone`` answers, at half the cost. Anything not plainly E.164 is
-    (False, None): it goes through ``queue_message``, which decides and says why."""
-    if not _E164.fullmatch(number):
-        return False, None
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return False, None
-    # A number of the right length is taken, known to the metadata or not (desk.base.phones'
-    # rule). The type, found once, chooses the zone lookup (as time_zones_for_number does).
-    kind = phonenumbers.number_type(parsed)
-    if not phonenumbers.is_possible_number(parsed):
-        return False, None
-    if phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != number:
-        return False, None
-    if parsed.country_code is not None and phonenumbers.is_number_type_geographical(
-        kind, parsed.country_code
-    ):
-        found = pn_tz.time_zones_for_geographical_number(parsed)
-    else:
-        found = pn_tz.time_zones_for_number(parsed)
-    zones = tuple(z for z in found if z != "Etc/Unknown")
-    return True, (zones[0] if len(zones) == 1 else None)
-
-
-@functools.lru_cache(maxsize=1024)
-def _zone(own: str | None, number_zone: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    """``contacts.contact_zone`` with the number's zone already known."""
-    for name in (own, number_zone):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return fallback
 
 
 def _recipients(reminder_ids: list[int]) -> dict[int, list[_Recipient]]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from desk.base import phones
 from desk.base.clock import FakeClock, to_db
-from desk.messaging.contacts import quiet_hold
+from desk.messaging.contacts import contact_zone, quiet_hold
 from desk.reminders import scheduler as scheduler_module
-from desk.reminders.materialise import number_facts
+from desk.reminders.numbers import number_facts, number_lookup, recipient_zone
 from desk.reminders.scheduler import Scheduler
 from desk.store.db import close_database, db, open_database
 from desk.store.models import (
@@ -114,3 +115,23 @@ def test_number_facts_agree_with_phones():
             valid = False
         expected = (valid, phones.region_timezone(number) if valid else None)
         assert number_facts(number) == expected, number
+
+
+def test_the_zone_without_the_number_type_is_contact_zone_s():
+    """number_lookup + recipient_zone (the type only when it would change the zone) give the
+    zone contacts.contact_zone gives, for every own zone and shop zone."""
+    random.seed(11)
+    numbers = [*_numbers(200), "+12125550143", "+15555555555", "+447911123456", "+33612345678"]
+    numbers += [f"+1{random.randrange(10**10):010d}" for _ in range(200)]
+    numbers += ["+61412345678", "+79161234567", "+5511987654321", "+34612345678"]
+    shops = [ZoneInfo(k) for k in ("America/New_York", "Europe/London", "Australia/Sydney")]
+    for number in numbers:
+        sendable, geographical, national = number_lookup(number)
+        assert sendable == number_facts(number)[0], number
+        if not sendable:
+            continue
+        for own in (None, "", "Europe/Paris", "Not/AZone"):
+            contact = Contact(number=number, timezone=own)
+            for shop in shops:
+                got = recipient_zone(number, own, geographical, national, shop)
+                assert got.key == contact_zone(contact, shop).key, (number, own, shop)
