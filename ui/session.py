@@ -130,7 +130,13 @@ def start(
         raise
     session = Session(profile, engine, vm=vm, tmp=tmp)
     if window:
+        from PySide6.QtWidgets import QApplication
+
+        from ui import theme
         from ui.main_window import MainWindow
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.use_emoji_fonts(app)  # emoji, not empty boxes (issue 13 item 17)
         session.window = MainWindow(engine, log_path=profile.log_path)
     return session
