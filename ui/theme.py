@@ -65,3 +65,28 @@ def bold(font: QFont) -> QFont:
     f = QFont(font)
     f.setBold(True)
     return f
+
+
+# Colour emoji fonts, tried in turn for characters the text font lacks (else they show as empty
+# boxes): Linux (the .deb depends on fonts-noto-color-emoji), Windows, macOS, then older ones.
+EMOJI_FAMILIES = (
+    "Noto Color Emoji",
+    "Segoe UI Emoji",
+    "Apple Color Emoji",
+    "Segoe UI Symbol",
+    "Twemoji Mozilla",
+    "EmojiOne Color",
+    "Noto Emoji",
+)
+
+
+def use_emoji_fonts(app: QApplication) -> QFont:
+    """The app font with the system's colour emoji fonts as its fallbacks (QFont.setFamilies:
+    the text family first), and the same as substitutions for fonts set by family name."""
+    font = QFont(app.font())
+    first = [f for f in font.families() or [font.family()] if f not in EMOJI_FAMILIES]
+    font.setFamilies([*first, *EMOJI_FAMILIES])
+    for family in first:
+        QFont.insertSubstitutions(family, list(EMOJI_FAMILIES))
+    app.setFont(font)
+    return font
