@@ -135,7 +135,7 @@ class ConversationDelegate(QStyledItemDelegate):
         if marks.asked_to_stop:
             out.append(("Asked to stop", theme.UNCERTAIN))
         if marks.reschedule:
-            out.append(("Reschedule", theme.CALLBACK))
+            out.append(("Reschedule", theme.APPOINTMENT))
         if marks.reminder_late:
             out.append(("Reminder not sent", theme.UNCERTAIN))
         if marks.earlier:

@@ -11,6 +11,7 @@ DELIVERED = QColor("#188038")
 FAILED = QColor("#d93025")
 UNCERTAIN = QColor("#e37400")
 CALLBACK = QColor("#b06000")
+APPOINTMENT = QColor("#8430ce")  # the customer asked to move an appointment
 MUTED = QColor("#80868b")
 # internal notes (staff only, never sent): sticky-note yellow, unlike any bubble
 NOTE_BG = QColor("#fff4c2")
