@@ -11,20 +11,14 @@ import pytest
 
 from desk.store.db import close_database, open_server_database
 from desk.store.models import OUT, QUEUED, Contact, Conversation, Message
-from tests.helpers.postgres import PgServer, running_server
+from tests.helpers.postgres import PgServer
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    with running_server() as server:
-        yield server
-
-
 @pytest.fixture
 def pg_url(pg_server: PgServer) -> Iterator[str]:
-    url = pg_server.fresh_database()
+    url = pg_server.fresh_database()  # pg_server: tests/conftest.py's, one server a session
     open_server_database(url)
     yield url
     close_database()
