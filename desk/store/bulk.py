@@ -216,7 +216,7 @@ def insert_rows(model: type[pw.Model], rows: Iterable[Mapping[str, object]]) -> 
         names += list(defaults)
     fields = [meta.fields[name] for name in names]
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    marks = ", ".join("?" for _ in fields)
+    marks = ", ".join(db.param for _ in fields)  # "?" on SQLite, "%s" on PostgreSQL
     sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'
     values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True)) for row in rows]
     cursor = db.cursor()
@@ -234,8 +234,9 @@ def update_rows(model: type[pw.Model], rows: Iterable[Mapping[str, object]]) -> 
     names = [name for name in rows[0] if name != "id"]
     fields = [meta.fields[name] for name in names]
     key = meta.fields["id"]
-    assignments = ", ".join(f'"{field.column_name}" = ?' for field in fields)
-    sql = f'UPDATE "{meta.table_name}" SET {assignments} WHERE "{key.column_name}" = ?'
+    mark = db.param  # "?" on SQLite, "%s" on PostgreSQL
+    assignments = ", ".join(f'"{field.column_name}" = {mark}' for field in fields)
+    sql = f'UPDATE "{meta.table_name}" SET {assignments} WHERE "{key.column_name}" = {mark}'
     values = [
         (*(f.db_value(row[n]) for f, n in zip(fields, names, strict=True)), key.db_value(row["id"]))
         for row in rows

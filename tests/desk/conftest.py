@@ -16,6 +16,14 @@ from modem.events import DeliveryReport, IncomingSms, PartSent, SendFailed
 _tokens = itertools.count(1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about SQLite itself; skipped, with the reason, on PostgreSQL "
+        "(tests/helpers/engines.py)",
+    )
+
+
 @pytest.fixture
 def database(tmp_path):
     database = open_database(tmp_path / "textdesk.sqlite3")

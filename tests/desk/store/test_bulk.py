@@ -15,7 +15,7 @@ from desk.base.clock import FakeClock, to_db
 from desk.reminders.appointments import source_key
 from desk.reminders.csv_import import ImportJob
 from desk.reminders.csv_parse import Row
-from desk.store.bulk import BulkJob, JobState, JobStatus, insert_rows
+from desk.store.bulk import BulkJob, JobState, JobStatus, insert_rows, update_rows
 from desk.store.db import db
 from desk.store.models import Appointment, Contact, Reminder, ReminderRecipient
 from desk.store.settings import Settings
@@ -98,6 +98,30 @@ def test_insert_rows_fills_defaults_like_peewee(database):
     assert contact.created_at == NOW.replace(tzinfo=None)
 
 
+def test_insert_and_update_rows_use_the_engines_placeholders(database):
+    """One prepared statement each, in the engine's own parameter style ("?" on SQLite, "%s" on
+    PostgreSQL); a value with "%" or "?" in it is stored as it is."""
+    rows = [
+        {"number": f"+120255502{i:02d}", "name": f"50% off? #{i}", "created_at": to_db(NOW)}
+        for i in range(3)
+    ]
+    with db.atomic():
+        assert insert_rows(Contact, rows) == 3
+    ids = {c.number: c.id for c in Contact.select()}
+    changes = [
+        {"id": ids["+12025550200"], "name": "Ana?", "opted_out": True},
+        {"id": ids["+12025550202"], "name": "100%", "opted_out": False},
+    ]
+    with db.atomic():
+        assert update_rows(Contact, changes) == 2 and update_rows(Contact, []) == 0
+    got = {c.number: (c.name, c.opted_out) for c in Contact.select()}
+    assert got == {
+        "+12025550200": ("Ana?", True),
+        "+12025550201": ("50% off? #1", False),
+        "+12025550202": ("100%", False),
+    }
+
+
 def _rows(n: int) -> list[Row]:
     start = NOW + timedelta(days=5)
     out = []
@@ -111,6 +135,7 @@ def _rows(n: int) -> list[Row]:
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.sqlite_only("SQLite's one write lock per file, probed by a second sqlite3 connection")
 def test_a_100k_row_import_leaves_the_lock_to_another_writer_between_steps(database, tmp_path):
     """While the import runs (its own thread and connection, as the engine's core thread), another
     connection writes with BEGIN IMMEDIATE about every 100 ms, as ``textdesk send`` would: every
