@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from desk.store.db import close_database, open_database
+from desk.store.db import close_database, open_database, open_server_database
+from tests.helpers import engines
 
 
 @contextmanager
@@ -26,6 +27,10 @@ def fresh_database(name: str = "textdesk.sqlite3") -> Iterator[Path]:
 
 def reopen(path: Path) -> None:
     """The app restarted: close the database and open the same file again (only what was
-    committed is there)."""
+    committed is there); on PostgreSQL (tests/helpers/engines.py) the same server database."""
     close_database()
-    open_database(path)
+    url = engines.server_url()
+    if url is not None:
+        open_server_database(url)
+    else:
+        open_database(path)
