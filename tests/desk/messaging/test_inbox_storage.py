@@ -3,7 +3,6 @@ bad PDUs, the dedupe key."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from desk.base.clock import to_db
@@ -25,6 +24,7 @@ from modem.codec.addresses import encode_sender, encode_smsc, encode_timestamp
 from modem.events import IncomingSms
 from tests.desk.conftest import sms_event, sms_events
 from tests.helpers.databases import reopen
+from tests.helpers.engines import second_connection
 
 ANNA = "+12015550123"
 LONG = (
@@ -54,7 +54,7 @@ def test_single_sms_is_stored_with_a_new_contact_and_conversation(database, sett
 
 def test_the_part_is_committed_before_store_incoming_returns(database, settings, clock, tmp_path):
     store_incoming(sms_event(ANNA, "committed?"), settings=settings, clock=clock, rules=RULES)
-    other = sqlite3.connect(str(tmp_path / "textdesk.sqlite3"))
+    other = second_connection(tmp_path / "textdesk.sqlite3")
     try:
         rows = other.execute("SELECT body FROM message").fetchall()
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -38,6 +37,7 @@ from modem.codec import pdu as codec
 from modem.events import PartSubmitting
 from tests.desk.conftest import failed, report_event, sent
 from tests.helpers.databases import reopen
+from tests.helpers.engines import second_connection
 
 ANNA = "+12015550123"
 BEN = "+14155552671"
@@ -67,7 +67,7 @@ def test_queue_commits_a_queued_message_with_its_parts(database, settings, clock
         (2, ANNA, "pending"),
         (3, ANNA, "pending"),
     ]
-    other = sqlite3.connect(str(tmp_path / "textdesk.sqlite3"))
+    other = second_connection(tmp_path / "textdesk.sqlite3")
     try:
         assert other.execute("SELECT state FROM message").fetchall() == [("queued",)]
     finally:
@@ -147,7 +147,7 @@ def test_state_machine_queued_sending_sent_delivered(database, settings, clock, 
     (job,) = take_jobs(settings=settings, clock=clock, limit=5)
     assert (job.job_id, job.number, job.text) == (message.id, ANNA, LONG)
     assert job.concat_ref == message.concat_ref and job.start_part == 1 and job.request_report
-    other = sqlite3.connect(str(tmp_path / "textdesk.sqlite3"))  # committed before returning
+    other = second_connection(tmp_path / "textdesk.sqlite3")  # committed before returning
     try:
         assert other.execute("SELECT state FROM message").fetchall() == [("sending",)]
     finally:
