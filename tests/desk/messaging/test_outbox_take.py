@@ -48,8 +48,10 @@ def _bulk_queue(settings, clock, count, *, number=NY, automated=False, parts=1):
     with outbox.db.atomic():
         for piece in chunks(rows):
             cursor = Message.insert_many(piece).execute()
-            last = int(cursor) if not isinstance(cursor, list) else cursor[-1]
-            ids.extend(range(last - len(piece) + 1, last + 1))
+            if isinstance(cursor, int):  # SQLite: the last row's id
+                ids.extend(range(cursor - len(piece) + 1, cursor + 1))
+            else:  # PostgreSQL: the ids, from INSERT ... RETURNING
+                ids.extend(int(row[0]) for row in cursor)
         parts_rows = [
             {"message": mid, "seq": seq, "number": number}
             for mid in ids[1:]
