@@ -16,7 +16,9 @@ def test_one_query_with_defaults_and_undecodable_values(database):
     settings = Settings()
     settings.set("rate_per_minute", 7)
     settings.set("quiet_hours", "09:00-18:00")
-    Setting.insert(key="rate_per_day", value="{not json").on_conflict_replace().execute()
+    Setting.insert(key="rate_per_day", value="{not json").on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: "{not json"}
+    ).execute()
     with statements(database) as seen:
         snap = settings.snapshot()
     assert len(seen) == 1
@@ -73,7 +75,9 @@ def test_a_snapshot_is_what_settings_readers_accept():
     ],
 )
 def test_a_stored_value_of_the_wrong_kind_reads_as_the_default(database, key, stored):
-    Setting.insert(key=key, value=stored).on_conflict_replace().execute()
+    Setting.insert(key=key, value=stored).on_conflict(
+        conflict_target=[Setting.key], update={Setting.value: stored}
+    ).execute()
     settings = Settings()
     assert settings.get(key) == SPECS[key].default
     assert settings.snapshot().get(key) == SPECS[key].default
