@@ -92,6 +92,11 @@ def test_accents_are_ignored_both_ways(shop) -> None:
     assert [h.contact_id for h in hits if h.is_contact] == [shop["anna"].contact_id]
 
 
+@pytest.mark.postgresql_xfail(
+    "desk.read.search_pg's contact snippet is one ts_headline over name, number, notes and tags "
+    "together, so it starts with the name and gets no 'name · ' prefix; FTS5's snippet(-1) picks "
+    "the matching column (notes)"
+)
 def test_contact_fields_name_notes_tags(shop) -> None:
     def contacts(q: str) -> list[int]:
         return [h.contact_id for h in search.search(q) if h.is_contact]
