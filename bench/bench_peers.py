@@ -32,6 +32,7 @@ Exits non-zero when TextDesk lost or doubled a message or did not match every re
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -187,6 +188,25 @@ def main() -> int:
     return report(results, runners, n, args.delay)
 
 
+def summary(results: list[Result], n: int, delay: float) -> dict[str, float]:
+    """The figures as one machine-readable line (bench/run_all.py): per program and scenario
+    (``0`` no delay, ``d`` the network delay) the rate, its ratio to the limit, bytes per SMS,
+    reports stored; and the limits from TextDesk's run."""
+    short = {TextDesk.name: "textdesk", Gammu.name: "gammu", Smstools.name: "smstools3"}
+    out: dict[str, float] = {"texts": n, "delay_s": delay}
+    for r in results:
+        key = f"{short[r.program]}_{'0' if r.delay == 0 else 'd'}"
+        out[f"{key}_rate"] = round(r.rate, 3)
+        out[f"{key}_of_limit"] = round(r.rate / r.limit.per_second, 3) if r.limit.per_second else 0
+        out[f"{key}_bytes_per_sms"] = round(r.bytes_per_sms, 1)
+        out[f"{key}_reports"] = r.reports
+        out[f"{key}_submitted"] = r.submitted
+        out[f"{key}_doubled"] = r.doubled
+        if r.program == TextDesk.name:
+            out[f"limit_{key[-1]}_rate"] = round(r.limit.per_second, 3)
+    return out
+
+
 def report(results: list[Result], runners: list[type], n: int, delay: float) -> int:
     def row(program: str, d: float) -> Result | None:
         return next((r for r in results if r.program == program and r.delay == d), None)
@@ -228,6 +248,7 @@ def report(results: list[Result], runners: list[type], n: int, delay: float) -> 
     print("Settings:")
     for runner in runners:
         print(f"  {runner.name}: {runner.settings}")
+    print("RESULT " + json.dumps(summary(results, n, delay)))
     bad = [
         r for r in results
         if r.program == TextDesk.name and (r.submitted != n or r.doubled or r.reports != n)
