@@ -162,3 +162,35 @@ def test_new_build_opens_an_old_schema_database_and_keeps_settings(built, tmp_pa
     assert con.execute("SELECT count(*) FROM reminder").fetchone()[0] == 0
     con.close()
     assert list(profile.glob("textdesk.schema-v1.*.bak"))
+
+
+def test_bundle_imports_vcard_contacts_without_pytz(built, tmp_path):
+    """vobject runs in the bundle without pytz (left out: its icalendar part stands in for it)."""
+    exe, _, _, _ = built
+    internal = exe.parent / "_internal"
+    assert not (internal / "pytz").exists()
+    vcf = tmp_path / "contacts.vcf"
+    vcf.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Smith\r\nN:Smith;Anna;;;\r\n"
+        b"TEL;TYPE=CELL:+1 201-555-0123\r\nCATEGORIES:VIP\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:J\xc3\xbcrgen M\xc3\xbcller\r\n"
+        b"TEL;TYPE=work:+1 201 555 0199\r\nEND:VCARD\r\n"
+    )
+    profile = tmp_path / "profile"
+    env = clean_env(tmp_path / "home")
+    (tmp_path / "home").mkdir()
+    proc = subprocess.run(
+        [str(exe), "contacts", "import", str(vcf), "--yes", "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 number(s) in 2 entries, 0 rejected" in proc.stdout, proc.stdout
+    assert "2 added" in proc.stdout, proc.stdout
+    assert not unexpected_stderr(proc.stderr)
+    con = sqlite3.connect(profile / "textdesk.sqlite3")
+    rows = con.execute("SELECT number, name FROM contact ORDER BY number").fetchall()
+    con.close()
+    assert rows == [("+12015550123", "Anna Smith"), ("+12015550199", "Jürgen Müller")]
