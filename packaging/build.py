@@ -4,7 +4,8 @@
     python packaging/build.py --onefile  # a single executable instead of the folder
     python packaging/build.py --smoke    # then launch the built bundle with --self-test
 
-Prints the sizes against the budgets (bundle <= 165 MB, compressed <= 70 MB; see the constants) and the start time.
+Prints the sizes against the budgets (bundle <= 165 MB, compressed <= 70 MB; see the constants) and the
+start time. Exits 1 with one line when a size is over its budget; a slow start is only a warning.
 """
 
 from __future__ import annotations
@@ -223,23 +224,34 @@ def main(argv: list[str] | None = None) -> int:
     bundle = exe if args.onefile else exe.parent
     size = tree_size(bundle)
     print(f"bundle: {bundle} {mb(size)} (budget {BUNDLE_BUDGET_MB} MB)")
+    over = []
+    if size > BUNDLE_BUDGET_MB * 1_000_000:
+        over.append(f"the bundle is {mb(size)}, over its {BUNDLE_BUDGET_MB} MB budget")
     if WINDOWS:
         installer = None if args.onefile else make_nsis_installer(bundle)
         if installer:
             print(f"installer: {installer} {mb(installer.stat().st_size)}")
     else:
         tarball = make_tarball(bundle)
-        print(f"tar.gz: {tarball} {mb(tarball.stat().st_size)} (budget {COMPRESSED_BUDGET_MB} MB)")
+        compressed = tarball.stat().st_size
+        print(f"tar.gz: {tarball} {mb(compressed)} (budget {COMPRESSED_BUDGET_MB} MB)")
+        if compressed > COMPRESSED_BUDGET_MB * 1_000_000:
+            over.append(
+                f"the tar.gz is {mb(compressed)}, over its {COMPRESSED_BUDGET_MB} MB budget"
+            )
         if not args.no_deb and not args.onefile and shutil.which("dpkg-deb"):
             deb = make_deb(bundle)
             print(f"deb: {deb} {mb(deb.stat().st_size)}")
     seconds = start_time(exe)
     print(f"start: launch to usable window {seconds:.2f} s (budget {START_BUDGET_S} s)")
+    if seconds > START_BUDGET_S:
+        # Only a warning: the figure moves with whatever else runs on a shared machine.
+        print(f"WARNING: start took {seconds:.2f} s, over its {START_BUDGET_S} s budget")
     if args.smoke:
         smoke(exe)
-    over = size > BUNDLE_BUDGET_MB * 1_000_000
     if over:
-        print(f"WARNING: the bundle is over its {BUNDLE_BUDGET_MB} MB budget")
+        print(f"build.py: {'; '.join(over)}", file=sys.stderr)
+        return 1
     return 0
 
 
