@@ -76,8 +76,8 @@ def _filtered(
         return query.join(m.Contact).where(m.Contact.callback_requested == True)  # noqa: E712
     if filter == "attention":  # some cause is there (desk.store.attention), as the markers say
         return query.where(m.Conversation.attention != "")
-    if filter == "mine":
-        return query.where(m.Conversation.assigned_to == (staff or None))
+    if filter == "mine":  # nobody signed in: nothing is theirs (== None would be IS NULL)
+        return query.where(m.Conversation.assigned_to == staff if staff else pw.SQL("1 = 0"))
     if filter == "unassigned":
         return query.where(m.Conversation.assigned_to.is_null())
     return query
