@@ -13,12 +13,13 @@ from collections.abc import Mapping
 
 from desk.base import phones
 from desk.base.clock import Clock
-from desk.messaging import contacts
-from desk.store import audit
+from desk.engine import live
+from desk.messaging import contacts, staff
+from desk.store import audit, counters
 from desk.store.models import IN, Conversation, Message
 from desk.store.settings import Settings
 
-__all__ = ["mark_unread", "open_conversation", "save_settings"]
+__all__ = ["assign", "mark_unread", "open_conversation", "replying", "save_settings"]
 
 
 def open_conversation(number: str, *, settings: Settings, clock: Clock) -> int:
@@ -69,3 +70,29 @@ def mark_unread(conversation_id: int) -> bool:
         Conversation.id == conversation_id
     ).execute()
     return True
+
+
+def assign(conversation_id: int, name: str | None, *, by: str | None, clock: Clock) -> None:
+    """Assign the conversation to the staff member ``name`` (None: to nobody), audited with who
+    did it; the other counters are told (on a server). ValueError in plain words for an unknown
+    name or conversation."""
+    counters.assign(conversation_id, name)
+    words = f"assigned to {name}" if name else "unassigned"
+    audit.record("assign", f"conversation {conversation_id} {words}", by, clock=clock)
+    live.notify(live.CONVERSATION_UPDATED, conversation_id)
+
+
+def replying(
+    name: str,
+    counter: str,
+    conversation_id: int | None,
+    *,
+    before: int | None = None,
+    clock: Clock,
+) -> None:
+    """``name`` types a reply in ``conversation_id`` at ``counter`` (None: stopped), having been
+    in ``before``; on a server the other counters are told about both conversations at commit
+    (as a conversation update: their windows read who is replying again)."""
+    staff.replying(name, counter, conversation_id, clock=clock)
+    for cid in {c for c in (before, conversation_id) if c is not None}:
+        live.notify(live.CONVERSATION_UPDATED, cid)
