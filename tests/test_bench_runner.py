@@ -1,0 +1,79 @@
+"""bench/run_all.py: summary tables from saved real outputs (--from), and one real quick run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNNER = ROOT / "bench" / "run_all.py"
+# real outputs: bench_engine --quick twice; bench_peers run 1 copied while it ran (no RESULT line yet)
+DATA = Path(__file__).resolve().parent / "bench_runner_data"
+
+
+def run(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run(
+        [sys.executable, str(RUNNER), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def rows(md: str) -> dict[str, list[str]]:
+    """Figure label -> the other cells of its row."""
+    out = {}
+    for line in md.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) > 2 and cells[0] != "figure":
+            out[cells[0]] = cells[1:]
+    return out
+
+
+def test_from_saved_outputs_reads_the_figures_and_marks_the_unreadable_unknown(
+    tmp_path: Path,
+) -> None:
+    done = run("--from", str(DATA), "--only", "engine", "peers", "--out", str(tmp_path), timeout=30)
+    md = (tmp_path / "latest.md").read_text()
+    assert md in done.stdout
+    table = rows(md)
+    # engine: run 1, run 2, spread, target, result
+    assert table["modem layer alone (SMS/s)"][:3] == ["83.4", "87.0", "3.6 (4.2 %)"]
+    assert table["engine (queued) / modem layer alone"] == ["0.26", "0.27", "0.01 (3.8 %)",
+                                                            "≥ 0.95", "not met"]  # fmt: skip
+    assert table["nothing lost, doubled or unmatched"][:2] == ["yes", "yes"]
+    assert table["nothing lost, doubled or unmatched"][-1] == "met"
+    # peers: no RESULT line, so TextDesk's figures come from its progress lines; run 2 is missing
+    assert table["TextDesk, no network delay (SMS/s)"][:2] == ["52.4", "unknown"]
+    assert table["TextDesk, no delay: share of the line's limit"][-1] == "unknown"
+    assert table["smstools3 (report = yes), no delay (SMS/s)"][:2] == ["unknown", "unknown"]
+    assert table["TextDesk / smstools3, no delay"][-1] == "unknown"
+    assert "run 2: no saved output" in md
+    assert table["gammu-smsd, no delay (SMS/s)"][:2] == ["1.4", "unknown"]
+    assert table["gammu-smsd bytes on the line per SMS"][0] == "276"
+    # 15 figures in run 2, 6 in run 1 (smstools3's 5 and gammu's 1 s delay)
+    assert "bench_peers.py: 21 figure(s) unknown" in md
+    assert "bench_engine.py:" not in md  # every engine figure was read
+    assert done.returncode == 1  # unknown figures fail the run
+
+
+def test_a_quick_real_run_of_the_cheapest_benchmark(tmp_path: Path) -> None:
+    start = time.monotonic()
+    done = run("--quick", "--only", "engine", "--runs", "1", "--out", str(tmp_path), timeout=90)
+    took = time.monotonic() - start
+    assert took < 60, f"the quick engine run took {took:.0f} s"
+    saved = (tmp_path / "bench_engine.1.txt").read_text()
+    assert "modem layer alone" in saved
+    assert saved.splitlines()[0] in done.stdout  # the benchmark's own lines are shown
+    table = rows((tmp_path / "latest.md").read_text())
+    for label, cells in table.items():
+        assert cells[0] != "unknown", f"{label} not read from a real run: {saved}"
+    assert float(table["modem layer alone (SMS/s)"][0]) > 0
+    assert table["nothing lost, doubled or unmatched"][0] in ("yes", "no")
+    assert "run 1: exit " in done.stdout
