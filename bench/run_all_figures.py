@@ -116,7 +116,8 @@ def parse_engine(out: str) -> Figures:
     m = re.search(r"ratio engine \(Engine\.send\(\) each\) / modem layer alone:\s+" + NUM, out)
     if m:
         fig["ratio_api"] = _f(m.group(1))
-    fig["invariants_hold"] = 0.0 if "INVARIANT FAILED" in out else 1.0
+    if "INVARIANT FAILED" in out or "ratio_api" in fig:  # it got to its end, or said so
+        fig["invariants_hold"] = 0.0 if "INVARIANT FAILED" in out else 1.0
     return fig
 
 
@@ -131,10 +132,14 @@ def parse_incoming(out: str) -> Figures:
     if m:
         fig["mixed_stored_once"] = float(m.group(1) == m.group(2) and m.group(3) == "0")
         fig["mixed_rate"] = _f(m.group(4))
-    lat = re.findall(r"committed row: p50 (\d+) ms, p95 (\d+) ms, max (\d+) ms", out)
-    for (p50, p95, _), run in zip(lat, ("burst", "mixed"), strict=False):
-        fig[f"{run}_p50"], fig[f"{run}_p95"] = _f(p50), _f(p95)
-    fig["invariants_hold"] = 0.0 if "INVARIANT FAILED" in out else 1.0
+    # each run's latency from its own section (a burst that stopped early prints none)
+    sections = re.split(r"^(?=2\. )", out, maxsplit=1, flags=re.M)
+    for part, run in zip(sections, ("burst", "mixed"), strict=False):
+        lat = re.search(r"committed row: p50 (\d+) ms, p95 (\d+) ms, max (\d+) ms", part)
+        if lat:
+            fig[f"{run}_p50"], fig[f"{run}_p95"] = _f(lat.group(1)), _f(lat.group(2))
+    if "INVARIANT FAILED" in out or "mixed_p95" in fig:  # it got to its end, or said so
+        fig["invariants_hold"] = 0.0 if "INVARIANT FAILED" in out else 1.0
     return fig
 
 

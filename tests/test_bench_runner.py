@@ -77,3 +77,24 @@ def test_a_quick_real_run_of_the_cheapest_benchmark(tmp_path: Path) -> None:
     assert float(table["modem layer alone (SMS/s)"][0]) > 0
     assert table["nothing lost, doubled or unmatched"][0] in ("yes", "no")
     assert "run 1: exit " in done.stdout
+
+
+def test_a_cut_short_output_claims_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    head = (DATA / "bench_engine.1.txt").read_text().splitlines(True)[:4]  # no ratio lines
+    (src / "bench_engine.1.txt").write_text("".join(head))
+    done = run("--from", str(src), "--only", "engine", "--runs", "1", "--out", str(tmp_path),
+               timeout=30)  # fmt: skip
+    table = rows((tmp_path / "latest.md").read_text())
+    assert table["modem layer alone (SMS/s)"][0] == "83.4"
+    assert table["engine (queued) / modem layer alone"][-1] == "unknown"
+    assert table["nothing lost, doubled or unmatched"] == ["unknown", "—", "holds", "unknown"]
+    assert done.returncode == 1
+
+
+def test_an_unknown_benchmark_name_is_one_line() -> None:
+    done = run("--only", "nosuch", "--from", str(DATA), timeout=30)
+    assert done.returncode != 0
+    assert "unknown benchmark 'nosuch'" in done.stderr
+    assert "Traceback" not in done.stderr
