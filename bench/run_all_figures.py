@@ -3,7 +3,7 @@
 Each benchmark keeps its own human table. The figures are read from its output: a
 ``RESULT {json}`` line where it prints one (bench_peers.py), otherwise the lines it prints
 (parsed here, so benchmarks others are working on need no edit; a line that no longer matches
-shows as "not read" in the summary and makes the runner exit non-zero).
+shows as "unknown" in the summary and makes the runner exit non-zero).
 """
 
 from __future__ import annotations
