@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.messaging import staff
 from desk.read import queries
 from desk.read import search as desk_search
 from ui import fmt, resources, search_delegate
@@ -37,7 +38,10 @@ FILTER_LABELS = {
     "open": "Open",
     "callback": "Call back",
     "attention": "Needs attention",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
 }
+STAFF_FILTERS = ("mine", "unassigned")  # shown only when the shop has staff
 HitRole = Qt.ItemDataRole.UserRole + 10
 
 
@@ -97,7 +101,7 @@ class ConversationList(QWidget):
             self.filters.addButton(b)
             self.filter_buttons[name] = b
         self._columns = 0
-        self._arrange_filters()
+        self.staff_changed()
         self.filter_buttons["all"].setChecked(True)
 
         self.view = QListView(self)
@@ -147,6 +151,24 @@ class ConversationList(QWidget):
         self.model.set_filter(name)
         self._update_empty()
 
+    def set_staff(self, name: str | None) -> None:
+        """``name`` signed in here: whose conversations "Mine" shows."""
+        self.model.staff = name
+        self.staff_changed()
+        if self.model.filter in STAFF_FILTERS:
+            self.model.reload()
+            self._update_empty()
+
+    def staff_changed(self) -> None:
+        """The staff filters shown only while the shop has staff (back to All when hidden)."""
+        shown = bool(staff.staff_list())
+        for name in STAFF_FILTERS:
+            self.filter_buttons[name].setVisible(shown)
+        if not shown and self.model.filter in STAFF_FILTERS:
+            self.set_filter("all")
+        self._columns = 0
+        self._arrange_filters()
+
     def refresh(self, conversation_id: int | None = None) -> None:
         self.model.refresh(conversation_id)
         self._update_empty()
@@ -156,6 +178,8 @@ class ConversationList(QWidget):
             ("unread", counts.unread),
             ("callback", counts.callback),
             ("attention", counts.attention),
+            ("mine", counts.mine),
+            ("unassigned", counts.unassigned),
         ):
             label = FILTER_LABELS[name]
             self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
@@ -163,13 +187,13 @@ class ConversationList(QWidget):
 
     def _arrange_filters(self) -> None:
         """One row of filter buttons, or two when the text is large or the pane narrow."""
-        buttons = list(self.filter_buttons.values())
+        buttons = [b for b in self.filter_buttons.values() if not b.isHidden()]
         need = sum(b.sizeHint().width() for b in buttons) + 4 * len(buttons) + 12
         columns = len(buttons) if need <= max(self.width(), 1) else 3
         if columns == self._columns:
             return
         self._columns = columns
-        for b in buttons:
+        for b in self.filter_buttons.values():
             self.bar.removeWidget(b)
         for n, b in enumerate(buttons):
             self.bar.addWidget(b, n // columns, n % columns)

@@ -84,6 +84,7 @@ class ConversationListModel(QAbstractListModel):
         self.country = country
         self.page = page
         self.filter = "all"
+        self.staff: str | None = None  # who "mine" means (None: nobody signed in)
         self._ids: list[int] = []
         self._pos: dict[int, int] = {}
         self._rows: dict[int, ConversationRow] = {}
@@ -106,7 +107,7 @@ class ConversationListModel(QAbstractListModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._ids = queries.conversation_ids(self.filter, limit=self.page)
+        self._ids = queries.conversation_ids(self.filter, limit=self.page, staff=self.staff)
         self._exhausted = len(self._ids) < self.page
         self._rows.clear()
         self._marks.clear()
@@ -119,7 +120,9 @@ class ConversationListModel(QAbstractListModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        more = queries.conversation_ids(self.filter, limit=self.page, offset=len(self._ids))
+        more = queries.conversation_ids(
+            self.filter, limit=self.page, offset=len(self._ids), staff=self.staff
+        )
         more = [i for i in more if i not in self._pos]
         if len(more) < self.page:
             self._exhausted = True
@@ -136,7 +139,7 @@ class ConversationListModel(QAbstractListModel):
             self._rows.pop(changed, None)
             self._marks.pop(changed, None)
         want = max(len(self._ids), self.page)
-        new = queries.conversation_ids(self.filter, limit=want)
+        new = queries.conversation_ids(self.filter, limit=want, staff=self.staff)
         if len(new) < want:
             self._exhausted = True
         if set(new) == set(self._ids) and len(new) == len(self._ids):

@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
     act_new: QAction  # File > New conversation (menus.build)
     act_quit: QAction  # File > Quit
     quitRequested = Signal()  # File > Quit or the tray's Quit: the app stops
+    signed_in: str | None = None  # who signed in at this counter (ui/staff_actions.py)
 
     def __init__(
         self, engine: Engine, *, log_path: Path | None = None, parent: QWidget | None = None
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.start()
 
     def update_counts(self) -> None:
-        counts = queries.counts()
+        counts = queries.counts(staff=self.signed_in)
         self.list.update_counts(counts)
         self.unread_total = counts.unread_messages
         shop = self.settings.get("shop_name")
@@ -308,7 +309,7 @@ class MainWindow(QMainWindow):
             return
         composer = self.thread.composer
         composer.send_button.setEnabled(False)
-        staff = self.settings.get("staff_name") or None
+        staff = window_actions.author(self)
 
         def ok(_message_id: Any) -> None:
             self.drafts.sent(row.id, text)
@@ -402,7 +403,7 @@ class MainWindow(QMainWindow):
         )
 
     def set_opt_out(self, contact_id: int, opted_out: bool) -> None:
-        staff = self.settings.get("staff_name") or None
+        staff = window_actions.author(self)
         self._call(
             self.engine.set_opt_out(contact_id, opted_out, staff=staff),
             "Opted out." if opted_out else "Opted back in.",

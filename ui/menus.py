@@ -14,6 +14,7 @@ from ui import (
     contacts_dialog,
     modem_log_action,
     resources,
+    staff_actions,
     window_actions,
 )
 
@@ -48,6 +49,9 @@ def build(w: MainWindow) -> None:
     _action(w, "&Back up now…", None, lambda: backup_actions.backup_now(w), f)
     _action(w, "&Restore from a backup…", None, lambda: backup_actions.restore_from(w), f)
     _action(w, "&Templates…", None, lambda: window_actions.open_templates(w), f)
+    f.addSeparator()
+    _action(w, "S&witch staff…", None, lambda: staff_actions.ask(w), f)
+    _action(w, "S&taff…", None, lambda: staff_actions.open_staff(w), f)
     f.addSeparator()
     w.act_quit = _action(w, "&Quit TextDesk", "Ctrl+Q", w.quit_app, f)
     w.act_quit.setToolTip("Stop TextDesk: no texts are received and no reminders go out")

@@ -23,7 +23,8 @@ from desk.engine import window_ops
 from desk.messaging import notes, templates
 from desk.read import queries, waiting
 from desk.store import models as m
-from ui import modem_banner
+from ui import modem_banner, staff_actions
+from ui.staff_actions import author
 from ui.template_editor import TemplateEditor
 
 if TYPE_CHECKING:  # the window imports this module to build itself
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the window imports this module to build itself
 
 def wire(w: MainWindow) -> None:
     modem_banner.install(w)
+    staff_actions.install(w)
     apply_limits(w)
     w.thread.delegate.now = w.engine.clock.now
     # settings and templates may change in the settings dialog or with `textdesk config` /
@@ -85,7 +87,7 @@ def send_now(w: MainWindow, message_id: int) -> None:
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-    staff = w.settings.get("staff_name") or None
+    staff = author(w)
     w._call(
         w.engine.send_now(message_id, staff=staff),
         "Sending now.",
@@ -129,7 +131,7 @@ def add_note(w: MainWindow, text: str | None = None) -> None:
         )
         if not ok or not text.strip():
             return
-    staff = w.settings.get("staff_name") or None
+    staff = author(w)
     w._call(
         w.engine.call(notes.add_note, row.id, text, staff=staff, clock=w.engine.clock),
         "Note added (not sent).",
