@@ -190,7 +190,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
     except erase.EraseError as exc:
         raise _fail(str(exc)) from None
     kept = " (the opt-out is kept so they are never texted again)" if result.kept_opt_out else ""
-    out(f"erased {args.number}: {result.messages} messages{kept}")
+    out(f"erased {args.number}: {result.messages} messages{kept}; {erase.backup_note()}")
     return 0
 
 

@@ -25,6 +25,14 @@ most ~100 ms on a busy 2-core machine, where one 'optimize' held the lock 1.0-1.
 customer is erased a Cancel no longer stops the job: the index merge is short, and it is what
 removes the words from the file.
 
+On the shop's PostgreSQL server (``desk.store.fencing.is_server()``) the same rows go, in the
+same short steps, with the same audit line; the SQLite-only parts are left out: no
+``secure_delete`` or WAL checkpoint, and no index merge, since the search index there is
+``message_search``/``contact_search`` (a tsvector per row, GIN-indexed, desk.read.search_pg)
+whose rows cascade with the message and the contact in the same transaction. What PostgreSQL
+keeps of a deleted row (its dead version until VACUUM reuses the space, the server's WAL and
+archives) is the server's to manage, as are its pg_dump backups (``backup_note``).
+
 An ``EraseJob`` (a ``desk.store.bulk.BulkJob``) does it in short steps: the customer's messages
 in groups sized to what fits in the step's time (at most ``BATCH``: a 57,000-message
 conversation never holds the write lock for long), then everything else in one last step.
@@ -41,7 +49,7 @@ from dataclasses import dataclass
 from desk.base.clock import Clock, to_db
 from desk.compliance.retention import delete_messages
 from desk.read import unreadable
-from desk.store import audit
+from desk.store import audit, fencing
 from desk.store.bulk import BulkJob, JobState, JobStatus
 from desk.store.db import db
 from desk.store.models import (
@@ -127,7 +135,8 @@ class EraseJob(BulkJob[ErasureResult]):
             if self.conversation_id
             else 0
         )
-        self._merge_units = sum(_index_pages(t) for t in FTS_TABLES)
+        self._server = fencing.is_server()  # PostgreSQL: no FTS5 index to merge, no PRAGMAs
+        self._merge_units = 0 if self._server else sum(_index_pages(t) for t in FTS_TABLES)
         super().__init__("erasing a customer", total + 1 + self._merge_units, on_status=on_status)
         self.contact_id = contact_id
         self.number = str(contact.number)
@@ -136,7 +145,8 @@ class EraseJob(BulkJob[ErasureResult]):
         self.erased_messages = 0
         self._result: ErasureResult | None = None
         self._batch = FIRST_BATCH
-        self._merging: list[str] = list(FTS_TABLES)  # indexes still to merge, after the erasure
+        # the FTS5 indexes still to merge after the erasure (none on PostgreSQL)
+        self._merging: list[str] = [] if self._server else list(FTS_TABLES)
         self._merge_started = False
 
     @property
@@ -157,6 +167,8 @@ class EraseJob(BulkJob[ErasureResult]):
     def step(self) -> bool:
         if self._result is not None:
             self._cancel.clear()  # erased already: the index merge that follows always finishes
+        if self._server:
+            return super().step()
         database = db.obj
         database.execute_sql("PRAGMA secure_delete = ON")
         try:
@@ -189,6 +201,9 @@ class EraseJob(BulkJob[ErasureResult]):
                     erased_before=self.erased_messages,
                 )
                 self.done = self.total - self._merge_units
+                if not self._merging:  # PostgreSQL: its search rows went with the rows
+                    self.done = self.total
+                    return True
                 return False  # the index merge next, in steps of its own
             started = self.monotonic()
             ReminderRun.delete().where(ReminderRun.message.in_(ids)).execute()
@@ -235,6 +250,17 @@ class EraseJob(BulkJob[ErasureResult]):
                     self.staff,
                     clock=self.clock,
                 )
+
+
+def backup_note() -> str:
+    """What the erasure leaves in backups made before it, in the words of the profile's engine:
+    SQLite backup files (desk.data.backup) or the server's pg_dump backups."""
+    if fencing.is_server():
+        return (
+            "pg_dump backups of the server made before now still hold them; "
+            "erase them again after restoring one"
+        )
+    return "backups made before now still hold them; erase them again after restoring one"
 
 
 def _clamp(value: int, low: int, high: int) -> int:
