@@ -4,7 +4,9 @@ Removed: the contact, its conversation, every message with its parts, delivery r
 received parts, appointments and their reminders, reminder links and runs, reminders that were
 for this customer alone, unmatched reports, the unreadable messages from the number (those whose
 raw data holds it, and those whose sender reads as it in the shop's country: a national-format
-PDU, a gateway's JSON), and the number and name inside AuditLog lines.
+PDU, a gateway's JSON), the calls from the number (linked to the contact or not), and the
+number and name inside AuditLog lines. Notes, drafts and conversation events go with the
+conversation (ON DELETE CASCADE, on both engines).
 
 Kept: if the customer had opted out, exactly one ConsentEvent (kind "opt_out", method
 "erasure", the number, no text, no contact) so the shop never texts them again by accident.
@@ -50,6 +52,7 @@ from desk.base.clock import Clock, to_db
 from desk.compliance.retention import delete_messages
 from desk.read import unreadable
 from desk.store import audit, fencing
+from desk.store.activity import Call
 from desk.store.bulk import BulkJob, JobState, JobStatus
 from desk.store.db import db
 from desk.store.models import (
@@ -330,6 +333,7 @@ def _erase(
         delete_messages(message_ids)
         IncomingPart.delete().where(IncomingPart.sender == number).execute()
         DeliveryReport.delete().where(DeliveryReport.number == number).execute()
+        Call.delete().where((Call.contact == contact.id) | (Call.number == number)).execute()
         pattern = _semi_octets(number)
         if len(pattern) >= 6:
             RawIncoming.delete().where(RawIncoming.raw_data.contains(pattern)).execute()

@@ -61,6 +61,8 @@ def test_erasure_on_either_engine_leaves_nothing_of_her(database: pw.Database) -
     Note.create(conversation=conv, body=f"{NAME} said {WORD} twice", staff="anna",
                 created_at=t(110))  # fmt: skip
     Call.create(number=NUMBER, contact=zelda, started_at=t(120), rings=3)
+    Call.create(number=NUMBER, contact=None, started_at=t(121), rings=1)  # not linked to her
+    Call.create(number=OTHER, contact=other, started_at=t(122), rings=2)
     other_conv = Conversation.get(Conversation.contact == other.id)
     Note.create(conversation=other_conv, body="pays cash", created_at=t(111))
     before = all_rows(database)
@@ -104,6 +106,7 @@ def test_erasure_on_either_engine_leaves_nothing_of_her(database: pw.Database) -
     ]
     assert search.search("Other Person") and search.search("Quintero") == []
     assert ConsentEvent.select().where(ConsentEvent.number == OTHER).count() == 1
+    assert [c.number for c in Call.select()] == [OTHER]
     assert holding(rows, OTHER) == holding(before, OTHER)  # every row of his as it was
 
 
