@@ -49,6 +49,7 @@ class ThreadView(QWidget):
     statusToggleRequested = Signal()
     contactToggleRequested = Signal()
     dismissRequested = Signal(int, str)  # (conversation, cause): "Got it" on a note to staff
+    headerRefreshed = Signal()  # the header shows the conversation as it is now (or none)
 
     def __init__(self, *, zone: tzinfo, country: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,7 +75,7 @@ class ThreadView(QWidget):
         self.contact_button.setToolTip("Ctrl+I")
         self.contact_button.setAccessibleName("Show customer details (Ctrl+I)")
         self.contact_button.clicked.connect(self.contactToggleRequested)
-        head = QHBoxLayout()
+        head = self.head = QHBoxLayout()  # ui/staff_assign.py adds "Assign to…" here
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addWidget(self.title)
@@ -211,6 +212,7 @@ class ThreadView(QWidget):
             self.banner.hide()
             self.composer.set_recipient("", "")
             self.composer.set_blocked("Pick a conversation first.")
+            self.headerRefreshed.emit()
             return
         self.title.setText(c.title(self.country))
         number = display(c.number, self.country)
@@ -219,6 +221,7 @@ class ThreadView(QWidget):
         self.status_button.setText("Reopen" if c.status == m.DONE else "Mark done")
         self.composer.set_blocked(self._blocked_reason(c))
         self._refresh_banner()
+        self.headerRefreshed.emit()
 
     def _blocked_reason(self, c: queries.ConversationRow) -> str | None:
         if c.opted_out:

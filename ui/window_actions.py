@@ -23,7 +23,7 @@ from desk.engine import window_ops
 from desk.messaging import notes, templates
 from desk.read import queries, waiting
 from desk.store import models as m
-from ui import modem_banner, staff_actions
+from ui import modem_banner, staff_actions, staff_assign
 from ui.staff_actions import author
 from ui.template_editor import TemplateEditor
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the window imports this module to build itself
 def wire(w: MainWindow) -> None:
     modem_banner.install(w)
     staff_actions.install(w)
+    staff_assign.install(w)
     apply_limits(w)
     w.thread.delegate.now = w.engine.clock.now
     # settings and templates may change in the settings dialog or with `textdesk config` /

@@ -126,3 +126,50 @@ def test_picker_at_start_when_staff_exist(desk: Any) -> None:
     w.staff_picker.choose("Finn", "5678")
     w.staff_picker.buttons.accepted.emit()
     desk.wait(lambda: w.signed_in == "Finn")
+
+
+def test_assign_then_mine_shows_it_unassigned_does_not(desk: Any) -> None:
+    w = desk.window
+    _add(desk, "Gus")
+    _add(desk, "Hana")
+    dlg = staff_actions.ask(w)
+    assert dlg is not None
+    dlg.choose("Gus")
+    dlg.buttons.accepted.emit()
+    desk.wait(lambda: w.signed_in == "Gus")
+    assert not w.list.filter_buttons["mine"].isHidden()
+    cid = queries.conversation_for_number("+12025550102")
+    assert cid is not None
+    w.select_conversation(cid)
+    desk.wait(lambda: w.current_id() == cid)
+    box = w.assign_box
+    assert not box.isHidden()
+    assert box.currentText() == "Unassigned"
+    box.setCurrentIndex(box.findData("Gus"))
+    box.activated.emit(box.currentIndex())
+    desk.wait(lambda: m.Conversation.get_by_id(cid).assigned_to == "Gus")
+    desk.wait(lambda: w.thread.conversation.assigned_to == "Gus")
+    assert box.currentText() == "Assigned to Gus"
+    w.list.set_filter("mine")
+    assert w.list.model.row_of(cid) is not None
+    assert w.list.filter_buttons["mine"].text() == "Mine (1)"
+    w.list.set_filter("unassigned")
+    assert w.list.model.row_of(cid) is None
+    # to someone else: not mine any more
+    box.assign("Hana")
+    desk.wait(lambda: m.Conversation.get_by_id(cid).assigned_to == "Hana")
+    w.list.set_filter("mine")
+    assert w.list.model.row_of(cid) is None
+    box.assign(None)
+    desk.wait(lambda: m.Conversation.get_by_id(cid).assigned_to is None)
+    w.list.set_filter("unassigned")
+    assert w.list.model.row_of(cid) is not None
+
+
+def test_no_staff_no_assign_box(desk: Any) -> None:
+    w = desk.window
+    cid = queries.conversation_for_number("+12025550102")
+    assert cid is not None
+    w.select_conversation(cid)
+    desk.wait(lambda: w.current_id() == cid)
+    assert w.assign_box.isHidden()
