@@ -127,3 +127,4 @@ def test_a_long_conversation_in_short_steps_on_either_engine(database: pw.Databa
     assert Message.select().where(Message.conversation == conv.id).count() == 0
     assert search.search(WORD) == []
     assert holding(all_rows(database), WORD) == []
+    print(f"\nerasure: {job.times.count} steps, longest {1e3 * job.times.longest:.0f} ms")
