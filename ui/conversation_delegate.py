@@ -144,6 +144,8 @@ class ConversationDelegate(QStyledItemDelegate):
             out.append(("Call back", theme.CALLBACK))
         if row.opted_out:
             out.append(("Opted out", theme.FAILED))
+        if row.assigned_to:  # whose it is (issue 15 staff), in the muted style of "Done"
+            out.append((row.assigned_to, theme.MUTED))
         if row.status == "done":
             out.append(("Done", theme.MUTED))
         return out

@@ -11,6 +11,8 @@ from desk.messaging import staff
 from desk.read import queries
 from desk.store import models as m
 from ui import staff_actions, window_actions
+from ui.conversation_delegate import ConversationDelegate
+from ui.conversation_model import Marks, RowRole
 from ui.staff_dialog import StaffDialog
 
 
@@ -152,7 +154,9 @@ def test_assign_then_mine_shows_it_unassigned_does_not(desk: Any) -> None:
     assert box.currentText() == "Assigned to Gus"
     w.list.set_filter("mine")
     assert w.list.model.row_of(cid) is not None
-    assert w.list.filter_buttons["mine"].text() == "Mine (1)"
+    desk.wait(lambda: w.list.filter_buttons["mine"].text() == "Mine (1)")
+    listed = w.list.model.index(w.list.model.row_of(cid), 0).data(RowRole)
+    assert "Gus" in [t for t, _c in ConversationDelegate._markers(listed, Marks())]
     w.list.set_filter("unassigned")
     assert w.list.model.row_of(cid) is None
     # to someone else: not mine any more
