@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "bench" / "run_all.py"
-# real outputs: bench_engine --quick twice; bench_peers run 1 copied while it ran (no RESULT line yet)
+# real outputs: bench_engine --quick twice; bench_peers run 1 of /work/benchout copied twice:
+# while it ran (as bench_peers.1.txt, no RESULT line yet) and once done (as bench_peers.2.txt)
 DATA = Path(__file__).resolve().parent / "bench_runner_data"
 
 
@@ -49,16 +50,17 @@ def test_from_saved_outputs_reads_the_figures_and_marks_the_unreadable_unknown(
                                                             "≥ 0.95", "not met"]  # fmt: skip
     assert table["nothing lost, doubled or unmatched"][:2] == ["yes", "yes"]
     assert table["nothing lost, doubled or unmatched"][-1] == "met"
-    # peers: no RESULT line, so TextDesk's figures come from its progress lines; run 2 is missing
-    assert table["TextDesk, no network delay (SMS/s)"][:2] == ["52.4", "unknown"]
-    assert table["TextDesk, no delay: share of the line's limit"][-1] == "unknown"
-    assert table["smstools3 (report = yes), no delay (SMS/s)"][:2] == ["unknown", "unknown"]
+    # peers run 1: no RESULT line, so the figures come from its progress lines; run 2: RESULT
+    assert table["TextDesk, no network delay (SMS/s)"][:3] == ["52.4", "52.4", "0.003 (0.0 %)"]
+    assert table["TextDesk, no delay: share of the line's limit"][:2] == ["0.977", "0.977"]
+    assert table["TextDesk, no delay: share of the line's limit"][-1] == "met"
+    assert table["smstools3 (report = yes), no delay (SMS/s)"][:2] == ["unknown", "3.59"]
+    assert table["TextDesk / smstools3, no delay"][1:2] == ["14.6"]
     assert table["TextDesk / smstools3, no delay"][-1] == "unknown"
-    assert "run 2: no saved output" in md
-    assert table["gammu-smsd, no delay (SMS/s)"][:2] == ["1.4", "unknown"]
-    assert table["gammu-smsd bytes on the line per SMS"][0] == "276"
-    # 15 figures in run 2, 6 in run 1 (smstools3's 5 and gammu's 1 s delay)
-    assert "bench_peers.py: 21 figure(s) unknown" in md
+    assert table["gammu-smsd, no delay (SMS/s)"][:2] == ["1.4", "1.4"]
+    assert table["gammu-smsd bytes on the line per SMS"][:2] == ["276", "276"]
+    # run 1 lacks smstools3's 5 figures and gammu's 1 s delay
+    assert "bench_peers.py: 6 figure(s) unknown" in md
     assert "bench_engine.py:" not in md  # every engine figure was read
     assert done.returncode == 1  # unknown figures fail the run
 
