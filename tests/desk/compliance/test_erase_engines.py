@@ -4,9 +4,12 @@ the search table's tsvectors too), search finding nothing, another customer unto
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import peewee as pw
+import pytest
 
 from desk.base.clock import FakeClock
 from desk.compliance import erase
@@ -15,6 +18,16 @@ from desk.store import audit, fencing
 from desk.store.activity import Call
 from desk.store.models import AuditLog, ConsentEvent, Contact, Conversation, Message, Note
 from tests.desk.compliance.test_erase import NAME, NUMBER, T0, make_customer, t
+from tests.helpers.engines import ENGINES, open_engine
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[pw.Database]:
+    """Here only (the folder's other tests read a SQLite file's bytes through tests/desk's own
+    ``database``): a real SQLite file, then a fresh migrated database on the real PostgreSQL
+    server (tests/helpers/engines.py)."""
+    yield from open_engine(request, tmp_path)
+
 
 WORD = "xqzvlorp"  # in her messages and notes only
 OTHER = "+15550000001"
