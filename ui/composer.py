@@ -51,6 +51,7 @@ def counter_text(text: str, signature: str = "") -> tuple[str, bool]:
 class ComposerEdit(QPlainTextEdit):
     submit = Signal()
     templateTyped = Signal(str)  # "/name" typed and confirmed
+    typed = Signal()  # a key typed into the reply (not a draft put back): ui/staff_presence.py
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +100,8 @@ class ComposerEdit(QPlainTextEdit):
                 self.submit.emit()
                 return
         super().keyPressEvent(e)
+        if e.text():
+            self.typed.emit()
 
 
 class Composer(QWidget):

@@ -23,7 +23,7 @@ from desk.engine import window_ops
 from desk.messaging import notes, templates
 from desk.read import queries, waiting
 from desk.store import models as m
-from ui import modem_banner, staff_actions, staff_assign
+from ui import modem_banner, staff_actions, staff_assign, staff_presence
 from ui.staff_actions import author
 from ui.template_editor import TemplateEditor
 
@@ -35,6 +35,7 @@ def wire(w: MainWindow) -> None:
     modem_banner.install(w)
     staff_actions.install(w)
     staff_assign.install(w)
+    staff_presence.install(w)
     apply_limits(w)
     w.thread.delegate.now = w.engine.clock.now
     # settings and templates may change in the settings dialog or with `textdesk config` /
