@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from desk.read import queries
+from desk.read import conversation_text, queries
 
 
 def write_private(path: Path, text: str) -> None:
@@ -37,7 +37,7 @@ def export_conversation(
     if not path:
         return
     try:
-        text = queries.export_conversation(conversation_id, zone=zone, country=country)
+        text = conversation_text.export_conversation(conversation_id, zone=zone, country=country)
         write_private(Path(path), text)
     except OSError as exc:
         QMessageBox.warning(window, "Export failed", f"Could not write {path}: {exc}")

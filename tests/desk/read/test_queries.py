@@ -11,7 +11,7 @@ import pytest
 from desk.base.clock import FakeClock, to_db
 from desk.demo.shop import populate
 from desk.messaging import templates
-from desk.read import contact_search
+from desk.read import contact_search, conversation_text
 from desk.read import queries as q
 from desk.store import models as m
 from desk.store.db import close_database, open_database
@@ -164,11 +164,11 @@ def test_templates_queue_and_export(demo_db) -> None:
     assert [t.position for t in rows] == sorted(t.position for t in rows)
     m.Message.update(state=m.QUEUED).where(m.Message.state == m.SENT).execute()
     assert q.queue_size() == m.Message.select().where(m.Message.state == m.QUEUED).count() == 2
-    text = q.export_conversation(q.conversation_for_number("+12025550102"))
+    text = conversation_text.export_conversation(q.conversation_for_number("+12025550102"))
     assert text.startswith("Conversation with James O'Connor")
     assert "Yes please, 10am if possible" in text
     with pytest.raises(LookupError):
-        q.export_conversation(999999)
+        conversation_text.export_conversation(999999)
 
 
 def test_the_attention_filter_holds_what_needs_a_person(demo_db) -> None:
