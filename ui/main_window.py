@@ -33,6 +33,9 @@ from ui import (
     resources,
     settings_action,
     settings_watch,
+    staff_actions,
+    staff_assign,
+    staff_presence,
     storage_banner,
     window_actions,
     window_state,
@@ -56,13 +59,16 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    # The thread view keeps its short name although it hides QObject.thread(), which nothing calls
-    # on the window.
+    # The thread view keeps its short name though it hides QObject.thread() (unused on the window)
     thread: ThreadView  # type: ignore[assignment]
     act_new: QAction  # File > New conversation (menus.build)
     act_quit: QAction  # File > Quit
     quitRequested = Signal()  # File > Quit or the tray's Quit: the app stops
     signed_in: str | None = None  # who signed in at this counter (ui/staff_actions.py)
+    staff_label: Any = None  # the status bar's "Signed in as" (ui/staff_actions.py)
+    staff_picker: staff_actions.StaffPicker | None = None
+    assign_box: staff_assign.AssignBox | None = None
+    presence: staff_presence.Presence | None = None
 
     def __init__(
         self, engine: Engine, *, log_path: Path | None = None, parent: QWidget | None = None
@@ -309,7 +315,7 @@ class MainWindow(QMainWindow):
             return
         composer = self.thread.composer
         composer.send_button.setEnabled(False)
-        staff = window_actions.author(self)
+        staff = staff_actions.author(self)
 
         def ok(_message_id: Any) -> None:
             self.drafts.sent(row.id, text)
@@ -403,7 +409,7 @@ class MainWindow(QMainWindow):
         )
 
     def set_opt_out(self, contact_id: int, opted_out: bool) -> None:
-        staff = window_actions.author(self)
+        staff = staff_actions.author(self)
         self._call(
             self.engine.set_opt_out(contact_id, opted_out, staff=staff),
             "Opted out." if opted_out else "Opted back in.",
@@ -416,10 +422,8 @@ class MainWindow(QMainWindow):
         if self.thread.conversation is not None:
             self.export_conversation(self.thread.conversation.id)
 
-    def export_conversation(self, conversation_id: int) -> None:
-        export_action.export_conversation(
-            self, conversation_id, zone=self.zone, country=self.country
-        )
+    def export_conversation(self, cid: int) -> None:
+        export_action.export_conversation(self, cid, zone=self.zone, country=self.country)
 
     def open_settings(self) -> None:
         settings_action.open_settings(self)

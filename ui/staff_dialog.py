@@ -137,7 +137,8 @@ class StaffDialog(QDialog):
             self.reload()
             self.w.status.showMessage(done, 4000)
             self.w.list.staff_changed()
-            self.w.assign_box.refresh()
+            if self.w.assign_box is not None:
+                self.w.assign_box.refresh()
 
         def failed(exc: BaseException) -> None:
             self.error.setText(str(exc) or "That did not work.")

@@ -7,10 +7,10 @@ label is read again every 2 s from counters.replying_in (everyone but the one si
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QBoxLayout, QLabel
 
 from desk.engine import window_ops
 from desk.store import counters
@@ -41,8 +41,8 @@ class Presence(QObject):
         self.label.setAccessibleName("Who else is replying")
         self.label.setStyleSheet("color: #b06000; font-style: italic;")
         self.label.hide()
-        layout = w.thread.layout()
-        layout.insertWidget(layout.indexOf(w.thread.composer), self.label)  # type: ignore[attr-defined]
+        layout = cast(QBoxLayout, w.thread.layout())
+        layout.insertWidget(layout.indexOf(w.thread.composer), self.label)
         self.timer = QTimer(self, interval=READ_EVERY_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
