@@ -26,6 +26,7 @@ __all__ = [
     "ModemState",
     "ModemStatus",
     "ModemStatusChanged",
+    "PresenceChanged",
     "Problem",
     "QueueChanged",
     "RemindersChanged",
@@ -65,6 +66,15 @@ class ConversationUpdated(DeskEvent):
 @dataclass(frozen=True)
 class ConversationRemoved(DeskEvent):
     conversation_id: int
+
+
+@dataclass(frozen=True)
+class PresenceChanged(DeskEvent):
+    """Someone signed in or out at a counter, or started or stopped typing a reply in
+    ``conversation_id`` (None: no conversation in particular): "Anna is replying…" is read
+    again (desk.store.counters.replying_in)."""
+
+    conversation_id: int | None = None
 
 
 @dataclass(frozen=True)
