@@ -34,6 +34,7 @@ class Bridge(QObject):
     appointmentUpdated = Signal(int, str)
     storageTrouble = Signal(str)  # plain words: the disk is full, texts wait on the SIM
     storageRecovered = Signal()
+    presenceChanged = Signal(object)  # conversation id | None: who is replying (ui/staff_presence)
     _call = Signal(object)  # a callable to run on the GUI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -84,6 +85,8 @@ class Bridge(QObject):
                 self.storageTrouble.emit(event.text)
             case ev.StorageRecovered():
                 self.storageRecovered.emit()
+            case ev.PresenceChanged():
+                self.presenceChanged.emit(event.conversation_id)
 
     # --- futures ---------------------------------------------------------------------------
     def when_done(
