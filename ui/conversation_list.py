@@ -6,11 +6,9 @@ import logging
 from datetime import tzinfo
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +27,7 @@ from desk.read import search as desk_search
 from ui import fmt, resources, search_delegate
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
+from ui.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +87,7 @@ class ConversationList(QWidget):
         self.filters = QButtonGroup(self)
         self.filters.setExclusive(True)
         self.filter_buttons: dict[str, QToolButton] = {}
-        self.bar = bar = QGridLayout()
-        bar.setSpacing(4)
+        self.bar = bar = FlowLayout(spacing=4)  # as many rows as the pane's width needs
         for name, label in FILTER_LABELS.items():
             b = QToolButton(self)
             b.setText(label)
@@ -100,7 +98,7 @@ class ConversationList(QWidget):
             b.clicked.connect(lambda _c=False, n=name: self.set_filter(n))
             self.filters.addButton(b)
             self.filter_buttons[name] = b
-        self._columns = 0
+            bar.addWidget(b)
         self.staff_changed()
         self.filter_buttons["all"].setChecked(True)
 
@@ -166,8 +164,6 @@ class ConversationList(QWidget):
             self.filter_buttons[name].setVisible(shown)
         if not shown and self.model.filter in STAFF_FILTERS:
             self.set_filter("all")
-        self._columns = 0
-        self._arrange_filters()
 
     def refresh(self, conversation_id: int | None = None) -> None:
         self.model.refresh(conversation_id)
@@ -183,26 +179,6 @@ class ConversationList(QWidget):
         ):
             label = FILTER_LABELS[name]
             self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
-        self._arrange_filters()
-
-    def _arrange_filters(self) -> None:
-        """One row of filter buttons, or two when the text is large or the pane narrow."""
-        buttons = [b for b in self.filter_buttons.values() if not b.isHidden()]
-        need = sum(b.sizeHint().width() for b in buttons) + 4 * len(buttons) + 12
-        columns = len(buttons) if need <= max(self.width(), 1) else 3
-        if columns == self._columns:
-            return
-        self._columns = columns
-        for b in self.filter_buttons.values():
-            self.bar.removeWidget(b)
-        for n, b in enumerate(buttons):
-            self.bar.addWidget(b, n // columns, n % columns)
-        for c in range(len(buttons) + 1):
-            self.bar.setColumnStretch(c, 1 if c == columns else 0)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._arrange_filters()
 
     def select(self, conversation_id: int) -> bool:
         row = self.model.row_of(conversation_id)

@@ -1,0 +1,70 @@
+"""The filter buttons above the conversation list show their whole text (counts too) on a
+1366x768 screen at 100 % and 200 % text, with the staff filters shown: each button is given at
+least the width its text needs by its own font's metrics (no eliding), none overlaps another or
+leaves the pane, and the list starts below them. The real window on the demo shop with the
+virtual modem, offscreen, in a process of its own (tests/ui/filter_probe.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREEN = {
+    "screens": [
+        {"name": "counter", "x": 0, "y": 0, "width": 1366, "height": 768,
+         "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    ]
+}  # fmt: skip
+
+
+def _probe(tmp_path: Path, scale: float) -> dict[str, Any]:
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps(SCREEN))
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui.filter_probe", str(tmp_path / "profile"), str(scale)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _overlap(a: list[int], b: list[int]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_every_filter_button_shows_its_whole_text(tmp_path: Path, scale: float) -> None:
+    got = _probe(tmp_path, scale)
+    buttons = got["buttons"]
+    assert [b["name"] for b in buttons if b["visible"]] == [
+        "all", "unread", "open", "callback", "attention", "mine", "unassigned"
+    ]  # fmt: skip
+    if scale == 2.0:  # the text really is twice as large
+        assert all(b["font_px"] >= 1.8 * got["base_px"] for b in buttons)
+    attention = next(b for b in buttons if b["name"] == "attention")
+    assert attention["text"].startswith("Needs attention (")  # the demo shop has some
+    for b in buttons:
+        assert b["width"] >= b["hint"], b  # the width its sizeHint asks for...
+        assert b["width"] >= b["needs"] + 8, b  # ...which holds the text by its font's metrics
+        x, y, width, height = b["rect"]
+        assert x >= 0 and x + width <= got["list_right"] + 1, b
+        assert y + height <= got["stack_top"], b  # the list starts below the buttons
+    for i, a in enumerate(buttons):
+        for b in buttons[i + 1 :]:
+            assert not _overlap(a["rect"], b["rect"]), (a, b)
