@@ -19,7 +19,15 @@ from desk.store import audit, counters
 from desk.store.models import IN, Conversation, Message
 from desk.store.settings import Settings
 
-__all__ = ["assign", "mark_unread", "open_conversation", "replying", "save_settings"]
+__all__ = [
+    "assign",
+    "mark_unread",
+    "open_conversation",
+    "replying",
+    "save_settings",
+    "sign_in",
+    "sign_out",
+]
 
 
 def open_conversation(number: str, *, settings: Settings, clock: Clock) -> int:
@@ -92,7 +100,21 @@ def replying(
 ) -> None:
     """``name`` types a reply in ``conversation_id`` at ``counter`` (None: stopped), having been
     in ``before``; on a server the other counters are told about both conversations at commit
-    (as a conversation update: their windows read who is replying again)."""
+    (live.PRESENCE: their windows read who is replying again)."""
     staff.replying(name, counter, conversation_id, clock=clock)
     for cid in {c for c in (before, conversation_id) if c is not None}:
-        live.notify(live.CONVERSATION_UPDATED, cid)
+        live.notify(live.PRESENCE, cid)
+
+
+def sign_in(name: str, pin: str | None, counter: str, *, clock: Clock) -> None:
+    """``name`` signs in at ``counter`` (staff.sign_in: the PIN checked); on a server the other
+    counters are told at commit (live.PRESENCE)."""
+    staff.sign_in(name, pin, counter, clock=clock)
+    live.notify(live.PRESENCE, 0)
+
+
+def sign_out(name: str) -> None:
+    """``name`` left this counter: whatever they were replying in is no longer shown as such at
+    the other counters (told at commit, live.PRESENCE)."""
+    staff.sign_out(name)
+    live.notify(live.PRESENCE, 0)
