@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.engine import window_ops
 from desk.messaging import staff
 
 if TYPE_CHECKING:  # the window imports this module (through window_actions) to build itself
@@ -131,7 +132,7 @@ def ask(w: MainWindow) -> StaffPicker | None:
             _show_signed_in(w)
             w.status.showMessage(f"Signed in as {name}.", 4000)
             if before and before != name:
-                w.engine.call(staff.sign_out, before)
+                w.engine.call(window_ops.sign_out, before)
             w.list.set_staff(name)
             w.update_counts()
             dlg.accept()
@@ -144,7 +145,11 @@ def ask(w: MainWindow) -> StaffPicker | None:
 
         w.bridge.when_done(
             w.engine.call(
-                staff.sign_in, name, pin or None, w.engine.profile.counter, clock=w.engine.clock
+                window_ops.sign_in,
+                name,
+                pin or None,
+                w.engine.profile.counter,
+                clock=w.engine.clock,
             ),
             signed,
             failed,
