@@ -1,7 +1,8 @@
 """Live updates between counters on the shop's PostgreSQL server: LISTEN/NOTIFY (issue 15).
 
 A counter that commits something the others must see (a text stored, a reply queued or sent, a
-conversation marked done, read or assigned) calls ``notify(kind, id)`` on its own connection,
+conversation marked done, read or assigned, someone signing in or out or starting or stopping a
+reply: PRESENCE) calls ``notify(kind, id)`` on its own connection,
 inside the transaction that made the change or after its commit: PostgreSQL delivers the
 notification when that transaction commits, never when it rolls back. Each engine runs one
 ``Listener`` thread with its own connection (``LISTEN textdesk``) that waits on psycopg's
@@ -12,7 +13,10 @@ emitted the events already). On SQLite (one PC) ``notify`` does nothing.
 
 Payload: ``"<kind> <id> <conversation id> <direction or state or -> <origin>"``, a few dozen
 bytes (PostgreSQL allows 8000). If the listener's connection fails it says so once (a Problem),
-connects again every ``retry_every`` seconds and says when live updates work again.
+connects again every ``retry_every`` seconds and says when live updates work again; what was
+notified meanwhile is lost, so once LISTEN is in place again it hands the core one
+``PresenceChanged(None)``: the core runs a cycle on it (its scan of new rows finds the texts
+stored meanwhile, the modem owner takes what was queued) and the window reads who is replying.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ __all__ = [
     "MESSAGE_ADDED",
     "MESSAGE_UPDATED",
     "ORIGIN",
+    "PRESENCE",
     "Listener",
     "events_for",
     "notify",
@@ -50,7 +55,8 @@ MESSAGE_ADDED = "message_added"  # id: the message (in or out)
 MESSAGE_UPDATED = "message_updated"  # id: an outgoing message whose state changed
 CONVERSATION_UPDATED = "conversation_updated"  # id: done, reopened, read, assigned, contact edited
 CONVERSATION_REMOVED = "conversation_removed"  # id: erased
-KINDS = (MESSAGE_ADDED, MESSAGE_UPDATED, CONVERSATION_UPDATED, CONVERSATION_REMOVED)
+PRESENCE = "presence"  # id: the conversation someone started or stopped replying in (0: none)
+KINDS = (MESSAGE_ADDED, MESSAGE_UPDATED, CONVERSATION_UPDATED, CONVERSATION_REMOVED, PRESENCE)
 ORIGIN = uuid.uuid4().hex[:12]  # this process's engine; a listener skips what it sent itself
 
 # One statement for a message: its conversation and direction (added) or state (updated) read in
@@ -88,6 +94,8 @@ def notify_event(event: ev.DeskEvent, *, origin: str = ORIGIN) -> bool:
         notify(CONVERSATION_UPDATED, event.conversation_id, origin=origin)
     elif isinstance(event, ev.ConversationRemoved):
         notify(CONVERSATION_REMOVED, event.conversation_id, origin=origin)
+    elif isinstance(event, ev.PresenceChanged):
+        notify(PRESENCE, event.conversation_id or 0, origin=origin)
     else:
         return False
     return True
@@ -112,6 +120,8 @@ def events_for(payload: str) -> tuple[str, list[ev.DeskEvent]]:
         events = [ev.ConversationUpdated(item)]
     elif kind == CONVERSATION_REMOVED:
         events = [ev.ConversationRemoved(item)]
+    elif kind == PRESENCE:
+        events = [ev.PresenceChanged(item or None)]
     else:
         raise ValueError(f"unknown live update {kind!r}")
     return origin, events
@@ -140,6 +150,7 @@ class Listener(SessionThread):
         self.listening = threading.Event()  # set while LISTEN is in place
         self._down: str | None = None  # the failure last told, while there is one
         self.received = 0
+        self.reconnects = 0  # LISTEN in place again after a failure
 
     def failed(self, exc: psycopg.Error) -> None:
         self.listening.clear()
@@ -163,6 +174,9 @@ class Listener(SessionThread):
             self._tell(
                 ev.Problem("Changes made at the other counters show here at once again.", "info")
             )
+            # What the others notified while this connection was down is lost: one re-read.
+            self.reconnects += 1
+            self._tell(ev.PresenceChanged(None))
         while not self.stopping:
             for note in con.notifies(timeout=self.timeout):
                 self._handle(note.payload)
