@@ -305,5 +305,22 @@ BENCHES: tuple[Bench, ...] = (
         Figure("weeks4_growth", "4-week page growth, big / small"),
         Figure("year_big_p95", "last year p95, big database (ms)"),
     ), parse_insight, big_db=True),
+    Bench("counters", "bench_counters.py", "Issue 15: three counters on PostgreSQL, side by side "
+          "with one PC on SQLite (1M messages)", (
+        at_most("pg_usable_s", "PostgreSQL: launch to usable window (s)", 1.0),
+        at_most("sqlite_usable_s", "SQLite: launch to usable window (s)", 1.0),
+        at_most("pg_thread_ms", "PostgreSQL: open the largest thread (ms)", 100),
+        at_most("sqlite_thread_ms", "SQLite: open the largest thread (ms)", 100),
+        Figure("pg_thread_messages", "messages in the largest thread"),
+        at_most("pg_search_p95_ms", "PostgreSQL: search p95 (ms)", 100),
+        at_most("sqlite_search_p95_ms", "SQLite: search p95 (ms)", 100),
+        Figure("pg_search_worst_p95_ms", "PostgreSQL: worst search query's p95 (ms)"),
+        Figure("pg_other_p50_ms", "PostgreSQL: modem -> another counter p50 (ms)"),
+        at_most("pg_other_p95_ms", "PostgreSQL: modem -> another counter p95 (ms)", 1000),
+        Figure("pg_own_p95_ms", "PostgreSQL: modem -> the owner's counter p95 (ms)"),
+        Figure("sqlite_own_p95_ms", "SQLite: modem -> the counter p95 (ms)"),
+        holds("all_shown", "every text shown at every counter"),
+        Figure("move_s", "textdesk database move of the shop (s)"),
+    ), result_line, big_db=True),
 )
 # fmt: on
