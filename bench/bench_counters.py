@@ -310,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     print("SQLite 'another counter': n/a, one SQLite file belongs to one running TextDesk.")
     flat = {f"{'pg' if e == 'postgresql' else e}_{k}": v for e in ENGINES for k, v in res[e].items()
             if v == v}  # fmt: skip
-    flat |= {"move_s": moved["move_s"], "pg_size_mb": moved["size_mb"]}
+    flat |= {"move_s": moved["move_s"], "pg_size_mb": moved["size_mb"],
+             "all_shown": float(sq["missing"] == 0 and pg["missing"] == 0)}  # fmt: skip
     print("RESULT " + json.dumps(flat), flush=True)
     return 0
 
