@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from desk.base import autostart
 from desk.base.clock import SystemClock
 from desk.data import backup
+from desk.store.db import server_params
 from ui import ports
 
 if TYPE_CHECKING:
@@ -29,11 +30,41 @@ ERASURE_NOTE = (
     "Keep backups where only the shop can read them, and erase that customer again after "
     "restoring an older backup."
 )
+# The shop's PostgreSQL server (desk.compliance.erase.backup_note): its backups are pg_dump
+# files made on the server, and the server keeps a deleted row's old version until VACUUM.
+SERVER_ERASURE_NOTE = (
+    "The server's pg_dump backups keep everything as it was when they were made: a customer "
+    "erased later is still in them, and the server keeps the erased rows' old copies until "
+    "VACUUM reuses the space. Keep pg_dump files where only the shop can read them, and erase "
+    "that customer again after restoring an older one."
+)
 WAIT_SECONDS = 30
+
+
+def erasure_note(w: MainWindow) -> str:
+    """What an erasure leaves in backups, for this window's database: SQLite backup files, or
+    the shop server's pg_dump backups."""
+    return SERVER_ERASURE_NOTE if w.engine.profile.on_server else ERASURE_NOTE
+
+
+def _server_name(w: MainWindow) -> str:
+    url = w.engine.profile.database_url or ""
+    params = server_params(url)
+    return f"{params.get('host', 'the server')}/{params.get('database', '')}".rstrip("/")
 
 
 def backup_now(w: MainWindow) -> None:
     profile = w.engine.profile
+    if profile.on_server:  # no file here to copy: the data is the server's
+        database = server_params(profile.database_url or "").get("database", "DBNAME")
+        QMessageBox.information(
+            w,
+            "Back up",
+            f"TextDesk's data is on the shop's server ({_server_name(w)}), not in a file on this "
+            f"computer, so it is backed up there: pg_dump -Fc -f shop.dump {database} (whoever "
+            f"looks after the server does it).\n\n{SERVER_ERASURE_NOTE}",
+        )
+        return
     suggested = profile.backup_dir / f"textdesk-{SystemClock().now():%Y%m%d-%H%M}.sqlite3"
     name, _ = QFileDialog.getSaveFileName(
         w, "Back up TextDesk", str(suggested), "TextDesk backup (*.sqlite3)"
@@ -45,7 +76,7 @@ def backup_now(w: MainWindow) -> None:
         if path is None:
             QMessageBox.warning(w, "Back up", f"No backup was written: {error}")
             return
-        QMessageBox.information(w, "Back up", f"Backup written to {path}.\n\n{ERASURE_NOTE}")
+        QMessageBox.information(w, "Back up", f"Backup written to {path}.\n\n{erasure_note(w)}")
 
     ports.run_async(w, lambda: backup.backup(name, source=profile.db_path), done)
 
@@ -54,6 +85,15 @@ def restore_from(
     w: MainWindow, *, spawn: Callable[[list[str]], object] | None = None, path: str | None = None
 ) -> None:
     """Ask for a backup file, say what restoring it means, then close and restore."""
+    if w.engine.profile.on_server:
+        QMessageBox.information(
+            w,
+            "Restore",
+            f"TextDesk's data is on the shop's server ({_server_name(w)}): a pg_dump backup is "
+            "restored there with pg_restore (into an empty database), not from this window. "
+            "Customers erased since that backup come back: erase them again.",
+        )
+        return
     if path is None:
         path, _ = QFileDialog.getOpenFileName(
             w, "Restore from a backup", str(w.engine.profile.backup_dir),
