@@ -4,6 +4,15 @@ incomplete). Numbers are in the fictional 555-01xx range."""
 
 from __future__ import annotations
 
+OUT = "out"
+REMINDER_PREFIX = "<reminder "
+
+
+def reminder_marker(offset_minutes: int) -> str:
+    """Stands in a thread for the appointment reminder sent ``offset_minutes`` before the start."""
+    return f"{REMINDER_PREFIX}{offset_minutes}>"
+
+
 SHOP = "Smile Dental"
 SIGNATURE = "- Anna at Smile Dental"
 
@@ -27,14 +36,9 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "Prefers mornings.",
         3,
         [
-            (
-                "out",
-                "Hi Maria, a reminder of your cleaning tomorrow at 9:30. Reply C to confirm.",
-                1500,
-                "delivered",
-            ),
-            ("in", "C", 1490, None),
-            ("out", "Thanks Maria, see you tomorrow! - Anna", 1480, "delivered"),
+            (OUT, reminder_marker(2880), 2880 - 7, "delivered"),
+            ("in", "C", 2865, None),
+            ("out", "Thanks Maria, see you then! - Anna", 2860, "delivered"),
             ("in", "Running 10 min late, so sorry! Parking is full 😬", 0, None),
         ],
     ),
@@ -198,13 +202,9 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         60 * 8,
         [
-            (
-                "out",
-                "Hi Olivia, your cleaning is booked for Friday 11:00. Reply C to confirm or R to reschedule.",
-                40,
-                "delivered",
-            ),
-            ("in", "R please, can we do next week?", 0, None),
+            (OUT, reminder_marker(2880), 40, "delivered"),
+            ("in", "R", 2, None),
+            ("in", "Can we do next week instead? Any morning works.", 0, None),
         ],
     ),
     (
@@ -247,12 +247,8 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         60 * 30,
         [
-            (
-                "out",
-                "Hi Noah, a reminder of your appointment today at 15:00 at Smile Dental.",
-                0,
-                "sent",
-            ),
+            (OUT, reminder_marker(2880), 2880 - 120, "delivered"),
+            (OUT, reminder_marker(120), 0, "sent"),
         ],
     ),
     (
@@ -344,7 +340,9 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         60 * 150,
         [
-            ("in", "Thank you for the reminder, see you Monday", 0, None),
+            (OUT, reminder_marker(2880), 30, "delivered"),
+            ("in", "C", 28, None),
+            ("in", "Thank you for the reminder, see you then!", 0, None),
         ],
     ),
     (
@@ -385,6 +383,18 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         ],
     ),
 ]
+
+# Customers with an appointment: (service, minutes from their last message to its start). A
+# reminder_marker(offset) in their thread is the reminder sent ``offset`` minutes before the start
+# (so its minutes before the last message are offset - start-to-last); a C or R after it is the
+# answer (confirmed / wants to move it); reminders due by now and not in the thread were skipped
+# because the appointment was confirmed.
+APPOINTMENTS: dict[str, tuple[str, int]] = {
+    "Maria Lopez": ("cleaning", 7),  # starts about now: she is running late
+    "Olivia Brown": ("cleaning", 2880 - 40),  # in about a day and a half: she wants to move it
+    "Noah Garcia": ("check-up", 120),  # passed, no answer to either reminder
+    "Mia Fischer": ("check-up", 2880 - 30),  # passed, confirmed
+}
 
 UNREAD = {"Maria Lopez", "James O'Connor", "Priya Shah", "Tom Becker", "Chloé Dubois", None}
 DONE = {"Hannah Kim", "Daniel Meyer", "Liam Murphy", "Isabella Silva", "Leo Martin", "Mia Fischer"}

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, SystemClock, to_db
 from desk.compliance import privacy
+from desk.demo.appointments import Booking, offset_of, start_for
 from desk.demo.sample_data import (
+    APPOINTMENTS,
     CALLBACK,
     CUSTOMERS,
     DONE,
@@ -54,6 +56,10 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
             m.Template.create(name=template, body=body)
         for name, number, tags, notes, ago, thread in CUSTOMERS:
             last_at = now - timedelta(minutes=ago)
+            booked = APPOINTMENTS.get(name or "")
+            if booked is not None:  # the thread placed from the appointment's start
+                starts = start_for(last_at, booked[1])
+                last_at = starts - timedelta(minutes=booked[1])
             contact = m.Contact.create(
                 number=number,
                 name=name,
@@ -68,11 +74,23 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
                 status=m.DONE if name in DONE else m.OPEN,
                 last_activity_at=to_db(last_at),
             )
+            booking = None
+            if booked is not None:
+                booking = Booking.create(contact, booked[0], starts, settings=settings)
             unread = 0
             last = None
             for direction, text, before, state in thread:
                 at = last_at - timedelta(minutes=before)
+                offset = offset_of(text)
+                if offset is not None:
+                    if booking is None or booking.due(offset) != at:
+                        raise ValueError(f"demo data: {name}'s reminder is not where it was due")
+                    text = booking.text(offset)
                 last = _message(conv, direction, text, at, state, name)
+                if booking is not None and offset is not None:
+                    booking.reminder_sent(offset, last)
+                elif booking is not None and direction == m.IN:
+                    booking.customer_wrote(last)
                 n_msgs += 1
                 if direction == m.IN and name in UNREAD and before == 0:
                     unread += 1
@@ -87,6 +105,8 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
             conv.attention = cause.get(last.state, "")
             conv.needs_attention = bool(conv.attention)
             conv.save()
+            if booking is not None:
+                booking.finish(now)
             if name == OPTED_OUT:
                 m.ConsentEvent.create(
                     contact=contact,
@@ -96,7 +116,7 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
                     text="STOP",
                     at=to_db(last_at - timedelta(minutes=20)),
                 )
-        _long_history(now)
+        _long_history(now, settings)
     return DemoSummary(m.Contact.select().count(), m.Conversation.select().count(), n_msgs)
 
 
@@ -134,32 +154,28 @@ def _message(
     )
 
 
-def _long_history(now: datetime) -> None:
-    """Give Maria a year of appointments so scrolling up loads older days."""
-    conv = m.Conversation.get(
-        m.Conversation.contact == m.Contact.get(m.Contact.name == "Maria Lopez")
-    )
-    rows = []
+def _long_history(now: datetime, settings: Settings) -> None:
+    """Give Maria a year of appointments (reminded the day before, confirmed with C) so scrolling
+    up loads older days."""
+    maria = m.Contact.get(m.Contact.name == "Maria Lopez")
+    conv = m.Conversation.get(m.Conversation.contact == maria)
     for month in range(12, 0, -1):
-        at = now - timedelta(days=30 * month + 2)
-        for i, (direction, text) in enumerate(
-            [
-                (m.OUT, "Hi Maria, a reminder of your appointment tomorrow. Reply C to confirm."),
-                (m.IN, "C"),
-                (m.OUT, "Thanks Maria, see you then!"),
-            ]
-        ):
-            t = at + timedelta(minutes=5 * i)
-            rows.append(
-                {
-                    "conversation": conv,
-                    "direction": direction,
-                    "body": text,
-                    "state": m.DELIVERED if direction == m.OUT else m.RECEIVED,
-                    "created_at": to_db(t),
-                    "sent_at": to_db(t) if direction == m.OUT else None,
-                    "delivered_at": to_db(t) if direction == m.OUT else None,
-                    "parts_sent": 1 if direction == m.OUT else 0,
-                }
-            )
-    m.Message.insert_many(rows).execute()
+        starts = start_for(now - timedelta(days=30 * month + 1), 0)
+        booking = Booking.create(
+            maria, "cleaning", starts, settings=settings, offsets=[DAY], text=_DAY_BEFORE
+        )
+        reminded = booking.due(DAY)
+        booking.reminder_sent(
+            DAY, _message(conv, m.OUT, booking.text(DAY), reminded, None, maria.name)
+        )
+        answer = _message(conv, m.IN, "C", reminded + timedelta(minutes=5), None, maria.name)
+        booking.customer_wrote(answer)
+        thanks = "Thanks Maria, see you then!"
+        _message(conv, m.OUT, thanks, reminded + timedelta(minutes=10), None, maria.name)
+        booking.finish(now)
+
+
+DAY = 24 * 60
+_DAY_BEFORE = (
+    "Hi {first_name}, a reminder of your appointment tomorrow at {time}. Reply C to confirm."
+)
