@@ -33,7 +33,7 @@ from desk.base.clock import Clock, SystemClock
 from desk.base.lock import ProfileLock
 from desk.base.paths import Profile
 from desk.compliance.erase import EraseJob, ErasureResult
-from desk.engine import links
+from desk.engine import links, window_ops
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.engine.owner import connector, modem_here
@@ -292,6 +292,26 @@ class Engine:
         return self.call(
             ops.set_status, conversation_id, status, emit=self._core_emit, clock=self.clock
         )
+
+    # staff at the counters (issue 15): PresenceChanged for this window and, on a server, the others
+    def sign_in(self, name: str, pin: str | None) -> Future[None]:
+        return self.call(
+            window_ops.sign_in, name, pin, self.profile.counter, clock=self.clock,
+            emit=self._core_emit,
+        )  # fmt: skip
+
+    def sign_out(self, name: str) -> Future[None]:
+        return self.call(window_ops.sign_out, name, emit=self._core_emit)
+
+    def replying(
+        self, name: str, conversation_id: int | None, *, before: int | None = None,
+        counter: str | None = None,
+    ) -> Future[None]:  # fmt: skip
+        """``name`` types a reply in ``conversation_id`` here (None: stopped)."""
+        return self.call(
+            window_ops.replying, name, counter or self.profile.counter, conversation_id,
+            before=before, clock=self.clock, emit=self._core_emit,
+        )  # fmt: skip
 
     def update_contact(self, contact_id: int, **fields: Any) -> Future[None]:
         return self.call(ops.update_contact, contact_id, fields, emit=self._core_emit)
