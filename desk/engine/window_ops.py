@@ -9,8 +9,9 @@ future = engine.call(window_ops.save_settings, {"shop_name": "Main St"}, setting
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from desk.base import events as ev
 from desk.base import phones
 from desk.base.clock import Clock
 from desk.engine import live
@@ -18,6 +19,8 @@ from desk.messaging import contacts, staff
 from desk.store import audit, counters
 from desk.store.models import IN, Conversation, Message
 from desk.store.settings import Settings
+
+Emit = Callable[[ev.DeskEvent], None]  # the core's emit (Engine._core_emit): after the commit
 
 __all__ = [
     "assign",
@@ -97,24 +100,24 @@ def replying(
     *,
     before: int | None = None,
     clock: Clock,
+    emit: Emit,
 ) -> None:
     """``name`` types a reply in ``conversation_id`` at ``counter`` (None: stopped), having been
-    in ``before``; on a server the other counters are told about both conversations at commit
-    (live.PRESENCE: their windows read who is replying again)."""
+    in ``before``; PresenceChanged for both conversations (the core tells the other counters in
+    the batch: live.PRESENCE, their windows read who is replying again)."""
     staff.replying(name, counter, conversation_id, clock=clock)
-    for cid in {c for c in (before, conversation_id) if c is not None}:
-        live.notify(live.PRESENCE, cid)
+    for cid in sorted({c for c in (before, conversation_id) if c is not None}):
+        emit(ev.PresenceChanged(cid))
 
 
-def sign_in(name: str, pin: str | None, counter: str, *, clock: Clock) -> None:
-    """``name`` signs in at ``counter`` (staff.sign_in: the PIN checked); on a server the other
-    counters are told at commit (live.PRESENCE)."""
+def sign_in(name: str, pin: str | None, counter: str, *, clock: Clock, emit: Emit) -> None:
+    """``name`` signs in at ``counter`` (staff.sign_in: the PIN checked); PresenceChanged."""
     staff.sign_in(name, pin, counter, clock=clock)
-    live.notify(live.PRESENCE, 0)
+    emit(ev.PresenceChanged(None))
 
 
-def sign_out(name: str) -> None:
-    """``name`` left this counter: whatever they were replying in is no longer shown as such at
-    the other counters (told at commit, live.PRESENCE)."""
+def sign_out(name: str, *, emit: Emit) -> None:
+    """``name`` left this counter: what they were replying in is no longer shown as such at the
+    other counters (PresenceChanged)."""
     staff.sign_out(name)
-    live.notify(live.PRESENCE, 0)
+    emit(ev.PresenceChanged(None))
