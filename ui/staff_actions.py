@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk.engine import window_ops
 from desk.messaging import staff
 
 if TYPE_CHECKING:  # the window imports this module (through window_actions) to build itself
@@ -132,7 +131,7 @@ def ask(w: MainWindow) -> StaffPicker | None:
             _show_signed_in(w)
             w.status.showMessage(f"Signed in as {name}.", 4000)
             if before and before != name:
-                w.engine.call(window_ops.sign_out, before)
+                w.engine.sign_out(before)
             w.list.set_staff(name)
             w.update_counts()
             dlg.accept()
@@ -144,13 +143,7 @@ def ask(w: MainWindow) -> StaffPicker | None:
             dlg.pin.setFocus()
 
         w.bridge.when_done(
-            w.engine.call(
-                window_ops.sign_in,
-                name,
-                pin or None,
-                w.engine.profile.counter,
-                clock=w.engine.clock,
-            ),
+            w.engine.sign_in(name, pin or None),
             signed,
             failed,
         )
