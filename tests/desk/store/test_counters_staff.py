@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from desk.base import events as ev
 from desk.base.clock import FakeClock
 from desk.engine import window_ops
 from desk.messaging import staff
@@ -98,12 +99,16 @@ def test_replying_recorded_and_cleared(engine) -> None:
     (conv,) = _conversations(1)
     staff.add_staff("Anna", clock=clock)
     staff.add_staff("Ben", clock=clock)
-    window_ops.replying("Anna", "front-desk", conv, clock=clock)
+    told: list[ev.DeskEvent] = []
+    window_ops.replying("Anna", "front-desk", conv, clock=clock, emit=told.append)
     assert counters.replying_in(conv, NOW, besides="Ben") == ["Anna"]
     assert counters.replying_in(conv, NOW, besides="Anna") == []
+    assert counters.replying_until(conv, NOW) == [("Anna", NOW + counters.REPLYING_FOR)]
+    assert counters.replying_in(conv, NOW + counters.REPLYING_FOR + timedelta(seconds=1)) == []
     clock.advance(timedelta(seconds=3))
-    window_ops.replying("Anna", "front-desk", None, before=conv, clock=clock)  # sent or left
-    assert counters.replying_in(conv, clock.now()) == []
+    window_ops.replying("Anna", "front-desk", None, before=conv, clock=clock, emit=told.append)
+    assert counters.replying_in(conv, clock.now()) == []  # sent or left
+    assert told == [ev.PresenceChanged(conv), ev.PresenceChanged(conv)]
     staff.remove_staff("Anna", clock=clock)
-    window_ops.replying("Anna", "front-desk", conv, clock=clock)  # taken off meanwhile
+    window_ops.replying("Anna", "front-desk", conv, clock=clock, emit=told.append)  # taken off
     assert [m.name for m in staff.staff_list()] == ["Ben"]
