@@ -29,6 +29,7 @@ __all__ = [
     "assign",
     "present",
     "replying_in",
+    "replying_until",
     "seen",
     "signed_out",
 ]
@@ -98,15 +99,26 @@ def present(now: datetime) -> list[tuple[str, str]]:
 
 def replying_in(conversation_id: int, now: datetime, *, besides: str | None = None) -> list[str]:
     """Who else is typing a reply in the conversation now (seen within REPLYING_FOR)."""
+    return [name for name, _until in replying_until(conversation_id, now, besides=besides)]
+
+
+def replying_until(
+    conversation_id: int, now: datetime, *, besides: str | None = None
+) -> list[tuple[str, datetime]]:
+    """(name, until) of who else is typing a reply in the conversation now, by name: ``until``
+    (UTC) is when they no longer count as replying unless they type again (last seen +
+    REPLYING_FOR), so a window can read again then instead of polling."""
     since = to_db(utc(now) - REPLYING_FOR)
-    query = Staff.select(Staff.name).where(
+    query = Staff.select(Staff.name, Staff.last_seen_at).where(
         (Staff.replying_to == conversation_id)
         & Staff.counter.is_null(False)
         & (Staff.last_seen_at >= since)
     )
     if besides is not None:
         query = query.where(Staff.name != besides)
-    return sorted(s.name for s in query)
+    return sorted(
+        (s.name, utc(s.last_seen_at) + REPLYING_FOR) for s in query if s.last_seen_at is not None
+    )
 
 
 def assign(conversation_id: int, name: str | None) -> None:
