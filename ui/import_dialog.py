@@ -33,6 +33,7 @@ from desk.reminders.csv_parse import Preview
 from ui import job_progress
 from ui.bridge import Bridge
 from ui.reminders_model import Row, RowsModel
+from ui.signed_in import author_for
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,7 @@ class ImportDialog(QDialog):
                 self.preview.new_rows,
                 settings=self.settings,
                 clock=self.clock,
-                created_by=self.settings.get("staff_name") or None,
+                created_by=author_for(self, self.settings),
             )
         except ValueError as exc:  # ReminderError: one plain line
             self.summary.setText(f"Nothing was imported: {exc}")

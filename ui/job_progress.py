@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk.compliance import erase
 from desk.compliance.erase import ErasureResult
 from desk.store.bulk import BulkJob, JobState, JobStatus
 from ui.bridge import Bridge
+from ui.staff_actions import author
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -209,7 +211,7 @@ def area_for(widget: QWidget) -> JobArea:
 
 def erase_contact(window: MainWindow, contact_id: int) -> JobRow:
     """Erase a customer as a job on the engine, shown with progress and Cancel."""
-    staff = window.settings.get("staff_name") or None
+    staff = author(window)  # who signed in here, else the staff_name setting
     area = area_for(window)
     row = area.add_row("erasing a customer")
     window.contact.set_erasing(contact_id, True)
@@ -218,7 +220,8 @@ def erase_contact(window: MainWindow, contact_id: int) -> JobRow:
     def ok(result: ErasureResult) -> None:
         window.contact.set_erasing(contact_id, False)
         row.settle(ok=True, words=f"Customer erased ({result.messages} messages).")
-        window.status.showMessage("Customer erased.", 4000)
+        # What the erasure leaves in backups, in the engine's words (SQLite files or pg_dump).
+        window.status.showMessage(f"Customer erased. {erase.backup_note().capitalize()}.", 10000)
         row.succeeded.emit(result)
 
     def error(exc: BaseException) -> None:

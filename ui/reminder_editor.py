@@ -45,6 +45,7 @@ from desk.store.models import Appointment, Contact
 from desk.store.settings import SPECS
 from ui import fmt, number_check
 from ui.bridge import Bridge
+from ui.signed_in import author_for
 
 ROLE = Qt.ItemDataRole.UserRole
 REPEATS = [("Once", None), ("Daily", "daily"), ("Weekly", "weekly"), ("Monthly", "monthly"),
@@ -436,7 +437,8 @@ class ReminderEditor(QDialog):
                 raise manage.ReminderError("An appointment is for exactly one recipient.")
             offsets = SPECS["reminder_offsets"].parse(self.offsets.text())
             kwargs: dict[str, Any] = {"service": self.service.text().strip(), "text": text or None}
-            return appointments.create_for, (people[0], at), {**base, **kwargs, "offsets": offsets}
+            kwargs.update(offsets=offsets, created_by=self.author())
+            return appointments.create_for, (people[0], at), {**base, **kwargs}
         freq = self.repeat.currentData()
         every = None
         until = count = None
@@ -451,10 +453,14 @@ class ReminderEditor(QDialog):
         kwargs = {**base, "text": text, "recipients": self.recipients(), "at": at}
         kwargs.update(every=every, until=until, count=count)
         if self.reminder_id is None:
-            kwargs["created_by"] = self.settings.get("staff_name") or None
+            kwargs["created_by"] = self.author()
             return manage.create_reminder, (), kwargs
         kwargs["repeat"] = freq is not None
         return manage.update_reminder, (self.reminder_id,), kwargs
+
+    def author(self) -> str | None:
+        """Who creates it: the one signed in at the window, else the staff_name setting."""
+        return author_for(self, self.settings)
 
     def save(self) -> None:
         self.error.setText("")

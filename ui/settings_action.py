@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from desk.engine import window_ops
 from ui.modem_work import Keyring
 from ui.settings_dialog import SettingsDialog
+from ui.staff_actions import author
 
 if TYPE_CHECKING:  # the window imports this module
     from ui.main_window import MainWindow
@@ -32,7 +33,7 @@ def save_from_window(
         changes,
         settings=w.settings,
         clock=w.engine.clock,
-        staff=w.settings.get("staff_name") or None,
+        staff=author(w),
     )
     w.bridge.when_done(fut, saved, lambda e: done(str(e)))
 
