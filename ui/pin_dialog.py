@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QWidget
+
+from ui.pin_form import error_line, lay_out, pin_edit, pin_problem
 
 
 class PinDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, error: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("SIM PIN")
-        self.pin = QLineEdit(self)
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setMaxLength(8)
-        self.pin.setAccessibleName("SIM PIN")
+        self.pin = pin_edit(self, "SIM PIN")
         self.pin.setPlaceholderText("4 to 8 digits")
         note = QLabel(
             "The SIM card in the modem is locked. Type its PIN (from the card's packaging).\n"
@@ -20,26 +19,15 @@ class PinDialog(QDialog):
             self,
         )
         note.setWordWrap(True)
-        self.error = QLabel(error or "", self)
-        self.error.setStyleSheet("color: #d93025;")
-        self.remember = None
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addWidget(self.pin)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        self.error = error_line(self, error or "")
+        lay_out(self, [note, self.pin], self.error, self._ok)
 
     def value(self) -> str:
         return self.pin.text().strip()
 
     def _ok(self) -> None:
-        v = self.value()
-        if not (v.isdigit() and 4 <= len(v) <= 8):
-            self.error.setText("A PIN is 4 to 8 digits.")
+        problem = pin_problem(self.value())
+        if problem:
+            self.error.setText(problem)
             return
         self.accept()

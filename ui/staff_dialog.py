@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,11 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk.messaging import staff
+from ui.pin_form import error_line, lay_out, pin_edit, pin_problem
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
-
-ERROR_STYLE = "color: #d93025;"
 
 
 class PinEntry(QDialog):
@@ -37,32 +35,19 @@ class PinEntry(QDialog):
         self.name = QLineEdit(self)
         self.name.setMaxLength(staff.MAX_NAME)
         self.name.setAccessibleName("Name")
-        self.pin = QLineEdit(self)
-        self.again = QLineEdit(self)
-        for edit, label in ((self.pin, "PIN"), (self.again, "PIN again")):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setMaxLength(8)
-            edit.setAccessibleName(label)
-        self.error = QLabel("", self)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.pin = pin_edit(self, "PIN")
+        self.again = pin_edit(self, "PIN again")
+        self.error = error_line(self)
         form = QFormLayout()
         if ask_name:
             form.addRow("Name:", self.name)
         form.addRow("PIN (4 to 8 digits, optional):", self.pin)
         form.addRow("PIN again:", self.again)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        lay_out(self, [form], self.error, self._ok)
         self._ask_name = ask_name
 
     def _ok(self) -> None:
-        problem = pin_problem(self.pin.text(), self.again.text())
+        problem = pin_twice_problem(self.pin.text(), self.again.text())
         if self._ask_name and not self.name.text().strip():
             problem = "Type the person's name."
         if problem:
@@ -71,14 +56,12 @@ class PinEntry(QDialog):
         self.accept()
 
 
-def pin_problem(pin: str, again: str) -> str | None:
+def pin_twice_problem(pin: str, again: str) -> str | None:
     """What is wrong with a PIN typed twice, in plain words (None: nothing; "" twice: no PIN)."""
     pin, again = pin.strip(), again.strip()
     if pin != again:
         return "The two PINs are not the same."
-    if pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
-        return "A PIN is 4 to 8 digits."
-    return None
+    return pin_problem(pin) if pin else None
 
 
 class StaffDialog(QDialog):
@@ -88,9 +71,7 @@ class StaffDialog(QDialog):
         self.setWindowTitle("Staff")
         self.list = QListWidget(self)
         self.list.setAccessibleName("Staff")
-        self.error = QLabel("", self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_line(self)
         add = QPushButton("Add…", self)
         add.clicked.connect(self._ask_add)
         pin = QPushButton("Set PIN…", self)
@@ -146,7 +127,7 @@ class StaffDialog(QDialog):
         self.w.bridge.when_done(future, ok, failed)  # type: ignore[arg-type]
 
     def add(self, name: str, pin: str = "", again: str = "") -> None:
-        problem = pin_problem(pin, again)
+        problem = pin_twice_problem(pin, again)
         if problem:
             self.error.setText(problem)
             return
@@ -158,7 +139,7 @@ class StaffDialog(QDialog):
         )
 
     def set_pin(self, name: str, pin: str, again: str) -> None:
-        problem = pin_problem(pin, again)
+        problem = pin_twice_problem(pin, again)
         if problem:
             self.error.setText(problem)
             return
