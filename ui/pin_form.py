@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ERROR_STYLE = "color: #d93025;"  # theme.FAILED
+from ui.modem_words import ERROR_STYLE
+
 PIN_RULE = "A PIN is 4 to 8 digits."
 
 

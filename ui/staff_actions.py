@@ -15,17 +15,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desk.messaging import staff
+from ui.pin_form import error_line, pin_edit
 
 if TYPE_CHECKING:  # the window imports this module (through window_actions) to build itself
     from ui.main_window import MainWindow
-
-ERROR_STYLE = "color: #d93025;"
 
 
 def author(w: MainWindow) -> str | None:
@@ -72,13 +70,8 @@ class StaffPicker(QDialog):
         self.names.setAccessibleName("Staff member")
         self.names.addItems(list(self.members))
         self.pin_label = QLabel("PIN:", self)
-        self.pin = QLineEdit(self)
-        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setMaxLength(8)
-        self.pin.setAccessibleName("Staff PIN")
-        self.error = QLabel("", self)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.pin = pin_edit(self, "Staff PIN")
+        self.error = error_line(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
