@@ -276,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SQLite shop: {big} ({big.stat().st_size / 1e6:.0f} MB, ready in "
           f"{time.perf_counter() - t:.1f} s)", flush=True)  # fmt: skip
     res: dict[str, dict[str, float]] = {}
+    worst: dict[str, str] = {}  # the slowest search query in each launch
     with (
         running_server() as server,
         tempfile.TemporaryDirectory(prefix="textdesk-counters-") as folder,
@@ -296,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             fig = measure(engine, big, url if engine == "postgresql" else None, tmp, args,
                           args.contacts)  # fmt: skip
             res[engine] = summary(fig)
+            worst[engine] = ", ".join(sorted({f"“{w['search_worst']}”" for w in fig.windows}))
 
     sq, pg = res["sqlite"], res["postgresql"]
     print(f"\nthree counters on PostgreSQL against one PC on SQLite, {args.messages:,} messages / "
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
           f"SQLite {sq['counters']:.0f}, PostgreSQL {pg['counters']:.0f} (+ the measured "
           f"window); texts not shown within the wait: SQLite {sq['missing']:.0f}, "
           f"PostgreSQL {pg['missing']:.0f}")  # fmt: skip
+    print(f"slowest search query: SQLite {worst['sqlite']}; PostgreSQL {worst['postgresql']}")
     print("SQLite 'another counter': n/a, one SQLite file belongs to one running TextDesk.")
     flat = {f"{'pg' if e == 'postgresql' else e}_{k}": v for e in ENGINES for k, v in res[e].items()
             if v == v}  # fmt: skip
