@@ -12,7 +12,10 @@ events and calls wake it at once) until the earliest of:
 - a look, every WATCH_EVERY seconds, at whether another process (``textdesk send``, ``textdesk
   config``, the window's own connection) committed anything: ``PRAGMA data_version`` on the
   core's connection, one cheap call that touches no table; a change runs one cycle, which finds
-  the new rows (MessageAdded, the send queue, reminders, settings);
+  the new rows (MessageAdded, the send queue, reminders, settings). On the shop's PostgreSQL
+  server there is no such counter and no cycle on a timer: the other counters and ``textdesk
+  send`` notify (desk.engine.live), and a notification wakes the core at once
+  (desk.engine.server_side); the look only marks the settings to be read again;
 - housekeeping (retention, the daily backup, a modem service that could not start).
 
 Deadlines stored as wall-clock times are turned into waits with the engine's clock; with a clock
@@ -28,6 +31,8 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+import peewee as pw
 
 from desk.base.clock import Clock, SystemClock, utc
 from desk.messaging.inbox import DEFAULT_INCOMPLETE_TIMEOUT
@@ -48,6 +53,13 @@ NOW = datetime.min.replace(tzinfo=UTC)  # "due already"
 
 _SEND_DUE = (
     "SELECT MIN(MAX(COALESCE(next_attempt_at, ''), COALESCE(not_before, ''))) FROM message "
+    "WHERE direction = 'out' AND state = 'queued'"
+)
+# PostgreSQL has no two-argument MAX and no '' timestamp: GREATEST skips NULLs, and a queued
+# text with neither a retry time nor a hold is due now.
+_SEND_DUE_SERVER = (
+    "SELECT count(*), bool_or(next_attempt_at IS NULL AND not_before IS NULL), "
+    "MIN(GREATEST(next_attempt_at, not_before)) FROM message "
     "WHERE direction = 'out' AND state = 'queued'"
 )
 _INCOMPLETE = (
@@ -79,6 +91,11 @@ def _parse(value: object) -> datetime | None:
 
 def send_due_at() -> datetime | None:
     """When the earliest queued outgoing text may go (it may be now or past); None: none."""
+    if isinstance(db.obj, pw.PostgresqlDatabase):
+        count, any_now, soonest = db.execute_sql(_SEND_DUE_SERVER).fetchone() or (0, None, None)
+        if not count:
+            return None
+        return NOW if any_now else _parse(soonest) or NOW
     row = db.execute_sql(_SEND_DUE).fetchone()
     if row is None or row[0] is None:
         return None
