@@ -23,9 +23,9 @@ outbox.recover_interrupted (another counter may be sending right now). Instead:
   (desk.engine.live.notify_event) inside the batch that made it, so it goes out when the batch
   commits. A ``live.Listener`` thread turns the other counters' notifications into ``Remote``
   items on the core queue; the core hands them to its own subscribers (the window) and runs its
-  usual cycle (the owner then takes a text another counter queued), never a modem action for
-  them. A message announced both by a notification and by the core's own scan of new rows is
-  emitted once.
+  usual cycle (the owner then takes a text another counter or ``textdesk send`` queued: it
+  wakes on the notification, with no polling), never a modem action for them. A message
+  announced both by a notification and by the core's own scan of new rows is emitted once.
 """
 
 from __future__ import annotations
@@ -209,13 +209,14 @@ class ServerSide:
     # --- status ---------------------------------------------------------------------------------
 
     def _watch_server(self, now: float) -> None:
-        """Every WATCH_EVERY seconds on a server: settings may have changed at another counter;
-        the owner runs a cycle (a text queued by a process that sent no notification, such as
-        ``textdesk send``); the others look who drives the modem."""
+        """Every WATCH_EVERY seconds on a server: settings may have changed at another counter
+        (read again at most every SETTINGS_EVERY); a counter that does not drive the modem looks
+        who does. No cycle is run for texts queued elsewhere: every writer notifies (the other
+        counters' cores in their batches, ``textdesk send`` in its transaction), the notification
+        is a Remote item and every batch runs the cycle; while the listener was disconnected,
+        its first item once LISTEN is back (desk.engine.live) runs that cycle."""
         self._others_wrote = True
-        if self.generation is not None:
-            self._next_cycle = min(self._next_cycle, now)
-        elif now >= self._next_owner_look:
+        if self.generation is None and now >= self._next_owner_look:
             self._say_owner()
 
     def _say_owner(self, *, force: bool = False) -> None:

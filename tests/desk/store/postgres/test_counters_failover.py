@@ -20,6 +20,7 @@ import pytest
 
 from desk.base.clock import SystemClock
 from desk.base.paths import write_local
+from desk.engine import live
 from desk.messaging.outbox import queue_message
 from desk.store.counters import ModemOwner
 from desk.store.db import close_database, db, open_server_database
@@ -107,6 +108,7 @@ def test_killing_the_counter_that_drives_the_modem_loses_nothing_and_sends_nothi
             message = queue_message(
                 CUSTOMERS[n % 3], body, source="cli", settings=Settings(), clock=SystemClock()
             )
+            live.notify(live.MESSAGE_ADDED, message.id)  # the owner wakes on it
         queued[message.id] = body
 
     try:
