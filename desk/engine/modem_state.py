@@ -1,10 +1,11 @@
 """The modem's state as the running engine last saw it: one WARNING per change, and a small file
 ``textdesk status`` reads.
 
-A SIM that asks for its PIN, or a modem that lost its network, must not stay a line at INFO in
-``textdesk serve``'s output: ``note`` (called by the engine on every modem status) logs a plain
-WARNING when the state becomes one a person must act on, once per change of state (not per
-poll), and rewrites ``modem-state.json`` in the profile folder only when what it says changes.
+A SIM that asks for its PIN, a modem that lost its network or was unplugged (its device gone),
+must not stay a line at INFO in ``textdesk serve``'s output: ``note`` (called by the engine on
+every modem status) logs a plain WARNING when the state becomes one a person must act on, once
+per change of state (not per poll or reconnect attempt), one when the modem is ready again, and
+rewrites ``modem-state.json`` in the profile folder only when what it says changes.
 ``textdesk status`` shows it (``read`` + ``describe``) while the engine holds the profile's lock;
 the file of an engine that is gone is not shown (nobody is watching the modem then).
 """
@@ -47,8 +48,10 @@ def path_for(profile: Profile) -> Path:
     return profile.data_dir / FILE_NAME
 
 
-# Per data folder: what was last written (an engine per profile; tests run several).
+# Per data folder: what was last written (an engine per profile; tests run several), and the
+# state last warned about (or READY): connecting again between two failed attempts is no change.
 _last: dict[Path, Seen] = {}
+_warned: dict[Path, tuple[str, str | None]] = {}
 
 
 def _same(a: Seen, b: Seen) -> bool:
@@ -59,6 +62,8 @@ def _same(a: Seen, b: Seen) -> bool:
 
 def warning_for(seen: Seen) -> str | None:
     """The plain WARNING for a state a person must act on; None for the others."""
+    if seen.state == ModemState.DISCONNECTED and seen.problem:  # without: stopped on purpose
+        return f"{seen.problem} Texts wait until the modem is back; TextDesk keeps looking for it."
     if seen.state == ModemState.PIN_NEEDED:
         return f"The SIM needs its {seen.pin_kind or 'PIN'}: enter it with {PIN_COMMAND}."
     if seen.state == ModemState.NO_NETWORK:
@@ -80,14 +85,29 @@ def note(profile: Profile | None, status: ModemStatus, now: datetime) -> None:
     seen = Seen(str(status.state), since, bars, status.pin_kind, status.last_error, status.port)
     if before is not None and _same(before, seen):
         return
-    if before is None or before.state != seen.state or before.pin_kind != seen.pin_kind:
-        words = warning_for(seen)
-        if words:
-            log.warning("%s", words)
-        elif before is not None and warning_for(before) and seen.state == ModemState.READY:
-            log.warning("The modem is ready again.")
+    _warn(path, seen)
     _last[path] = seen
     _write(path, seen)
+
+
+def _warn(path: Path, seen: Seen) -> None:
+    """One WARNING when the modem comes into a state a person must act on (an unplugged modem,
+    a SIM asking for its PIN...), one when it is ready again; nothing while it only tries again
+    (CONNECTING between two failed attempts, the same state with other words)."""
+    if seen.state == ModemState.CONNECTING:
+        return
+    key = (seen.state, seen.pin_kind)
+    before = _warned.get(path)
+    if key == before:
+        return
+    words = warning_for(seen)
+    if words:
+        log.warning("%s", words)
+        _warned[path] = key
+    elif seen.state == ModemState.READY:
+        if before is not None and before[0] != ModemState.READY:
+            log.warning("The modem is ready again.")
+        _warned[path] = key
 
 
 def _write(path: Path, seen: Seen) -> None:

@@ -120,12 +120,18 @@ class ConnectionLifecycle:
         or, once it repeats, with what the modem last answered and what was expected."""
         ch = self._ch
         exchange = (ch.last_command, ch.last_lines) if ch else self._last_exchange
-        text = self._troubles.note(reason, exc, exchange)
+        troubles = self._troubles
+        text = troubles.note(reason, exc, exchange)
         if text is None:
+            troubles.warned = None
             return reason
-        log.warning("modem trouble repeats: %s", text)
-        last = self._troubles.last
+        last = troubles.last
         assert last is not None
+        if last.reason != troubles.warned:  # once per loop, not per attempt (the status counts)
+            log.warning("modem trouble repeats: %s", text)
+            troubles.warned = last.reason
+        else:
+            log.info("modem trouble repeats: %s", text)
         self.set_status(
             repeats=self._troubles.repeats(),
             modem_answer=last.answer if last.command else None,

@@ -55,6 +55,7 @@ class TroubleLog:
         self.repeat = repeat
         self._times: deque[float] = deque()
         self.last: Trouble | None = None
+        self.warned: str | None = None  # the repeating reason already logged as a WARNING
 
     def _prune(self, now: float) -> None:
         while self._times and now - self._times[0] > self.window:
