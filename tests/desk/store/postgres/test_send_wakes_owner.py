@@ -2,7 +2,9 @@
 PostgreSQL server, next to a running counter that drives the modem (the virtual modem on a real
 TCP socket): the command notifies when it commits, so the owner takes the text at once. The owner
 runs no fallback cycle of its own any more (desk.engine.server_side._watch_server), so the text
-going out within a second is the notification's doing."""
+going out within a second is the notification's doing (without it: not within 5 s). A text
+notified while the owner's listening connection was cut is sent once the listener is back (its
+one re-read after reconnecting)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,19 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from desk.base import events as ev
+from desk.base.clock import SystemClock
+from desk.engine import live
+from desk.messaging.outbox import queue_message
+from desk.store.db import db
 from desk.store.models import Message
+from desk.store.settings import Settings
 from modem.sim.virtual_modem import VirtualModem
 from tests.desk.store.postgres.test_counters_engine import (
     CUSTOMER,
@@ -21,16 +32,25 @@ from tests.desk.store.postgres.test_counters_engine import (
     on_core,
     prepare,
     ready,
-    vm,  # noqa: F401  (the fixture)
 )
 from tests.helpers.waits import wait_until
 
 ROOT = Path(__file__).resolve().parents[4]
 
 
+@pytest.fixture
+def vm() -> Iterator[VirtualModem]:
+    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
+    modem.start()
+    try:
+        yield modem
+    finally:
+        modem.stop()
+
+
 def test_textdesk_send_wakes_the_owner_at_once(
     tmp_path: Path, pg_url: str, vm: VirtualModem
-) -> None:  # noqa: F811
+) -> None:
     prepare(pg_url)
     device = vm.device
     assert device is not None
@@ -61,5 +81,45 @@ def test_textdesk_send_wakes_the_owner_at_once(
         print(f"textdesk send → the owner's modem: median {statistics.median(lags) * 1000:.0f} ms, "
               f"max {max(lags) * 1000:.0f} ms over {len(lags)}")  # fmt: skip
         assert max(lags) < 1.0, lags
+    finally:
+        a.stop()
+
+
+def test_a_text_notified_while_the_listener_was_cut_goes_after_it_reconnects(
+    tmp_path: Path,
+    pg_url: str,
+    vm: VirtualModem,
+) -> None:
+    prepare(pg_url)
+    device = vm.device
+    assert device is not None
+    a, sink = counter(tmp_path, pg_url, "Front desk", device)
+    try:
+        sink.wait(ready)
+        core = a._core
+        assert core is not None and core.listener is not None
+        listener = core.listener
+        assert listener.listening.wait(5)
+        con = listener._con
+        assert con is not None
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (con.info.backend_pid,))
+        wait_until(lambda: not listener.listening.is_set(), 5, "the listener saw it was cut")
+        with db.atomic():  # as textdesk send does: its notification reaches nobody now
+            message = queue_message(
+                CUSTOMER, "Sent after all", source="cli", settings=Settings(), clock=SystemClock()
+            )
+            live.notify(live.MESSAGE_ADDED, message.id)
+        queued = time.monotonic()
+        wait_until(
+            lambda: any(s.get("text") == "Sent after all" for s in vm.submitted()),
+            5, "the owner read again once it listened again",
+        )  # fmt: skip
+        print(f"sent {(time.monotonic() - queued) * 1000:.0f} ms after it was queued "
+              f"(listener retries every {listener.retry_every:.1f} s)")  # fmt: skip
+        assert listener.reconnects == 1
+        sink.wait(lambda e: e == ev.Problem(
+            "Changes made at the other counters show here at once again.", "info"
+        ))  # fmt: skip
     finally:
         a.stop()
