@@ -1,6 +1,6 @@
 """Who is at the counter (issue 15): the sign-in picker at window start (only when the shop has
-staff), File › Switch staff…, File › Staff… (add, remove, set a PIN), the signed-in name in the
-status bar, and ``author(w)``: whose name goes on the replies and notes sent from this window.
+staff), File › Switch staff…, File › Staff… (add, remove, set a PIN), the signed-in name at the
+menu bar's right end, and ``author(w)``: whose name goes on the replies and notes sent from this window.
 
 A shop that never set up staff sees none of it: no picker, the ``staff_name`` setting as today.
 Sign-in and every staff change run on the engine's core thread (``engine.call``)."""
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,14 +33,19 @@ def author(w: MainWindow) -> str | None:
 
 
 def install(w: MainWindow) -> None:
-    """The status bar's "Signed in as" label; the picker when the shop has staff."""
+    """ "Signed in as …" at the menu bar's right end (a click switches staff); the picker when the
+    shop has staff. Not in the status bar: at 200 % text its labels already fill 1366 pixels,
+    and one more made the window wider than the screen."""
     w.signed_in = None
     w.staff_picker = None
-    label = w.staff_label = QLabel(w.status)
-    label.setAccessibleName("Signed in as")
-    label.setContentsMargins(6, 0, 6, 0)
-    label.hide()
-    w.status.addPermanentWidget(label)
+    button = w.staff_label = QToolButton(w)
+    button.setAccessibleName("Signed in as")
+    button.setToolTip("Switch staff (File › Switch staff…)")
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    button.setAutoRaise(True)
+    button.clicked.connect(lambda: ask(w))
+    button.hide()
+    w.menuBar().setCornerWidget(button, Qt.Corner.TopRightCorner)
     ask_at_start(w)
 
 
@@ -54,7 +60,7 @@ def _show_signed_in(w: MainWindow) -> None:
         w.staff_label.setText(f"Signed in as {w.signed_in}")
         w.staff_label.show()
     else:
-        w.staff_label.clear()
+        w.staff_label.setText("")
         w.staff_label.hide()
 
 

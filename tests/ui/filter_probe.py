@@ -1,7 +1,8 @@
 """Run by tests/ui/test_filter_buttons.py in a process of its own (the screen and the text scale
 are fixed when Qt starts): the real window on the demo shop with the virtual modem and two staff
-members (so the Mine/Unassigned filters show), one signed in; prints, as JSON, each filter
-button's text, the width its text needs (its font's metrics) and the width it was given.
+members (so the Mine/Unassigned filters show), one signed in, a conversation open (its "Assign
+to" box shown), the SIM balance and a message in the status bar; prints, as JSON, each filter button's text, the
+width its text needs (its font's metrics) and the width it was given, and the window's minimum.
 
 python -m tests.ui.filter_probe PROFILE_DIR TEXT_SCALE
 """
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import QApplication
 from desk.base.events import ModemState
 from desk.base.paths import resolve_profile
 from desk.messaging import staff
-from ui import session
+from desk.read import queries
+from ui import session, staff_actions
 
 
 def main(profile_dir: str, scale: float) -> int:
@@ -43,7 +45,14 @@ def main(profile_dir: str, scale: float) -> int:
         while s.engine.modem_status.state != ModemState.READY and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
+        s.engine.query_balance()  # the SIM's balance in the status bar too, as staff see it
+        while w.status.balance.text() in ("SIM balance", "Asking…") and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
         w.update_counts()
+        staff_actions._show_signed_in(w)
+        w.list.select(queries.conversation_for_number("+12025550112"))
+        w.status.showMessage("Note added (not sent).", 60_000)  # a passing message as well
         for _ in range(30):
             app.processEvents()
             time.sleep(0.01)
@@ -67,6 +76,9 @@ def main(profile_dir: str, scale: float) -> int:
             "base_px": base_px,
             "list_width": w.list.width(),
             "list_right": w.list.mapTo(w, w.list.rect().topRight()).x(),
+            "window_minimum": w.minimumSizeHint().width(),
+            "assign_shown": w.assign_box is not None and w.assign_box.isVisible(),
+            "signed_in_shown": w.staff_label.isVisible() and w.staff_label.text(),
             "stack_top": w.list.stack.mapTo(w, w.list.stack.rect().topLeft()).y(),
             "buttons": buttons,
         }

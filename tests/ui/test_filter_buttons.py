@@ -1,7 +1,8 @@
 """The filter buttons above the conversation list show their whole text (counts too) on a
 1366x768 screen at 100 % and 200 % text, with the staff filters shown: each button is given at
 least the width its text needs by its own font's metrics (no eliding), none overlaps another or
-leaves the pane, and the list starts below them. The real window on the demo shop with the
+leaves the pane, and the list starts below them; signed in, with a conversation open, the window
+is no wider than the screen. The real window on the demo shop with the
 virtual modem, offscreen, in a process of its own (tests/ui/filter_probe.py)."""
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def test_every_filter_button_shows_its_whole_text(tmp_path: Path, scale: float) 
         x, y, width, height = b["rect"]
         assert x >= 0 and x + width <= got["list_right"] + 1, b
         assert y + height <= got["stack_top"], b  # the list starts below the buttons
+    # Signed in, a conversation open: the window still fits the 1366-pixel screen.
+    assert got["signed_in_shown"] == "Signed in as Anna" and got["assign_shown"]
+    assert got["window"][0] <= 1366 and got["window_minimum"] <= 1366, got
     for i, a in enumerate(buttons):
         for b in buttons[i + 1 :]:
             assert not _overlap(a["rect"], b["rect"]), (a, b)
