@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
     act_quit: QAction  # File > Quit
     quitRequested = Signal()  # File > Quit or the tray's Quit: the app stops
     signed_in: str | None = None  # who signed in at this counter (ui/staff_actions.py)
-    staff_label: Any = None  # the status bar's "Signed in as" (ui/staff_actions.py)
+    staff_label: Any = None  # "Signed in as", the menu bar's corner (ui/staff_actions.py)
     staff_picker: staff_actions.StaffPicker | None = None
     assign_box: staff_assign.AssignBox | None = None
     presence: staff_presence.Presence | None = None
