@@ -41,6 +41,19 @@ FILTER_LABELS = {
     "unassigned": "Unassigned",
 }
 STAFF_FILTERS = ("mine", "unassigned")  # shown only when the shop has staff
+# On the button itself, where a shorter word saves a row of buttons (1366x768 at 100 % and
+# 200 % text); the full name stays in its tooltip, for screen readers, and in Show › menu.
+BUTTON_LABELS = {"attention": "Attention"}
+TOOLTIPS = {
+    "all": "Every conversation (Ctrl+1)",
+    "unread": "Conversations with texts nobody has read (Ctrl+U)",
+    "open": "Conversations not marked done (Ctrl+2)",
+    "callback": "Customers waiting for a call back (Ctrl+3)",
+    "attention": "Needs attention: a text that failed or may not have gone out, a customer "
+    "who asked to stop or to move an appointment, a reminder that could not go in time (Ctrl+4)",
+    "mine": "Conversations assigned to whoever is signed in here",
+    "unassigned": "Conversations assigned to nobody",
+}
 HitRole = Qt.ItemDataRole.UserRole + 10
 
 
@@ -90,7 +103,8 @@ class ConversationList(QWidget):
         self.bar = bar = FlowLayout(spacing=4)  # as many rows as the pane's width needs
         for name, label in FILTER_LABELS.items():
             b = QToolButton(self)
-            b.setText(label)
+            b.setText(BUTTON_LABELS.get(name, label))
+            b.setToolTip(TOOLTIPS[name])
             b.setCheckable(True)
             b.setAutoRaise(False)
             b.setAccessibleName(f"Show {label.lower()} conversations")
@@ -177,7 +191,7 @@ class ConversationList(QWidget):
             ("mine", counts.mine),
             ("unassigned", counts.unassigned),
         ):
-            label = FILTER_LABELS[name]
+            label = BUTTON_LABELS.get(name, FILTER_LABELS[name])
             self.filter_buttons[name].setText(f"{label} ({value})" if value else label)
 
     def select(self, conversation_id: int) -> bool:

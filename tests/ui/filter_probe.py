@@ -63,6 +63,7 @@ def main(profile_dir: str, scale: float) -> int:
                 {
                     "name": name,
                     "text": b.text(),
+                    "tip": b.toolTip(),
                     "visible": b.isVisible(),
                     "needs": fm.horizontalAdvance(b.text()),
                     "hint": b.sizeHint().width(),

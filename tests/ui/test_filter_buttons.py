@@ -59,7 +59,10 @@ def test_every_filter_button_shows_its_whole_text(tmp_path: Path, scale: float) 
     if scale == 2.0:  # the text really is twice as large
         assert all(b["font_px"] >= 1.8 * got["base_px"] for b in buttons)
     attention = next(b for b in buttons if b["name"] == "attention")
-    assert attention["text"].startswith("Needs attention (")  # the demo shop has some
+    assert attention["text"].startswith("Attention (")  # the demo shop has some
+    assert attention["tip"].startswith("Needs attention:")  # the full name in its tooltip
+    rows = {b["rect"][1] for b in buttons}
+    assert len(rows) <= (2 if scale == 1.0 else 3), rows  # the list keeps its room
     for b in buttons:
         assert b["width"] >= b["hint"], b  # the width its sizeHint asks for...
         assert b["width"] >= b["needs"] + 8, b  # ...which holds the text by its font's metrics

@@ -79,7 +79,7 @@ def test_the_needs_attention_filter_and_the_shortcuts_window(desk: Desk) -> None
         for i in range(w.list.model.rowCount())
     }
     assert {queries.conversation_for_number(n) for n in ("+12025550106", "+12025550107")} <= shown
-    assert w.list.filter_buttons["attention"].text().startswith("Needs attention (")
+    assert w.list.filter_buttons["attention"].text().startswith("Attention (")
 
     _action(desk, "Ctrl+/").trigger()
     dlg = desk.wait(
