@@ -9,7 +9,9 @@ it this PC's lasting choice).
 ``main(argv) -> int``. Every command accepts ``--profile DIR`` and ``--port DEVICE`` before or
 after the subcommand. Errors are one clear line on stderr and exit 1 (2 for usage), database
 errors (a full disk, a busy or broken file) and text that is not UTF-8 included; a command waits
-for another process's write lock, saying so, rather than fail (desk.cli.busy).
+for another process's write lock, saying so, rather than fail (desk.cli.busy). A database another
+TextDesk is upgrading is waited for within the busy timeout, then "TextDesk is upgrading the
+database; try again in a moment." (desk.store.migrations.runner.DatabaseBusy), exit 1.
 
 A registered subcommand sets ``func`` with ``parser.set_defaults(func=handler)``; ``handler(args)
 -> int | None`` gets ``args.profile`` (the DIR given, or None) and may call
@@ -49,6 +51,7 @@ from desk.messaging import outbox
 from desk.store import audit
 from desk.store.db import db
 from desk.store.migrations import DatabaseError
+from desk.store.migrations.runner import DatabaseBusy
 from desk.store.models import IN, OUT, OUT_STATES, Contact, Conversation, Message
 from desk.store.settings import SPECS, Settings
 from modem import ports
@@ -394,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "another character set), so TextDesk cannot read it; nothing was changed.",
             file=sys.stderr,
         )
+        return 1
+    except DatabaseBusy as exc:  # another TextDesk upgrading the file: its own plain line
+        print(f"textdesk: {_one_line(exc)}", file=sys.stderr)
         return 1
     except (ProfileLocked, DatabaseError, ValueError, LookupError, OSError) as exc:
         if db_trouble.classify(exc, where) is not None:  # a full disk as an OSError, a wrapped one

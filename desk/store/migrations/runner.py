@@ -21,6 +21,9 @@ is left is step 3's ``CREATE INDEX``: one statement that reads the message table
 table's size, runs once, when the first TextDesk process of the new version opens the file and
 before its engine starts; another process that writes meanwhile (``textdesk send``, a second
 counter) waits for it within its 15 s busy timeout, as for any other writer, and loses nothing.
+A process that opens the file while another one upgrades it waits for the step's lock within
+the same timeout, then finds the step done; past it, ``DatabaseBusy`` says in one line that
+TextDesk is upgrading the database (try again in a moment), nothing changed and no copy left.
 """
 
 from __future__ import annotations
@@ -59,6 +62,41 @@ def _execute(database: pw.Database, sql: str) -> _Cursor:
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or migrated; the message is for staff."""
+
+
+UPGRADING_TEXT = "TextDesk is upgrading the database; try again in a moment."
+LOCKED_TEXT = (
+    "TextDesk's database is locked by another program (an upgrade, a restore); nothing was "
+    "changed. Try again in a moment."
+)
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process holds the database's lock past the busy timeout while this one opens or
+    upgrades it (another TextDesk upgrading it): try again in a moment; nothing was changed."""
+
+
+_BUSY_NAMES = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says another connection holds the lock."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo:
+        item = todo.pop()
+        if any(item is s for s in seen):
+            continue
+        seen.append(item)
+        name = getattr(item, "sqlite_errorname", None)
+        text = str(item).lower()
+        if isinstance(name, str) and name.startswith(_BUSY_NAMES):
+            return True
+        if "database is locked" in text or "database table is locked" in text:
+            return True
+        todo.extend(x for x in (item.__cause__, item.__context__) if x is not None)
+        todo.extend(a for a in item.args if isinstance(a, BaseException))
+    return False
 
 
 _FULL_NAMES = {"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"}  # SHMSIZE: the -shm file cannot grow
@@ -113,6 +151,8 @@ def check_file(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
+        if is_busy(exc):  # locked past the busy timeout by another connection: not a bad file
+            raise DatabaseBusy(LOCKED_TEXT) from exc
         raise DatabaseError(f"{path} is not a TextDesk database ({exc}).") from exc
     if version > SCHEMA_VERSION:
         raise DatabaseError(newer_schema_refusal(version))
@@ -238,6 +278,10 @@ def migrate(
         try:
             applied = _run_step(database, dialect, step)
         except pw.DatabaseError as exc:
+            if at == found and is_busy(exc):  # another process is upgrading it: nothing done
+                if copy is not None:  # the file is as it was
+                    copy.unlink(missing_ok=True)
+                raise DatabaseBusy(UPGRADING_TEXT) from exc
             raise DatabaseError(_step_failed(database, step, found, at, copy, exc)) from exc
         at = step.version
         if applied:
@@ -250,6 +294,8 @@ def _copy_or_refuse(path: Path, found: int, target: int) -> Path:
     try:
         return _backup_copy(path, found)
     except (sqlite3.Error, OSError) as exc:
+        if is_busy(exc):
+            raise DatabaseBusy(UPGRADING_TEXT) from exc
         if is_disk_full(exc):
             raise DatabaseError(
                 f"The disk is full, so TextDesk could not keep a copy of its database before "
