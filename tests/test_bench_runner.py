@@ -100,3 +100,16 @@ def test_an_unknown_benchmark_name_is_one_line() -> None:
     assert done.returncode != 0
     assert "unknown benchmark 'nosuch'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_counters_benchmark_is_read_from_its_result_line(tmp_path: Path) -> None:
+    # bench_counters.py at full size (1M messages, three counters on PostgreSQL), run 1 of
+    # ``run_all.py --only counters --runs 1`` on the shared 2-core machine
+    done = run("--from", str(DATA), "--only", "counters", "--runs", "1", "--out", str(tmp_path),
+               timeout=30)  # fmt: skip
+    table = rows((tmp_path / "latest.md").read_text())
+    assert table["PostgreSQL: modem -> another counter p95 (ms)"] == ["445", "—", "≤ 1000", "met"]
+    assert table["PostgreSQL: launch to usable window (s)"][-1] == "not met"
+    assert table["messages in the largest thread"][0] == "57,310"
+    assert table["every text shown at every counter"] == ["yes", "—", "holds", "met"]
+    assert done.returncode == 0  # every figure read
