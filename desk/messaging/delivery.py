@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, to_db, utc
@@ -127,11 +128,17 @@ def _settle(message_id: int) -> None:
     row = db.execute_sql("SELECT state, parts FROM message WHERE id = ?", (message_id,)).fetchone()
     if row is None or row[0] != SENT:
         return
-    done, last = _all_delivered(message_id, int(row[1]))
+    settle_sent(message_id, int(row[1]))
+
+
+def settle_sent(message_id: int, parts: int) -> None:
+    """A message known to be ``sent`` with ``parts`` parts → ``delivered`` when every part is
+    (one aggregate query and, when it is, one UPDATE)."""
+    done, last = _all_delivered(message_id, parts)
     if done:
         db.execute_sql(
-            "UPDATE message SET state = ?, delivered_at = ? WHERE id = ?",
-            (DELIVERED, last, message_id),
+            "UPDATE message SET state = ?, delivered_at = ? WHERE id = ? AND state = ?",
+            (DELIVERED, last, message_id, SENT),
         )
 
 
@@ -150,22 +157,35 @@ def _submitted_at(event: DeliveryReportEvent) -> datetime | None:
     return pdu.timestamp
 
 
-def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
+@dataclass(frozen=True)
+class _Part:
+    """The columns of a MessagePart row a report needs."""
+
+    id: int
+    message_id: int
+    seq: int
+    sent_at: datetime | None
+
+
+_OPEN_PARTS = (
+    "SELECT id, message_id, seq, number, sent_at FROM message_part "
+    "WHERE reference = ? AND sent_at >= ? AND state = ? ORDER BY sent_at DESC, id DESC"
+)
+
+
+def _find_part(event: DeliveryReportEvent, clock: Clock) -> _Part | None:
     """The open part this report is about: same reference and number, sent within the match
     window, no final report yet. Several such parts (the reference wrapped and an old part never
     got its report): the one sent closest to the report's SCTS, if that is near (the SMS
     centre's time of taking it), else the most recent."""
     since = to_db(clock.now() - MATCH_WINDOW)
+    to_python = MessagePart.sent_at.python_value
     candidates = [
-        part
-        for part in MessagePart.select()
-        .where(
-            (MessagePart.reference == event.reference)
-            & (MessagePart.sent_at >= since)
-            & (MessagePart.state == "sent")
-        )
-        .order_by(MessagePart.sent_at.desc(), MessagePart.id.desc())
-        if same_number(part.number, event.number)
+        _Part(int(pid), int(mid), int(seq), to_python(sent))  # type: ignore[no-untyped-call]
+        for pid, mid, seq, number, sent in db.execute_sql(
+            _OPEN_PARTS, (event.reference, since, "sent")
+        ).fetchall()
+        if same_number(number, event.number)
     ]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
@@ -173,7 +193,7 @@ def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
     if submitted is not None:
         target = utc(submitted)
 
-        def gap(part: MessagePart) -> float:
+        def gap(part: _Part) -> float:
             sent = part.sent_at
             return abs((utc(sent) - target).total_seconds()) if sent else float("inf")
 
@@ -183,56 +203,65 @@ def _find_part(event: DeliveryReportEvent, clock: Clock) -> MessagePart | None:
     return candidates[0]
 
 
+_SAME_REPORT = "SELECT 1 FROM delivery_report WHERE reference = ? AND raw = ? LIMIT 1"
+_STORE_REPORT = (
+    "INSERT INTO delivery_report (reference, number, status, delivered, final, discharge_time, "
+    "received_at, raw, part_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def on_delivery_report(
     event: DeliveryReportEvent, *, clock: Clock, generation: int | None = None
 ) -> int | None:
     """Store a status report and apply it; returns the message id changed (or None).
 
     ``generation``: the modem owner's, with several counters (desk.store.fencing.Fenced when this
-    counter no longer drives the modem); a report for a text an older owner sent is applied."""
+    counter no longer drives the modem); a report for a text an older owner sent is applied.
+    Plain SQL in the common case (a report comes with every text)."""
     now = clock.now()
+    stamp = DeliveryReport.received_at.db_value  # the stored form, as peewee writes it
     with db.atomic():
         if generation is not None:
             fencing.check_owner(generation)
-        if (
-            event.raw
-            and DeliveryReport.select()
-            .where(
-                (DeliveryReport.reference == event.reference)
-                & (DeliveryReport.raw_data == event.raw)
-            )
-            .exists()
-        ):
+        if event.raw and db.execute_sql(_SAME_REPORT, (event.reference, event.raw)).fetchone():
             return None  # the same report read twice (a sweep after a crash)
         part = _find_part(event, clock)
-        DeliveryReport.create(
-            reference=event.reference,
-            number=event.number,
-            status=event.status,
-            delivered=event.delivered,
-            final=event.final,
-            discharge_time=to_db(event.discharge_time),
-            received_at=to_db(now),
-            raw_data=event.raw or "",
-            part=part,
+        db.execute_sql(
+            _STORE_REPORT,
+            (
+                event.reference,
+                event.number,
+                event.status,
+                bool(event.delivered),
+                bool(event.final),
+                stamp(to_db(event.discharge_time)),  # type: ignore[no-untyped-call]
+                stamp(to_db(now)),  # type: ignore[no-untyped-call]
+                event.raw or "",
+                None if part is None else part.id,
+            ),
         )
         if part is None:
             log.info("delivery report ref %s to %s matched no part", event.reference, event.number)
             return None
-        part.report_status = event.status
         if not event.final:
-            part.save(only=[MessagePart.report_status])
+            db.execute_sql(
+                "UPDATE message_part SET report_status = ? WHERE id = ?", (event.status, part.id)
+            )
             return part.message_id
         when = to_db(event.discharge_time) if event.discharge_time else to_db(now)
         if event.delivered:  # the common case: no model loaded, the fields written only
-            part.state = "delivered"
-            part.delivered_at = when
-            part.save(only=[MessagePart.report_status, MessagePart.state, MessagePart.delivered_at])
+            db.execute_sql(
+                "UPDATE message_part SET report_status = ?, state = ?, delivered_at = ? "
+                "WHERE id = ?",
+                (event.status, "delivered", stamp(when), part.id),  # type: ignore[no-untyped-call]
+            )
             _settle(part.message_id)
             return part.message_id
         message: Message = Message.get_by_id(part.message_id)
-        part.state = "failed"
-        part.save(only=[MessagePart.report_status, MessagePart.state])
+        db.execute_sql(
+            "UPDATE message_part SET report_status = ?, state = ? WHERE id = ?",
+            (event.status, "failed", part.id),
+        )
         if message.state != FAILED:
             prefix = (
                 f"Part {part.seq} of {message.parts} was not delivered: "

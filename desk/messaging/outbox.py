@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from desk.base import phones
 from desk.base.clock import Clock, to_db, utc
 from desk.messaging.contacts import NoSuchContact, contact_for, conversation_for, touch
-from desk.messaging.delivery import settle_message
+from desk.messaging.delivery import settle_sent
 from desk.messaging.send_queue import CONSENT_SOURCES
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
@@ -41,7 +41,6 @@ from desk.store.models import (
     UNCERTAIN,
     AuditLog,
     Contact,
-    Conversation,
     Message,
     MessagePart,
 )
@@ -228,22 +227,83 @@ def _ours(message: Message, generation: int | None) -> bool:
     return False
 
 
+_MESSAGE_ROW = (
+    "SELECT parts, parts_sent, state, concat_ref, conversation_id, staff, source FROM message "
+    "WHERE id = ? AND direction = ?"
+)
+
+
+def _message_row(
+    job_id: int | str,
+) -> tuple[int, tuple[int, int, str, int | None, int, str | None, str]] | None:
+    """(id, (parts, parts_sent, state, concat_ref, conversation_id, staff, source)) of the
+    outgoing message a job is, in one plain query (the modem's events come several a second)."""
+    try:
+        message_id = int(job_id)
+    except (TypeError, ValueError):
+        return None
+    row = db.execute_sql(_MESSAGE_ROW, (message_id, OUT)).fetchone()
+    return None if row is None else (message_id, tuple(row))
+
+
+def _ours_id(message_id: int, generation: int | None) -> bool:
+    """``_ours`` by id."""
+    if generation is None or fencing.may_mark(message_id, generation):
+        return True
+    log.warning("message %s was claimed by another modem owner: this event is ignored", message_id)
+    return False
+
+
+def _grown_parts(message_id: int, planned: int, reported: int) -> int:
+    """The modem reports more parts than planned (it should never): grow, never shrink."""
+    if reported and reported > planned:
+        log.warning("message %s: planned %s parts, modem sends %s", message_id, planned, reported)
+        return reported
+    return planned
+
+
+def _update_part(
+    message_id: int, seq: int, sql_set: str, params: list[object], guard: str = ""
+) -> None:
+    """``UPDATE message_part SET <sql_set> WHERE`` the message's part ``seq`` [``AND guard``];
+    the part's row is made first when the modem split differently than planned."""
+    where = " WHERE message_id = ? AND seq = ?"
+    sql = f"UPDATE message_part SET {sql_set}" + where + (f" AND {guard}" if guard else "")
+    if db.execute_sql(sql, [*params, message_id, seq]).rowcount:
+        return
+    exists = db.execute_sql("SELECT id FROM message_part" + where, (message_id, seq)).fetchone()
+    if exists is None:
+        _part(Message.get_by_id(message_id), seq)
+        db.execute_sql(sql, [*params, message_id, seq])
+
+
 def on_part_submitting(
     event: PartSubmitting, *, clock: Clock, generation: int | None = None
 ) -> int | None:
-    """A part is about to be written to the modem (``generation``: see ``_ours``)."""
+    """A part is about to be written to the modem (``generation``: see ``_ours``). Plain SQL:
+    three short statements."""
     with db.atomic():
-        message = _message_for(event.job_id)
-        if message is None or not _ours(message, generation):
+        found = _message_row(event.job_id)
+        if found is None:
             return None
-        _sync_parts(message, event.parts)
-        if message.concat_ref is None and event.concat_ref is not None:
-            message.concat_ref = event.concat_ref
-        _save_changed(message)
-        MessagePart.update(state="submitting").where(
-            (MessagePart.id == _part(message, event.part).id) & (MessagePart.state != "sent")
-        ).execute()
-    return message.id
+        message_id, (parts, _sent, _state, concat_ref, _conv, _staff, _source) = found
+        if not _ours_id(message_id, generation):
+            return None
+        sets: list[str] = []
+        params: list[object] = []
+        grown = _grown_parts(message_id, parts, event.parts)
+        if grown != parts:
+            sets.append("parts = ?")
+            params.append(grown)
+        if concat_ref is None and event.concat_ref is not None:
+            sets.append("concat_ref = ?")
+            params.append(event.concat_ref)
+        if sets:
+            db.execute_sql(
+                f"UPDATE message SET {', '.join(sets)} WHERE id = ?", [*params, message_id]
+            )
+        _update_part(message_id, event.part, "state = ?", ["submitting"], "state != 'sent'")
+    return message_id
 
 
 def _save_changed(row: Message | MessagePart) -> None:
@@ -254,49 +314,68 @@ def _save_changed(row: Message | MessagePart) -> None:
 
 
 def _audit_sent(message: Message, clock: Clock) -> None:
-    number = (
-        Contact.select(Contact.number)
-        .join(Conversation)
-        .where(Conversation.id == message.conversation_id)
-        .scalar()
+    _audit_sent_row(
+        message.id, message.conversation_id, message.parts, message.source, message.staff, clock
     )
-    AuditLog.create(
-        at=to_db(clock.now()),
-        action="sent",
-        detail=f"message {message.id} to {number} ({message.parts} part(s), {message.source})",
-        staff=message.staff,
+
+
+def _audit_sent_row(
+    message_id: int, conversation_id: int, parts: int, source: str, staff: str | None, clock: Clock
+) -> None:
+    row = db.execute_sql(
+        "SELECT c.number FROM contact AS c JOIN conversation AS v ON v.contact_id = c.id "
+        "WHERE v.id = ?",
+        (conversation_id,),
+    ).fetchone()
+    number = row[0] if row else None
+    db.execute_sql(
+        "INSERT INTO audit_log (at, action, detail, staff) VALUES (?, ?, ?, ?)",
+        (
+            AuditLog.at.db_value(to_db(clock.now())),  # type: ignore[no-untyped-call]
+            "sent",
+            f"message {message_id} to {number} ({parts} part(s), {source})",
+            staff,
+        ),
     )
 
 
 def on_part_sent(event: PartSent, *, clock: Clock, generation: int | None = None) -> int | None:
-    """The modem accepted a part: keep its TP-MR, advance the resume point; all parts → sent."""
+    """The modem accepted a part: keep its TP-MR, advance the resume point; all parts → sent.
+    Plain SQL (a few short statements): the modem's events come several a second."""
     now = to_db(clock.now())
     with db.atomic():
-        message = _message_for(event.job_id)
-        if message is None or not _ours(message, generation):
+        found = _message_row(event.job_id)
+        if found is None:
             return None
-        _sync_parts(message, event.parts)
-        part = _part(message, event.part)
-        part.reference = event.reference
-        if part.state not in ("delivered", "failed"):
-            part.state = "sent"
-        part.sent_at = now
-        _save_changed(part)
-        if message.concat_ref is None and event.concat_ref is not None:
-            message.concat_ref = event.concat_ref
-        message.parts_sent = max(message.parts_sent, event.part)
-        if message.parts_sent >= message.parts and message.state in (QUEUED, SENDING, UNCERTAIN):
-            message.state = SENT
-            message.sent_at = now
-            message.error = None
-            message.error_code = None
-            _save_changed(message)
-            _audit_sent(message, clock)
-        else:
-            _save_changed(message)
-        if message.state == SENT:
-            settle_message(message)  # a report for an early part may already be in
-    return message.id
+        message_id, (parts, parts_sent, state, concat_ref, conversation_id, staff, source) = found
+        if not _ours_id(message_id, generation):
+            return None
+        _update_part(
+            message_id,
+            event.part,
+            "reference = ?, sent_at = ?, "
+            "state = CASE WHEN state IN ('delivered', 'failed') THEN state ELSE 'sent' END",
+            [event.reference, now],
+        )
+        grown = _grown_parts(message_id, parts, event.parts)
+        sets = ["parts_sent = ?"]
+        params: list[object] = [max(parts_sent, event.part)]
+        if grown != parts:
+            sets.append("parts = ?")
+            params.append(grown)
+        if concat_ref is None and event.concat_ref is not None:
+            sets.append("concat_ref = ?")
+            params.append(event.concat_ref)
+        done = max(parts_sent, event.part) >= grown and state in (QUEUED, SENDING, UNCERTAIN)
+        if done:
+            sets.append("state = ?, sent_at = ?, error = NULL, error_code = NULL")
+            params.extend([SENT, now])
+        db.execute_sql(f"UPDATE message SET {', '.join(sets)} WHERE id = ?", [*params, message_id])
+        if done:
+            _audit_sent_row(message_id, conversation_id, grown, source, staff, clock)
+        if done or state == SENT:
+            settle_sent(message_id, grown)  # a report for an early part may already be in
+    return message_id
 
 
 def _backoff(attempts: int) -> timedelta:

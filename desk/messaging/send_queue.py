@@ -19,13 +19,11 @@ import weakref
 from datetime import datetime, timedelta
 from typing import cast
 
-import peewee as pw
-
 from desk.base import phones
 from desk.base.clock import Clock, JumpWatch, SystemClock, to_db, utc
 from desk.messaging import ratelimit
 from desk.messaging.contacts import quiet_hold
-from desk.store import audit, fencing
+from desk.store import audit, fencing, outgoing
 from desk.store.attention import raise_cause
 from desk.store.bulk import update_rows
 from desk.store.db import db
@@ -39,9 +37,7 @@ from desk.store.models import (
     QUEUED,
     SENDING,
     Contact,
-    Conversation,
     Message,
-    MessagePart,
 )
 from desk.store.settings import SettingsReader
 from modem.events import SendJob
@@ -92,23 +88,7 @@ def _due_batch(
         return fencing.claim_outgoing(
             generation, now=now, limit=size, after=after, staff_only=staff_only
         )
-    now_db = to_db(now)
-    query = (
-        Message.select(Message, Conversation, Contact)
-        .join(Conversation)
-        .join(Contact)
-        .where(
-            (Message.direction == OUT)
-            & (Message.state == QUEUED)
-            & ((Message.next_attempt_at.is_null()) | (Message.next_attempt_at <= now_db))
-            & ((Message.not_before.is_null()) | (Message.not_before <= now_db))
-        )
-    )
-    if staff_only:
-        query = query.where(Message.automated == False)  # noqa: E712 (SQL)
-    if after is not None:
-        query = query.where(pw.Tuple(Message.priority, Message.created_at, Message.id) > after)
-    return list(query.order_by(Message.priority, Message.created_at, Message.id).limit(size))
+    return outgoing.due_outgoing(now, limit=size, after=after, staff_only=staff_only)
 
 
 PRIORITY_NOW = -1  # staff pressed "Send now" on a held text: it goes first, past every hold
@@ -345,17 +325,18 @@ def _mark_sending(ids: list[int]) -> None:
     ``pending``: two statements for the whole batch."""
     if not ids:
         return
-    Message.update(
-        state=SENDING,
-        attempts=Message.attempts + 1,
-        next_attempt_at=None,
-        held_reason=None,
-        held_until=None,
-    ).where(Message.id.in_(ids)).execute()
-    resume_at = Message.select(Message.parts_sent).where(Message.id == MessagePart.message)
-    MessagePart.update(state="pending").where(
-        MessagePart.message.in_(ids) & (MessagePart.seq > resume_at) & (MessagePart.state != "sent")
-    ).execute()
+    marks = ", ".join("?" for _ in ids)
+    db.execute_sql(
+        "UPDATE message SET state = ?, attempts = attempts + 1, next_attempt_at = NULL, "
+        f"held_reason = NULL, held_until = NULL WHERE id IN ({marks})",
+        [SENDING, *ids],
+    )
+    db.execute_sql(
+        "UPDATE message_part SET state = ? WHERE message_id IN "
+        f"({marks}) AND state != ? AND seq > "
+        "(SELECT m.parts_sent FROM message AS m WHERE m.id = message_part.message_id)",
+        ["pending", *ids, "sent"],
+    )
 
 
 # --- modem events ----------------------------------------------------------------------------

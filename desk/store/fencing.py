@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import peewee as pw
 
-from desk.base.clock import to_db
+from desk.store import outgoing
 from desk.store.attention import raise_cause
 from desk.store.counters import OWNER_ROW, ModemOwner
 from desk.store.db import db
@@ -32,8 +32,6 @@ from desk.store.models import (
     QUEUED,
     SENDING,
     UNCERTAIN,
-    Contact,
-    Conversation,
     Message,
     MessagePart,
 )
@@ -122,27 +120,14 @@ def claim_outgoing(
     over, never waited for). Fenced first. Nothing is marked: the caller picks which of them go
     (rate limits, quiet hours) and passes those to ``mark_sending``."""
     check_owner(generation)
-    now_db = to_db(now)
-    query = (
-        Message.select(Message, Conversation, Contact)
-        .join(Conversation)
-        .join(Contact)
-        .where(
-            (Message.direction == OUT)
-            & (Message.state == QUEUED)
-            & ((Message.next_attempt_at.is_null()) | (Message.next_attempt_at <= now_db))
-            & ((Message.not_before.is_null()) | (Message.not_before <= now_db))
-            & _not_newer(generation)
-        )
+    return outgoing.due_outgoing(
+        now,
+        limit=limit,
+        after=after,
+        staff_only=staff_only,
+        generation=generation,
+        lock=is_server(),
     )
-    if staff_only:
-        query = query.where(Message.automated == False)  # noqa: E712 (SQL)
-    if after is not None:
-        query = query.where(pw.Tuple(Message.priority, Message.created_at, Message.id) > after)
-    query = query.order_by(Message.priority, Message.created_at, Message.id).limit(limit)
-    if is_server():
-        query = query.for_update(of=Message, skip_locked=True)
-    return list(query)
 
 
 def mark_sending(ids: list[int], generation: int) -> list[int]:
