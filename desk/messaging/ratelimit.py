@@ -17,7 +17,10 @@ bulk), counting the automated parts of the last minute; ``rate_per_minute_staff`
 parts of the last minute, so a reply typed by a person (person-to-person traffic: carriers treat
 15-60 a minute per number as ordinary use) is never held behind a batch of reminders. Automated
 texts also keep to the per-day limit; staff replies (and consent/help answers) only to the
-overall per-minute one.
+overall per-minute one. With ``rate_per_minute`` set above ``rate_per_minute_staff`` the overall
+cap is the larger of the two, and automated texts keep a fifth of ``rate_per_minute_staff`` free
+every minute (``Budget.staff_share``): a reply typed during a burst of reminders goes at once,
+the overall cap still holding exactly.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from desk.store.models import SENDING, Message, MessagePart
 from desk.store.settings import SettingsReader
 
 MINUTE = timedelta(minutes=1)
+STAFF_SHARE_DIVISOR = 5  # rate_per_minute above rate_per_minute_staff: a fifth kept for staff
 DAY = timedelta(days=1)
 
 
@@ -58,6 +62,22 @@ class Budget:
         return max(self.per_minute, self.per_minute_staff or self.per_minute)
 
     @property
+    def staff_share(self) -> int:
+        """Parts of every minute automated texts may not use, kept for replies staff type.
+        With ``rate_per_minute`` at most ``rate_per_minute_staff`` that is what the automated
+        limit leaves of the overall one; set above it (the overall cap is then the automated
+        limit), a fifth of ``rate_per_minute_staff`` (at least one part), so a reply typed
+        while a burst of reminders drains goes at once rather than when the minute frees."""
+        if self.per_minute_staff is None or self.per_minute <= self.per_minute_staff:
+            return self.overall_per_minute - self.per_minute
+        return max(1, self.per_minute_staff // STAFF_SHARE_DIVISOR)
+
+    @property
+    def automated_per_minute(self) -> int:
+        """Automated texts' own cap this minute: their limit, less the staff share."""
+        return min(self.per_minute, self.overall_per_minute - self.staff_share)
+
+    @property
     def _used_automated(self) -> int:
         return (
             self.used_minute if self.used_minute_automated is None else self.used_minute_automated
@@ -69,7 +89,7 @@ class Budget:
         return max(
             0,
             min(
-                self.per_minute - self._used_automated,
+                self.automated_per_minute - self._used_automated,
                 self.overall_per_minute - self.used_minute,
             ),
         )
@@ -155,28 +175,37 @@ def _bounded(
 
 def _sent_in(
     ranges: list[tuple[datetime | None, datetime | None]], *, automated_only: bool = False
-) -> pw.Select:
-    where: pw.Expression | None = None
+) -> tuple[str, list[object]]:
+    """SQL (a scalar subquery) and parameters: parts accepted by the modem within ``ranges``
+    (automated texts' only, with ``automated_only``)."""
+    terms: list[str] = []
+    params: list[object] = []
     for low, high in _bounded(ranges):
-        term = MessagePart.sent_at.is_null(False)
+        term = "p.sent_at IS NOT NULL"
         if low is not None:
-            term &= MessagePart.sent_at >= to_db(low)
+            term += " AND p.sent_at >= ?"
+            params.append(to_db(low))
         if high is not None:
-            term &= MessagePart.sent_at <= to_db(high)
-        where = term if where is None else (where | term)
-    query = MessagePart.select(pw.fn.COUNT(MessagePart.id))
+            term += " AND p.sent_at <= ?"
+            params.append(to_db(high))
+        terms.append(f"({term})")
+    where = f"({' OR '.join(terms)})" if terms else ""
     if automated_only:
-        query = query.join(Message).where(Message.automated == True)  # noqa: E712 (SQL)
-    return query.where(where) if where is not None else query
+        sql = "SELECT COUNT(p.id) FROM message_part AS p JOIN message AS m ON m.id = p.message_id "
+        sql += "WHERE m.automated = ?" + (f" AND {where}" if where else "")
+        params.insert(0, True)
+    else:
+        sql = "SELECT COUNT(p.id) FROM message_part AS p" + (f" WHERE {where}" if where else "")
+    return f"({sql})", params
 
 
-def _in_flight(*, automated_only: bool = False) -> pw.Select:
-    query = Message.select(pw.fn.COALESCE(pw.fn.SUM(Message.parts - Message.parts_sent), 0)).where(
-        Message.state == SENDING
-    )
+def _in_flight(*, automated_only: bool = False) -> tuple[str, list[object]]:
+    sql = "SELECT COALESCE(SUM(parts - parts_sent), 0) FROM message WHERE state = ?"
+    params: list[object] = [SENDING]
     if automated_only:
-        query = query.where(Message.automated == True)  # noqa: E712 (SQL)
-    return query
+        sql += " AND automated = ?"
+        params.append(True)
+    return f"({sql})", params
 
 
 def usage(*, clock: Clock) -> tuple[int, int]:
@@ -189,20 +218,22 @@ def usage_of(*, clock: Clock) -> tuple[int, int, int]:
     """(parts used in the last minute, in the last day, automated parts in the last minute), in
     flight included, in one query: COUNTs over the index on MessagePart.sent_at and SUMs over the
     index on Message.state. The windows are elapsed time, whatever the wall clock did (see the
-    module doc)."""
+    module doc). Plain SQL: the engine asks this several times a second, and building it through
+    peewee cost more than running it."""
     watch = history(clock)
     watch.observe()
     minute_ranges = watch.ranges(MINUTE.total_seconds())
-    query = pw.Select(
-        columns=[
-            _sent_in(minute_ranges),
-            _sent_in(watch.ranges(DAY.total_seconds())),
-            _in_flight(),
-            _sent_in(minute_ranges, automated_only=True),
-            _in_flight(automated_only=True),
-        ]
-    )
-    minute, day, flight, auto, auto_flight = query.bind(db).tuples().get()
+    parts = [
+        _sent_in(minute_ranges),
+        _sent_in(watch.ranges(DAY.total_seconds())),
+        _in_flight(),
+        _sent_in(minute_ranges, automated_only=True),
+        _in_flight(automated_only=True),
+    ]
+    sql = "SELECT " + ", ".join(text for text, _ in parts)
+    params = [value for _, values in parts for value in values]
+    row = db.execute_sql(sql, params).fetchone()
+    minute, day, flight, auto, auto_flight = row
     flight = int(flight or 0)
     return (
         int(minute or 0) + flight,

@@ -280,4 +280,44 @@ def test_many_ranges_make_one_bounded_query_that_counts_at_least_as_much(databas
     bounded = ratelimit._bounded(ranges)
     assert len(bounded) == 1
     assert bounded[0] == (now - timedelta(minutes=599), now)
-    assert ratelimit._sent_in(ranges).bind(database).scalar() == 0  # runs: no parser overflow
+    sql, params = ratelimit._sent_in(ranges)
+    assert database.execute_sql("SELECT " + sql, params).fetchone()[0] == 0  # no parser overflow
+
+
+def test_a_staff_reply_goes_at_once_while_a_reminder_burst_drains_above_the_staff_limit(
+    database, settings, clock
+):
+    """rate_per_minute (60) above rate_per_minute_staff (30): the overall cap is 60 a minute,
+    and the reminders leave a fifth of the staff limit (6) free every minute, so a reply typed
+    while 70 reminders drain goes at the next turn instead of waiting ~30 s for the minute to
+    free. The overall cap holds exactly over every minute of the run, as the parts' sent_at say."""
+    settings.set("rate_per_minute", 60)
+    settings.set("rate_per_minute_staff", 30)
+    for i in range(70):
+        _queue(settings, clock, number=f"+1201555{i:04d}", text=f"r{i}", automated=True)
+    ref, reply, reply_went_at, typed_at = 1, None, None, None
+    start = clock.now()
+    for step in range(180):  # half a second per turn, two in flight, as the engine takes them
+        if step == 40:  # 20 s in: the burst has used what the reminders may of this minute
+            reply = _queue(settings, clock, number=NY2, text="Yes, 3pm is fine")
+            typed_at = clock.now()
+        jobs = _take(settings, clock, limit=2)
+        if reply is not None and reply_went_at is None and reply.id in {j.job_id for j in jobs}:
+            reply_went_at = clock.now()
+        ref = _send_all(jobs, clock, ref)
+        clock.advance(0.5)
+    assert reply_went_at is not None and typed_at is not None
+    assert (reply_went_at - typed_at).total_seconds() <= 1.0
+    rows = database.execute_sql(
+        "SELECT p.sent_at, m.automated FROM message_part AS p "
+        "JOIN message AS m ON m.id = p.message_id WHERE p.sent_at IS NOT NULL"
+    ).fetchall()
+    sent_at = [(datetime.fromisoformat(s) if isinstance(s, str) else s, bool(a)) for s, a in rows]
+    stamps = sorted(s for s, _ in sent_at)
+    assert len(stamps) == 71  # everything went, within the 90 s
+    for i, first in enumerate(stamps):  # every rolling minute: at most 60 parts in all
+        assert sum(1 for s in stamps[i:] if s < first + timedelta(minutes=1)) <= 60
+    automated_first_minute = [
+        s for s, automated in sent_at if automated and s < to_db(start + timedelta(minutes=1))
+    ]
+    assert len(automated_first_minute) == 54  # the staff share (6) kept free
