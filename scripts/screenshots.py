@@ -4,6 +4,11 @@ Starts the demo shop (sample customers, the virtual modem, the real engine), dri
 to each screen and saves docs/screenshots/*.png at 1366×768; then runs itself again with the
 text at 200 % to check the layout holds. Works offscreen too (QT_QPA_PLATFORM=offscreen).
 
+``--only main-window,staff`` writes only the named screenshots (the file names without .png or
+the -200-percent ending; the rest are driven but not written): regenerate what a change alters.
+``staff.png`` is the shop with two staff members, Anna signed in, a conversation assigned to her
+and an internal note of hers, the Mine / Unassigned filters showing.
+
 ``--modem-dialogs`` shoots only the first-run wizard finding the virtual HiLink stick (the real
 discovery, asked at the stick's address) and the settings dialog's modem kinds, no engine.
 """
@@ -37,9 +42,44 @@ def settle(app, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
+ONLY: set[str] = set()  # --only: the screenshots to write (empty: all)
+
+
 def save(widget, path: Path) -> None:
+    if ONLY and path.stem.removesuffix("-200-percent") not in ONLY:
+        return
     widget.grab().save(str(path))
     print(path)
+
+
+def staff_scene(app, s, out: Path, suffix: str = "") -> None:
+    """Two staff members added (File › Staff…), Anna signed in through the picker, Olivia's
+    conversation assigned to her with a note of hers, Ahmed's to Ben: staff{suffix}.png."""
+    from desk.read import queries
+    from ui import staff_actions, window_actions
+
+    w = s.window
+    staff_dialog = staff_actions.open_staff(w)
+    for name in ("Anna", "Ben"):
+        staff_dialog.add(name)
+        wait(app, lambda name=name: name in staff_dialog.names())
+    staff_dialog.accept()
+    picker = staff_actions.ask(w)
+    assert picker is not None
+    picker.choose("Anna")
+    picker.buttons.accepted.emit()
+    wait(app, lambda: w.signed_in == "Anna")
+    for number, who in (("+12025550106", "Ben"), ("+12025550112", "Anna")):
+        w.list.select(queries.conversation_for_number(number))
+        wait(app, lambda: w.thread.conversation is not None and w.assign_box is not None)
+        settle(app)
+        w.assign_box.assign(who)
+        wait(app, lambda who=who: w.thread.conversation.assigned_to == who)
+    window_actions.add_note(w, "Wants the 9:30 slot on Thursday; I said I would confirm today.")
+    wait(app, lambda: "Note added" in w.status.currentMessage())
+    w.update_counts()
+    settle(app, 1.0)
+    save(w, out / f"staff{suffix}.png")
 
 
 def modem_dialogs(app, out: Path, suffix: str = "", *, kinds: bool = True) -> None:
@@ -91,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-scale", type=float, default=1.0, help="2.0: text at 200 %%")
     parser.add_argument("--only-big", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--modem-dialogs", action="store_true", help="only the modem dialogs")
+    parser.add_argument("--only", default="", help="write only these (comma-separated names)")
     args = parser.parse_args(argv)
+    ONLY.update(n.strip().removesuffix(".png") for n in args.only.split(",") if n.strip())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -132,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only_big or args.text_scale != 1.0:
             open_number("+12025550106")
             save(w, out / "main-window-200-percent.png")
+            staff_scene(app, s, out, "-200-percent")
             return 0
 
         open_number("+12025550112")  # Olivia: an ordinary open conversation
@@ -202,12 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         save(insight, out / "insight.png")
         insight.reject()
         modem_dialogs(app, out, kinds=False)
+        staff_scene(app, s, out)  # last: with staff the window shows their filters from here on
     finally:
         s.close()
 
     env = dict(os.environ)
     big = subprocess.run(
-        [sys.executable, __file__, "--out", str(out), "--text-scale", "2", "--only-big"],
+        [sys.executable, __file__, "--out", str(out), "--text-scale", "2", "--only-big"]
+        + (["--only", ",".join(sorted(ONLY))] if ONLY else []),
         env=env,
         check=False,
     )
