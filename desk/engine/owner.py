@@ -16,12 +16,21 @@ sets the server's TCP keepalives and ``tcp_user_timeout`` so the server drops it
 ``SERVER_GIVES_UP`` seconds; the owner side checks its lock every ``beat_every`` seconds, stops
 counting itself owner ``lose_after`` seconds after the last good check (before the server lets
 another counter in) and calls ``on_lost`` when a check fails, so the engine stops its link.
+
+Fenced while still holding the lock (a newer generation in ``modem_owner``: each check reads it
+with the lock; or the engine's claim or mark was refused and it calls ``fenced``): the lock would
+otherwise keep every other counter out while this one may no longer write anything. The thread
+gives the lock back (``pg_advisory_unlock``; the session is closed if that fails), says so in one
+WARNING line and calls ``on_lost``; ``gave_back`` keeps that generation, so the engine does not
+say it a second time. Later it stands again like any counter (a newer owner holding the lock
+keeps it out; one that died lets it win under a generation above both).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -48,9 +57,12 @@ _SERVER_SIDE = (
     "SET tcp_keepalives_count = 2",
     f"SET tcp_user_timeout = {SERVER_GIVES_UP * 1000}",
 )
+# Whether this session still holds the lock, and the generation the modem_owner row says is
+# current (above this counter's: another counter won meanwhile).
 _HOLDS = (
-    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-    "AND classid = 0 AND objid = %s AND objsubid = 1 AND granted"
+    "SELECT (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND pid = pg_backend_pid() AND classid = 0 AND objid = %s AND objsubid = 1 AND granted), "
+    "(SELECT generation FROM modem_owner WHERE id = 1)"
 )
 
 
@@ -147,6 +159,9 @@ class ModemOwnership(SessionThread):
         self._generation: int | None = None
         self._checked_at = float("-inf")
         self.tries = 0  # lock requests made (a counter without a modem makes none)
+        self._wake = threading.Event()  # a check now: stopping, or the engine was fenced
+        self._fenced: tuple[int, str] | None = None  # (generation, why) the engine was refused
+        self.gave_back: int | None = None  # the last generation whose lock went back, fenced
 
     @property
     def generation(self) -> int | None:
@@ -156,6 +171,19 @@ class ModemOwnership(SessionThread):
         if gen is None or time.monotonic() - self._checked_at > self.lose_after:
             return None
         return gen
+
+    def fenced(self, generation: int, why: str = "") -> None:
+        """The engine's claim or mark under ``generation`` was refused (desk.store.fencing:
+        a newer owner exists). From any thread: the election thread gives the lock back at
+        once if it still holds it for that generation."""
+        if self._generation == generation:
+            self._fenced = (generation, why)
+            self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        super().stop(timeout)
 
     # --- the thread (desk.engine.pg_session runs these) -------------------------------------
 
@@ -188,13 +216,17 @@ class ModemOwnership(SessionThread):
         return True
 
     def _hold(self) -> None:
-        """Check the lock every ``beat_every`` seconds until it is lost, stopped, or this
-        counter can no longer drive a modem (then the lock is given back)."""
+        """Check the lock every ``beat_every`` seconds until it is lost, stopped, this counter
+        can no longer drive a modem, or a newer owner exists (then the lock is given back)."""
         con = self.connection()
         gen = self._generation
         assert gen is not None
         try:
-            while not self._stop.wait(self.beat_every):
+            while True:
+                self._wake.wait(self.beat_every)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
                 if not self._can_drive():
                     con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
                     log.info("no modem here any more: the modem is left to another counter")
@@ -203,6 +235,14 @@ class ModemOwnership(SessionThread):
                 if not (row and row[0] == 1):
                     log.warning("the modem owner lock is gone (generation %d)", gen)
                     break
+                fenced, self._fenced = self._fenced, None
+                newer = int(row[1]) if row[1] is not None else gen
+                if newer > gen:
+                    self._give_back(con, gen, f"generation {newer} is newer")
+                    break
+                if fenced is not None and fenced[0] == gen:
+                    self._give_back(con, gen, fenced[1] or "a claim or mark was refused")
+                    break
                 self._checked_at = time.monotonic()
         except psycopg.Error as exc:
             log.warning("lost the modem owner lock (generation %d): %s", gen, exc)
@@ -210,6 +250,23 @@ class ModemOwnership(SessionThread):
         finally:
             self._generation = None
             self._tell(self._on_lost, gen)
+
+    def _give_back(self, con: psycopg.Connection[Any], gen: int, why: str) -> None:
+        """Fenced while holding the lock: give it back (close the session if that fails), in
+        one WARNING line."""
+        self._generation = None  # claims stop at once, before the lock goes
+        self.gave_back = gen
+        try:
+            row = con.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,)).fetchone()
+            if not (row and row[0]):
+                raise psycopg.OperationalError("pg_advisory_unlock found no lock to give back")
+        except psycopg.Error:
+            self.close()  # the server frees a closed session's locks
+        log.warning(
+            "another counter drives the modem now (%s) while this counter still held the modem "
+            "lock under generation %d: the lock is given back and this counter stops driving "
+            "the modem", why, gen,
+        )  # fmt: skip
 
     def _lose(self) -> None:
         gen, self._generation = self._generation, None

@@ -191,8 +191,12 @@ class ServerSide:
         if self.generation != generation:
             return  # told already (a Fenced came first), or an older win
         self.generation = None
-        log.warning("this counter no longer drives the modem (generation %d)%s", generation,
-                    f": {why}" if why else "")  # fmt: skip
+        ownership = self.ownership
+        said = why or (ownership is not None and ownership.gave_back == generation)
+        # Fenced: the election thread says it in its one WARNING line (giving the lock back).
+        log.log(logging.INFO if said else logging.WARNING,
+                "this counter no longer drives the modem (generation %d)%s", generation,
+                f": {why}" if why else "")  # fmt: skip
         # What was in flight stays "sending" under this generation: the new owner marks it
         # uncertain (fencing.recover_stale). Nothing is written for it here.
         self.flights.clear()
@@ -200,10 +204,13 @@ class ServerSide:
         self._say_owner(force=True)
 
     def fenced(self, exc: Fenced) -> None:
-        """A claim or mark was refused: another counter drives the modem. Stop at once."""
+        """A claim or mark was refused: another counter drives the modem. Stop at once; the
+        election thread gives the lock back if it still holds it (ModemOwnership.fenced: its
+        WARNING line is the one said; the session already gone, its own check says so)."""
         if self.generation is None or self.generation != exc.mine:
             return
-        log.warning("%s", exc)
+        if self.ownership is not None:
+            self.ownership.fenced(exc.mine, str(exc))
         self.put_outside(self._lost, exc.mine, str(exc))
 
     # --- status ---------------------------------------------------------------------------------
