@@ -7,40 +7,16 @@ virtual modem, offscreen, in a process of its own (tests/ui/filter_probe.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREEN = {
-    "screens": [
-        {"name": "counter", "x": 0, "y": 0, "width": 1366, "height": 768,
-         "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
-    ]
-}  # fmt: skip
+from tests.ui.counter_screen import run_probe
 
 
 def _probe(tmp_path: Path, scale: float) -> dict[str, Any]:
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps(SCREEN))
-    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ui.filter_probe", str(tmp_path / "profile"), str(scale)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    return run_probe("tests.ui.filter_probe", tmp_path, tmp_path / "profile", scale)
 
 
 def _overlap(a: list[int], b: list[int]) -> bool:
