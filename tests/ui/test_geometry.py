@@ -4,10 +4,6 @@ virtual modem: resizable, its minimum inside 1280×720, the status bar with the 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,41 +12,12 @@ import pytest
 from desk.base.events import ModemState
 from desk.read import queries
 from tests.ui.conftest import Desk
+from tests.ui.counter_screen import run_probe
 from ui import session, window_state
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREEN = {
-    "screens": [
-        {
-            "name": "counter",
-            "x": 0,
-            "y": 0,
-            "width": 1366,
-            "height": 768,
-            "logicalDpi": 96,
-            "logicalBaseDpi": 96,
-            "dpr": 1,
-        }
-    ]
-}
 
 
 def _probe(tmp_path: Path, scale: float, profile: Path) -> dict[str, Any]:
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps(SCREEN))
-    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ui.geometry_probe", str(profile), str(scale)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
+    return run_probe("tests.ui.geometry_probe", tmp_path, profile, scale)
 
 
 @pytest.mark.parametrize("scale", [1.0, 2.0])
