@@ -20,7 +20,8 @@ docs/SCALING.md and pinned by tests/desk/store/postgres/test_search_parity.py.
 
 Snippets are ``ts_headline`` over the original text (accents kept), highlighting the words whose
 unaccented form the query matched: one fragment of about ``tokens`` words, with an ellipsis where
-the text goes on, like FTS5's ``snippet()``.
+the text goes on, like FTS5's ``snippet()``; a contact's is the column that matched (its notes,
+say), as FTS5's ``snippet(-1)`` chooses, not the name, number, notes and tags run together.
 """
 
 from __future__ import annotations
@@ -211,28 +212,47 @@ def message_rows(
     ]
 
 
+# The contact columns searched, in the index's order (contact_fts: name, number, notes, tags).
+_CONTACT_COLUMNS = ("c.name", "c.number", "c.notes", "c.tags")
+
+
 def contact_rows(
     q: Query, limit: int, marks: tuple[str, str], ellipsis: str, tokens: int
 ) -> list[tuple[int, int | None, datetime, str, str | None, str]]:
     """(contact, conversation, last activity, number, name, snippet) of the contacts whose name,
-    number, notes or tags match ``q``, most recently active first."""
-    text = "concat_ws(' ', c.name, c.number, c.notes, c.tags)"
+    number, notes or tags match ``q``, most recently active first. The snippet is the column
+    that matched best (most highlighted words; the first of a tie), as FTS5's ``snippet(-1)``
+    picks it, so desk.read.search puts the name before notes or tags that matched."""
+    columns = [f"COALESCE({column}, '')" for column in _CONTACT_COLUMNS]
     sql = f"""
         SELECT c.id, cv.id, COALESCE(cv.last_activity_at, c.created_at), c.number, c.name,
-               {_headline(text)}, {text}
+               {", ".join(_headline(column) for column in columns)}, {", ".join(columns)}
         FROM contact_search s
         JOIN contact c ON c.id = s.contact_id
         LEFT JOIN conversation cv ON cv.contact_id = c.id
         WHERE s.doc @@ %s::tsquery
         ORDER BY 3 DESC LIMIT %s"""
-    params: Sequence[Any] = (
-        list(q.exact), list(q.prefixes), _options(marks, tokens), q.tsquery, limit
-    )  # fmt: skip
+    each = (list(q.exact), list(q.prefixes), _options(marks, tokens))
+    params: Sequence[Any] = (*each * len(columns), q.tsquery, limit)
     rows = db.execute_sql(sql, params).fetchall()
-    return [
-        (cid, conv, at, number, name, _framed(snip, whole, marks, ellipsis))
-        for cid, conv, at, number, name, snip, whole in rows
-    ]
+    width = len(columns)
+    found = []
+    for cid, conv, at, number, name, *rest in rows:
+        snippets, texts = rest[:width], rest[width:]
+        found.append((cid, conv, at, number, name, _best(snippets, texts, marks, ellipsis)))
+    return found
+
+
+def _best(
+    snippets: Sequence[str | None], texts: Sequence[str], marks: tuple[str, str], ellipsis: str
+) -> str:
+    """The snippet of the column with the most highlighted words (the first of a tie); when
+    none has any (a token the parsers cut differently), the first words of all of them."""
+    counts = [(snip or "").count(marks[0]) for snip in snippets]
+    if max(counts, default=0) == 0:
+        return _framed(None, " ".join(t for t in texts if t), marks, ellipsis)
+    i = counts.index(max(counts))
+    return _framed(snippets[i], texts[i], marks, ellipsis)
 
 
 def number_rows(digits: str, limit: int) -> list[tuple[int, int | None, datetime, str, str | None]]:

@@ -92,11 +92,6 @@ def test_accents_are_ignored_both_ways(shop) -> None:
     assert [h.contact_id for h in hits if h.is_contact] == [shop["anna"].contact_id]
 
 
-@pytest.mark.postgresql_xfail(
-    "desk.read.search_pg's contact snippet is one ts_headline over name, number, notes and tags "
-    "together, so it starts with the name and gets no 'name · ' prefix; FTS5's snippet(-1) picks "
-    "the matching column (notes)"
-)
 def test_contact_fields_name_notes_tags(shop) -> None:
     def contacts(q: str) -> list[int]:
         return [h.contact_id for h in search.search(q) if h.is_contact]
@@ -109,7 +104,11 @@ def test_contact_fields_name_notes_tags(shop) -> None:
     hit = next(h for h in search.search("mornings") if h.is_contact)
     assert hit.conversation_id == shop["anna"].id
     assert hit.name == "Anna Müller" and hit.number == "+15551234567"
-    assert search.plain_snippet(hit.snippet).startswith("Anna Müller · ")
+    assert search.plain_snippet(hit.snippet) == "Anna Müller · prefers [mornings]"
+    tag = next(h for h in search.search("mechanic") if h.is_contact)
+    assert search.plain_snippet(tag.snippet) == "Bob Stone · [mechanic],late"
+    named = next(h for h in search.search("muller") if h.is_contact)
+    assert search.plain_snippet(named.snippet) == "Anna [Müller]"  # the name itself: no prefix
 
 
 def test_digits_match_numbers_by_substring(shop) -> None:
