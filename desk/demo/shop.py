@@ -28,9 +28,11 @@ from desk.demo.sample_data import (
 )
 from desk.store import models as m
 from desk.store.db import db
-from desk.store.settings import Settings
+from desk.store.settings import Settings, ZoneUnknown
 
 __all__ = ["DemoSummary", "populate"]
+
+DEMO_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
         settings.set("shop_name", SHOP)
         settings.set("signature", SIGNATURE)
         settings.set("staff_name", "Anna")
+        try:  # the reminders' texts say the appointments' times in the shop's zone
+            settings.shop_zone()
+        except ZoneUnknown:  # this computer does not say: the demo numbers' (Washington DC)
+            settings.set("timezone", DEMO_ZONE)
         for template, body in TEMPLATES.items():
             m.Template.create(name=template, body=body)
         for name, number, tags, notes, ago, thread in CUSTOMERS:
