@@ -42,6 +42,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 for p in (str(ROOT), str(ROOT / "bench")):
@@ -50,6 +51,9 @@ for p in (str(ROOT), str(ROOT / "bench")):
 
 from bench_core_queries import percentile  # noqa: E402
 from counters_kit import Counter, counter_child, to_server, window_child  # noqa: E402
+
+if TYPE_CHECKING:
+    from modem.sim.virtual_modem import VirtualModem
 
 TARGETS = {"usable_s": 1.0, "thread_ms": 100.0, "search_p95_ms": 100.0, "other_p95_ms": 1000.0}
 ENGINES = ("sqlite", "postgresql")
@@ -124,13 +128,13 @@ def start_counters(
     return owner, others
 
 
-def latency(owner: Counter, others: list[Counter], vm: object, args: argparse.Namespace,
+def latency(owner: Counter, others: list[Counter], vm: VirtualModem, args: argparse.Namespace,
             contacts: int, fig: Figures) -> None:  # fmt: skip
     seen: set[int] = set()
     for n in range(args.samples):
         number = f"+1{202 + (n * 37 % contacts) // 10000:03d}555{(n * 37 % contacts) % 10000:04d}"
         t0 = time.monotonic()
-        vm.deliver(number, f"Bench text {n}: is my bike ready?")  # type: ignore[attr-defined]
+        vm.deliver(number, f"Bench text {n}: is my bike ready?")
         got = owner.new_incoming(seen, 15)
         if got is None:
             fig.missing += 1 + len(others)
@@ -267,8 +271,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from bigdb import ensure_bigdb
 
-    from tests.helpers.postgres import running_server
+    from tests.helpers.postgres import find_program, running_server
 
+    try:  # the server programs, before building anything (./dev test installs them)
+        find_program("initdb"), find_program("pg_ctl")
+    except RuntimeError as exc:
+        sys.exit(str(exc))
     args.dir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     big = ensure_bigdb(args.dir / f"big-{args.messages}-{args.contacts}.sqlite3",
