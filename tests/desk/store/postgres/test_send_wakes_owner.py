@@ -70,14 +70,19 @@ def test_textdesk_send_wakes_the_owner_at_once(
             exited = time.monotonic()
             assert done.returncode == 0, done.stderr
             assert done.stdout.startswith("queued message "), done.stdout
-            wait_until(
-                lambda text=text: any(s.get("text") == text for s in vm.submitted()),
-                5, "the owner sent it",
-            )  # fmt: skip
+
+            def sent(text: str = text) -> bool:
+                return any(s.get("text") == text for s in vm.submitted())
+
+            wait_until(sent, 5, "the owner sent it")
             lags.append(time.monotonic() - exited)
         mids = on_core(a, lambda: [m.id for m in Message.select().order_by(Message.id)])
-        for mid in mids:  # the owner's window was told each text once
-            sink.wait(lambda e, mid=mid: isinstance(e, ev.MessageAdded) and e.message_id == mid)
+        for mid in mids:  # the owner's window was told each text
+
+            def added(e: ev.DeskEvent, mid: int = mid) -> bool:
+                return isinstance(e, ev.MessageAdded) and e.message_id == mid
+
+            sink.wait(added)
         print(f"textdesk send → the owner's modem: median {statistics.median(lags) * 1000:.0f} ms, "
               f"max {max(lags) * 1000:.0f} ms over {len(lags)}")  # fmt: skip
         assert max(lags) < 1.0, lags
