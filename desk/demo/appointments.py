@@ -5,22 +5,25 @@ link from the reply, as the scheduler and ``appointments.on_incoming`` would hav
 Times are relative to now and stored UTC; the start falls on a five-minute mark, and a
 reminder's message is dated when its reminder was due (``start - offset``), its text rendered
 from the appointment as the scheduler renders it. Which customers and where their start lies
-relative to their last message: ``sample_data.APPOINTMENTS``.
+relative to their last message: ``sample_data.APPOINTMENTS``; the ones booked days ahead at a
+time on the shop's clock, their reminders still to come: ``sample_data.BOOKED`` (their threads
+say the day with ``{day}`` / ``{when}``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from desk.base.clock import to_db, utc
 from desk.demo.sample_data import REMINDER_PREFIX
+from desk.messaging import placeholders
 from desk.reminders import appointments
 from desk.reminders.manage import render
 from desk.store import models as m
 from desk.store.settings import SettingsReader
 
-__all__ = ["Booking", "offset_of", "start_for"]
+__all__ = ["Booking", "booked_for", "offset_of", "start_for"]
 
 
 def offset_of(text: str) -> int | None:
@@ -35,6 +38,13 @@ def start_for(last_at: datetime, minutes_after_last: int) -> datetime:
     minutes (a shop books 9:35, not 9:37:12); the thread is then placed from the start."""
     at = last_at + timedelta(minutes=minutes_after_last)
     return at.replace(minute=at.minute - at.minute % 5, second=0, microsecond=0)
+
+
+def booked_for(now: datetime, days: int, wall: str, *, settings: SettingsReader) -> datetime:
+    """An appointment ``days`` after today at ``wall`` ("09:30") on the shop's clock, in UTC."""
+    zone = settings.shop_zone()
+    day = now.astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, time.fromisoformat(wall), tzinfo=zone).astimezone(UTC)
 
 
 @dataclass
@@ -56,11 +66,14 @@ class Booking:
         settings: SettingsReader,
         offsets: list[int] | None = None,
         text: str = appointments.DEFAULT_TEXT,
+        booked: datetime | None = None,
     ) -> Booking:
-        """The appointment and its reminders (``offsets``: the setting's by default)."""
+        """The appointment and its reminders (``offsets``: the setting's by default), made at
+        ``booked`` (default: five days before its first reminder)."""
         chosen = offsets if offsets is not None else settings.get("reminder_offsets")
         offsets = sorted({int(v) for v in chosen}, reverse=True)
-        booked = starts - timedelta(minutes=offsets[0] if offsets else 0, days=5)
+        if booked is None:
+            booked = starts - timedelta(minutes=offsets[0] if offsets else 0, days=5)
         appointment = m.Appointment.create(
             contact=contact,
             starts_at=to_db(starts),
@@ -97,6 +110,16 @@ class Booking:
             settings=self.settings,
             appointment=self.appointment,
         )
+
+    def words(self, text: str) -> str:
+        """``text`` with ``{when}`` ("Tue 8 Dec at 9:00 AM") and ``{day}`` ("Tuesday") of the
+        appointment, as the shop's clock reads them: what staff and the customer wrote of it."""
+        zone = self.settings.shop_zone()
+        country = str(self.settings.get("default_country"))
+        date = placeholders.format_date(self.starts, zone)
+        when = f"{date} at {placeholders.format_time(self.starts, zone, country)}"
+        day = f"{self.starts.astimezone(zone):%A}"
+        return text.replace("{when}", when).replace("{day}", day)
 
     def reminder_sent(self, offset: int, message: m.Message) -> None:
         """The reminder at ``offset`` went out as ``message``: its run, the message marked as the

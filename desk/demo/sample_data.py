@@ -230,7 +230,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "Nervous patient – be gentle.",
         60 * 26,
         [
-            ("in", "I'm a bit nervous about the extraction on Monday", 20, None),
+            ("in", "I'm a bit nervous about the extraction on {day}", 20, None),
             (
                 "out",
                 "That's completely normal, Grace. Dr. Patel will talk you through everything first.",
@@ -302,7 +302,7 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
         "",
         60 * 75,
         [
-            ("in", "Need to cancel Thursday, sorry – work trip", 0, None),
+            ("in", "Need to cancel {day}, sorry – work trip", 0, None),
         ],
     ),
     (
@@ -318,8 +318,8 @@ CUSTOMERS: list[tuple[str | None, str, str, str, int, Thread]] = [
                 120,
                 "delivered",
             ),
-            ("in", "Tuesday morning?", 100, None),
-            ("out", "Tuesday 9:00 is yours. See you then!", 0, "delivered"),
+            ("in", "{day} morning?", 100, None),
+            ("out", "{when} is yours. See you then!", 0, "delivered"),
         ],
     ),
     (
@@ -394,6 +394,14 @@ APPOINTMENTS: dict[str, tuple[str, int]] = {
     "Olivia Brown": ("cleaning", 2880 - 40),  # in about a day and a half: she wants to move it
     "Noah Garcia": ("check-up", 120),  # passed, no answer to either reminder
     "Mia Fischer": ("check-up", 2880 - 30),  # passed, confirmed
+}
+
+# Customers booked days ahead: (service, days after today, time on the shop's clock). Their
+# reminders are all still to come; {day} and {when} in their threads name the appointment.
+BOOKED: dict[str, tuple[str, int, str]] = {
+    "Grace Taylor": ("extraction", 5, "11:00"),  # she is nervous about it
+    "Ben Carter": ("check-up", 3, "10:30"),  # he wants to cancel: for staff to handle
+    "Isabella Silva": ("check-up", 4, "09:00"),  # booked by staff after her recall
 }
 
 UNREAD = {"Maria Lopez", "James O'Connor", "Priya Shah", "Tom Becker", "Chloé Dubois", None}

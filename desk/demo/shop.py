@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 
 from desk.base.clock import Clock, SystemClock, to_db
 from desk.compliance import privacy
-from desk.demo.appointments import Booking, offset_of, start_for
+from desk.demo.appointments import Booking, booked_for, offset_of, start_for
 from desk.demo.sample_data import (
     APPOINTMENTS,
+    BOOKED,
     CALLBACK,
     CUSTOMERS,
     DONE,
@@ -83,6 +84,14 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
             booking = None
             if booked is not None:
                 booking = Booking.create(contact, booked[0], starts, settings=settings)
+            ahead = BOOKED.get(name or "")
+            if ahead is not None:
+                at = booked_for(now, ahead[1], ahead[2], settings=settings)
+                # booked with the text that names it, else a day before the thread begins
+                said = [before for _, text, before, _ in thread if "{when}" in text]
+                made = said[0] if said else max(before for _, _, before, _ in thread) + 24 * 60
+                made_at = last_at - timedelta(minutes=made)
+                booking = Booking.create(contact, ahead[0], at, settings=settings, booked=made_at)
             unread = 0
             last = None
             for direction, text, before, state in thread:
@@ -92,6 +101,8 @@ def populate(*, clock: Clock | None = None, settings: Settings | None = None) ->
                     if booking is None or booking.due(offset) != at:
                         raise ValueError(f"demo data: {name}'s reminder is not where it was due")
                     text = booking.text(offset)
+                elif booking is not None:
+                    text = booking.words(text)
                 last = _message(conv, direction, text, at, state, name)
                 if booking is not None and offset is not None:
                     booking.reminder_sent(offset, last)

@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from desk.base.clock import FakeClock, to_db
+from desk.demo.sample_data import BOOKED
 from desk.demo.shop import populate
 from desk.store import models as m
 from desk.store.db import close_database, open_database
@@ -110,6 +111,31 @@ def test_demo_replies_answer_real_appointments(tmp_path: Path) -> None:
             assert run.due_at == message.created_at
         for message in m.Message.select().where(m.Message.body.in_(["C", "R"])):
             assert replies_to([message.id]), message.conversation.contact.name
+        # The customers booked days ahead: the day their thread names is the appointment's, its
+        # reminders all to come, made before anything in the thread speaks of it.
+        zone = ZoneInfo("America/New_York")
+        for name, (service, _days, wall) in BOOKED.items():
+            person = m.Contact.get(m.Contact.name == name)
+            (ahead,) = person.appointments
+            starts = ahead.starts_at.replace(tzinfo=UTC)
+            assert ahead.service == service and ahead.state == appointments.PENDING
+            assert f"{starts.astimezone(zone):%H:%M}" == wall and starts > now
+            assert {r.state for r in ahead.reminders} == {"scheduled"}
+            bodies = [msg.body for msg in _thread(name)]
+            assert any(f"{starts.astimezone(zone):%A}" in b for b in bodies), bodies
+            assert not any("{" in b for b in bodies), bodies
+            assert ahead.created_at <= _thread(name)[-1].created_at
+        isabella = [msg.body for msg in _thread("Isabella Silva")]
+        local = (
+            m.Appointment.get(
+                m.Appointment.contact == m.Contact.get(m.Contact.name == "Isabella Silva")
+            )
+            .starts_at.replace(tzinfo=UTC)
+            .astimezone(zone)
+        )
+        assert (
+            isabella[-1] == f"{local:%a} {local.day} {local:%b} at 9:00 AM is yours. See you then!"
+        )
         # Threads stay in the order written (Maria's older year aside) and none is in the future.
         week = to_db(now - timedelta(days=7))
         for conv in m.Conversation.select():
