@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from desk.base.clock import Clock, SystemClock, utc
 from desk.cli.output import out
 from desk.cli.profiles import open_profile, profile_of
-from desk.engine import busy_note
+from desk.engine import busy_note, live
 from desk.messaging.placeholders import format_date, format_time
 from desk.reminders import csv_import as appointments_csv
 from desk.reminders import listing, manage
@@ -131,6 +131,9 @@ def cmd_remind(args: argparse.Namespace) -> int:
         clock=clock,
         created_by=args.staff,
     )
+    # On the shop's server: the counter that drives the modem plans its next wake-up from the
+    # reminders; tell it (and every window's list) now, not at its next minute.
+    live.notify(live.REMINDERS, reminder.id)
 
     if reminder.next_at is None:  # every occurrence already past its end
         text = f"reminder {reminder.id} saved, but no occurrence is left to send"
@@ -232,6 +235,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     finally:
         busy.clear()
+    if result.created:
+        live.notify(live.REMINDERS, 0)  # as in cmd_remind: the modem owner plans again now
     for bad in result.failed:
         out(f"  ! line {bad.line:>4}: {bad.reason}")
     out(

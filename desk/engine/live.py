@@ -42,6 +42,7 @@ __all__ = [
     "MESSAGE_UPDATED",
     "ORIGIN",
     "PRESENCE",
+    "REMINDERS",
     "Listener",
     "events_for",
     "notify",
@@ -56,7 +57,15 @@ MESSAGE_UPDATED = "message_updated"  # id: an outgoing message whose state chang
 CONVERSATION_UPDATED = "conversation_updated"  # id: done, reopened, read, assigned, contact edited
 CONVERSATION_REMOVED = "conversation_removed"  # id: erased
 PRESENCE = "presence"  # id: the conversation someone started or stopped replying in (0: none)
-KINDS = (MESSAGE_ADDED, MESSAGE_UPDATED, CONVERSATION_UPDATED, CONVERSATION_REMOVED, PRESENCE)
+REMINDERS = "reminders"  # id: the reminder created or changed (0: several); the owner's next due
+KINDS = (
+    MESSAGE_ADDED,
+    MESSAGE_UPDATED,
+    CONVERSATION_UPDATED,
+    CONVERSATION_REMOVED,
+    PRESENCE,
+    REMINDERS,
+)
 ORIGIN = uuid.uuid4().hex[:12]  # this process's engine; a listener skips what it sent itself
 
 # One statement for a message: its conversation and direction (added) or state (updated) read in
@@ -96,6 +105,8 @@ def notify_event(event: ev.DeskEvent, *, origin: str = ORIGIN) -> bool:
         notify(CONVERSATION_REMOVED, event.conversation_id, origin=origin)
     elif isinstance(event, ev.PresenceChanged):
         notify(PRESENCE, event.conversation_id or 0, origin=origin)
+    elif isinstance(event, ev.RemindersChanged):
+        notify(REMINDERS, 0, origin=origin)
     else:
         return False
     return True
@@ -122,6 +133,8 @@ def events_for(payload: str) -> tuple[str, list[ev.DeskEvent]]:
         events = [ev.ConversationRemoved(item)]
     elif kind == PRESENCE:
         events = [ev.PresenceChanged(item or None)]
+    elif kind == REMINDERS:
+        events = [ev.RemindersChanged()]
     else:
         raise ValueError(f"unknown live update {kind!r}")
     return origin, events
