@@ -28,7 +28,7 @@ from desk.messaging.delivery import settle_sent
 from desk.messaging.send_queue import CONSENT_SOURCES
 from desk.messaging.send_queue import fail_message as _fail
 from desk.messaging.send_queue import opted_out_reason as _opted_out_reason
-from desk.store import fencing
+from desk.store import fencing, outgoing
 from desk.store.attention import raise_cause, settle_all
 from desk.store.db import db
 from desk.store.models import (
@@ -159,7 +159,7 @@ def queue_message(
             raise SendRefused(_opted_out_reason(contact))
         conversation = conversation_for(contact, clock=clock)
         now = to_db(clock.now())
-        message = Message.create(
+        message = Message(
             conversation=conversation,
             direction=OUT,
             body=text,
@@ -175,16 +175,22 @@ def queue_message(
             reminder_run_id=reminder_run_id,
             read=True,
         )
+        outgoing.insert_model(message)  # plain SQL: every text queued passes here
         if plan.parts > 1:
             # 8-bit concatenation reference, fixed now so a resend continues the same message.
             message.concat_ref = message.id % 256
-            Message.update(concat_ref=message.concat_ref).where(Message.id == message.id).execute()
-        MessagePart.insert_many(
+            db.execute_sql(
+                "UPDATE message SET concat_ref = ? WHERE id = ?", (message.concat_ref, message.id)
+            )
+        marks = ", ".join("(?, ?, ?, ?)" for _ in range(plan.parts))
+        db.execute_sql(
+            f"INSERT INTO message_part (message_id, seq, number, state) VALUES {marks}",
             [
-                {"message": message.id, "seq": seq, "number": contact.number}
+                value
                 for seq in range(1, plan.parts + 1)
-            ]
-        ).execute()
+                for value in (message.id, seq, contact.number, "pending")
+            ],
+        )
         touch(conversation, message)
     return message
 

@@ -21,7 +21,7 @@ from desk.base.clock import to_db
 from desk.store.db import db
 from desk.store.models import OUT, QUEUED, Contact, Conversation, Message
 
-__all__ = ["SendOrder", "due_outgoing", "due_sql"]
+__all__ = ["SendOrder", "due_outgoing", "due_sql", "insert_model"]
 
 SendOrder = tuple[int, object, int]  # (priority, created_at as stored, id)
 
@@ -121,3 +121,29 @@ def due_outgoing(
         message.__rel__["conversation"] = conversation
         out.append(message)
     return out
+
+
+_INSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def insert_model(row: pw.Model) -> int:
+    """INSERT an unsaved model ``row`` (the fields set on it, defaults included, each in its
+    stored form, as peewee's save writes them) in one plain statement and return the new id, set on
+    ``row`` too, nothing dirty. The statement's text is kept per table and column set: building
+    it through peewee cost more than running it."""
+    meta = cast("Any", row)._meta
+    data = cast("Any", row).__data__
+    fields = [f for f in meta.sorted_fields if f.name != "id" and f.name in data]
+    names = tuple(f.column_name for f in fields)
+    key = (meta.table_name, names)
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        marks = ", ".join("?" for _ in names)
+        sql = _INSERT_SQL[key] = (
+            f"INSERT INTO {meta.table_name} ({', '.join(names)}) VALUES ({marks}) RETURNING id"
+        )
+    values = [f.db_value(data.get(f.name)) for f in fields]
+    new_id = int(db.execute_sql(sql, values).fetchone()[0])
+    data["id"] = new_id
+    cast("Any", row)._dirty.clear()
+    return new_id
