@@ -117,3 +117,19 @@ def test_status_of_a_profile_whose_engine_is_gone_says_nothing_of_the_modem(tmp_
         '{"state": "ready", "since": "2026-01-05T10:00:00+00:00", "signal": 3}', encoding="utf-8"
     )
     assert modem_line(prof) == ""
+
+
+def test_an_unplugged_modem_is_warned_once_and_shown_by_status(
+    serving: tuple[Path, VirtualModem, list[str]],
+) -> None:
+    prof, vm, lines = serving
+    wait_for(lambda: modem_line(prof).startswith("modem:   Ready"), lambda: "".join(lines))
+    vm.control({"cmd": "unplug"})  # the pty goes: reads and writes fail, the device is gone
+    words = "Texts wait until the modem is back"
+    wait_for(lambda: bool(warnings(lines, words)), lambda: "".join(lines))
+    (line,) = warnings(lines, words)
+    assert "disconnected (unplugged?)" in line, line
+    wait_for(lambda: "No modem connected" in modem_line(prof), lambda: modem_line(prof))
+    time.sleep(8)  # several reconnect attempts (0.5, 1, 2, 4 s apart) while it stays unplugged
+    assert len(warnings(lines, words)) == 1, "".join(lines)
+    assert len(warnings(lines, "trouble repeats")) <= 1, "".join(lines)
