@@ -6,10 +6,11 @@ badge with the count. Done conversations are dimmed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.read.queries import ConversationRow
@@ -17,6 +18,22 @@ from ui import fmt, theme
 from ui.conversation_model import Marks, MarksRole, RowRole
 
 PAD = 8
+
+
+@dataclass
+class RowLayout:
+    """Where a conversation row's parts go (ConversationDelegate.row_layout)."""
+
+    time_text: str
+    time_rect: QRectF
+    name: str = ""  # as drawn: the whole name unless even alone it is wider than the row
+    name_rect: QRectF = field(default_factory=QRectF)
+    markers: list[tuple[str, QColor, QRectF]] = field(default_factory=list)
+    hidden_markers: list[str] = field(default_factory=list)  # counted in the "+N" marker
+    preview: str = ""
+    preview_rect: QRectF = field(default_factory=QRectF)
+    badge_text: str = ""
+    badge_rect: QRectF | None = None
 
 
 class ConversationDelegate(QStyledItemDelegate):
@@ -30,6 +47,86 @@ class ConversationDelegate(QStyledItemDelegate):
     ) -> QSize:
         fm = QFontMetrics(option.font)
         return QSize(200, fm.height() * 2 + int(fm.height() * 0.35) + PAD * 2)
+
+    def row_layout(
+        self, rect: QRectF, font: QFont, row: ConversationRow, marks: Marks
+    ) -> RowLayout:
+        """Where each part of a conversation's row goes in ``rect`` (the item's rect).
+
+        The name is what staff look for, so it wins: the markers sit beside it only when the
+        whole name fits with them; otherwise they move to the second line, before the preview
+        (as many as fit, the rest counted in a "+N" marker)."""
+        r = QRectF(rect).adjusted(PAD + 4, PAD, -PAD, -PAD)
+        fm = QFontMetrics(font)
+        line = fm.height()
+        unread = row.unread > 0
+        small = theme.small(font)
+        sfm = QFontMetrics(small)
+        when = fmt.list_time(row.last_activity_at, self.zone, self.now or datetime.now(UTC))
+        time_font = theme.bold(small) if unread else small
+        time_w = QFontMetrics(time_font).horizontalAdvance(when) + 4
+        lay = RowLayout(time_text=when, time_rect=QRectF(r.right() - time_w, r.top(), time_w, line))
+        name_font = theme.bold(font) if unread else font
+        nfm = QFontMetrics(name_font)
+        title = row.title()
+        full_w = nfm.horizontalAdvance(title)
+        markers = self._markers(row, marks)
+        widths = [sfm.horizontalAdvance(t) + 12 for t, _ in markers]
+        marker_w = sum(w + 4 for w in widths)
+        room1 = r.width() - time_w - 6
+        beside = full_w + 6 + marker_w <= room1
+        name_room = max(20.0, room1)
+        lay.name = nfm.elidedText(title, Qt.TextElideMode.ElideRight, int(name_room))
+        lay.name_rect = QRectF(r.left(), r.top(), name_room, line)
+        pill_h = sfm.height() + 2
+        y2 = r.top() + line + line * 0.35
+        badge_w = 0.0
+        if unread:
+            badge = str(row.unread) if row.unread < 100 else "99+"
+            bfm = QFontMetrics(theme.bold(small))
+            badge_w = max(float(line), bfm.horizontalAdvance(badge) + 12.0)
+            lay.badge_text = badge
+            lay.badge_rect = QRectF(r.right() - badge_w, y2, badge_w, line)
+        room2 = r.width() - badge_w - 8
+        if beside:
+            x = r.left() + nfm.horizontalAdvance(lay.name) + 6
+            for (text, color), w in zip(markers, widths, strict=True):
+                lay.markers.append(
+                    (text, color, QRectF(x, r.top() + (line - pill_h) / 2, w, pill_h))
+                )
+                x += w + 4
+            preview_left = r.left()
+        else:
+            x = r.left()
+            top = y2 + (line - pill_h) / 2
+            for i, ((text, color), w) in enumerate(zip(markers, widths, strict=True)):
+                rest = len(markers) - i - 1
+                more_w = sfm.horizontalAdvance(f"+{rest}") + 12 + 4 if rest else 0.0
+                if x + w + more_w > r.left() + room2:
+                    more = f"+{len(markers) - i}"
+                    lay.markers.append(
+                        (
+                            more,
+                            theme.MUTED,
+                            QRectF(x, top, sfm.horizontalAdvance(more) + 12, pill_h),
+                        )
+                    )
+                    x += sfm.horizontalAdvance(more) + 12 + 4
+                    lay.hidden_markers = [t for t, _c in markers[i:]]
+                    break
+                lay.markers.append((text, color, QRectF(x, top, w, pill_h)))
+                x += w + 4
+            preview_left = x + 2 if markers else r.left()
+        prefix = "You: " if row.last_direction == "out" else ""
+        preview = (prefix + row.preview).replace("\n", " ")
+        pfont = theme.bold(font) if unread else font
+        preview_room = r.left() + room2 - preview_left
+        lay.preview_rect = QRectF(preview_left, y2, max(0.0, preview_room), line)
+        if preview_room >= QFontMetrics(pfont).horizontalAdvance("Mm…"):
+            lay.preview = QFontMetrics(pfont).elidedText(
+                preview, Qt.TextElideMode.ElideRight, int(preview_room)
+            )
+        return lay
 
     def paint(
         self,
@@ -51,76 +148,41 @@ class ConversationDelegate(QStyledItemDelegate):
         pal = option.palette
         text_color = pal.highlightedText().color() if selected else pal.text().color()
         muted = text_color if selected else theme.MUTED
-        r = QRectF(option.rect).adjusted(PAD + 4, PAD, -PAD, -PAD)
-        fm = QFontMetrics(option.font)
-        line = fm.height()
         unread = row.unread > 0
-
+        marks = index.data(MarksRole)
+        lay = self.row_layout(
+            QRectF(option.rect), option.font, row, marks if isinstance(marks, Marks) else Marks()
+        )
         if unread:
             painter.fillRect(
                 QRectF(option.rect.left(), option.rect.top() + 2, 4, option.rect.height() - 4),
                 theme.UNREAD,
             )
-        # Line 1: time (right), name (bold if unread), markers.
+        # Line 1: time (right), name (bold if unread), markers when the whole name fits too.
         small = theme.small(option.font)
-        sfm = QFontMetrics(small)
-        when = fmt.list_time(row.last_activity_at, self.zone, self.now or datetime.now(UTC))
-        time_w = sfm.horizontalAdvance(when) + 4
         painter.setFont(theme.bold(small) if unread else small)
         painter.setPen(theme.UNREAD if unread and not selected else muted)
         painter.drawText(
-            QRectF(r.right() - time_w, r.top(), time_w, line),
+            lay.time_rect,
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            when,
+            lay.time_text,
         )
-        marks = index.data(MarksRole)
-        markers = self._markers(row, marks if isinstance(marks, Marks) else Marks())
-        marker_w = sum(sfm.horizontalAdvance(t) + 12 + 4 for t, _ in markers)
-        name_font = theme.bold(option.font) if unread else option.font
-        painter.setFont(name_font)
+        painter.setFont(theme.bold(option.font) if unread else option.font)
         painter.setPen(text_color if row.status != "done" or selected else muted)
-        name_room = max(20.0, r.width() - time_w - marker_w - 6)
-        name = QFontMetrics(name_font).elidedText(
-            row.title(), Qt.TextElideMode.ElideRight, int(name_room)
-        )
-        name_w = QFontMetrics(name_font).horizontalAdvance(name)
         painter.drawText(
-            QRectF(r.left(), r.top(), name_room, line),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            name,
+            lay.name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, lay.name
         )
-        x = r.left() + name_w + 6
-        for text, color in markers:
-            w = sfm.horizontalAdvance(text) + 12
-            theme.pill(
-                painter,
-                QRectF(x, r.top() + (line - sfm.height() - 2) / 2, w, sfm.height() + 2),
-                text,
-                color,
-                small,
-            )
-            x += w + 4
-
-        # Line 2: preview (bold if unread), badge (right).
-        y2 = r.top() + line + line * 0.35
-        badge_w = 0.0
-        if unread:
-            badge = str(row.unread) if row.unread < 100 else "99+"
-            bfont = theme.bold(small)
-            badge_w = max(float(line), QFontMetrics(bfont).horizontalAdvance(badge) + 12.0)
-            theme.pill(
-                painter, QRectF(r.right() - badge_w, y2, badge_w, line), badge, theme.UNREAD, bfont
-            )
-        prefix = "You: " if row.last_direction == "out" else ""
-        preview = (prefix + row.preview).replace("\n", " ")
-        pfont = theme.bold(option.font) if unread else option.font
-        painter.setFont(pfont)
+        for text, color, rect in lay.markers:
+            theme.pill(painter, rect, text, color, small)
+        # Line 2: (markers), preview (bold if unread), badge (right).
+        if lay.badge_rect is not None:
+            theme.pill(painter, lay.badge_rect, lay.badge_text, theme.UNREAD, theme.bold(small))
+        painter.setFont(theme.bold(option.font) if unread else option.font)
         painter.setPen(text_color if unread or selected else muted)
-        room = r.width() - badge_w - 8
         painter.drawText(
-            QRectF(r.left(), y2, room, line),
+            lay.preview_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QFontMetrics(pfont).elidedText(preview, Qt.TextElideMode.ElideRight, int(room)),
+            lay.preview,
         )
         painter.restore()
 

@@ -8,6 +8,7 @@ above the composer, as real buttons, for the keyboard and screen readers).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -25,7 +26,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.base.events import ModemState
@@ -40,7 +48,59 @@ from ui.thread_model import DayItem, ItemRole
 MARGIN = 12
 PAD = 9
 WRAP = Qt.TextFlag.TextWordWrap
-WRAP_ANY = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere  # for words wider than a bubble
+
+
+@dataclass(frozen=True)
+class Wrapped:
+    """Text broken into lines for a width (``wrapped``): each line's text, top and height."""
+
+    lines: tuple[tuple[str, float, float], ...]
+    width: int  # the widest line, whole pixels
+    height: int
+
+    def texts(self) -> list[str]:
+        return [text for text, _y, _h in self.lines]
+
+    def draw(self, painter: QPainter, rect: QRectF) -> None:
+        for text, y, h in self.lines:
+            painter.drawText(
+                QRectF(rect.left(), rect.top() + y, rect.width() + 4, h),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                text.rstrip(),
+            )
+
+
+def wrapped(text: str, font: QFont, width: float) -> Wrapped:
+    """``text`` broken into lines of ``width`` between words; inside a word only when that word
+    alone is wider than a line (a long link or number), as QTextOption's
+    WrapAtWordBoundaryOrAnywhere: "confirm today", never "confirm to / day"."""
+    fm = QFontMetrics(font)
+    step = float(fm.lineSpacing())
+    out: list[str] = []
+    for paragraph in text.replace("\r\n", "\n").split("\n"):
+        line = ""
+        for word in re.findall(r"\S+\s*|\s+", paragraph) or [""]:
+            if fm.horizontalAdvance((line + word).rstrip()) <= width:
+                line += word
+                continue
+            if line:
+                out.append(line)
+                line = ""
+            while fm.horizontalAdvance(word.rstrip()) > width:  # longer than a line: cut it
+                low, high = 1, len(word)  # the most characters that fit (at least one)
+                while low < high:
+                    mid = (low + high + 1) // 2
+                    low, high = (
+                        (mid, high) if fm.horizontalAdvance(word[:mid]) <= width else (low, mid - 1)
+                    )
+                cut = low
+                out.append(word[:cut])
+                word = word[cut:]
+            line = word
+        out.append(line)
+    widest = max((fm.horizontalAdvance(line.rstrip()) for line in out), default=0)
+    lines = tuple((line, i * step, step) for i, line in enumerate(out))
+    return Wrapped(lines, widest, int(len(out) * step + 0.999))
 
 
 @dataclass
@@ -53,7 +113,7 @@ class Layout:
     note: QRectF | None = None
     note_text: str = ""
     buttons: list[tuple[str, str, QRectF]] = field(default_factory=list)  # (action, label, rect)
-    flags: int = int(WRAP)
+    body: Wrapped | None = None  # the body's lines (wrapped), drawn at ``text``
 
 
 def state_color(state: str) -> QColor:
@@ -200,11 +260,8 @@ class ThreadDelegate(QStyledItemDelegate):
         max_w = max(180, int(self.width * 0.72))
         inner = max_w - 2 * PAD
         body = row.body or ("(empty message)" if not row.incomplete else "…")
-        flags = WRAP
-        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(flags), body)
-        if tr.width() > inner:  # a long link or number: break it anywhere
-            flags = WRAP_ANY
-            tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(flags), body)
+        body_lines = wrapped(body, font, inner)
+        tr = QRect(0, 0, body_lines.width, body_lines.height)
         meta = fmt.clock_time(row.created_at, self.zone)
         if row.outgoing:
             meta += f"  {fmt.STATE_TICKS.get(row.state, '')} {fmt.STATE_WORDS.get(row.state, row.state)}"
@@ -221,7 +278,7 @@ class ThreadDelegate(QStyledItemDelegate):
         text = QRectF(x + PAD, y + PAD, bw - 2 * PAD, tr.height())
         meta_r = QRectF(x + PAD, y + PAD + tr.height() + 4, bw - 2 * PAD, sfm.height())
         height = y + bh + 4
-        lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, flags=int(flags))
+        lay = Layout(QSize(self.width, 0), bubble, text, meta_r, meta, body=body_lines)
         note = note_for(
             row,
             self.modem_waiting,
@@ -300,18 +357,26 @@ class ThreadDelegate(QStyledItemDelegate):
 
     def note_layout(self, note: NoteRow, font: QFont) -> tuple[QSize, QRectF, QRectF, QRectF]:
         """(size, box, head, text) of an internal note: centred, most of the width."""
-        fm, sfm = QFontMetrics(font), QFontMetrics(theme.bold(theme.small(font)))
+        size, box, head, text, _lines = self.note_text_layout(note, font)
+        return size, box, head, text
+
+    def note_text_layout(
+        self, note: NoteRow, font: QFont
+    ) -> tuple[QSize, QRectF, QRectF, QRectF, Wrapped]:
+        """note_layout and the note's text in lines (broken between words, see ``wrapped``)."""
+        sfm = QFontMetrics(theme.bold(theme.small(font)))
         w = max(200, int(self.width * 0.8))
         inner = w - 2 * PAD
-        tr = fm.boundingRect(QRect(0, 0, inner, 1_000_000), int(WRAP_ANY), note.body)
+        lines = wrapped(note.body, font, inner)
+        th = lines.height
         x = (self.width - w) / 2
-        box = QRectF(x, 6, w, sfm.height() + 4 + tr.height() + 2 * PAD)
+        box = QRectF(x, 6, w, sfm.height() + 4 + th + 2 * PAD)
         head = QRectF(x + PAD, 6 + PAD, inner, sfm.height())
-        text = QRectF(x + PAD, head.bottom() + 4, inner, tr.height())
-        return QSize(self.width, int(box.bottom() + 8)), box, head, text
+        text = QRectF(x + PAD, head.bottom() + 4, inner, th)
+        return QSize(self.width, int(box.bottom() + 8)), box, head, text, lines
 
     def _paint_note(self, painter: QPainter, option: QStyleOptionViewItem, note: NoteRow) -> None:
-        _size, box, head, text = self.note_layout(note, option.font)
+        _size, box, head, text, lines = self.note_text_layout(note, option.font)
         top = option.rect.top()
         painter.setBrush(theme.NOTE_BG)
         painter.setPen(QPen(theme.NOTE_EDGE, 1.5, Qt.PenStyle.DashLine))
@@ -322,7 +387,7 @@ class ThreadDelegate(QStyledItemDelegate):
             head.translated(0, top), int(Qt.AlignmentFlag.AlignLeft), self.note_head(note)
         )
         painter.setFont(option.font)
-        painter.drawText(text.translated(0, top), int(WRAP_ANY), note.body)
+        lines.draw(painter, text.translated(0, top))
 
     def _paint_day(self, painter: QPainter, option: QStyleOptionViewItem, label: str) -> None:
         font = theme.bold(theme.small(option.font))
@@ -355,8 +420,8 @@ class ThreadDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(bubble, 12, 12)
         painter.setPen(fg)
         painter.setFont(option.font)
-        body = row.body or ("(empty message)" if not row.incomplete else "…")
-        painter.drawText(lay.text.translated(0, top), lay.flags, body)
+        if lay.body is not None:
+            lay.body.draw(painter, lay.text.translated(0, top))
         small = theme.small(option.font)
         painter.setFont(small)
         meta_color = state_color(row.state) if row.outgoing else QColor(fg)

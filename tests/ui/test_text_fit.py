@@ -1,0 +1,93 @@
+"""What staff read at the counter is whole on a 1366x768 screen at 100 % and 200 % text: the SIM
+balance (its amount and until when, the whole reply in the tooltip), a long status-bar note (an
+erasure's, in a band of its own across the bar, never cut), every customer's full name in the
+conversation list (markers beside it only when both fit, else on the second line), and an
+internal note wrapped between words. The real window on the demo shop with the virtual modem,
+offscreen, in a process of its own (tests/ui/text_fit_probe.py); widths by the fonts' metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ui.counter_screen import run_probe
+
+
+@pytest.fixture(scope="module", params=[1.0, 2.0], ids=["100%", "200%"])
+def seen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("fit")
+    got = run_probe("tests.ui.text_fit_probe", tmp, tmp / "profile", request.param)
+    got["scale"] = request.param
+    if request.param == 2.0:  # the text really is twice as large
+        assert got["balance"]["font_px"] >= 1.8 * got["base_px"]
+    return got
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def test_the_sim_balance_says_the_amount_and_until_when(seen: Any) -> None:
+    bal = seen["balance"]
+    assert bal["text"] == "Balance 12.34 USD, until 31/12", bal
+    assert bal["tip"].startswith("Your balance is 12.34 USD. Valid until 31/12."), bal
+    assert bal["visible"] and bal["width"] >= bal["needs"], bal  # not cut
+    assert bal["right"] <= seen["window"][0] <= 1366, bal
+
+
+def test_a_long_status_note_is_shown_whole(seen: Any) -> None:
+    note = seen["long_note"]
+    assert note["current"] == note["text"]
+    assert note["shown"] == note["text"], note  # the whole words, nowhere cut
+    if seen["scale"] == 2.0:  # too long for the room beside the state: the band across the bar
+        assert note["band"] and note["inline"] == "", note
+    assert note["height"] >= note["needs_height"], note  # every wrapped line has its room
+    if not note["band"]:
+        assert note["width"] >= note["needs_width"], note
+    x, y, width, height = note["rect"]
+    assert x >= 0 and x + width <= seen["window"][0] and y + height <= note["bar_bottom"], note
+    assert note["bar_bottom"] <= 768 and note["state_visible"], note  # the modem state stays
+    # A short one stays beside the modem state, the bar one line high.
+    assert seen["short_note"] == {"inline": "Saved.", "band": False}
+
+
+def test_every_customer_name_is_whole_and_the_markers_give_way(seen: Any) -> None:
+    rows = {r["title"]: r for r in seen["rows"]}
+    for name in ("Olivia Brown", "Ahmed Karimi"):  # assigned, and with a marker of their own
+        assert [t for t, _r in rows[name]["markers"]], rows[name]
+    for r in seen["rows"]:
+        assert r["drawn"] == r["title"], r  # the full name, never "Olivia B…"
+        assert r["name_right"] <= r["time"][0], r  # left of the time
+        x, y, width, height = r["item"]
+        for text, rect in r["markers"]:
+            assert rect[0] >= x and rect[0] + rect[2] <= x + width, (text, r)
+            assert rect[1] >= y and rect[1] + rect[3] <= y + height, (text, r)
+            name_text = [
+                r["name_rect"][0],
+                r["name_rect"][1],
+                r["name_right"] - r["name_rect"][0],
+                r["name_rect"][3],
+            ]
+            assert not _overlap(rect, name_text), (text, r)
+            assert not _overlap(rect, r["time"]), (text, r)
+        assert not r["hidden"], r  # the demo's markers all fit (a "+N" marker otherwise)
+    if seen["scale"] == 2.0:  # at 200 % the markers of the assigned ones are on line 2
+        olivia = rows["Olivia Brown"]
+        assert all(rect[1] > olivia["name_rect"][1] + 0.5 * olivia["name_rect"][3]
+                   for _t, rect in olivia["markers"]), olivia  # fmt: skip
+
+
+def test_an_internal_note_wraps_between_words(seen: Any) -> None:
+    (note,) = seen["notes"]
+    lines = note["lines"]
+    assert "".join(lines) == note["body"]
+    if seen["scale"] == 2.0:
+        assert len(lines) >= 2, lines  # long enough to wrap at 200 %
+    words = note["body"].split()
+    assert max(note["widths"]) < note["line_width"]  # every word fits a line...
+    for line in lines[:-1]:  # ...so each line ends at the end of a word
+        assert line.endswith(" "), lines
+    assert [w for line in lines for w in line.split()] == words, lines  # no word split
