@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QFont, QFontMetrics
 
 from tests.ui.counter_screen import run_probe
+from ui.status_bar import LONG_BALANCE, short_balance
+from ui.thread_delegate import wrapped
 
 
 @pytest.fixture(scope="module", params=[1.0, 2.0], ids=["100%", "200%"])
@@ -91,3 +94,38 @@ def test_an_internal_note_wraps_between_words(seen: Any) -> None:
     for line in lines[:-1]:  # ...so each line ends at the end of a word
         assert line.endswith(" "), lines
     assert [w for line in lines for w in line.split()] == words, lines  # no word split
+
+
+@pytest.mark.parametrize(
+    ("reply", "shown"),
+    [
+        ("Your balance is 12.34 USD. Valid until 31/12.", "Balance 12.34 USD, until 31/12"),
+        ("Saldo: 5,00 EUR. Gueltig bis 31.12.2026", "Balance 5,00 EUR"),
+        ("Balance $3.50", "Balance $3.50"),
+        (
+            "Your credit is KES 120.00, expires on 2027-01-31.",
+            "Balance KES 120.00, until 2027-01-31",
+        ),
+        ("OK", "OK"),  # short: as it came
+        ("Thank you. Your request is being processed; you will get an SMS shortly.", LONG_BALANCE),
+    ],
+)
+def test_the_balance_button_words(reply: str, shown: str) -> None:
+    assert short_balance(reply) == shown
+
+
+def test_wrapping_breaks_inside_a_word_only_when_it_is_longer_than_a_line(qapp: Any) -> None:
+    font = QFont(qapp.font())
+    font.setPointSizeF(20)
+    fm = QFontMetrics(font)
+    width = fm.horizontalAdvance("I said I would confirm")
+    lines = wrapped(
+        "I said I would confirm today. Link: https://x.example/" + "a" * 60, font, width
+    )
+    texts = lines.texts()
+    assert texts[:2] == ["I said I would confirm ", "today. Link: "], texts
+    assert "".join(texts) == "I said I would confirm today. Link: https://x.example/" + "a" * 60
+    assert len(texts) >= 4  # the link, wider than a line, is cut into pieces that fit
+    assert all(fm.horizontalAdvance(t.rstrip()) <= width for t in texts), texts
+    assert lines.width <= width and lines.height == len(texts) * fm.lineSpacing()
+    assert wrapped("one\ntwo", font, width).texts() == ["one", "two"]  # the sender's new lines
