@@ -209,8 +209,11 @@ class Composer(QWidget):
         """Name the customer the send key sends to, above the box and in the hint beside Send."""
         self.recipient_name = name
         shown = f"{name} · {number}" if number and number != name else name
-        self.recipient.setText(f"Reply to {shown}" if shown else "")
-        self.recipient.setAccessibleName(self.recipient.text())
+        # A number is read as one thing: never broken across lines at 200 % ("(202) / 555-0106").
+        kept = number.replace(" ", "\u00a0").replace("-", "\u2011")
+        label = f"{name} · {kept}" if number and number != name else kept or name
+        self.recipient.setText(f"Reply to {label}" if shown else "")
+        self.recipient.setAccessibleName(f"Reply to {shown}" if shown else "")
         self.edit.setAccessibleName(f"Reply to {name}" if name else "Reply")
         self.send_button.setToolTip(f"Send to {shown}" if shown else "")
         self.set_send_key(self.edit.send_key)

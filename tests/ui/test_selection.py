@@ -121,4 +121,6 @@ def test_erasing_another_customer_and_a_new_conversation_keep_the_highlight_on_t
     desk.wait(lambda: w.current_id() == new)
     assert _agree(desk) == new
     assert w.list.highlighted_id() == new, "the new conversation is shown in the list, highlighted"
-    assert w.thread.composer.recipient.text() == "Reply to (202) 555-0177"
+    assert w.thread.composer.recipient.accessibleName() == "Reply to (202) 555-0177"
+    # on screen the number is one unbreakable piece (no line break inside it at 200 %)
+    assert w.thread.composer.recipient.text() == "Reply to (202)\u00a0555\u20110177"
