@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from desk.base.lock import ProfileLocked
 from desk.base.paths import Profile
-from desk.cli import main as cli
+from desk.cli.commands import is_subcommand
 
 if TYPE_CHECKING:  # Qt is imported when the window opens, not for a CLI subcommand
     from PySide6.QtWidgets import QWidget
@@ -58,7 +58,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if cli.is_subcommand(argv):
+    if is_subcommand(argv):
+        from desk.cli import main as cli  # the parser and its handlers: not for the window
+
         return int(cli.main(argv) or 0)
     args = parse_args(argv)
     if args.self_test:

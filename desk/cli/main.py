@@ -37,12 +37,14 @@ from desk.base import phones
 from desk.base.clock import SystemClock, utc
 from desk.base.lock import ProfileLocked, holder
 from desk.cli import automations as automation_commands
+from desk.cli import commands
 from desk.cli import data as data_commands
 from desk.cli import database as database_commands
 from desk.cli import modem as modem_commands
 from desk.cli import reminders as reminder_commands
 from desk.cli import report as report_command
 from desk.cli import templates as template_commands
+from desk.cli.commands import SUBCOMMANDS, is_subcommand
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of, where
 from desk.cli.serve import cmd_serve
@@ -60,37 +62,13 @@ __all__ = ["SUBCOMMANDS", "build_parser", "is_subcommand", "main"]
 
 log = logging.getLogger("desk.cli.main")
 
-CORE_COMMANDS = ("serve", "send", "config", "ports", "status")
 REGISTERED = {
-    data_commands: ("export", "backup", "restore", "erase", "search", "retention"),
-    reminder_commands: ("remind", "reminders", "import-appointments"),
-    report_command: ("report",),
-    modem_commands: ("modem-password", "modem-log", "discover"),
-    automation_commands: ("contacts", "keywords", "automations"),
-    template_commands: ("templates",),
-    database_commands: ("database", "database-password"),
-}
-SUBCOMMANDS: frozenset[str] = frozenset(CORE_COMMANDS).union(*REGISTERED.values())
-GLOBAL_WITH_VALUE = ("--profile", "--port", "--database")
-
-
-def is_subcommand(argv: Sequence[str]) -> bool:
-    """True when ``argv`` (without the program name) is for the command line, not the window:
-    its first word after the global options is a subcommand, or it asks for --help."""
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        word = args[i]
-        if word in ("-h", "--help"):
-            return True
-        if word in GLOBAL_WITH_VALUE:
-            i += 2
-            continue
-        if any(word.startswith(opt + "=") for opt in GLOBAL_WITH_VALUE):
-            i += 1
-            continue
-        return word in SUBCOMMANDS
-    return False
+    module: commands.REGISTERED[module.__name__]
+    for module in (data_commands, reminder_commands, report_command, modem_commands,
+                   automation_commands, template_commands, database_commands)
+}  # fmt: skip
+if {m.__name__ for m in REGISTERED} != set(commands.REGISTERED):  # each module's names listed once
+    raise RuntimeError("desk.cli.commands.REGISTERED and desk.cli.main disagree")
 
 
 # --- parser -----------------------------------------------------------------------------------

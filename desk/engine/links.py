@@ -35,10 +35,8 @@ from desk.base.paths import Profile
 from desk.store import audit
 from desk.store.db import db
 from desk.store.settings import Settings, SettingsReader
-from modem.android.link import AndroidLink
 from modem.at.trace import DEFAULT_NAME as TRACE_NAME
 from modem.events import ModemEvent
-from modem.hilink.link import HiLinkLink
 from modem.link import ModemLink
 from modem.service.modem_service import ModemService
 
@@ -208,6 +206,9 @@ def make_link(
             f"set it with `textdesk config {setting} http://…`."
         )
     if choice.kind == "hilink":
+        # Imported here, not at start-up: huawei_lte_api (and requests) only for a HiLink stick.
+        from modem.hilink.link import HiLinkLink
+
         password = _secret(read, secrets.HILINK_PASSWORD, needed=False)
         return HiLinkLink(
             choice.address, sink, password=password, username=HILINK_USERNAME, zone=None
@@ -226,6 +227,9 @@ def make_link(
     password = _secret(read, secrets.ANDROID_PASSWORD, needed=True)
     signing_key = _secret(read, secrets.ANDROID_SIGNING_KEY, needed=True)
     assert password is not None and signing_key is not None
+    # Imported here, not at start-up: android_sms_gateway and httpx only for an Android phone.
+    from modem.android.link import AndroidLink
+
     return AndroidLink(
         choice.address, sink, username=choice.android_username, password=password,
         signing_key=signing_key, listen_host=choice.listen_host, listen_port=choice.listen_port,
