@@ -19,14 +19,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from desk.automations import keywords
-from desk.automations.keywords import KeywordError
 from desk.base.clock import SystemClock
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of
-from desk.data import contacts_io
 from desk.engine import busy_note
-from desk.read import insight
 from desk.store.activity import KeywordAnswer
 from desk.store.settings import Settings
 
@@ -52,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_contacts(args: argparse.Namespace) -> int:
+    from desk.data import contacts_io  # vobject and the merge: for this command only
+
     open_profile(args)
     settings, clock = Settings(), SystemClock()
     if args.action == "export":
@@ -103,6 +101,8 @@ def cmd_contacts(args: argparse.Namespace) -> int:
 
 
 def _keyword_row(word: str) -> KeywordAnswer:
+    from desk.automations import keywords
+
     folded = keywords.fold(word)
     for row in keywords.listed():
         if row.keyword == folded:
@@ -111,6 +111,10 @@ def _keyword_row(word: str) -> KeywordAnswer:
 
 
 def cmd_keywords(args: argparse.Namespace) -> int:
+    # The keyword answers and what they pull in (consent, the outbox): for this command only.
+    from desk.automations import keywords
+    from desk.automations.keywords import KeywordError
+
     open_profile(args)
     clock = SystemClock()
     try:
@@ -141,6 +145,9 @@ def cmd_keywords(args: argparse.Namespace) -> int:
 
 
 def cmd_automations(args: argparse.Namespace) -> int:
+    from desk.automations import keywords
+    from desk.read import insight
+
     open_profile(args)
     settings, clock = Settings(), SystemClock()
     now = clock.now()

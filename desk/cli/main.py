@@ -47,9 +47,7 @@ from desk.cli import templates as template_commands
 from desk.cli.commands import SUBCOMMANDS, is_subcommand
 from desk.cli.output import CliError, out
 from desk.cli.profiles import open_profile, profile_of, where
-from desk.cli.serve import cmd_serve
 from desk.engine import db_trouble, links, live, modem_state
-from desk.messaging import outbox
 from desk.store import audit
 from desk.store.db import db
 from desk.store.migrations import DatabaseError
@@ -143,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from desk.cli import serve  # the engine (desk.engine.api): imported for `textdesk serve` only
+
+    return serve.cmd_serve(args)
+
+
 # --- send ---------------------------------------------------------------------------------------
 
 
@@ -189,6 +193,8 @@ def _unknown_number_check(number: str, settings: Settings, *, anyway: bool) -> N
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from desk.messaging import outbox  # consent, parts, the queue: for this command only
+
     text = " ".join(args.text)
     text = _stdin_text() if text == "-" else _readable(text)
     _readable(args.number)
