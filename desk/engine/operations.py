@@ -28,7 +28,7 @@ from desk.store.models import (
     Conversation,
     Message,
 )
-from desk.store.settings import Settings
+from desk.store.settings import SettingsReader
 
 Emit = Callable[[ev.DeskEvent], None]
 
@@ -44,14 +44,18 @@ def send(
     text: str,
     *,
     staff: str | None,
-    settings: Settings,
+    settings: SettingsReader,
     clock: Clock,
     source: str = "staff",
 ) -> int:
-    staff = staff or settings.get("staff_name") or None
     with db.atomic():
+        # One read of the settings for the whole send (the signature, the default country, who
+        # is at the counter), not a query per key; the send queue applies the limits and quiet
+        # hours when it takes the text, from its own snapshot.
+        snapshot = settings.snapshot()
+        staff = staff or snapshot.get("staff_name") or None
         message = outbox.queue_message(
-            target, text, source=source, staff=staff, settings=settings, clock=clock
+            target, text, source=source, staff=staff, settings=snapshot, clock=clock
         )
         if source == "staff":  # staff answered: a late reminder has been dealt with
             attention.clear_cause(message.conversation_id, ATTENTION_REMINDER_LATE)

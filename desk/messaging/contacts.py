@@ -7,12 +7,15 @@ These helpers run inside the caller's transaction (the engine's core thread is t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.base import phones, quiet_hours
 from desk.base.clock import Clock, to_db
-from desk.store import activity
+from desk.store import activity, rows
+from desk.store.db import db
 from desk.store.models import DONE, IN, OPEN, Contact, Conversation, Message
+from desk.store.outgoing import insert_model
 from desk.store.settings import SettingsReader
 
 PREVIEW_CHARS = 120
@@ -21,12 +24,13 @@ PREVIEW_CHARS = 120
 def contact_for_number(number: str, *, clock: Clock, name: str | None = None) -> Contact:
     """The contact with this number, created if it is new. ``name`` (from an import, say) is
     filled in only when the contact has none yet: a name staff typed is never overwritten."""
-    contact: Contact | None = Contact.get_or_none(Contact.number == number)
+    contact = rows.select_one(Contact, "number = ?", (number,))
     if contact is None:
-        contact = Contact.create(number=number, name=name or None, created_at=to_db(clock.now()))
+        contact = Contact(number=number, name=name or None, created_at=to_db(clock.now()))
+        insert_model(contact)
     elif name and not contact.name:
         contact.name = name
-        contact.save(only=[Contact.name])
+        db.execute_sql("UPDATE contact SET name = ? WHERE id = ?", (name, contact.id))
     return contact
 
 
@@ -42,7 +46,7 @@ def contact_for(item: Contact | int | str, *, country: str, clock: Clock) -> Con
     if isinstance(item, Contact):
         return item
     if isinstance(item, int):
-        contact: Contact | None = Contact.get_or_none(Contact.id == item)
+        contact = rows.select_one(Contact, "id = ?", (item,))
         if contact is None:
             raise NoSuchContact(f"There is no contact {item} (deleted?).")
         return contact
@@ -51,10 +55,13 @@ def contact_for(item: Contact | int | str, *, country: str, clock: Clock) -> Con
 
 def conversation_for(contact: Contact, *, clock: Clock) -> Conversation:
     """The contact's conversation, created (open, empty) if there is none yet."""
-    conversation = Conversation.get_or_none(Conversation.contact == contact)
+    conversation = rows.select_one(Conversation, "contact_id = ?", (contact.id,))
     if conversation is None:
-        conversation = Conversation.create(contact=contact, last_activity_at=to_db(clock.now()))
+        conversation = Conversation(contact=contact, last_activity_at=to_db(clock.now()))
+        insert_model(conversation)
         activity.record_event(conversation.id, activity.OPENED, clock.now())
+    else:
+        conversation.__rel__["contact"] = contact  # the row it was found by
     return conversation
 
 
@@ -71,6 +78,8 @@ def touch(conversation: Conversation, message: Message, *, count_unread: bool = 
 
     An unread incoming message adds one to ``unread`` (unless ``count_unread`` is False, e.g. when
     an already counted incomplete message is completed) and reopens a conversation marked done.
+    Writes the fields it sets (one plain UPDATE), not the rest of the row: a cause raised or an
+    assignment made since ``conversation`` was read stays as stored.
     """
     conversation.last_activity_at = message.created_at
     if "sensitive" in message.flag_list:
@@ -84,7 +93,19 @@ def touch(conversation: Conversation, message: Message, *, count_unread: bool = 
         if conversation.status == DONE:
             conversation.status = OPEN
             activity.record_event(conversation.id, activity.REOPENED, message.created_at)
-    conversation.save()
+    db.execute_sql(
+        "UPDATE conversation SET last_activity_at = ?, last_preview = ?, last_direction = ?, "
+        "unread = ?, status = ? WHERE id = ?",
+        (
+            Conversation.last_activity_at.db_value(conversation.last_activity_at),  # type: ignore[no-untyped-call]
+            conversation.last_preview,
+            conversation.last_direction,
+            conversation.unread,
+            conversation.status,
+            conversation.id,
+        ),
+    )
+    cast("Any", conversation)._dirty.clear()
 
 
 def is_textable(number: str) -> bool:

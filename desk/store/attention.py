@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from desk.store.db import db
 from desk.store.models import (
     ATTENTION_APPOINTMENT,
     ATTENTION_EARLIER,
@@ -57,16 +58,23 @@ def _ordered(causes: Iterable[str]) -> str:
 
 
 def _write(conversation_id: int, change: set[str], *, add: bool) -> None:
-    conversation = Conversation.get_or_none(Conversation.id == conversation_id)
-    if conversation is None:
+    # Plain SQL (``?``; the server database turns them into ``%s``): a staff reply passes here
+    # on the core thread, and building the two statements through peewee cost more than
+    # running them. The UPDATE runs only when the causes or the flag change.
+    row = db.execute_sql(
+        "SELECT attention, needs_attention FROM conversation WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None:
         return
-    now = set(conversation.attention_list)
+    stored, flag = str(row[0] or ""), bool(row[1])
+    now = {c for c in stored.split(",") if c}
     new = now | change if add else now - change
     text = _ordered(new)
-    if text != conversation.attention or conversation.needs_attention != bool(text):
-        Conversation.update(attention=text, needs_attention=bool(text)).where(
-            Conversation.id == conversation_id
-        ).execute()
+    if text != stored or flag != bool(text):
+        db.execute_sql(
+            "UPDATE conversation SET attention = ?, needs_attention = ? WHERE id = ?",
+            (text, Conversation.needs_attention.db_value(bool(text)), conversation_id),  # type: ignore[no-untyped-call]
+        )
 
 
 def raise_cause(conversation_id: int, *causes: str) -> None:
