@@ -1,7 +1,8 @@
 """Fixtures for the whole suite: an in-memory keyring and a config folder of its own for every
 test, and one real PostgreSQL server
 for the session (tests/helpers/postgres.py; started only when a test asks for it) with a fresh
-database per test (``pg_url``)."""
+database per test (``pg_url``); the virtual modem on a real TCP socket (``tcp_modem``: several
+engines, or an engine in another process, can reach it by address)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import keyring
 import pytest
 
 from desk.store.db import close_database
+from modem.sim.virtual_modem import VirtualModem
 from tests.helpers.keyring_memory import MemoryKeyring, memory_keyring
 from tests.helpers.postgres import PgServer, running_server
 
@@ -49,3 +51,14 @@ def pg_server() -> Iterator[PgServer]:
 def pg_url(pg_server: PgServer) -> Iterator[str]:
     yield pg_server.fresh_database()
     close_database()
+
+
+@pytest.fixture
+def tcp_modem() -> Iterator[VirtualModem]:
+    """The virtual modem on 127.0.0.1 (a free port), status reports 0.1 s after each send."""
+    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
+    modem.start()
+    try:
+        yield modem
+    finally:
+        modem.stop()

@@ -8,12 +8,11 @@ marking the conversation done shows at the front desk."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from desk.base.clock import SystemClock
@@ -30,16 +29,6 @@ from ui.main_window import MainWindow
 CUSTOMER = "+12025550143"
 FAST = {"try_every": 0.2, "beat_every": 0.2, "lose_after": 2.0}
 WITHIN = 1.0  # seconds: the issue's "within a second"
-
-
-@pytest.fixture
-def vm() -> Iterator[VirtualModem]:
-    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
-    modem.start()
-    try:
-        yield modem
-    finally:
-        modem.stop()
 
 
 class Counter:
@@ -86,13 +75,13 @@ def sign_in(qtbot: Any, w: MainWindow, name: str) -> None:
 
 
 def test_two_windows_see_each_others_presence_replies_and_done(
-    qtbot: Any, tmp_path: Path, pg_url: str, vm: VirtualModem
+    qtbot: Any, tmp_path: Path, pg_url: str, tcp_modem: VirtualModem
 ) -> None:
     open_server_database(pg_url)
     Settings().set("rate_per_minute", 60)
     for name in ("Anna", "Ben"):
         staff.add_staff(name, None, clock=SystemClock())
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     front = Counter(tmp_path, pg_url, "Front desk", device)
     back: Counter | None = None
@@ -108,7 +97,7 @@ def test_two_windows_see_each_others_presence_replies_and_done(
         sign_in(qtbot, w1, "Anna")
         sign_in(qtbot, w2, "Ben")
 
-        vm.control({"cmd": "deliver", "from": CUSTOMER, "text": "Is my car ready?"})
+        tcp_modem.control({"cmd": "deliver", "from": CUSTOMER, "text": "Is my car ready?"})
         qtbot.waitUntil(
             lambda: queries.conversation_for_number(CUSTOMER) is not None, timeout=10000
         )

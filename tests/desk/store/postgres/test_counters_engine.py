@@ -9,13 +9,12 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
 from desk.base import events as ev
 from desk.base.paths import resolve_profile
@@ -75,16 +74,6 @@ def ready(e: ev.DeskEvent) -> bool:
     return isinstance(e, ev.ModemStatusChanged) and e.status.state == ModemState.READY
 
 
-@pytest.fixture
-def vm() -> Iterator[VirtualModem]:
-    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
-    modem.start()
-    try:
-        yield modem
-    finally:
-        modem.stop()
-
-
 def counter(tmp: Path, url: str, name: str, device: str, **timing: float) -> tuple[Engine, Sink]:
     profile = replace(resolve_profile(tmp / name, database=url), counter_name=name).ensure()
     engine = Engine(profile, port=device, mode="test", interval=0.1)
@@ -105,10 +94,10 @@ def on_core(engine: Engine, fn: Callable[[], Any]) -> Any:
 
 
 def test_one_counter_drives_the_modem_and_the_other_sees_its_texts_within_a_second(
-    tmp_path: Path, pg_url: str, vm: VirtualModem
+    tmp_path: Path, pg_url: str, tcp_modem: VirtualModem
 ) -> None:
     prepare(pg_url)
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None and device.startswith("socket://")
     a, sink_a = counter(tmp_path, pg_url, "Front desk", device)
     try:
@@ -131,7 +120,9 @@ def test_one_counter_drives_the_modem_and_the_other_sees_its_texts_within_a_seco
             # texts the owner stores, seen by the other counter's window
             lags = []
             for n in range(15):
-                vm.control({"cmd": "deliver", "from": CUSTOMER, "text": f"Is it ready? ({n})"})
+                tcp_modem.control(
+                    {"cmd": "deliver", "from": CUSTOMER, "text": f"Is it ready? ({n})"}
+                )
 
                 def stored(n: int = n) -> int | None:
                     row = on_core(a, lambda: Message.get_or_none(Message.body.endswith(f"({n})")))
@@ -163,7 +154,7 @@ def test_one_counter_drives_the_modem_and_the_other_sees_its_texts_within_a_seco
                 ),
                 15,
             )
-            assert [s["text"] for s in vm.submitted()] == ["Yes, come by at five"]
+            assert [s["text"] for s in tcp_modem.submitted()] == ["Yes, come by at five"]
             assert on_core(b, lambda: Message.get_by_id(reply).owner_generation) == (
                 core_a.generation
             )
@@ -174,12 +165,12 @@ def test_one_counter_drives_the_modem_and_the_other_sees_its_texts_within_a_seco
 
 
 def test_an_owner_that_lost_the_modem_writes_nothing(
-    tmp_path: Path, pg_url: str, vm: VirtualModem
+    tmp_path: Path, pg_url: str, tcp_modem: VirtualModem
 ) -> None:
     """The owner's lock session is cut and another counter wins before the owner's own check
     notices (beat 2.5 s): its next claim is fenced, it stops its link and stores nothing."""
     prepare(pg_url)
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     a, sink_a = counter(tmp_path, pg_url, "Front desk", device, beat_every=2.5, lose_after=2.9)
     thief_won: list[int] = []
@@ -204,7 +195,7 @@ def test_an_owner_that_lost_the_modem_writes_nothing(
         assert core.generation == mine  # the stale owner has not noticed yet
         before = time.monotonic()
         mid = a.send(CUSTOMER, "Your car is ready").result(10)
-        vm.control({"cmd": "deliver", "from": CUSTOMER, "text": "Anyone there?"})
+        tcp_modem.control({"cmd": "deliver", "from": CUSTOMER, "text": "Anyone there?"})
         sink_a.wait(said("Another counter drives the modem now (Till 2)."), 10)
         assert time.monotonic() - before < 2.5  # fenced, not its own lock check
         assert core.generation is None and core.service is None
@@ -212,7 +203,7 @@ def test_an_owner_that_lost_the_modem_writes_nothing(
         row = on_core(a, lambda: Message.get_by_id(mid))
         assert (row.state, row.owner_generation, row.attempts) == ("queued", None, 0)
         assert on_core(a, lambda: Message.select().where(Message.direction == IN).count()) == 0
-        assert vm.submitted() == []
+        assert tcp_modem.submitted() == []
         owner = on_core(a, lambda: ModemOwner.get_by_id(1))
         assert (owner.generation, owner.counter) == (mine + 1, "Till 2")
         assert db.obj is not None

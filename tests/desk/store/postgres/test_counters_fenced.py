@@ -24,18 +24,17 @@ from tests.desk.store.postgres.test_counters_engine import (
     prepare,
     ready,
 )
-from tests.desk.store.postgres.test_send_wakes_owner import vm  # noqa: F401
 from tests.helpers.waits import wait_until
 
 
 def test_a_fenced_engine_gives_the_lock_back_and_stops_the_modem(
     tmp_path: Path,
     pg_url: str,
-    vm: VirtualModem,  # noqa: F811  (the imported fixture)
+    tcp_modem: VirtualModem,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     prepare(pg_url)
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     # its own lock check 2.5 s apart, standing again only after 3 s: what happens is the Fenced's
     a, sink = counter(tmp_path, pg_url, "Front desk", device, try_every=3.0, beat_every=2.5,
@@ -60,7 +59,7 @@ def test_a_fenced_engine_gives_the_lock_back_and_stops_the_modem(
         time.sleep(0.5)  # anything it would still write would be written by now
         row = on_core(a, lambda: Message.get_by_id(mid))
         assert (row.state, row.owner_generation, row.attempts) == ("queued", None, 0)
-        assert vm.submitted() == []
+        assert tcp_modem.submitted() == []
         said = [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert len(said) == 1, [r.getMessage() for r in said]
         assert said[0].name == "desk.engine.owner" and "given back" in said[0].getMessage()

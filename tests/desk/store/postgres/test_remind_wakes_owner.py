@@ -9,11 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from desk.base import events as ev
 from desk.store.settings import Settings
@@ -24,22 +21,12 @@ from tests.helpers.waits import wait_until
 ROOT = Path(__file__).resolve().parents[4]
 
 
-@pytest.fixture
-def vm() -> Iterator[VirtualModem]:
-    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
-    modem.start()
-    try:
-        yield modem
-    finally:
-        modem.stop()
-
-
 def test_textdesk_remind_wakes_the_owner_for_the_due_time(
-    tmp_path: Path, pg_url: str, vm: VirtualModem
+    tmp_path: Path, pg_url: str, tcp_modem: VirtualModem
 ) -> None:
     prepare(pg_url)
     Settings().set("quiet_hours", "off")  # the test may run at any hour
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     a, sink = counter(tmp_path, pg_url, "Front desk", device)
     try:
@@ -57,7 +44,7 @@ def test_textdesk_remind_wakes_the_owner_for_the_due_time(
         sink.wait(lambda e: isinstance(e, ev.RemindersChanged))  # the owner's list was told
 
         def sent() -> bool:
-            return any("bike is ready" in str(s.get("text")) for s in vm.submitted())
+            return any("bike is ready" in str(s.get("text")) for s in tcp_modem.submitted())
 
         wait_until(sent, 20, "the owner sent the reminder")
         late = datetime.now(UTC) - due

@@ -12,11 +12,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from desk.base import events as ev
 from desk.base.clock import SystemClock
@@ -38,21 +36,11 @@ from tests.helpers.waits import wait_until
 ROOT = Path(__file__).resolve().parents[4]
 
 
-@pytest.fixture
-def vm() -> Iterator[VirtualModem]:
-    modem = VirtualModem(tcp="127.0.0.1:0", report_delay=0.1)
-    modem.start()
-    try:
-        yield modem
-    finally:
-        modem.stop()
-
-
 def test_textdesk_send_wakes_the_owner_at_once(
-    tmp_path: Path, pg_url: str, vm: VirtualModem
+    tmp_path: Path, pg_url: str, tcp_modem: VirtualModem
 ) -> None:
     prepare(pg_url)
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     a, sink = counter(tmp_path, pg_url, "Front desk", device)
     try:
@@ -72,7 +60,7 @@ def test_textdesk_send_wakes_the_owner_at_once(
             assert done.stdout.startswith("queued message "), done.stdout
 
             def sent(text: str = text) -> bool:
-                return any(s.get("text") == text for s in vm.submitted())
+                return any(s.get("text") == text for s in tcp_modem.submitted())
 
             wait_until(sent, 5, "the owner sent it")
             lags.append(time.monotonic() - exited)
@@ -93,10 +81,10 @@ def test_textdesk_send_wakes_the_owner_at_once(
 def test_a_text_notified_while_the_listener_was_cut_goes_after_it_reconnects(
     tmp_path: Path,
     pg_url: str,
-    vm: VirtualModem,
+    tcp_modem: VirtualModem,
 ) -> None:
     prepare(pg_url)
-    device = vm.device
+    device = tcp_modem.device
     assert device is not None
     a, sink = counter(tmp_path, pg_url, "Front desk", device)
     try:
@@ -117,7 +105,7 @@ def test_a_text_notified_while_the_listener_was_cut_goes_after_it_reconnects(
             live.notify(live.MESSAGE_ADDED, message.id)
         queued = time.monotonic()
         wait_until(
-            lambda: any(s.get("text") == "Sent after all" for s in vm.submitted()),
+            lambda: any(s.get("text") == "Sent after all" for s in tcp_modem.submitted()),
             5, "the owner read again once it listened again",
         )  # fmt: skip
         print(f"sent {(time.monotonic() - queued) * 1000:.0f} ms after it was queued "
