@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
@@ -27,11 +27,8 @@ from desk.messaging import templates
 from desk.read import queries
 from desk.store.settings import Settings
 from ui import (
-    export_action,
-    job_progress,
     menus,
     resources,
-    settings_action,
     settings_watch,
     staff_actions,
     staff_assign,
@@ -47,13 +44,15 @@ from ui.drafts_keeper import DraftKeeper
 from ui.keep_running import KeepRunning
 from ui.new_conversation import NewConversationDialog
 from ui.notifier import Notifier
-from ui.pin_dialog import PinDialog
 from ui.privacy_prompt import privacy_ok
 from ui.reminders_view import RemindersView
 from ui.status_bar import StatusBar
 from ui.templates import Context
 from ui.thread_delegate import MODEM_WAITING
 from ui.thread_view import ThreadView
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened, not to show the window
+    from ui.pin_dialog import PinDialog
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +415,8 @@ class MainWindow(QMainWindow):
         )
 
     def erase_contact(self, contact_id: int) -> None:
+        from ui import job_progress
+
         job_progress.erase_contact(self, contact_id)  # a job: progress and Cancel, never waits
 
     def export_current(self) -> None:
@@ -423,9 +424,13 @@ class MainWindow(QMainWindow):
             self.export_conversation(self.thread.conversation.id)
 
     def export_conversation(self, cid: int) -> None:
+        from ui import export_action
+
         export_action.export_conversation(self, cid, zone=self.zone, country=self.country)
 
     def open_settings(self) -> None:
+        from ui import settings_action
+
         settings_action.open_settings(self)
 
     # --- modem -----------------------------------------------------------------------------
@@ -442,6 +447,8 @@ class MainWindow(QMainWindow):
     def ask_pin(self) -> None:
         if self._pin_dialog is not None:
             return
+        from ui.pin_dialog import PinDialog
+
         dlg = self._pin_dialog = PinDialog(self, error=self.engine.modem_status.last_error)
 
         def finished(result: int) -> None:

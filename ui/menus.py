@@ -8,15 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ui import (
-    automation_actions,
-    backup_actions,
-    contacts_dialog,
-    modem_log_action,
-    resources,
-    staff_actions,
-    window_actions,
-)
+from ui import resources, staff_actions, window_actions
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
@@ -42,12 +34,12 @@ def build(w: MainWindow) -> None:
     w.act_new.setIcon(resources.icon("new.svg"))
     _action(w, "&Export conversation…", "Ctrl+E", w.export_current, f)
     _action(w, "&Settings…", "Ctrl+,", w.open_settings, f).setIcon(resources.icon("settings.svg"))
-    _action(w, "&Automatic answers…", None, lambda: automation_actions.open_automations(w), f)
-    _action(w, "&Import contacts…", None, lambda: automation_actions.open_contacts_import(w), f)
-    _action(w, "Export c&ontacts…", None, lambda: contacts_dialog.export_contacts(w), f)
+    _action(w, "&Automatic answers…", None, lambda: _open_automations(w), f)
+    _action(w, "&Import contacts…", None, lambda: _open_contacts_import(w), f)
+    _action(w, "Export c&ontacts…", None, lambda: _export_contacts(w), f)
     f.addSeparator()
-    _action(w, "&Back up now…", None, lambda: backup_actions.backup_now(w), f)
-    _action(w, "&Restore from a backup…", None, lambda: backup_actions.restore_from(w), f)
+    _action(w, "&Back up now…", None, lambda: _backup_now(w), f)
+    _action(w, "&Restore from a backup…", None, lambda: _restore_from(w), f)
     _action(w, "&Templates…", None, lambda: window_actions.open_templates(w), f)
     f.addSeparator()
     _action(w, "S&witch staff…", None, lambda: staff_actions.ask(w), f)
@@ -72,12 +64,58 @@ def build(w: MainWindow) -> None:
     _action(w, "&Call back", "Ctrl+3", lambda: w.list.set_filter("callback"), v)
     _action(w, "&Needs attention", "Ctrl+4", lambda: w.list.set_filter("attention"), v)
     v.addSeparator()
-    _action(w, "&How quickly we answer…", None, lambda: automation_actions.open_insight(w), v)
+    _action(w, "&How quickly we answer…", None, lambda: _open_insight(w), v)
     m = bar.addMenu("&Modem")
     _action(w, "SIM &balance", None, w.ask_balance, m)
     _action(w, "Enter SIM &PIN…", None, w.ask_pin, m)
     h = bar.addMenu("&Help")
     _action(w, "&Keyboard shortcuts", "Ctrl+/", lambda: window_actions.show_shortcuts(w), h)
     _action(w, "&Where are the logs?", None, w.show_log_path, h)
-    _action(w, "Save &modem log…", None, lambda: modem_log_action.save_from_window(w), h)
+    _action(w, "Save &modem log…", None, lambda: _save_modem_log(w), h)
     _action(w, "&About TextDesk", None, w.about, h)
+
+
+# The dialogs and pages behind these menu items are imported when one is first opened, not to
+# show the window (start-up time, issue 15).
+
+
+def _open_automations(w: MainWindow) -> None:
+    from ui import automation_actions
+
+    automation_actions.open_automations(w)
+
+
+def _open_contacts_import(w: MainWindow) -> None:
+    from ui import automation_actions
+
+    automation_actions.open_contacts_import(w)
+
+
+def _open_insight(w: MainWindow) -> None:
+    from ui import automation_actions
+
+    automation_actions.open_insight(w)
+
+
+def _export_contacts(w: MainWindow) -> None:
+    from ui import contacts_dialog
+
+    contacts_dialog.export_contacts(w)
+
+
+def _backup_now(w: MainWindow) -> None:
+    from ui import backup_actions
+
+    backup_actions.backup_now(w)
+
+
+def _restore_from(w: MainWindow) -> None:
+    from ui import backup_actions
+
+    backup_actions.restore_from(w)
+
+
+def _save_modem_log(w: MainWindow) -> None:
+    from ui import modem_log_action
+
+    modem_log_action.save_from_window(w)

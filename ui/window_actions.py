@@ -25,10 +25,10 @@ from desk.read import queries, waiting
 from desk.store import models as m
 from ui import modem_banner, staff_actions, staff_assign, staff_presence
 from ui.staff_actions import author
-from ui.template_editor import TemplateEditor
 
 if TYPE_CHECKING:  # the window imports this module to build itself
     from ui.main_window import MainWindow
+    from ui.template_editor import TemplateEditor
 
 
 def wire(w: MainWindow) -> None:
@@ -105,6 +105,8 @@ def open_templates(w: MainWindow) -> TemplateEditor:
     reaches the reply box's template list at once."""
     editor = _editors.get(id(w))
     if editor is None:
+        from ui.template_editor import TemplateEditor  # when File › Templates… is first opened
+
         editor = TemplateEditor(w.engine, w.bridge, w)
         editor.changed.connect(lambda: w.thread.composer.set_templates(templates.templates()))
         editor.destroyed.connect(lambda *_: _editors.pop(id(w), None))
