@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desk.messaging import staff
 from desk.read import queries
 from desk.read import search as desk_search
-from ui import fmt, resources, search_delegate
+from ui import fmt, resources
 from ui.conversation_delegate import ConversationDelegate
 from ui.conversation_model import ConversationListModel, IdRole
 from ui.flow_layout import FlowLayout
@@ -131,7 +131,7 @@ class ConversationList(QWidget):
         self.results = QListWidget(self)
         self.results.setAccessibleName("Search results")
         self.results.setWordWrap(True)
-        self.results.setItemDelegate(search_delegate.SearchHitDelegate(self.results))
+        # its delegate (ui.search_delegate) is set at the first search, not to show the window
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.results.itemActivated.connect(self._hit_activated)
         self.results.itemClicked.connect(self._hit_activated)
@@ -281,6 +281,10 @@ class ConversationList(QWidget):
         if not text:
             self._update_empty()
             return
+        from ui import search_delegate
+
+        if not isinstance(self.results.itemDelegate(), search_delegate.SearchHitDelegate):
+            self.results.setItemDelegate(search_delegate.SearchHitDelegate(self.results))
         self.results.clear()
         try:
             hits = desk_search.search(text, limit=100, offset=0)
