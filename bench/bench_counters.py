@@ -50,6 +50,7 @@ for p in (str(ROOT), str(ROOT / "bench")):
         sys.path.insert(0, p)
 
 from bench_core_queries import percentile  # noqa: E402
+from bench_window import installed_env  # noqa: E402
 from counters_kit import Counter, counter_child, to_server, window_child  # noqa: E402
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def profile_dir(tmp: Path, name: str, sqlite: Path, url: str | None, *, modem: b
 
 
 def launch_window(folder: Path, args: argparse.Namespace) -> dict[str, float | str]:
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env = installed_env()  # from bytecode, as an installed TextDesk starts (bench_window)
     spawned = time.time()
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(folder), "--spawned", repr(spawned),
