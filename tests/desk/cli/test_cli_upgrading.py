@@ -26,8 +26,7 @@ UPGRADING = "textdesk: TextDesk is upgrading the database; try again in a moment
 
 # Another process in the middle of a migration step: the step's transaction (BEGIN IMMEDIATE,
 # as desk.store.migrations.runner runs each step) has set the new version and not committed yet.
-HOLDER = (
-    """
+HOLDER = """
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
 if sys.argv[2] == "exclusive":
@@ -36,16 +35,14 @@ if sys.argv[2] == "exclusive":
     con.execute("UPDATE setting SET value = value")
 else:
     con.execute("BEGIN IMMEDIATE")
-    con.execute("PRAGMA user_version = %d")
+    con.execute("PRAGMA user_version = VERSION")
 print("held", flush=True)
 if float(sys.argv[3]) > 0:
     time.sleep(float(sys.argv[3]))  # an upgrade of a moment
 else:
     sys.stdin.readline()  # until the test lets go
 con.execute("COMMIT")
-"""
-    % SCHEMA_VERSION
-)  # noqa: UP031 (the holder's own braces-free source)
+""".replace("VERSION", str(SCHEMA_VERSION))
 
 
 def textdesk(*argv: str) -> subprocess.CompletedProcess[str]:
