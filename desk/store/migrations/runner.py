@@ -176,8 +176,15 @@ def dialect_of(database: pw.Database) -> str:
 
 def current_version(database: pw.Database) -> int:
     if dialect_of(database) == POSTGRESQL:
-        exists = _execute(database, f"SELECT to_regclass('{VERSION_TABLE}')").fetchone()
-        if exists is None or exists[0] is None:
+        # pg_tables through the statement's own snapshot, not to_regclass: that reads the
+        # catalog snapshot taken before pg_advisory_xact_lock waited, so a counter that waited
+        # for another's first step saw no table, ran the step again ("audit_log already exists").
+        exists = _execute(
+            database,
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+            f"WHERE tablename = '{VERSION_TABLE}' AND schemaname = current_schema())",
+        ).fetchone()
+        if exists is None or not exists[0]:
             return 0
         row = _execute(database, f"SELECT max(version) FROM {VERSION_TABLE}").fetchone()
         value = row[0] if row is not None else None
