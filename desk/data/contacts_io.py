@@ -201,6 +201,11 @@ def _columns(cells: list[str]) -> dict[str, list[int]] | None:
     return found if found["phone"] else None
 
 
+def _looks_like_number(cell: str) -> bool:
+    """Seven digits or more: no header cell has them, a phone number does."""
+    return sum(ch.isdigit() for ch in cell) >= 7
+
+
 def _read_csv(text: str, country: str) -> Preview:
     preview = Preview("csv")
     delimiter = csv_parse.sniff_delimiter(text)
@@ -215,8 +220,8 @@ def _read_csv(text: str, country: str) -> Preview:
             continue
         if columns is None:
             columns = _columns(cells)
-            if columns is not None:
-                continue  # the header row
+            if columns is not None and not any(_looks_like_number(c) for c in cells):
+                continue  # the header row (a row holding a phone number is a contact)
             columns = {"name": [0], "first": [], "last": [], "phone": [1], "tags": [2]}
         _csv_entry(preview, where, cells, columns, country)
     return preview

@@ -205,3 +205,15 @@ def test_the_import_runs_in_short_steps_and_cancel_keeps_what_was_merged(databas
     assert job.status.words().startswith("importing contacts: cancelled at")
     assert Contact.select().count() == first
     assert not AuditLog.select().where(AuditLog.action == "imported").exists()
+
+
+def test_a_first_row_with_a_number_is_a_contact_even_when_a_cell_reads_like_a_header(
+    database,
+) -> None:
+    # found by the property above: a customer tagged "phone" on the first line of a file without
+    # a header was taken for the header and dropped without a word
+    p = contacts_io.read(b'"Ann",+12015550100,"PHONE"\n"Bob",+12015550101,""\n', country="US")
+    assert [e.number for e in p.entries] == ["+12015550100", "+12015550101"]
+    assert [e.where for e in p.entries] == ["line 1", "line 2"]
+    header = contacts_io.read(b"name,phone,tags\nAnn,+12015550100,vip\n", country="US")
+    assert [e.where for e in header.entries] == ["line 2"]
