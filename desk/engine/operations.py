@@ -15,7 +15,7 @@ from desk.base.clock import Clock
 from desk.compliance import consent
 from desk.compliance.erase import ErasureResult
 from desk.compliance.erase import erase_contact as erase
-from desk.messaging import outbox
+from desk.messaging import outbox, staff_decisions
 from desk.store import activity, attention, audit
 from desk.store.db import db
 from desk.store.models import (
@@ -66,7 +66,7 @@ def resend(message_id: int, *, clock: Clock) -> int:
     """Send a failed or uncertain text again; its "Not sent" / "Not sure" cause ends with it
     (raised again if the new try fails)."""
     with db.atomic():
-        message = outbox.resend(message_id, clock=clock)
+        message = staff_decisions.resend(message_id, clock=clock)
         attention.settle_sends(message.conversation_id)
     return message.id
 
@@ -74,7 +74,7 @@ def resend(message_id: int, *, clock: Clock) -> int:
 def resolve_uncertain(message_id: int, *, went_out: bool, clock: Clock) -> int:
     """Staff say whether an uncertain text went out: "Not sure" ends, "Not sent" if it did not."""
     with db.atomic():
-        message = outbox.resolve_uncertain(message_id, went_out=went_out, clock=clock)
+        message = staff_decisions.resolve_uncertain(message_id, went_out=went_out, clock=clock)
         if not went_out:
             attention.raise_cause(message.conversation_id, ATTENTION_FAILED)
         attention.settle_sends(message.conversation_id)

@@ -16,10 +16,9 @@ from desk.messaging.outbox import (
     on_send_failed,
     queue_message,
     recover_interrupted,
-    resend,
-    resolve_uncertain,
 )
 from desk.messaging.send_queue import take_jobs
+from desk.messaging.staff_decisions import resend, resolve_uncertain
 from desk.store.models import (
     DELIVERED,
     FAILED,

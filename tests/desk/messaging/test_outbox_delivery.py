@@ -213,7 +213,7 @@ def test_status_words_and_number_matching():
 
 
 def test_resend_after_a_failure_report_sends_the_whole_message_again(database, settings, clock):
-    from desk.messaging.outbox import resend
+    from desk.messaging.staff_decisions import resend
 
     message = _send(settings, clock, text=LONG, refs=(90, 91, 92))
     on_delivery_report(report_event(91, ANNA, 0x41), clock=clock)

@@ -18,7 +18,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from desk.base.clock import FakeClock
-from desk.messaging import outbox, send_queue
+from desk.messaging import outbox, send_queue, staff_decisions
 from desk.store.models import FAILED, SENT, UNCERTAIN, Message
 from desk.store.settings import Settings
 from modem.events import PartSent, PartSubmitting, SendFailed
@@ -111,7 +111,7 @@ def test_no_part_written_twice_without_staff_and_nothing_lost(messages, steps):
             elif action == "resend":
                 target = ids[pick % len(ids)]
                 if Message.get_by_id(target).state in (UNCERTAIN, FAILED):
-                    outbox.resend(target, clock=clock)
+                    staff_decisions.resend(target, clock=clock)
                     resends[target] += 1
             elif action == "wait":
                 clock.advance(timedelta(seconds=30 * (pick + 1)))

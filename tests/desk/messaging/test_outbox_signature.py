@@ -8,10 +8,10 @@ from desk.messaging.outbox import (
     SendRefused,
     on_send_failed,
     queue_message,
-    resend,
     staff_text,
 )
 from desk.messaging.send_queue import take_jobs
+from desk.messaging.staff_decisions import resend
 from desk.store.models import MessagePart
 from modem.codec import pdu as codec
 from tests.desk.conftest import failed
