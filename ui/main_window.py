@@ -471,14 +471,6 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def show_log_path(self) -> None:
-        QMessageBox.information(self, "Logs", f"TextDesk writes its log to:\n{self.log_path}")
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self, "About TextDesk", "TextDesk — customer service by SMS from the counter PC."
-        )
-
     def quit_app(self) -> None:
         """File › Quit: close for real and stop the app."""
         self.shutdown()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ui import resources, staff_actions, window_actions
 
@@ -70,9 +70,9 @@ def build(w: MainWindow) -> None:
     _action(w, "Enter SIM &PIN…", None, w.ask_pin, m)
     h = bar.addMenu("&Help")
     _action(w, "&Keyboard shortcuts", "Ctrl+/", lambda: window_actions.show_shortcuts(w), h)
-    _action(w, "&Where are the logs?", None, w.show_log_path, h)
+    _action(w, "&Where are the logs?", None, lambda: show_log_path(w), h)
     _action(w, "Save &modem log…", None, lambda: _save_modem_log(w), h)
-    _action(w, "&About TextDesk", None, w.about, h)
+    _action(w, "&About TextDesk", None, lambda: about(w), h)
 
 
 # The dialogs and pages behind these menu items are imported when one is first opened, not to
@@ -119,3 +119,13 @@ def _save_modem_log(w: MainWindow) -> None:
     from ui import modem_log_action
 
     modem_log_action.save_from_window(w)
+
+
+def show_log_path(w: MainWindow) -> None:
+    QMessageBox.information(w, "Logs", f"TextDesk writes its log to:\n{w.log_path}")
+
+
+def about(w: MainWindow) -> None:
+    QMessageBox.about(
+        w, "About TextDesk", "TextDesk — customer service by SMS from the counter PC."
+    )
