@@ -31,7 +31,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -79,8 +79,9 @@ class DatabaseBusy(DatabaseError):
 _BUSY_NAMES = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what caused it) says another connection holds the lock."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it (``__cause__``, ``__context__``, exceptions in its args), each
+    once: peewee and the sqlite3 module wrap the error that names the reason."""
     seen: list[BaseException] = []
     todo: list[BaseException] = [exc]
     while todo:
@@ -88,38 +89,38 @@ def is_busy(exc: BaseException) -> bool:
         if any(item is s for s in seen):
             continue
         seen.append(item)
-        name = getattr(item, "sqlite_errorname", None)
-        text = str(item).lower()
-        if isinstance(name, str) and name.startswith(_BUSY_NAMES):
-            return True
-        if "database is locked" in text or "database table is locked" in text:
-            return True
+        yield item
         todo.extend(x for x in (item.__cause__, item.__context__) if x is not None)
         todo.extend(a for a in item.args if isinstance(a, BaseException))
-    return False
+
+
+def _says_busy(item: BaseException) -> bool:
+    name = getattr(item, "sqlite_errorname", None)
+    text = str(item).lower()
+    if isinstance(name, str) and name.startswith(_BUSY_NAMES):
+        return True
+    return "database is locked" in text or "database table is locked" in text
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says another connection holds the lock."""
+    return any(_says_busy(item) for item in _causes(exc))
 
 
 _FULL_NAMES = {"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"}  # SHMSIZE: the -shm file cannot grow
 FREE_SPACE_TEXT = "Free some space on this computer's disk, then start TextDesk again."
 
 
+def _says_full(item: BaseException) -> bool:
+    name = getattr(item, "sqlite_errorname", None)
+    if name in _FULL_NAMES or "disk is full" in str(item).lower():
+        return True
+    return isinstance(item, OSError) and item.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """Whether ``exc`` (or what caused it) says the disk is full."""
-    seen: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo:
-        item = todo.pop()
-        if any(item is s for s in seen):
-            continue
-        seen.append(item)
-        name = getattr(item, "sqlite_errorname", None)
-        if name in _FULL_NAMES or "disk is full" in str(item).lower():
-            return True
-        if isinstance(item, OSError) and item.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        todo.extend(x for x in (item.__cause__, item.__context__) if x is not None)
-        todo.extend(a for a in item.args if isinstance(a, BaseException))
-    return False
+    return any(_says_full(item) for item in _causes(exc))
 
 
 def cannot_open(path: Path, exc: BaseException) -> str:
