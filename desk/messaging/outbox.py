@@ -265,6 +265,26 @@ def _grown_parts(message_id: int, planned: int, reported: int) -> int:
     return planned
 
 
+def _reported_shape(
+    sets: list[str],
+    params: list[object],
+    message_id: int,
+    parts: int,
+    concat_ref: int | None,
+    event: PartSubmitting | PartSent,
+) -> int:
+    """Add to an UPDATE of the message what the modem reported of its shape: more parts than
+    planned, the concatenation reference chosen; the number of parts it has now."""
+    grown = _grown_parts(message_id, parts, event.parts)
+    if grown != parts:
+        sets.append("parts = ?")
+        params.append(grown)
+    if concat_ref is None and event.concat_ref is not None:
+        sets.append("concat_ref = ?")
+        params.append(event.concat_ref)
+    return grown
+
+
 def _update_part(
     message_id: int, seq: int, sql_set: str, params: list[object], guard: str = ""
 ) -> None:
@@ -294,13 +314,7 @@ def on_part_submitting(
             return None
         sets: list[str] = []
         params: list[object] = []
-        grown = _grown_parts(message_id, parts, event.parts)
-        if grown != parts:
-            sets.append("parts = ?")
-            params.append(grown)
-        if concat_ref is None and event.concat_ref is not None:
-            sets.append("concat_ref = ?")
-            params.append(event.concat_ref)
+        _reported_shape(sets, params, message_id, parts, concat_ref, event)
         if sets:
             db.execute_sql(
                 f"UPDATE message SET {', '.join(sets)} WHERE id = ?", [*params, message_id]
@@ -360,15 +374,9 @@ def on_part_sent(event: PartSent, *, clock: Clock, generation: int | None = None
             "state = CASE WHEN state IN ('delivered', 'failed') THEN state ELSE 'sent' END",
             [event.reference, now],
         )
-        grown = _grown_parts(message_id, parts, event.parts)
         sets = ["parts_sent = ?"]
         params: list[object] = [max(parts_sent, event.part)]
-        if grown != parts:
-            sets.append("parts = ?")
-            params.append(grown)
-        if concat_ref is None and event.concat_ref is not None:
-            sets.append("concat_ref = ?")
-            params.append(event.concat_ref)
+        grown = _reported_shape(sets, params, message_id, parts, concat_ref, event)
         done = max(parts_sent, event.part) >= grown and state in (QUEUED, SENDING, UNCERTAIN)
         if done:
             sets.append("state = ?, sent_at = ?, error = NULL, error_code = NULL")
