@@ -9,7 +9,7 @@ engine for Python's interpreter lock and so charges the engine for the modem's w
 the benchmark matches each DeliveryReport to its PartSent (reference and number) and
 acknowledges it at once, as the core does once it has stored it. Run 2, through the Engine: the
 N texts are committed as queued by another writer (a ``textdesk send`` script, a reminder run),
-the Engine takes them, hands them to the modem, commits each as sent and stores and matches each
+which then wakes the engine as every ``textdesk`` command does (desk.engine.poke), the Engine takes them, hands them to the modem, commits each as sent and stores and matches each
 report. Run 3: the same, each text queued through ``Engine.send()`` (the window's path). The
 clock runs from the first job (run 1) or from the last row committed as queued (run 2) to the
 modem's answer (``+CMGS: <mr>``) to the last text, timed on the line itself; the reports are then waited for and checked, since the run must have done
@@ -50,6 +50,7 @@ from textdesk_unlimited import lift_rate_limit
 from desk.base import events as ev
 from desk.base.clock import SystemClock
 from desk.base.paths import resolve_profile
+from desk.engine import poke
 from desk.engine.api import Engine
 from desk.messaging.outbox import queue_message
 from desk.store.db import close_database, db, open_database
@@ -266,6 +267,7 @@ def through_engine(
                 for number, text in batch:
                     queue_message(number, text, source="cli", settings=settings, clock=clock)
             t0 = time.monotonic()
+            poke.poke(profile.data_dir)  # as every `textdesk` command does at its end
         sim.wait_submitted(n, 120 + n * (delay + 1))
         _wait(lambda: states[DELIVERED] >= n, 60 + n * 0.2)
         run.matched = (

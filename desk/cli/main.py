@@ -46,7 +46,7 @@ from desk.cli import report as report_command
 from desk.cli import templates as template_commands
 from desk.cli.commands import SUBCOMMANDS, is_subcommand
 from desk.cli.output import CliError, out
-from desk.cli.profiles import open_profile, profile_of, where
+from desk.cli.profiles import open_profile, profile_of, wake_engine, where
 from desk.engine import db_trouble, links, live, modem_state
 from desk.store import audit
 from desk.store.db import db
@@ -213,7 +213,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             clock=SystemClock(),
         )
         # On the shop's server: the counter that drives the modem wakes when this commits (and
-        # every window shows the text); nothing on one PC (its engine looks at data_version).
+        # every window shows the text); on one PC main() wakes its engine (desk.engine.poke).
         live.notify(live.MESSAGE_ADDED, message.id)
     number = phones.display(message.conversation.contact.number, settings.get("default_country"))
     running = holder(profile.lock_path)
@@ -402,6 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        wake_engine()  # what the command committed goes out now, not at the engine's next look
 
 
 if __name__ == "__main__":

@@ -9,17 +9,21 @@ server in plain words: its backups are the server's (pg_dump), see docs/SCALING.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import peewee as pw
 
 from desk.base.paths import Profile, resolve_profile
 from desk.cli import busy
 from desk.cli.output import CliError
+from desk.engine import poke
 from desk.store import migrations
 from desk.store.db import db, open_database, server_params
 from desk.store.profile_db import open_profile_database
 
-__all__ = ["FILE_ONLY", "open_profile", "profile_of"]
+__all__ = ["FILE_ONLY", "open_profile", "profile_of", "wake_engine"]
+
+_opened: set[Path] = set()  # SQLite profiles this command opened: their engine is woken at its end
 
 # command -> what to do instead on the shop's server
 FILE_ONLY = {
@@ -85,4 +89,14 @@ def open_profile(args: argparse.Namespace, *, create: bool = True) -> Profile:
         return profile
     open_database(profile.db_path)
     busy.watch(profile)
+    _opened.add(profile.data_dir)
     return profile
+
+
+def wake_engine() -> None:
+    """At the end of a command: wake the engine running on each SQLite profile the command
+    opened, so what it committed (a text queued, a reminder, a setting) is seen at once rather
+    than at the engine's next data_version look (desk.engine.poke; on the shop's server every
+    writer notifies instead). Best effort, never raises."""
+    while _opened:
+        poke.poke(_opened.pop())

@@ -33,11 +33,12 @@ from desk.base.clock import Clock, SystemClock
 from desk.base.lock import ProfileLock
 from desk.base.paths import Profile
 from desk.compliance.erase import EraseJob, ErasureResult
-from desk.engine import links, window_ops
+from desk.engine import links, poke, window_ops
 from desk.engine import operations as ops
 from desk.engine.core_loop import Call, Core, Stop
 from desk.engine.owner import connector, modem_here
 from desk.engine.server_side import ServerLink
+from desk.engine.wake import WATCH_EVERY
 from desk.messaging import send_queue
 from desk.store import fencing
 from desk.store.bulk import BulkJob
@@ -94,6 +95,7 @@ class Engine:
         self._core: Core | None = None
         self._thread: threading.Thread | None = None
         self._running = False
+        self._wake: poke.Listener | None = None
         self.owner_timing: dict[str, float] = {}  # try_every, beat_every, lose_after (tests)
 
     # --- life ---------------------------------------------------------------------------------
@@ -129,6 +131,8 @@ class Engine:
                 self._lock.release()
                 raise
             self._thread, self._running = thread, True
+            if server is None:  # one PC: `textdesk send` and the like wake it (desk.engine.poke)
+                self._wake = self._listen(core)
         log.info("engine started for %s (%s)", self.profile.data_dir, self.mode)
 
     def stop(self) -> None:
@@ -140,12 +144,27 @@ class Engine:
             self._running = False
             core, thread = self._core, self._thread
         assert core is not None and thread is not None
+        if self._wake is not None:
+            self._wake.stop()
+            self._wake = None
         core.put(Stop())
         thread.join(STOP_TIMEOUT)
         if thread.is_alive():
             log.error("the core thread did not stop within %.0f s", STOP_TIMEOUT)
         self._lock.release()
         log.info("engine stopped")
+
+    def _listen(self, core: Core) -> poke.Listener | None:
+        wake = poke.Listener(self.profile.data_dir, core.put)
+        try:
+            wake.start()
+        except OSError as exc:
+            log.warning(
+                "texts queued by other programs are noticed within %.0f s, not at once: %s",
+                WATCH_EVERY, exc,
+            )  # fmt: skip
+            return None
+        return wake
 
     @property
     def running(self) -> bool:

@@ -46,6 +46,7 @@ from desk.engine.items import Call, Finish, Stop, write
 from desk.engine.items import outside as _outside
 from desk.engine.jobs import JobRunner
 from desk.engine.modem_side import Flight, ModemSide, ServiceGone
+from desk.engine.poke import Poked
 from desk.engine.server_side import Remote, ServerLink, ServerSide
 from desk.engine.storage_guard import SaveFailed, StorageGuard, in_transaction
 from desk.messaging import inbox, outbox
@@ -330,6 +331,10 @@ class Core(ModemSide, ServerSide, StorageGuard, JobRunner, Housekeeping, wake.Wa
                     self._modem_event(item)
                 elif isinstance(item, Remote):
                     self._remote(item.event)
+                elif isinstance(item, Poked):  # another process committed: as data_version
+                    item.taken()
+                    self._others_wrote = True
+                    self.forget_settings()
                 else:
                     log.error("engine queue got an unknown item: %r", item)
         except Exception as exc:

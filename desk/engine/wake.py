@@ -12,7 +12,9 @@ events and calls wake it at once) until the earliest of:
 - a look, every WATCH_EVERY seconds, at whether another process (``textdesk send``, ``textdesk
   config``, the window's own connection) committed anything: ``PRAGMA data_version`` on the
   core's connection, one cheap call that touches no table; a change runs one cycle, which finds
-  the new rows (MessageAdded, the send queue, reminders, settings). On the shop's PostgreSQL
+  the new rows (MessageAdded, the send queue, reminders, settings). Every ``textdesk`` command
+  wakes the engine at once when it ends (desk.engine.poke: a datagram on the loopback), so the
+  look is the fallback for writers that do not (a script on the file). On the shop's PostgreSQL
   server there is no such counter and no cycle on a timer: the other counters and ``textdesk
   send`` notify (desk.engine.live), and a notification wakes the core at once
   (desk.engine.server_side); the look only marks the settings to be read again;
