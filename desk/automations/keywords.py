@@ -63,8 +63,9 @@ def check_keyword(word: str) -> str:
     return folded
 
 
-def add(word: str, answer: str, *, clock: Clock) -> KeywordAnswer:
-    """A new keyword answer (enabled); KeywordError for a reserved, duplicate or empty one."""
+def add(word: str, answer: str, *, clock: Clock, staff: str | None = None) -> KeywordAnswer:
+    """A new keyword answer (enabled); KeywordError for a reserved, duplicate or empty one.
+    ``staff``: who added it, on the audit line (None: nobody known, as before staff existed)."""
     folded = check_keyword(word)
     if not answer.strip():
         raise KeywordError("The answer is empty.")
@@ -74,13 +75,19 @@ def add(word: str, answer: str, *, clock: Clock) -> KeywordAnswer:
         row: KeywordAnswer = KeywordAnswer.create(
             keyword=folded, answer=answer.strip(), created_at=to_db(clock.now())
         )
-        audit.record("settings", f"keyword answer added: {folded}", clock=clock)
+        audit.record("settings", f"keyword answer added: {folded}", staff, clock=clock)
     return row
 
 
 def update(
-    keyword_id: int, *, answer: str | None = None, enabled: bool | None = None, clock: Clock
+    keyword_id: int,
+    *,
+    answer: str | None = None,
+    enabled: bool | None = None,
+    clock: Clock,
+    staff: str | None = None,
 ) -> KeywordAnswer:
+    """A new answer or switch for a keyword answer, audited with who changed it (``staff``)."""
     with db.atomic():
         row: KeywordAnswer | None = KeywordAnswer.get_or_none(KeywordAnswer.id == keyword_id)
         if row is None:
@@ -92,17 +99,18 @@ def update(
         if enabled is not None:
             row.enabled = enabled
         row.save()
-        audit.record("settings", f"keyword answer changed: {row.keyword}", clock=clock)
+        audit.record("settings", f"keyword answer changed: {row.keyword}", staff, clock=clock)
     return row
 
 
-def delete(keyword_id: int, *, clock: Clock) -> None:
+def delete(keyword_id: int, *, clock: Clock, staff: str | None = None) -> None:
+    """Remove a keyword answer, audited with who removed it (``staff``)."""
     with db.atomic():
         row: KeywordAnswer | None = KeywordAnswer.get_or_none(KeywordAnswer.id == keyword_id)
         if row is None:
             raise KeywordError(f"There is no keyword answer {keyword_id}.")
         row.delete_instance()
-        audit.record("settings", f"keyword answer deleted: {row.keyword}", clock=clock)
+        audit.record("settings", f"keyword answer deleted: {row.keyword}", staff, clock=clock)
 
 
 def listed() -> list[KeywordAnswer]:

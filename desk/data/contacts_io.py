@@ -280,10 +280,13 @@ class ImportJob(BulkJob[Applied]):
     texts between them, the window shows progress, Cancel keeps what was merged (importing the
     file again merges only the rest)."""
 
-    def __init__(self, preview: Preview, *, clock: Clock, **kwargs: Any) -> None:
+    def __init__(
+        self, preview: Preview, *, clock: Clock, staff: str | None = None, **kwargs: Any
+    ) -> None:
         self.items = _merged(preview)
         super().__init__("importing contacts", len(self.items), **kwargs)
         self.preview, self.clock, self.applied = preview, clock, Applied()
+        self.staff = staff  # who imported them, on the audit line (None: nobody known)
 
     def advance(self, deadline: float) -> bool:
         while self.done < len(self.items):
@@ -298,6 +301,7 @@ class ImportJob(BulkJob[Applied]):
             "imported",
             f"contacts from {self.preview.kind}: {a.added} added, {a.named} named, "
             f"{a.tagged} tagged, {len(self.preview.rejected)} rejected",
+            self.staff,
             clock=self.clock,
         )
         return True
@@ -310,11 +314,12 @@ def apply(
     preview: Preview,
     *,
     clock: Clock,
+    staff: str | None = None,
     on_status: Callable[[JobStatus], None] | None = None,
 ) -> Applied:
     """Merge the preview's entries by number in short steps, without an engine (the command
-    line): ``ImportJob(...).run()``."""
-    return ImportJob(preview, clock=clock, on_status=on_status).run()
+    line): ``ImportJob(...).run()``; ``staff`` is who imported them, on the audit line."""
+    return ImportJob(preview, clock=clock, staff=staff, on_status=on_status).run()
 
 
 def _merge(entry: Entry, result: Applied, clock: Clock) -> None:
