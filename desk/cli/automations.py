@@ -7,6 +7,9 @@
     textdesk keywords off HOURS | on HOURS | delete HOURS
     textdesk automations                           what is on, and how often each fired this week
 
+``--staff NAME`` on an import and on keyword changes: who did it, on the audit line (else the
+``staff_name`` setting, as ``textdesk send`` does).
+
 The away reply, the missed-call text and opening hours are settings like the others
 (``textdesk config away_reply on``, ``opening_hours "mon-fri 09:00-18:00"``, ...).
 """
@@ -35,16 +38,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("file", type=Path, help="a .csv or .vcf file")
     p.add_argument("--yes", action="store_true", help="import: merge without asking")
     p.add_argument("--dry-run", action="store_true", help="import: only show what would change")
+    p.add_argument("--staff", help="import: who is importing (recorded in the audit log)")
     p.set_defaults(func=cmd_contacts)
 
     p = subparsers.add_parser("keywords", help="words the shop answers automatically")
     p.add_argument("action", nargs="?", choices=("add", "delete", "on", "off"))
     p.add_argument("keyword", nargs="?")
     p.add_argument("answer", nargs="*")
+    p.add_argument("--staff", help="who is changing them (recorded in the audit log)")
     p.set_defaults(func=cmd_keywords)
 
     p = subparsers.add_parser("automations", help="which automatic answers are on, and how often")
     p.set_defaults(func=cmd_automations)
+
+
+def _staff(args: argparse.Namespace, settings: Settings) -> str | None:
+    """Who did it, for the audit line: ``--staff``, else the ``staff_name`` setting (as
+    ``textdesk send`` does), else nobody. A name that is not UTF-8 is refused in one line."""
+    name: str | None = args.staff
+    if name and any("\ud800" <= ch <= "\udfff" for ch in name):
+        raise CliError(
+            "The name after --staff has characters TextDesk cannot read (not UTF-8); "
+            "nothing was changed."
+        )
+    return name or settings.get("staff_name") or None
 
 
 def cmd_contacts(args: argparse.Namespace) -> int:
@@ -52,6 +69,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
 
     open_profile(args)
     settings, clock = Settings(), SystemClock()
+    staff = _staff(args, settings)
     if args.action == "export":
         text = contacts_io.export_vcard()
         try:
@@ -89,7 +107,10 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     busy = busy_note.Writer(profile_of(args).data_dir)
     try:
         applied = contacts_io.apply(
-            preview, clock=clock, on_status=lambda status: busy.say(status.words())
+            preview,
+            clock=clock,
+            staff=staff,
+            on_status=lambda status: busy.say(status.words()),
         )
     finally:
         busy.clear()
@@ -117,6 +138,7 @@ def cmd_keywords(args: argparse.Namespace) -> int:
 
     open_profile(args)
     clock = SystemClock()
+    staff = _staff(args, Settings())
     try:
         if args.action is None:
             rows = keywords.listed()
@@ -129,14 +151,17 @@ def cmd_keywords(args: argparse.Namespace) -> int:
         if not args.keyword:
             raise CliError(f"Say which keyword: textdesk keywords {args.action} WORD")
         if args.action == "add":
-            row = keywords.add(args.keyword, " ".join(args.answer), clock=clock)
+            row = keywords.add(args.keyword, " ".join(args.answer), clock=clock, staff=staff)
             out(f"{row.keyword.upper()} is answered automatically now")
         elif args.action == "delete":
-            keywords.delete(_keyword_row(args.keyword).id, clock=clock)
+            keywords.delete(_keyword_row(args.keyword).id, clock=clock, staff=staff)
             out(f"{keywords.fold(args.keyword).upper()} deleted")
         else:
             row = keywords.update(
-                _keyword_row(args.keyword).id, enabled=args.action == "on", clock=clock
+                _keyword_row(args.keyword).id,
+                enabled=args.action == "on",
+                clock=clock,
+                staff=staff,
             )
             out(f"{row.keyword.upper()} is {'on' if row.enabled else 'off'}")
     except KeywordError as exc:

@@ -10,7 +10,7 @@ import pytest
 
 from desk.cli.main import main
 from desk.store.db import close_database
-from desk.store.models import Contact
+from desk.store.models import AuditLog, Contact
 
 
 @pytest.fixture
@@ -59,6 +59,48 @@ def test_keywords_add_list_switch_and_reserved(run):
     code, _, err = run("keywords", "delete", "prices")
     assert code == 1 and "There is no keyword answer for “prices”." in err
     assert run("keywords", "delete", "hours")[0] == 0
+
+
+def _keyword_lines() -> list[tuple[str, str | None]]:
+    query = (
+        AuditLog.select().where(AuditLog.detail.startswith("keyword answer")).order_by(AuditLog.id)
+    )
+    return [(line.detail, line.staff) for line in query]
+
+
+def test_keywords_audit_lines_carry_the_staff_option_else_the_staff_name_setting(run):
+    assert run("keywords", "add", "Hours", "Open", "9-5", "--staff", "Ben")[0] == 0
+    assert run("keywords", "off", "hours", "--staff", "Anna")[0] == 0
+    assert run("keywords", "on", "hours")[0] == 0  # nobody named, no staff_name set: nobody
+    assert run("config", "staff_name", "Front desk")[0] == 0
+    assert run("keywords", "delete", "hours")[0] == 0  # the setting, as textdesk send does
+    assert _keyword_lines() == [
+        ("keyword answer added: hours", "Ben"),
+        ("keyword answer changed: hours", "Anna"),
+        ("keyword answer changed: hours", None),
+        ("keyword answer deleted: hours", "Front desk"),
+    ]
+    code, out, err = run("keywords", "add", "prices", "See", "us", "--staff", "B\udcffn")
+    assert code == 1 and err.count("\n") == 1 and "--staff" in err and "not UTF-8" in err
+    assert "Traceback" not in out + err
+    assert len(_keyword_lines()) == 4
+
+
+def test_contacts_import_audit_line_carries_the_staff_option_else_the_setting(run, tmp_path):
+    path = tmp_path / "phone.csv"
+    path.write_text("Name,Mobile\nAnna,2015550123\n", encoding="utf-8")
+    assert run("contacts", "import", str(path), "--yes", "--staff", "Ben")[0] == 0
+    path.write_text("Name,Mobile\nBob,2015550124\n", encoding="utf-8")
+    assert run("contacts", "import", str(path), "--yes")[0] == 0
+    assert run("config", "staff_name", "Front desk")[0] == 0
+    path.write_text("Name,Mobile\nCara,2015550125\n", encoding="utf-8")
+    assert run("contacts", "import", str(path), "--yes")[0] == 0
+    lines = AuditLog.select().where(AuditLog.action == "imported").order_by(AuditLog.id)
+    assert [(line.detail, line.staff) for line in lines] == [
+        ("contacts from csv: 1 added, 0 named, 0 tagged, 0 rejected", "Ben"),
+        ("contacts from csv: 1 added, 0 named, 0 tagged, 0 rejected", None),
+        ("contacts from csv: 1 added, 0 named, 0 tagged, 0 rejected", "Front desk"),
+    ]
 
 
 def test_automations_and_report(run):
