@@ -10,6 +10,7 @@ from ui.automations_page import AutomationsPage
 from ui.contacts_dialog import ContactsImportDialog
 from ui.insight_page import InsightPage
 from ui.settings_action import save_from_window
+from ui.staff_actions import author
 
 if TYPE_CHECKING:  # the window imports this module through ui.menus
     from ui.main_window import MainWindow
@@ -25,6 +26,7 @@ def open_automations(w: MainWindow) -> AutomationsPage:
         when_done=w.bridge.when_done,
         clock=w.engine.clock,
         save=save,
+        who=lambda: author(w),
         parent=w,
     )
     page.open()
@@ -45,6 +47,7 @@ def open_contacts_import(w: MainWindow) -> ContactsImportDialog:
         w.bridge,
         country=str(w.settings.get("default_country")),
         clock=w.engine.clock,
+        who=lambda: author(w),
         parent=w,
     )
     dlg.open()

@@ -69,12 +69,14 @@ class AutomationsPage(QDialog):
         when_done: WhenDone,
         clock: Clock,
         save: Callable[[dict[str, str], Callable[[str | None], None]], None],
+        who: Callable[[], str | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Automatic answers")
         self.values = values
         self.call, self.when_done, self.clock, self.save = call, when_done, clock, save
+        self.who = who  # the name on a keyword change's audit line, asked at each change
         self.now = clock.now
         self.error = QLabel()
         self.error.setStyleSheet("color: #d93025;")
@@ -294,7 +296,7 @@ class AutomationsPage(QDialog):
         except keywords.KeywordError as exc:
             self.error.setText(str(exc))
             return
-        fut = self.call(keywords.add, word, answer, clock=self.clock)
+        fut = self.call(keywords.add, word, answer, clock=self.clock, staff=self.who())
         self._done(fut, f"{keywords.fold(word).upper()} is answered automatically now.")
         self.new_word.clear()
         self.new_answer.clear()
@@ -307,7 +309,12 @@ class AutomationsPage(QDialog):
         item = self.table.item(row, 0)
         if item is None:
             return
-        fut = self.call(keywords.delete, int(item.data(Qt.ItemDataRole.UserRole)), clock=self.clock)
+        fut = self.call(
+            keywords.delete,
+            int(item.data(Qt.ItemDataRole.UserRole)),
+            clock=self.clock,
+            staff=self.who(),
+        )
         self._done(fut, f"{item.text()} deleted.")
 
     def _switched(self, item: QTableWidgetItem) -> None:
@@ -322,6 +329,7 @@ class AutomationsPage(QDialog):
             int(word.data(Qt.ItemDataRole.UserRole)),
             enabled=enabled,
             clock=self.clock,
+            staff=self.who(),
         )
         self._done(fut, f"{word.text()} is {'on' if enabled else 'off'}.")
 

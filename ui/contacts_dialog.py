@@ -10,6 +10,7 @@ thread (ui.ports.run_async).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,13 @@ class ContactsImportDialog(QDialog):
         *,
         country: str,
         clock: Clock,
+        who: Callable[[], str | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import contacts")
         self.engine, self.bridge, self.country, self.clock = engine, bridge, country, clock
+        self.who = who  # the name on the import's audit line, asked when Import is pressed
         self.preview: contacts_io.Preview | None = None
         self.applied: contacts_io.Applied | None = None
         self.choose = QPushButton("Choose a file (.vcf or .csv)…")
@@ -118,7 +121,7 @@ class ContactsImportDialog(QDialog):
     def do_import(self) -> None:
         if self.preview is None or not self.preview.entries:
             return
-        job = contacts_io.ImportJob(self.preview, clock=self.clock)
+        job = contacts_io.ImportJob(self.preview, clock=self.clock, staff=self.who())
         self.import_button.setEnabled(False)
         self.summary.setText("Importing… progress and Cancel are at the bottom of the window.")
         future = self.engine.run_job(job)
