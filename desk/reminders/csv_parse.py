@@ -135,12 +135,17 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')  # a quoted cell: what is inside it is text, not delimiters
+
+
 def sniff_delimiter(text: str) -> str:
-    """The delimiter used most on the first lines that have one (comma when none)."""
-    totals = {"\t": 0, ";": 0, ",": 0}
+    """The delimiter used most on the first lines that have one, outside quoted cells (a name
+    "Smith; John" is one cell of a comma file); comma when none, and on a tie."""
+    totals = {",": 0, ";": 0, "\t": 0}  # max() keeps the first of equals: comma wins a tie
     seen = 0
     for line in text.splitlines():
-        counts = {d: line.count(d) for d in totals}
+        bare = _QUOTED.sub("", line)
+        counts = {d: bare.count(d) for d in totals}
         if any(counts.values()):
             for d, n in counts.items():
                 totals[d] += n

@@ -153,6 +153,15 @@ _cell = st.text(
 )
 
 
+def test_delimiters_inside_quoted_cells_do_not_decide_the_files_delimiter(database) -> None:
+    """Found by the property test below: a comma file whose quoted cells hold semicolons was
+    read as a semicolon file, and its rows rejected."""
+    p = contacts_io.read(b'";",+12015550000,";"\n"Smith; John",+12015550001,"a;b"\n', country="US")
+    assert [e.number for e in p.entries] == ["+12015550000", "+12015550001"]
+    assert p.entries[1].name == "Smith; John"
+    assert not p.rejected
+
+
 @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(_cell, st.integers(0, 9999), _cell), min_size=1, max_size=20))
 def test_every_csv_row_is_an_entry_or_rejected_under_its_own_line(database, rows) -> None:
