@@ -2,22 +2,32 @@
 
 Unread is obvious at a glance: a coloured bar on the left, bold name and preview, and a coloured
 badge with the count. Done conversations are dimmed.
+
+When the list is narrow for its text (large text, 200 %: fewer than NARROW_CHARS average
+characters across), every row has a third line, so the preview keeps room for what the customer
+wrote: the markers that do not fit beside the name get line 2 and the preview line 3; a row
+with its markers beside the name (or none) shows the preview on lines 2 and 3, broken between
+words. Rows are all one height (the list's uniform item size), decided by the list's width.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desk.read.queries import ConversationRow
 from ui import fmt, theme
 from ui.conversation_model import Marks, MarksRole, RowRole
 
 PAD = 8
+NARROW_CHARS = 40  # a text width of fewer average characters than this: three lines a row
+MIN_PREVIEW_CHARS = 25  # what a narrow row's preview line holds at least (about)
 
 
 @dataclass
@@ -34,6 +44,55 @@ class RowLayout:
     preview_rect: QRectF = field(default_factory=QRectF)
     badge_text: str = ""
     badge_rect: QRectF | None = None
+    lines: int = 2  # 3 when the list is narrow for its text (see the module doc)
+    preview2: str = ""  # a narrow row's second line of preview, when it has one
+    preview2_rect: QRectF = field(default_factory=QRectF)
+
+
+def is_narrow(width: float, font: QFont) -> bool:
+    """Is a row ``width`` wide (the item's) narrow for ``font``: three lines a row?"""
+    text_width = width - 2 * PAD - 4
+    return text_width < QFontMetrics(font).averageCharWidth() * NARROW_CHARS
+
+
+def row_height(font: QFont, lines: int) -> int:
+    fm = QFontMetrics(font)
+    gap = int(fm.height() * 0.35)
+    return fm.height() * lines + gap * (lines - 1) + PAD * 2
+
+
+def _split_two(text: str, fm: QFontMetrics, first: float, second: float) -> tuple[str, str]:
+    """``text`` on two lines, ``first`` and ``second`` wide: broken between words (inside a word
+    only when the first word alone is wider than the line), the rest elided at the end."""
+    if fm.horizontalAdvance(text) <= first:
+        return text, ""
+    line = ""
+    words = re.findall(r"\S+\s*|\s+", text)
+    i = 0
+    while i < len(words) and fm.horizontalAdvance((line + words[i]).rstrip()) <= first:
+        line += words[i]
+        i += 1
+    if line.strip():
+        rest = "".join(words[i:])
+    else:  # one word wider than the line: as many characters as fit
+        cut = len(fm.elidedText(text, Qt.TextElideMode.ElideNone, int(first)))
+        while cut > 1 and fm.horizontalAdvance(text[:cut]) > first:
+            cut -= 1
+        line, rest = text[:cut], text[cut:]
+    return line.rstrip(), fm.elidedText(rest.lstrip(), Qt.TextElideMode.ElideRight, int(second))
+
+
+class _Resized(QObject):
+    """Calls ``then`` after each resize of the widget it filters (a list's viewport)."""
+
+    def __init__(self, parent: QObject, then: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.then = then
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.then()
+        return False
 
 
 class ConversationDelegate(QStyledItemDelegate):
@@ -41,12 +100,28 @@ class ConversationDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.zone = zone
         self.now: datetime | None = None  # fixed "now" for screenshots/tests
+        self._narrow: bool | None = None  # as the rows' height was last given (see watch)
+
+    def watch(self, view: QListView) -> None:
+        """Rows of uniform size are measured once: when a resize of ``view`` makes the list
+        narrow for its text, or wide again, they are measured again (two lines or three)."""
+        view.viewport().installEventFilter(_Resized(view, lambda: self._resized(view)))
+
+    def _resized(self, view: QListView) -> None:
+        narrow = is_narrow(float(view.viewport().width()), view.font())
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.sizeHintChanged.emit(view.model().index(0, 0))
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        fm = QFontMetrics(option.font)
-        return QSize(200, fm.height() * 2 + int(fm.height() * 0.35) + PAD * 2)
+        width = float(option.rect.width())
+        view = option.widget
+        if width <= 0 and view is not None:
+            viewport = getattr(view, "viewport", None)
+            width = float(viewport().width() if viewport is not None else view.width())
+        return QSize(200, row_height(option.font, 3 if is_narrow(width, option.font) else 2))
 
     def row_layout(
         self, rect: QRectF, font: QFont, row: ConversationRow, marks: Marks
@@ -55,7 +130,9 @@ class ConversationDelegate(QStyledItemDelegate):
 
         The name is what staff look for, so it wins: the markers sit beside it only when the
         whole name fits with them; otherwise they move to the second line, before the preview
-        (as many as fit, the rest counted in a "+N" marker)."""
+        (as many as fit, the rest counted in a "+N" marker). A narrow row (``is_narrow``) has a
+        third line, for the preview."""
+        narrow = is_narrow(rect.width(), font)
         r = QRectF(rect).adjusted(PAD + 4, PAD, -PAD, -PAD)
         fm = QFontMetrics(font)
         line = fm.height()
@@ -66,6 +143,7 @@ class ConversationDelegate(QStyledItemDelegate):
         time_font = theme.bold(small) if unread else small
         time_w = QFontMetrics(time_font).horizontalAdvance(when) + 4
         lay = RowLayout(time_text=when, time_rect=QRectF(r.right() - time_w, r.top(), time_w, line))
+        lay.lines = 3 if narrow else 2
         name_font = theme.bold(font) if unread else font
         nfm = QFontMetrics(name_font)
         title = row.title()
@@ -79,7 +157,9 @@ class ConversationDelegate(QStyledItemDelegate):
         lay.name = nfm.elidedText(title, Qt.TextElideMode.ElideRight, int(name_room))
         lay.name_rect = QRectF(r.left(), r.top(), name_room, line)
         pill_h = sfm.height() + 2
-        y2 = r.top() + line + line * 0.35
+        gap = int(line * 0.35)
+        y2 = r.top() + line + gap
+        y3 = y2 + line + gap
         badge_w = 0.0
         if unread:
             badge = str(row.unread) if row.unread < 100 else "99+"
@@ -120,12 +200,20 @@ class ConversationDelegate(QStyledItemDelegate):
         prefix = "You: " if row.last_direction == "out" else ""
         preview = (prefix + row.preview).replace("\n", " ")
         pfont = theme.bold(font) if unread else font
+        pfm = QFontMetrics(pfont)
         preview_room = r.left() + room2 - preview_left
+        if narrow and markers and not beside:
+            # Line 2 holds the markers; the preview has line 3 to itself, whatever they took.
+            preview_left, preview_room, y_preview = r.left(), r.width(), y3
+            lay.preview_rect = QRectF(preview_left, y_preview, preview_room, line)
+            lay.preview = pfm.elidedText(preview, Qt.TextElideMode.ElideRight, int(preview_room))
+            return lay
         lay.preview_rect = QRectF(preview_left, y2, max(0.0, preview_room), line)
-        if preview_room >= QFontMetrics(pfont).horizontalAdvance("Mm…"):
-            lay.preview = QFontMetrics(pfont).elidedText(
-                preview, Qt.TextElideMode.ElideRight, int(preview_room)
-            )
+        if narrow:  # lines 2 and 3 for the preview (line 3 is the row's whole width)
+            lay.preview2_rect = QRectF(r.left(), y3, r.width(), line)
+            lay.preview, lay.preview2 = _split_two(preview, pfm, max(0.0, preview_room), r.width())
+        elif preview_room >= pfm.horizontalAdvance("Mm…"):
+            lay.preview = pfm.elidedText(preview, Qt.TextElideMode.ElideRight, int(preview_room))
         return lay
 
     def paint(
@@ -179,11 +267,11 @@ class ConversationDelegate(QStyledItemDelegate):
             theme.pill(painter, lay.badge_rect, lay.badge_text, theme.UNREAD, theme.bold(small))
         painter.setFont(theme.bold(option.font) if unread else option.font)
         painter.setPen(text_color if unread or selected else muted)
-        painter.drawText(
-            lay.preview_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            lay.preview,
-        )
+        for rect, text in ((lay.preview_rect, lay.preview), (lay.preview2_rect, lay.preview2)):
+            if text:
+                painter.drawText(
+                    rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
+                )
         painter.restore()
 
     @staticmethod

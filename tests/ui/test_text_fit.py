@@ -83,6 +83,31 @@ def test_every_customer_name_is_whole_and_the_markers_give_way(seen: Any) -> Non
                    for _t, rect in olivia["markers"]), olivia  # fmt: skip
 
 
+def test_the_preview_keeps_room_for_what_the_customer_wrote(seen: Any) -> None:
+    """At 200 % the list is narrow for its text: every row has a third line, so a preview is
+    never squeezed to a few characters behind markers that moved to line 2."""
+    wide = seen["scale"] == 1.0
+    for r in seen["rows"]:
+        x, y, width, height = r["item"]
+        assert r["lines"] == (2 if wide else 3), r
+        assert height >= r["lines"] * r["line_px"], r  # the row's height holds its lines
+        whole = r["whole_preview"]
+        shown = (r["preview"] + " " + r["preview2"]).strip().removesuffix("…").strip()
+        assert whole.startswith(shown.split(" ")[0]), r  # the preview's own words, in order
+        assert len(shown) >= min(len(whole), 25), r  # never just a few characters
+        rects = [r["preview_rect"], *([r["preview2_rect"]] if r["preview2"] else [])]
+        for rect in rects:
+            assert rect[0] >= x and rect[0] + rect[2] <= x + width + 0.5, r
+            assert rect[1] >= y and rect[1] + rect[3] <= y + height + 0.5, r
+            for _text, marker in r["markers"]:
+                assert not _overlap(rect, marker), r
+            if r["badge"] is not None:
+                assert not _overlap(rect, r["badge"]), r
+        if not wide and len(whole) > 40 and not r["markers"]:
+            assert r["preview2"], r  # a long text goes on to line 3
+            assert len(shown) >= 40, r
+
+
 def test_an_internal_note_wraps_between_words(seen: Any) -> None:
     (note,) = seen["notes"]
     lines = note["lines"]

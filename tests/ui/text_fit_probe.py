@@ -146,6 +146,14 @@ def main(profile_dir: str, scale: float) -> int:
                     "name_rect": _rect(lay.name_rect),
                     "item": _rect(rect),
                     "preview": lay.preview,
+                    "preview2": lay.preview2,
+                    "whole_preview": ("You: " if row.last_direction == "out" else "")
+                    + row.preview.replace("\n", " "),
+                    "preview_rect": _rect(lay.preview_rect),
+                    "preview2_rect": _rect(lay.preview2_rect),
+                    "badge": _rect(lay.badge_rect) if lay.badge_rect is not None else None,
+                    "lines": lay.lines,
+                    "line_px": QFontMetrics(view.font()).height(),
                 }
             )
         out["rows"] = rows
