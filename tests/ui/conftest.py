@@ -61,7 +61,7 @@ class Desk:
         self.engine = session.engine
         self.vm = session.vm
         self.qtbot = qtbot
-        self.submitted: list[dict] = []
+        self.submitted: list[dict[str, Any]] = []
 
     def drain(self) -> None:
         while True:
@@ -88,6 +88,19 @@ class Desk:
         """Wait for an engine Future in a test (the window itself never does this)."""
         self.qtbot.waitUntil(future.done, timeout=int(timeout * 1000))
         return future.result()
+
+    def sign_in(self, name: str, staff_names: tuple[str, ...] = ("Anna", "Ben")) -> None:
+        """Add ``staff_names`` to the staff and sign ``name`` in through the window's dialog."""
+        from desk.messaging import staff
+        from ui import staff_actions
+
+        for who in staff_names:
+            self.result(self.engine.call(staff.add_staff, who, None, clock=self.engine.clock))
+        dlg = staff_actions.ask(self.window)
+        assert dlg is not None
+        dlg.choose(name)
+        dlg.buttons.accepted.emit()
+        self.wait(lambda: self.window.signed_in == name)
 
 
 @pytest.fixture

@@ -10,21 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from desk.messaging import staff
 from desk.store.models import AuditLog
 from tests.ui.conftest import Desk
-from ui import automation_actions, staff_actions
-
-
-def _sign_in(desk: Desk, name: str) -> None:
-    w = desk.window
-    for who in ("Anna", "Ben"):
-        desk.result(desk.engine.call(staff.add_staff, who, None, clock=desk.engine.clock))
-    dlg = staff_actions.ask(w)
-    assert dlg is not None
-    dlg.choose(name)
-    dlg.buttons.accepted.emit()
-    desk.wait(lambda: w.signed_in == name)
+from ui import automation_actions
 
 
 def _keyword_lines() -> list[tuple[str, str | None]]:
@@ -77,7 +65,7 @@ def test_keyword_answers_and_imports_carry_the_signed_in_name_else_the_setting(
     _keywords_from_the_page(desk, qtbot, "Hours")
     assert _import_contacts(desk, qtbot, tmp_path / "a.csv", "2025550191") == "Front desk"
 
-    _sign_in(desk, "Ben")
+    desk.sign_in("Ben")
     _keywords_from_the_page(desk, qtbot, "Prices")
     assert _import_contacts(desk, qtbot, tmp_path / "b.csv", "2025550192") == "Ben"
     assert _keyword_lines() == [

@@ -12,23 +12,11 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from desk.messaging import staff
 from desk.read import queries
 from desk.store.models import Appointment, AuditLog, Reminder
 from tests.ui.conftest import Desk
-from ui import job_progress, settings_action, staff_actions
+from ui import job_progress, settings_action
 from ui.signed_in import author_for
-
-
-def _sign_in(desk: Desk, name: str) -> None:
-    w = desk.window
-    for who in ("Anna", "Ben"):
-        desk.result(desk.engine.call(staff.add_staff, who, None, clock=desk.engine.clock))
-    dlg = staff_actions.ask(w)
-    assert dlg is not None
-    dlg.choose(name)
-    dlg.buttons.accepted.emit()
-    desk.wait(lambda: w.signed_in == name)
 
 
 def _new_reminder(desk: Desk, text: str, *, appointment: bool = False) -> Reminder:
@@ -66,7 +54,7 @@ def test_what_the_dialogs_record_carries_the_signed_in_name(
 ) -> None:
     w = desk.window
     desk.result(desk.engine.call(w.settings.set, "staff_name", "Front desk"))
-    _sign_in(desk, "Ben")
+    desk.sign_in("Ben")
     assert author_for(w.reminders, w.settings) == "Ben"
 
     assert _new_reminder(desk, "See you soon").created_by == "Ben"
