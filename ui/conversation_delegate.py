@@ -5,9 +5,9 @@ badge with the count. Done conversations are dimmed.
 
 When the list is narrow for its text (large text, 200 %: fewer than NARROW_CHARS average
 characters across), every row has a third line, so the preview keeps room for what the customer
-wrote: the markers that do not fit beside the name get line 2 and the preview line 3; a row
-with its markers beside the name (or none) shows the preview on lines 2 and 3, broken between
-words. Rows are all one height (the list's uniform item size), decided by the list's width.
+wrote: its preview has lines 2 and 3, broken between words, after the markers that do not fit
+beside the name and so sit on line 2 (on line 3 alone when those markers leave less than
+MIN_AFTER_MARKERS characters, or not its first word, on line 2). Rows are all one height (the list's uniform item size), decided by the list's width.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ui.conversation_model import Marks, MarksRole, RowRole
 PAD = 8
 NARROW_CHARS = 40  # a text width of fewer average characters than this: three lines a row
 MIN_PREVIEW_CHARS = 25  # what a narrow row's preview line holds at least (about)
+MIN_AFTER_MARKERS = 6  # average characters left after line 2's markers: the preview starts there
 
 
 @dataclass
@@ -202,8 +203,12 @@ class ConversationDelegate(QStyledItemDelegate):
         pfont = theme.bold(font) if unread else font
         pfm = QFontMetrics(pfont)
         preview_room = r.left() + room2 - preview_left
-        if narrow and markers and not beside:
-            # Line 2 holds the markers; the preview has line 3 to itself, whatever they took.
+        first_word = preview.strip().split(" ", 1)[0]
+        starts_on_2 = preview_room >= pfm.averageCharWidth() * MIN_AFTER_MARKERS and (
+            pfm.horizontalAdvance(first_word) <= preview_room
+        )
+        if narrow and markers and not beside and not starts_on_2:
+            # Line 2 is (nearly) full of markers; the preview has line 3 to itself.
             preview_left, preview_room, y_preview = r.left(), r.width(), y3
             lay.preview_rect = QRectF(preview_left, y_preview, preview_room, line)
             lay.preview = pfm.elidedText(preview, Qt.TextElideMode.ElideRight, int(preview_room))
