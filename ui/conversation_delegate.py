@@ -28,6 +28,10 @@ from ui.conversation_model import Marks, MarksRole, RowRole
 PAD = 8
 NARROW_CHARS = 40  # a text width of fewer average characters than this: three lines a row
 MIN_PREVIEW_CHARS = 25  # what a narrow row's preview line holds at least (about)
+# A two-line row whose markers share line 2 with the preview says these in short words when
+# the whole ones would leave the preview fewer than MIN_PREVIEW_CHARS (the list's tooltip and
+# accessible text say them whole; "Attention" is the filter's own word).
+SHORT_MARKERS = {"Needs attention": "Attention", "Not sure it went": "Not sure"}
 MIN_AFTER_MARKERS = 6  # average characters left after line 2's markers: the preview starts there
 
 
@@ -178,6 +182,11 @@ class ConversationDelegate(QStyledItemDelegate):
                 x += w + 4
             preview_left = r.left()
         else:
+            pfm_2 = QFontMetrics(theme.bold(font) if unread else font)
+            if not narrow and room2 - marker_w - 2 < pfm_2.averageCharWidth() * MIN_PREVIEW_CHARS:
+                # Line 2 is shared with the preview: the long markers in their short words.
+                markers = [(SHORT_MARKERS.get(t, t), c) for t, c in markers]
+                widths = [sfm.horizontalAdvance(t) + 12 for t, _ in markers]
             x = r.left()
             top = y2 + (line - pill_h) / 2
             for i, ((text, color), w) in enumerate(zip(markers, widths, strict=True)):
