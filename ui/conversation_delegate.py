@@ -7,7 +7,8 @@ When the list is narrow for its text (large text, 200 %: fewer than NARROW_CHARS
 characters across), every row has a third line, so the preview keeps room for what the customer
 wrote: its preview has lines 2 and 3, broken between words, after the markers that do not fit
 beside the name and so sit on line 2 (on line 3 alone when those markers leave less than
-MIN_AFTER_MARKERS characters, or not its first word, on line 2). Rows are all one height (the list's uniform item size), decided by the list's width.
+MIN_AFTER_MARKERS characters, or not its first word, on line 2). Rows are all one height (the
+list's uniform item size), decided by the list's width.
 """
 
 from __future__ import annotations
