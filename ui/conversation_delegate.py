@@ -28,7 +28,7 @@ from ui.conversation_model import Marks, MarksRole, RowRole
 
 PAD = 8
 NARROW_CHARS = 40  # a text width of fewer average characters than this: three lines a row
-MIN_PREVIEW_CHARS = 25  # what a narrow row's preview line holds at least (about)
+MIN_PREVIEW_CHARS = 25  # a two-line row's preview beside line 2's markers: at least this (about)
 # A two-line row whose markers share line 2 with the preview says these in short words when
 # the whole ones would leave the preview fewer than MIN_PREVIEW_CHARS (the list's tooltip and
 # accessible text say them whole; "Attention" is the filter's own word).
@@ -174,6 +174,7 @@ class ConversationDelegate(QStyledItemDelegate):
             lay.badge_text = badge
             lay.badge_rect = QRectF(r.right() - badge_w, y2, badge_w, line)
         room2 = r.width() - badge_w - 8
+        pfm = QFontMetrics(theme.bold(font) if unread else font)  # the preview's font
         if beside:
             x = r.left() + nfm.horizontalAdvance(lay.name) + 6
             for (text, color), w in zip(markers, widths, strict=True):
@@ -183,8 +184,7 @@ class ConversationDelegate(QStyledItemDelegate):
                 x += w + 4
             preview_left = r.left()
         else:
-            pfm_2 = QFontMetrics(theme.bold(font) if unread else font)
-            if not narrow and room2 - marker_w - 2 < pfm_2.averageCharWidth() * MIN_PREVIEW_CHARS:
+            if not narrow and room2 - marker_w - 2 < pfm.averageCharWidth() * MIN_PREVIEW_CHARS:
                 # Line 2 is shared with the preview: the long markers in their short words.
                 markers = [(SHORT_MARKERS.get(t, t), c) for t, c in markers]
                 widths = [sfm.horizontalAdvance(t) + 12 for t, _ in markers]
@@ -210,8 +210,6 @@ class ConversationDelegate(QStyledItemDelegate):
             preview_left = x + 2 if markers else r.left()
         prefix = "You: " if row.last_direction == "out" else ""
         preview = (prefix + row.preview).replace("\n", " ")
-        pfont = theme.bold(font) if unread else font
-        pfm = QFontMetrics(pfont)
         preview_room = r.left() + room2 - preview_left
         first_word = preview.strip().split(" ", 1)[0]
         starts_on_2 = preview_room >= pfm.averageCharWidth() * MIN_AFTER_MARKERS and (
@@ -219,9 +217,8 @@ class ConversationDelegate(QStyledItemDelegate):
         )
         if narrow and markers and not beside and not starts_on_2:
             # Line 2 is (nearly) full of markers; the preview has line 3 to itself.
-            preview_left, preview_room, y_preview = r.left(), r.width(), y3
-            lay.preview_rect = QRectF(preview_left, y_preview, preview_room, line)
-            lay.preview = pfm.elidedText(preview, Qt.TextElideMode.ElideRight, int(preview_room))
+            lay.preview_rect = QRectF(r.left(), y3, r.width(), line)
+            lay.preview = pfm.elidedText(preview, Qt.TextElideMode.ElideRight, int(r.width()))
             return lay
         lay.preview_rect = QRectF(preview_left, y2, max(0.0, preview_room), line)
         if narrow:  # lines 2 and 3 for the preview (line 3 is the row's whole width)
